@@ -1,0 +1,88 @@
+// Every tunable with its default and a one-line meaning: the one place for hyperparameters.
+// The page's tooltips, the CLI's flags and the worker's requests all read from here.
+import type { Method } from './model/types';
+
+export interface TrainConfig {
+  method: Method;
+  /** Passes over the training split. Few epochs limit overfitting and forgetting. */
+  epochs: number;
+  /** Examples per optimizer step. */
+  batchSize: number;
+  /** Peak learning rate after warm-up. */
+  lr: number;
+  /** AdamW decoupled weight decay (not applied to LayerNorm or bias). */
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** Share of all steps spent warming the learning rate up linearly from 0. */
+  warmupRatio: number;
+  /** Clip gradients to this global L2 norm; 0 turns clipping off. */
+  maxGradNorm: number;
+  /** Seed for initialisation, shuffling and dropout: same seed + backend gives the same losses. */
+  seed: number;
+  /** Texts are truncated to this many tokens (including [CLS]/[SEP]). */
+  maxLen: number;
+  /** Read the loss back from the device once every N steps (each readback stalls the GPU pipeline). */
+  lossReadEvery: number;
+  /** Save a resumable checkpoint every N steps (0 = only at the end of each epoch). */
+  checkpointEvery: number;
+  /** Stop when validation loss has not improved for `patience` evaluations. */
+  earlyStopping: boolean;
+  patience: number;
+  /** LoRA rank r. */
+  loraR: number;
+  /** LoRA alpha; the update is scaled by alpha / r. */
+  loraAlpha: number;
+  /** Dropout applied to the LoRA input only. */
+  loraDropout: number;
+  /** Modules that get an adapter, named as PEFT names them. */
+  loraTargets: string[];
+}
+
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
+  method: 'lora',
+  epochs: 3,
+  batchSize: 16,
+  lr: 5e-4,
+  weightDecay: 0.01,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  warmupRatio: 0.1,
+  maxGradNorm: 1.0,
+  seed: 0,
+  maxLen: 128,
+  lossReadEvery: 10,
+  checkpointEvery: 50,
+  earlyStopping: false,
+  patience: 2,
+  loraR: 8,
+  loraAlpha: 16,
+  loraDropout: 0.1,
+  loraTargets: ['query', 'value'],
+};
+
+/** One-line meanings, shown as tooltips and in `--help`. */
+export const TRAIN_CONFIG_HELP: Record<keyof TrainConfig, string> = {
+  method: 'head: train only the classifier; lora: small low-rank adapters plus the head; full: every weight.',
+  epochs: 'Passes over the training data. More epochs fit harder and risk overfitting and forgetting.',
+  batchSize: 'Examples per optimizer step.',
+  lr: 'Peak learning rate. Lower rates change the base model less (less forgetting).',
+  weightDecay: 'Pulls weights towards zero each step (AdamW, decoupled).',
+  beta1: 'AdamW momentum of the gradient.',
+  beta2: 'AdamW momentum of the squared gradient.',
+  eps: 'AdamW numerical stabiliser.',
+  warmupRatio: 'Share of steps over which the learning rate ramps up from zero.',
+  maxGradNorm: 'Gradients are scaled down when their global norm exceeds this (0 = off).',
+  seed: 'Same seed, same data order, same initial adapter: runs are reproducible.',
+  maxLen: 'Longer texts are cut to this many tokens.',
+  lossReadEvery: 'How often the loss is copied back from the GPU (each copy stalls it).',
+  checkpointEvery: 'Steps between saved checkpoints, so a closed tab can resume (0 = once per epoch).',
+  earlyStopping: 'Stop when the validation loss stops improving, and keep the best checkpoint.',
+  patience: 'Evaluations without improvement before early stopping.',
+  loraR: 'Rank of the LoRA update: more rank, more trainable parameters.',
+  loraAlpha: 'Scale of the LoRA update (alpha / r).',
+  loraDropout: 'Dropout on the LoRA input, a regulariser.',
+  loraTargets: 'Which weight matrices get an adapter (PEFT names: query, key, value, dense…).',
+};

@@ -1,0 +1,57 @@
+// The contract between the model (src/model) and the training loop (src/train).
+// The loop sees a classifier only through this interface, so a fake model can stand in for tests.
+import type * as tf from '@tensorflow/tfjs';
+
+export type ModelType = 'bert' | 'distilbert';
+export type Method = 'head' | 'lora' | 'full';
+export type Pooling = 'mean' | 'cls';
+
+/** What the loader reads from config.json, normalised across BERT and DistilBERT naming. */
+export interface EncoderConfig {
+  modelType: ModelType;
+  vocabSize: number;
+  hiddenSize: number;
+  numLayers: number;
+  numHeads: number;
+  intermediateSize: number;
+  maxPositions: number;
+  /** 0 for DistilBERT (no token-type embeddings). */
+  typeVocabSize: number;
+  layerNormEps: number;
+  padTokenId: number;
+}
+
+export interface LoraSettings {
+  r: number;
+  alpha: number;
+  dropout: number;
+  /** PEFT module names, matched as PEFT does (suffix of the module path), e.g. ["query", "value"]. */
+  targetModules: string[];
+}
+
+/** One padded batch on the CPU side; the loop uploads it. ids and mask are row-major [batch, seqLen]. */
+export interface HostBatch {
+  batchSize: number;
+  seqLen: number;
+  inputIds: Int32Array;
+  attentionMask: Int32Array;
+  labels: Int32Array;
+}
+
+/** A text classifier the training loop can train. Calls happen inside the caller's tf.tidy. */
+export interface TrainableClassifier {
+  readonly numLabels: number;
+  /** The variables the optimizer updates (head, LoRA A/B, or everything for `full`). */
+  readonly trainable: tf.Variable[];
+  /** Logits [batch, numLabels]. `training` turns dropout on (LoRA dropout only; the encoder's own dropout stays off). */
+  logits(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, training: boolean): tf.Tensor2D;
+  trainableParamCount(): number;
+  totalParamCount(): number;
+  dispose(): void;
+}
+
+/** A tokenised, labelled example, as the loop consumes it. */
+export interface EncodedExample {
+  ids: number[];
+  label: number;
+}

@@ -1,0 +1,148 @@
+// Messages between the page and workers/train.worker.ts — types only (Comlink-style), tagged by `type`.
+// Binary payloads (checkpoints) travel as ArrayBuffers in the transfer list, never copied.
+import type { TrainConfig } from './config';
+import type { Example } from './data/types';
+import type { BackendChoice, BackendName, Capabilities } from './runtime/backend';
+import type { Method, Pooling } from './model/types';
+
+/** Where the base model comes from: a folder the app serves (bundled) or a hub id. */
+export interface ModelRef {
+  id: string;
+  /** Base URL of a folder holding config.json, model.safetensors, tokenizer.json (bundled models). */
+  url?: string;
+  /** Hub revision; recorded in the run. */
+  revision?: string;
+  /** Hub host, e.g. https://huggingface.co or a local mirror with the same URL layout. */
+  hubHost?: string;
+}
+
+export interface DataSplits {
+  labels: string[];
+  train: Example[];
+  validation: Example[];
+  test: Example[];
+}
+
+/** Where a resumed run picks up: the stored checkpoint's weights and optimizer state and its data position. */
+export interface ResumePoint {
+  step: number;
+  epoch: number;
+  batchIndex: number;
+  adapter: ArrayBuffer;
+  optimizer: ArrayBuffer;
+}
+
+export interface PerClassMetrics {
+  label: string;
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
+
+export interface EvalSummary {
+  accuracy: number;
+  macroF1: number;
+  confusion: number[][];
+  perClass: PerClassMetrics[];
+  /** Predicted label index per held-out example, in the test split's order. */
+  predictions: number[];
+  /** Probability of each label per example, row-major [examples, labels]. */
+  probs: number[][];
+}
+
+export interface StepProgress {
+  runId: string;
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  lr: number;
+  /** Mean training loss since the last readback; absent on steps that did not read the loss back. */
+  loss?: number;
+  elapsedMs: number;
+  examplesPerSec: number;
+  tokensPerSec: number;
+}
+
+export interface EpochEval {
+  runId: string;
+  epoch: number;
+  step: number;
+  trainLoss: number;
+  valLoss: number;
+  valAccuracy: number;
+}
+
+export interface CheckpointPayload {
+  runId: string;
+  step: number;
+  epoch: number;
+  /** Batches of `epoch` already consumed when the checkpoint was taken. */
+  batchIndex: number;
+  /** Trainable weights (adapter + head, or all for full) as safetensors bytes. */
+  adapter: ArrayBuffer;
+  /** AdamW state as safetensors bytes. */
+  optimizer: ArrayBuffer;
+  valLoss?: number;
+}
+
+export interface TrainResult {
+  runId: string;
+  backend: BackendName;
+  pooling: Pooling;
+  method: Method;
+  steps: number;
+  seconds: number;
+  trainableParams: number;
+  totalParams: number;
+  before: EvalSummary;
+  after: EvalSummary;
+  trainLoss: number[];
+  valLoss: number[];
+  adapterSha256: string;
+  stoppedEarly: boolean;
+}
+
+// ---- page -> worker ----
+export interface InitRequest {
+  type: 'init';
+  backend?: BackendName | null;
+}
+export interface TrainRequest {
+  type: 'train';
+  runId: string;
+  model: ModelRef;
+  data: DataSplits;
+  config: TrainConfig;
+  resume?: ResumePoint;
+  /** Zero-shot baseline already measured for this run (a resumed run keeps its "before"). */
+  before?: EvalSummary;
+}
+export interface ControlRequest {
+  type: 'pause' | 'resume' | 'cancel';
+}
+export interface PredictRequest {
+  type: 'predict';
+  requestId: string;
+  model: ModelRef;
+  labels: string[];
+  text: string;
+  config: TrainConfig;
+  /** A run's trained weights; without it the base model answers zero-shot. */
+  adapter?: ArrayBuffer;
+}
+export type ToWorker = InitRequest | TrainRequest | ControlRequest | PredictRequest;
+
+// ---- worker -> page ----
+export type FromWorker =
+  | { type: 'ready'; choice: BackendChoice; caps: Capabilities }
+  | { type: 'status'; runId: string; phase: 'loading' | 'baseline' | 'training' | 'paused' | 'evaluating'; detail?: string }
+  | { type: 'download'; runId?: string; file: string; loaded: number; total: number }
+  | { type: 'baseline'; runId: string; before: EvalSummary; trainableParams: number; totalParams: number; pooling: Pooling; totalSteps: number }
+  | ({ type: 'progress' } & StepProgress)
+  | ({ type: 'eval' } & EpochEval)
+  | ({ type: 'checkpoint' } & CheckpointPayload)
+  | { type: 'done'; result: TrainResult }
+  | { type: 'cancelled'; runId: string; step: number }
+  | { type: 'prediction'; requestId: string; labels: string[]; probs: number[] }
+  | { type: 'error'; runId?: string; requestId?: string; message: string };

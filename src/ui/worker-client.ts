@@ -1,0 +1,61 @@
+// The page's handle on the training worker: typed sends, typed listeners, and promise helpers.
+import type { FromWorker, ToWorker, PredictRequest } from '../protocol';
+import type { BackendName } from '../runtime/backend';
+
+type Ready = Extract<FromWorker, { type: 'ready' }>;
+
+export class WorkerClient {
+  private worker: Worker;
+  private listeners = new Set<(m: FromWorker) => void>();
+
+  constructor() {
+    this.worker = new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'tabtune-train' });
+    this.worker.onmessage = (e: MessageEvent<FromWorker>) => this.listeners.forEach((fn) => fn(e.data));
+    this.worker.onerror = (e) => this.listeners.forEach((fn) => fn({ type: 'error', message: `The training worker crashed: ${e.message}` }));
+  }
+
+  send(msg: ToWorker, transfer: Transferable[] = []): void {
+    this.worker.postMessage(msg, transfer);
+  }
+
+  on(fn: (m: FromWorker) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  init(backend: BackendName | null): Promise<Ready> {
+    return new Promise((resolve, reject) => {
+      const off = this.on((m) => {
+        if (m.type === 'ready') {
+          off();
+          resolve(m);
+        } else if (m.type === 'error' && !m.runId && !m.requestId) {
+          off();
+          reject(new Error(m.message));
+        }
+      });
+      this.send({ type: 'init', backend });
+    });
+  }
+
+  predict(req: Omit<PredictRequest, 'type' | 'requestId'>): Promise<number[]> {
+    const requestId = crypto.randomUUID();
+    return new Promise((resolve, reject) => {
+      const off = this.on((m) => {
+        if (m.type === 'prediction' && m.requestId === requestId) {
+          off();
+          resolve(m.probs);
+        } else if (m.type === 'error' && m.requestId === requestId) {
+          off();
+          reject(new Error(m.message));
+        }
+      });
+      // The adapter is copied, not transferred: the page keeps its own copy for the next prediction.
+      this.send({ type: 'predict', requestId, ...req });
+    });
+  }
+
+  terminate(): void {
+    this.worker.terminate();
+  }
+}
