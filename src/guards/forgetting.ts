@@ -1,0 +1,81 @@
+// Forgetting, measured: how far a tuned encoder's general behaviour moved from the base model's, on the probe set.
+// Two figures: the change in Spearman correlation between embedding similarity and human-style judgements, and
+// the mean cosine drift (1 - cos) between each probe text's base and tuned embedding.
+
+export interface ForgettingReport {
+  /** Spearman rho of cosine similarity vs judgement, base and tuned, and tuned - base (negative = forgot). */
+  spearmanBase: number;
+  spearmanTuned: number;
+  spearmanDelta: number;
+  /** Mean of 1 - cos(base, tuned) over the probe texts; 0 = unchanged. */
+  meanDrift: number;
+}
+
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
+  }
+  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
+}
+
+/** Ranks with ties averaged (1-based), as scipy.stats.rankdata(method='average'). */
+export function ranks(values: number[]): number[] {
+  const order = values.map((v, i) => [v, i] as const).sort((x, y) => x[0] - y[0]);
+  const out = new Array<number>(values.length);
+  for (let i = 0; i < order.length; ) {
+    let j = i;
+    while (j + 1 < order.length && order[j + 1][0] === order[i][0]) j++;
+    const avg = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++) out[order[k][1]] = avg;
+    i = j + 1;
+  }
+  return out;
+}
+
+/** Spearman's rho: Pearson correlation of the ranks (handles ties like scipy.stats.spearmanr). */
+export function spearman(x: number[], y: number[]): number {
+  if (x.length !== y.length || x.length < 2) throw new Error(`spearman needs two equal-length lists of at least 2 values (got ${x.length} and ${y.length}).`);
+  return pearson(ranks(x), ranks(y));
+}
+
+export function pearson(x: number[], y: number[]): number {
+  const n = x.length;
+  const mx = x.reduce((s, v) => s + v, 0) / n;
+  const my = y.reduce((s, v) => s + v, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (x[i] - mx) * (y[i] - my);
+    sxx += (x[i] - mx) ** 2;
+    syy += (y[i] - my) ** 2;
+  }
+  return sxx === 0 || syy === 0 ? 0 : sxy / Math.sqrt(sxx * syy);
+}
+
+/**
+ * @param pairBase / pairTuned  embeddings of each probe pair's two sentences, [pairs][2][dim]
+ * @param textBase / textTuned  embeddings of the probe texts, [texts][dim]
+ */
+export function forgettingReport(
+  judgements: number[],
+  pairBase: [ArrayLike<number>, ArrayLike<number>][],
+  pairTuned: [ArrayLike<number>, ArrayLike<number>][],
+  textBase: ArrayLike<number>[],
+  textTuned: ArrayLike<number>[],
+): ForgettingReport {
+  const spearmanBase = spearman(pairBase.map(([a, b]) => cosine(a, b)), judgements);
+  const spearmanTuned = spearman(pairTuned.map(([a, b]) => cosine(a, b)), judgements);
+  const drift = textBase.map((e, i) => 1 - cosine(e, textTuned[i]));
+  return {
+    spearmanBase,
+    spearmanTuned,
+    spearmanDelta: spearmanTuned - spearmanBase,
+    meanDrift: drift.reduce((s, d) => s + d, 0) / Math.max(1, drift.length),
+  };
+}

@@ -1,0 +1,86 @@
+// A small general-English probe set written for tabtune (no external source), used to measure forgetting:
+// how far fine-tuning moved the encoder away from what the base model knew.
+// Pairs carry a similarity judgement from 0 (unrelated) to 5 (same meaning), in the spirit of STS benchmarks.
+
+export interface ProbePair {
+  a: string;
+  b: string;
+  score: number;
+}
+
+export const PROBE_PAIRS: ProbePair[] = [
+  { a: 'A man is playing a guitar.', b: 'A man plays the guitar.', score: 5 },
+  { a: 'The cat is sleeping on the sofa.', b: 'A cat sleeps on the couch.', score: 4.8 },
+  { a: 'Children are playing football in the park.', b: 'Kids play soccer in a park.', score: 4.7 },
+  { a: 'She is cooking dinner for her family.', b: 'A woman prepares a meal for her family.', score: 4.5 },
+  { a: 'The train arrived late this morning.', b: 'This morning the train was delayed.', score: 4.4 },
+  { a: 'It is raining heavily outside.', b: 'There is a heavy rain outside.', score: 4.8 },
+  { a: 'The students are reading in the library.', b: 'Students read books in the library.', score: 4.6 },
+  { a: 'He bought a new car last week.', b: 'Last week he purchased a new vehicle.', score: 4.7 },
+  { a: 'The dog is running across the field.', b: 'A dog runs through a field.', score: 4.6 },
+  { a: 'The meeting has been moved to Friday.', b: 'The meeting was rescheduled for Friday.', score: 4.5 },
+  { a: 'A woman is slicing an onion.', b: 'A woman is cutting vegetables.', score: 3.6 },
+  { a: 'The boy is riding a bicycle.', b: 'A child is riding a bike down the street.', score: 3.8 },
+  { a: 'The museum opens at nine.', b: 'The library opens at nine.', score: 2.6 },
+  { a: 'A man is playing a piano.', b: 'A man is playing a guitar.', score: 2.8 },
+  { a: 'The river flows through the city.', b: 'A city is built along the river.', score: 3.0 },
+  { a: 'She drinks coffee every morning.', b: 'She drinks tea every evening.', score: 2.4 },
+  { a: 'The company reported higher profits.', b: 'The firm earned more money this year.', score: 3.9 },
+  { a: 'The doctor examined the patient.', b: 'The nurse spoke with the patient.', score: 2.5 },
+  { a: 'The plane landed safely.', b: 'The flight arrived without problems.', score: 4.2 },
+  { a: 'A bird is flying over the lake.', b: 'A bird is swimming in the lake.', score: 2.7 },
+  { a: 'The weather is cold and windy.', b: 'It is a warm and sunny day.', score: 1.2 },
+  { a: 'He is repairing the roof of his house.', b: 'He is painting the walls of his house.', score: 2.2 },
+  { a: 'The team won the championship.', b: 'The team lost the final game.', score: 1.8 },
+  { a: 'The baby is crying.', b: 'The infant is weeping.', score: 4.6 },
+  { a: 'A chef is cooking pasta.', b: 'Someone is making spaghetti in a kitchen.', score: 4.0 },
+  { a: 'The store closes at midnight.', b: 'The shop is open until twelve at night.', score: 4.5 },
+  { a: 'The children are singing a song.', b: 'The adults are watching a film.', score: 0.8 },
+  { a: 'A man is climbing a mountain.', b: 'A woman is reading a newspaper.', score: 0.2 },
+  { a: 'The computer is broken.', b: 'The sun sets over the ocean.', score: 0 },
+  { a: 'The garden is full of flowers.', b: 'The price of oil went up.', score: 0 },
+  { a: 'She plays the violin in an orchestra.', b: 'The farmer feeds the cows.', score: 0.1 },
+  { a: 'Two people are walking on the beach.', b: 'A couple walks along the shore.', score: 4.4 },
+  { a: 'The phone battery is empty.', b: 'The phone needs to be charged.', score: 3.9 },
+  { a: 'He forgot his keys at home.', b: 'He left his keys in the house.', score: 4.3 },
+  { a: 'The road is closed because of snow.', b: 'Snow has blocked the road.', score: 4.2 },
+  { a: 'The teacher explained the lesson.', b: 'The teacher cleaned the classroom.', score: 1.9 },
+  { a: 'A group of people is dancing.', b: 'People are dancing together at a party.', score: 4.0 },
+  { a: 'The cat chased the mouse.', b: 'The mouse was chased by the cat.', score: 4.9 },
+  { a: 'The bread is fresh from the oven.', b: 'The car is parked in the garage.', score: 0.1 },
+  { a: 'I would like a glass of water.', b: 'Could I have some water, please?', score: 4.3 },
+];
+
+/** General texts whose embeddings should stay put: the mean cosine drift is measured on them. */
+export const PROBE_TEXTS: string[] = [
+  'The sun rises in the east and sets in the west.',
+  'Water boils at one hundred degrees Celsius at sea level.',
+  'She walked to the market to buy some apples.',
+  'The old bridge was repaired last summer.',
+  'Many birds fly south for the winter.',
+  'He reads a newspaper every morning with his breakfast.',
+  'The children built a castle out of sand.',
+  'Our neighbours are planting trees in their garden.',
+  'The concert was cancelled because of the storm.',
+  'A good night of sleep helps you think clearly.',
+  'The library has thousands of books about history.',
+  'They took the bus to the city centre.',
+  'The moon looked very bright last night.',
+  'He learned to swim when he was six years old.',
+  'The kitchen smells of fresh bread.',
+  'The mountains were covered in snow.',
+  'She wrote a letter to her grandmother.',
+  'The football match ended in a draw.',
+  'Please turn off the lights when you leave.',
+  'The river is too cold for swimming in spring.',
+  'The museum shows paintings from many countries.',
+  'A small boat sailed across the quiet lake.',
+  'The farmer grows wheat and corn.',
+  'Music can change the mood of a room.',
+  'The village has one school and two shops.',
+  'He fixed the broken chair with some glue.',
+  'Exercise is good for the heart.',
+  'The wind blew the leaves across the road.',
+  'Their house has a red door and a big window.',
+  'We watched the stars from the hill.',
+];
