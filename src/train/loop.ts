@@ -1,0 +1,340 @@
+// The training loop, readable top to bottom (minGPT/nanoGPT style). It knows nothing of the DOM, the worker or
+// IndexedDB: progress, evaluations and checkpoints leave through callbacks, so the same loop runs in the worker,
+// in Node tests and in the CLI.
+import * as tf from '@tensorflow/tfjs';
+import type { TrainConfig } from '../config';
+import type { EncodedExample, HostBatch, TrainableClassifier } from '../model/types';
+import { AdamW, clipByGlobalNorm, type AdamWState } from './optimizer';
+import { linearWarmupDecay } from './schedule';
+import { epochBatches, evalBatches } from './batching';
+
+export interface LoopData {
+  train: EncodedExample[];
+  validation: EncodedExample[];
+  padId: number;
+}
+
+export interface StepInfo {
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  lr: number;
+  /** Mean loss over the steps since the previous readback; only on readback steps. */
+  loss?: number;
+  elapsedMs: number;
+  examplesPerSec: number;
+  tokensPerSec: number;
+}
+
+export interface EvalInfo {
+  epoch: number;
+  step: number;
+  trainLoss: number;
+  valLoss: number;
+  valAccuracy: number;
+  improved: boolean;
+}
+
+export interface CheckpointInfo {
+  step: number;
+  epoch: number;
+  /** Batches of `epoch` already consumed; resume skips them. */
+  batchIndex: number;
+  /** Trainable variables' values, in `model.trainable` order. */
+  weights: Float32Array[];
+  optimizer: AdamWState;
+  valLoss?: number;
+}
+
+export interface LoopCallbacks {
+  onStep?(s: StepInfo): void;
+  onEval?(e: EvalInfo): void;
+  onCheckpoint?(c: CheckpointInfo): void | Promise<void>;
+}
+
+/** Pause and cancel arrive from outside (the worker's message handler) and are honoured between steps. */
+export interface LoopControl {
+  isCancelled(): boolean;
+  /** Resolves when not paused; the loop awaits it before every step. */
+  whilePaused(): Promise<void>;
+}
+
+export interface ResumeState {
+  step: number;
+  epoch: number;
+  batchIndex: number;
+  weights: Float32Array[];
+  optimizer: AdamWState;
+  /** Losses already recorded, so the curve carries on where it stopped. */
+  trainLoss?: number[];
+  valLoss?: number[];
+}
+
+export type StopReason = 'finished' | 'early-stopped' | 'cancelled' | 'diverged';
+
+export interface LoopResult {
+  stop: StopReason;
+  steps: number;
+  /** Mean training loss per completed epoch, and validation loss per evaluation. */
+  trainLoss: number[];
+  valLoss: number[];
+  valAccuracy: number[];
+  bestEpoch: number;
+  /** Set when stop === 'diverged': what happened, in words. */
+  message?: string;
+}
+
+export class TrainingDiverged extends Error {}
+
+export function totalStepsFor(trainCount: number, cfg: Pick<TrainConfig, 'batchSize' | 'epochs'>): number {
+  return Math.ceil(trainCount / cfg.batchSize) * cfg.epochs;
+}
+
+export async function trainLoop(
+  model: TrainableClassifier,
+  data: LoopData,
+  cfg: TrainConfig,
+  callbacks: LoopCallbacks = {},
+  control: LoopControl = { isCancelled: () => false, whilePaused: async () => {} },
+  resume?: ResumeState,
+): Promise<LoopResult> {
+  const vars = model.trainable;
+  const batchOpts = { batchSize: cfg.batchSize, maxLen: cfg.maxLen, padId: data.padId, seed: cfg.seed };
+  const stepsPerEpoch = Math.ceil(data.train.length / cfg.batchSize);
+  const totalSteps = stepsPerEpoch * cfg.epochs;
+  const warmupSteps = Math.round(totalSteps * cfg.warmupRatio);
+  // Weight decay skips LayerNorm weights and biases, as Hugging Face's Trainer does.
+  const decay = vars.map((v) => v.shape.length > 1);
+  const optimizer = new AdamW(vars, { beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, weightDecay: cfg.weightDecay }, decay);
+
+  let step = 0;
+  let startEpoch = 0;
+  let skipBatches = 0;
+  const trainLoss: number[] = [...(resume?.trainLoss ?? [])];
+  const valLoss: number[] = [...(resume?.valLoss ?? [])];
+  const valAccuracy: number[] = [];
+  if (resume) {
+    restoreWeights(vars, resume.weights);
+    optimizer.importState(resume.optimizer);
+    step = resume.step;
+    startEpoch = resume.epoch;
+    skipBatches = resume.batchIndex;
+  }
+
+  let best = { valLoss: Math.min(Infinity, ...valLoss), epoch: valLoss.length ? valLoss.indexOf(Math.min(...valLoss)) : -1 };
+  let bestWeights: tf.Tensor[] | null = null;
+  let evalsWithoutImprovement = 0;
+  let stop: StopReason = 'finished';
+  let message: string | undefined;
+
+  // The loss stays on the device and is summed there; it is read back once every `lossReadEvery` steps.
+  let lossSum: tf.Scalar = tf.scalar(0);
+  let stepsInSum = 0;
+  let epochLossTotal = 0;
+  let epochLossSteps = 0;
+  const t0 = now();
+  let windowStart = t0;
+  let windowExamples = 0;
+  let windowTokens = 0;
+
+  const readLoss = async (): Promise<number> => {
+    const total = (await lossSum.data())[0];
+    const mean = total / stepsInSum;
+    lossSum.dispose();
+    lossSum = tf.scalar(0);
+    // A NaN check inside a shader can be optimised away, so the check happens here, on the CPU.
+    if (!Number.isFinite(mean)) throw new TrainingDiverged(`The training loss became ${mean} at step ${step}. Lower the learning rate; the last good checkpoint is kept.`);
+    epochLossTotal += total;
+    epochLossSteps += stepsInSum;
+    stepsInSum = 0;
+    return mean;
+  };
+
+  try {
+    outer: for (let epoch = startEpoch; epoch < cfg.epochs; epoch++) {
+      const batches = epochBatches(data.train, batchOpts, epoch);
+      for (let b = epoch === startEpoch ? skipBatches : 0; b < batches.length; b++) {
+        await control.whilePaused();
+        if (control.isCancelled()) {
+          stop = 'cancelled';
+          break outer;
+        }
+        const batch = batches[b];
+        const lr = linearWarmupDecay(step, totalSteps, warmupSteps, cfg.lr);
+        const stepLoss = trainStep(model, optimizer, batch, lr, cfg.maxGradNorm);
+        const summed = tf.add(lossSum, stepLoss);
+        lossSum.dispose();
+        stepLoss.dispose();
+        lossSum = summed as tf.Scalar;
+        stepsInSum += 1;
+        step += 1;
+        windowExamples += batch.batchSize;
+        windowTokens += realTokens(batch);
+
+        const lastOfEpoch = b === batches.length - 1;
+        let loss: number | undefined;
+        if (step % cfg.lossReadEvery === 0 || lastOfEpoch) loss = await readLoss();
+        const t = now();
+        const secs = Math.max(1e-9, (t - windowStart) / 1000);
+        callbacks.onStep?.({
+          step,
+          totalSteps,
+          epoch,
+          lr,
+          loss,
+          elapsedMs: t - t0,
+          examplesPerSec: windowExamples / secs,
+          tokensPerSec: windowTokens / secs,
+        });
+        if (loss !== undefined) {
+          windowStart = t;
+          windowExamples = 0;
+          windowTokens = 0;
+        }
+        if (cfg.checkpointEvery > 0 && step % cfg.checkpointEvery === 0 && !lastOfEpoch) {
+          await callbacks.onCheckpoint?.({ step, epoch, batchIndex: b + 1, weights: await readWeights(vars), optimizer: await optimizer.exportState() });
+        }
+        // Give the worker's message queue a turn so pause/cancel are seen promptly.
+        await yieldToEventLoop();
+      }
+
+      trainLoss.push(epochLossSteps ? epochLossTotal / epochLossSteps : NaN);
+      epochLossTotal = 0;
+      epochLossSteps = 0;
+      const val = await evaluateLoss(model, data.validation, batchOpts);
+      valLoss.push(val.loss);
+      valAccuracy.push(val.accuracy);
+      const improved = val.loss < best.valLoss;
+      if (improved) {
+        best = { valLoss: val.loss, epoch };
+        evalsWithoutImprovement = 0;
+        if (cfg.earlyStopping) {
+          bestWeights?.forEach((t) => t.dispose());
+          bestWeights = vars.map((v) => tf.clone(v));
+        }
+      } else {
+        evalsWithoutImprovement += 1;
+      }
+      callbacks.onEval?.({ epoch, step, trainLoss: trainLoss[trainLoss.length - 1], valLoss: val.loss, valAccuracy: val.accuracy, improved });
+      await callbacks.onCheckpoint?.({
+        step,
+        epoch: epoch + 1,
+        batchIndex: 0,
+        weights: await readWeights(vars),
+        optimizer: await optimizer.exportState(),
+        valLoss: val.loss,
+      });
+      if (cfg.earlyStopping && evalsWithoutImprovement >= cfg.patience && epoch < cfg.epochs - 1) {
+        stop = 'early-stopped';
+        break;
+      }
+    }
+    if (stop === 'cancelled') {
+      // A cancelled run keeps what it learned so far: the caller decides whether to store it.
+      if (stepsInSum > 0) await readLoss();
+      await callbacks.onCheckpoint?.({
+        step,
+        epoch: currentEpoch(step, stepsPerEpoch),
+        batchIndex: step % stepsPerEpoch,
+        weights: await readWeights(vars),
+        optimizer: await optimizer.exportState(),
+      });
+    }
+    if (cfg.earlyStopping && bestWeights) restoreWeights(vars, bestWeights);
+  } catch (e) {
+    if (!(e instanceof TrainingDiverged)) throw e;
+    stop = 'diverged';
+    message = e.message;
+  } finally {
+    lossSum.dispose();
+    bestWeights?.forEach((t) => t.dispose());
+    optimizer.dispose();
+  }
+  return { stop, steps: step, trainLoss, valLoss, valAccuracy, bestEpoch: best.epoch, message };
+}
+
+/** One optimizer step; returns the batch's mean loss as a device scalar (no readback). */
+export function trainStep(model: TrainableClassifier, optimizer: AdamW, batch: HostBatch, lr: number, maxGradNorm: number): tf.Scalar {
+  return tf.tidy(() => {
+    const { ids, mask, labels } = uploadBatch(batch);
+    const { value, grads } = tf.variableGrads(() => crossEntropy(model.logits(ids, mask, true), labels, model.numLabels), model.trainable);
+    const ordered = model.trainable.map((v) => grads[v.name] ?? tf.zerosLike(v));
+    const clipped = maxGradNorm > 0 ? clipByGlobalNorm(ordered, maxGradNorm).grads : ordered;
+    optimizer.step(clipped, lr);
+    return value;
+  });
+}
+
+/** Mean softmax cross-entropy over the batch, as torch.nn.functional.cross_entropy computes it. */
+export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, numLabels: number): tf.Scalar {
+  return tf.tidy(() => {
+    const logProbs = tf.logSoftmax(logits);
+    const picked = tf.sum(tf.mul(logProbs, tf.oneHot(labels, numLabels)), 1);
+    return tf.neg(tf.mean(picked)) as tf.Scalar;
+  });
+}
+
+export function uploadBatch(batch: HostBatch): { ids: tf.Tensor2D; mask: tf.Tensor2D; labels: tf.Tensor1D } {
+  return {
+    ids: tf.tensor2d(batch.inputIds, [batch.batchSize, batch.seqLen], 'int32'),
+    mask: tf.tensor2d(batch.attentionMask, [batch.batchSize, batch.seqLen], 'int32'),
+    labels: tf.tensor1d(batch.labels, 'int32'),
+  };
+}
+
+/** Validation loss and accuracy with dropout off; one readback per batch is fine here (once an epoch). */
+export async function evaluateLoss(
+  model: TrainableClassifier,
+  examples: EncodedExample[],
+  opts: { batchSize: number; maxLen: number; padId: number },
+): Promise<{ loss: number; accuracy: number }> {
+  if (examples.length === 0) return { loss: NaN, accuracy: NaN };
+  let lossTotal = 0;
+  let correct = 0;
+  for (const { batch } of evalBatches(examples, opts)) {
+    const [lossT, predT] = tf.tidy(() => {
+      const { ids, mask, labels } = uploadBatch(batch);
+      const logits = model.logits(ids, mask, false);
+      return [tf.mul(crossEntropy(logits, labels, model.numLabels), batch.batchSize), tf.argMax(logits, 1)];
+    });
+    const [l, p] = await Promise.all([lossT.data(), predT.data()]);
+    lossT.dispose();
+    predT.dispose();
+    lossTotal += l[0];
+    for (let i = 0; i < batch.batchSize; i++) if (p[i] === batch.labels[i]) correct += 1;
+  }
+  return { loss: lossTotal / examples.length, accuracy: correct / examples.length };
+}
+
+async function readWeights(vars: tf.Variable[]): Promise<Float32Array[]> {
+  return Promise.all(vars.map(async (v) => new Float32Array(await v.data())));
+}
+
+function restoreWeights(vars: tf.Variable[], values: (Float32Array | tf.Tensor)[]): void {
+  if (values.length !== vars.length) throw new Error(`Checkpoint has ${values.length} tensors, the model trains ${vars.length}.`);
+  vars.forEach((v, i) => {
+    const src = values[i];
+    const t = src instanceof Float32Array ? tf.tensor(src, v.shape, 'float32') : src;
+    if (t.size !== v.size) throw new Error(`Checkpoint tensor ${i} has ${t.size} values, ${v.name} needs ${v.size}.`);
+    v.assign(t);
+    if (src instanceof Float32Array) t.dispose();
+  });
+}
+
+function realTokens(batch: HostBatch): number {
+  let n = 0;
+  for (let i = 0; i < batch.attentionMask.length; i++) n += batch.attentionMask[i];
+  return n;
+}
+
+function currentEpoch(step: number, stepsPerEpoch: number): number {
+  return Math.floor(step / stepsPerEpoch);
+}
+
+function now(): number {
+  return typeof performance !== 'undefined' ? performance.now() : Date.now();
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}

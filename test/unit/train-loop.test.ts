@@ -1,0 +1,146 @@
+import { describe, expect, it, beforeAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../src/config';
+import { trainLoop, crossEntropy, type CheckpointInfo, type StepInfo } from '../../src/train/loop';
+import { fakeClassifier, toyData } from '../helpers/fake-model';
+
+const cfg = (over: Partial<TrainConfig> = {}): TrainConfig => ({
+  ...DEFAULT_TRAIN_CONFIG,
+  method: 'full',
+  epochs: 3,
+  batchSize: 8,
+  lr: 0.05,
+  warmupRatio: 0,
+  lossReadEvery: 5,
+  checkpointEvery: 0,
+  maxLen: 32,
+  ...over,
+});
+const data = { train: toyData(96, 3, 1), validation: toyData(30, 3, 2), padId: 0 };
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('crossEntropy', () => {
+  it('equals the hand-computed mean negative log-softmax', () => {
+    // Row 1: logits [0, ln 3] -> p(label 1) = 3/4; row 2: logits [0, 0] -> p(label 0) = 1/2.
+    const loss = tf.tidy(() => crossEntropy(tf.tensor2d([[0, Math.log(3)], [0, 0]]), tf.tensor1d([1, 0], 'int32'), 2).dataSync()[0]);
+    expect(loss).toBeCloseTo((-Math.log(0.75) - Math.log(0.5)) / 2, 6);
+  });
+});
+
+describe('trainLoop', () => {
+  it('learns a separable toy task, reads the loss back only every N steps, and leaks no tensors', async () => {
+    const model = fakeClassifier(100, 8, 3, 7);
+    const steps: StepInfo[] = [];
+    const memory: number[] = [];
+    const res = await trainLoop(model, data, cfg({ epochs: 6 }), {
+      onStep: (s) => steps.push(s),
+      onEval: () => memory.push(tf.memory().numTensors),
+    });
+    expect(res.stop).toBe('finished');
+    expect(res.steps).toBe(12 * 6);
+    expect(steps.length).toBe(72);
+    // Readbacks: every 5th step plus the last step of each epoch (12, 24, ...), nothing else.
+    const readSteps = steps.filter((s) => s.loss !== undefined).map((s) => s.step);
+    expect(readSteps.slice(0, 4)).toEqual([5, 10, 12, 15]);
+    expect(readSteps.every((s) => s % 5 === 0 || s % 12 === 0)).toBe(true);
+    expect(res.trainLoss[5]).toBeLessThan(res.trainLoss[0] * 0.5);
+    expect(res.valAccuracy[5]).toBeGreaterThanOrEqual(0.9);
+    // Same tensor count after epoch 2 as after epoch 6: nothing accumulates.
+    expect(memory[5]).toBe(memory[1]);
+    model.dispose();
+  });
+
+  it('is reproducible: same seed, same losses', async () => {
+    const run = async () => {
+      const model = fakeClassifier(100, 8, 3, 3);
+      const losses: number[] = [];
+      await trainLoop(model, data, cfg({ lossReadEvery: 1, seed: 11 }), { onStep: (s) => losses.push(s.loss!) });
+      model.dispose();
+      return losses;
+    };
+    const a = await run();
+    const b = await run();
+    expect(a.length).toBe(36);
+    expect(a).toEqual(b);
+  });
+
+  it('resumes from a mid-run checkpoint to exactly the weights of an uninterrupted run', async () => {
+    const full = fakeClassifier(100, 8, 3, 5);
+    await trainLoop(full, data, cfg({ seed: 4, maxGradNorm: 0.5 }));
+    const expected = full.trainable.map((v) => Array.from(v.dataSync()));
+    full.dispose();
+
+    // First attempt: cancelled after 17 steps (mid-epoch 2); its checkpoint carries the data position.
+    const first = fakeClassifier(100, 8, 3, 5);
+    let last: CheckpointInfo | undefined;
+    let seen = 0;
+    const r1 = await trainLoop(first, data, cfg({ seed: 4, maxGradNorm: 0.5 }), { onStep: () => void seen++, onCheckpoint: (c) => void (last = c) }, {
+      isCancelled: () => seen >= 17,
+      whilePaused: async () => {},
+    });
+    expect(r1.stop).toBe('cancelled');
+    expect(last).toMatchObject({ step: 17, epoch: 1, batchIndex: 5 });
+    first.dispose();
+
+    const second = fakeClassifier(100, 8, 3, 99); // different init: the checkpoint must overwrite it
+    const r2 = await trainLoop(second, data, cfg({ seed: 4, maxGradNorm: 0.5 }), {}, undefined, {
+      step: last!.step,
+      epoch: last!.epoch,
+      batchIndex: last!.batchIndex,
+      weights: last!.weights,
+      optimizer: last!.optimizer,
+    });
+    expect(r2.steps).toBe(36);
+    second.trainable.forEach((v, i) => {
+      const got = Array.from(v.dataSync());
+      const maxDiff = Math.max(...got.map((x, j) => Math.abs(x - expected[i][j])));
+      expect(maxDiff).toBeLessThan(1e-6);
+    });
+    second.dispose();
+  });
+
+  it('waits while paused and carries on when resumed', async () => {
+    const model = fakeClassifier(100, 8, 3, 1);
+    let paused = true;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    let stepsDone = 0;
+    const run = trainLoop(model, data, cfg({ epochs: 1 }), { onStep: () => void stepsDone++ }, {
+      isCancelled: () => false,
+      whilePaused: () => (paused ? gate : Promise.resolve()),
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(stepsDone).toBe(0);
+    paused = false;
+    release();
+    const res = await run;
+    expect(res.steps).toBe(12);
+    model.dispose();
+  });
+
+  it('stops on a NaN loss with a message naming the step', async () => {
+    const model = fakeClassifier(100, 8, 3, 1, true);
+    const res = await trainLoop(model, data, cfg({ lossReadEvery: 3 }));
+    expect(res.stop).toBe('diverged');
+    expect(res.message).toMatch(/became NaN at step 3/);
+    model.dispose();
+  });
+
+  it('stops early when validation loss stops improving and restores the best weights', async () => {
+    const model = fakeClassifier(100, 8, 3, 2);
+    const valLosses: number[] = [];
+    // Tiny training set, big learning rate, many epochs: overfits and the validation loss turns up.
+    const tiny = { train: toyData(9, 3, 5), validation: toyData(60, 3, 6), padId: 0 };
+    const res = await trainLoop(model, tiny, cfg({ epochs: 40, lr: 0.5, earlyStopping: true, patience: 2, batchSize: 3 }), {
+      onEval: (e) => valLosses.push(e.valLoss),
+    });
+    expect(res.stop).toBe('early-stopped');
+    const best = Math.min(...valLosses);
+    expect(res.bestEpoch).toBe(valLosses.indexOf(best));
+    expect(valLosses.length).toBe(res.bestEpoch + 3);
+    model.dispose();
+  });
+});
