@@ -1,0 +1,136 @@
+// `npm run -s train -- --data FILE --eval FILE --model DIR_OR_ID --method lora|head|full [...] --out DIR`
+// The same session as the worker, in Node on the wasm backend: progress on stderr, one JSON line on stdout.
+import { parseArgs } from 'node:util';
+import { readFile, mkdir, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { useBackend } from '../../src/runtime/tf-node';
+import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../src/config';
+import { importText } from '../../src/data/import';
+import { splitDataset } from '../../src/data/split';
+import { runTraining, ModelCache } from '../../src/train/session';
+import { cliModelRef } from './model-ref';
+import type { CheckpointPayload, TrainResult } from '../../src/protocol';
+import { writeAdapterFolder } from '../../src/model/peft';
+
+const { values } = parseArgs({
+  options: {
+    data: { type: 'string' },
+    eval: { type: 'string' },
+    model: { type: 'string', default: 'public/models/tiny-bert' },
+    method: { type: 'string', default: DEFAULT_TRAIN_CONFIG.method },
+    r: { type: 'string' },
+    alpha: { type: 'string' },
+    dropout: { type: 'string' },
+    targets: { type: 'string' },
+    epochs: { type: 'string' },
+    lr: { type: 'string' },
+    batch: { type: 'string' },
+    'max-len': { type: 'string' },
+    seed: { type: 'string' },
+    backend: { type: 'string', default: 'wasm' },
+    out: { type: 'string' },
+    help: { type: 'boolean' },
+  },
+});
+
+function fail(msg: string): never {
+  process.stderr.write(`train: ${msg}\n`);
+  process.exit(2);
+}
+
+if (values.help || !values.data) {
+  process.stderr.write('usage: npm run -s train -- --data FILE [--eval FILE] --model DIR_OR_ID --method lora|head|full [--r 8 --alpha 16 --dropout 0.1 --targets query,value --epochs 3 --lr 5e-4 --batch 16 --max-len 128 --seed 0 --backend wasm|cpu] --out DIR\n');
+  process.exit(values.help ? 0 : 2);
+}
+if (!['lora', 'head', 'full'].includes(values.method!)) fail(`--method must be lora, head or full, not "${values.method}".`);
+if (!['wasm', 'cpu'].includes(values.backend!)) fail(`--backend must be wasm or cpu in Node, not "${values.backend}".`);
+
+const num = (name: string, v: string | undefined, fallback: number) => {
+  if (v === undefined) return fallback;
+  const x = Number(v);
+  if (!Number.isFinite(x)) fail(`--${name} must be a number, not "${v}".`);
+  return x;
+};
+const config: TrainConfig = {
+  ...DEFAULT_TRAIN_CONFIG,
+  method: values.method as TrainConfig['method'],
+  loraR: num('r', values.r, DEFAULT_TRAIN_CONFIG.loraR),
+  loraAlpha: num('alpha', values.alpha, DEFAULT_TRAIN_CONFIG.loraAlpha),
+  loraDropout: num('dropout', values.dropout, DEFAULT_TRAIN_CONFIG.loraDropout),
+  loraTargets: values.targets ? values.targets.split(',').map((s) => s.trim()) : DEFAULT_TRAIN_CONFIG.loraTargets,
+  epochs: num('epochs', values.epochs, DEFAULT_TRAIN_CONFIG.epochs),
+  lr: num('lr', values.lr, DEFAULT_TRAIN_CONFIG.lr),
+  batchSize: num('batch', values.batch, DEFAULT_TRAIN_CONFIG.batchSize),
+  maxLen: num('max-len', values['max-len'], DEFAULT_TRAIN_CONFIG.maxLen),
+  seed: num('seed', values.seed, DEFAULT_TRAIN_CONFIG.seed),
+};
+
+async function readExamples(file: string) {
+  const text = await readFile(file, 'utf8').catch((e) => fail(`cannot read ${file}: ${e.message}`));
+  const res = importText(text, { file });
+  if (res.refused) fail(`${file}: ${res.refused}`);
+  if (res.errors.length) {
+    for (const e of res.errors.slice(0, 50)) process.stderr.write(`${e.file}:${e.line}: ${e.field ? `${e.field}: ` : ''}${e.message}\n`);
+    fail(`${file} has ${res.errors.length} error(s); nothing was trained.`);
+  }
+  return res.examples;
+}
+
+await useBackend(values.backend as 'wasm' | 'cpu');
+const data = await readExamples(values.data!);
+// --eval is the held-out test set; without it, the data's own pinned test split is used.
+const split = splitDataset(data, { seed: 0, ...(values.eval ? { testFraction: 0 } : {}) });
+const test = values.eval ? await readExamples(values.eval) : split.test;
+const labels = [...new Set([...data, ...test].map((e) => e.label))].sort();
+const strip = (xs: { text: string; label: string }[]) => xs.map(({ text, label }) => ({ text, label }));
+
+let last: CheckpointPayload | null = null;
+let lastLine = 0;
+const result = await runTraining(
+  {
+    runId: `cli-${Date.now()}`,
+    model: cliModelRef(values.model!),
+    data: { labels, train: strip(split.train), validation: strip(split.validation), test: strip(test) },
+    config,
+  },
+  new ModelCache((file, loaded, total) => process.stderr.write(`\rdownloading ${file}: ${loaded}/${total} bytes`)),
+  values.backend as 'wasm' | 'cpu',
+  {
+    status: (phase, detail) => process.stderr.write(`${phase}${detail ? `: ${detail}` : ''}\n`),
+    baseline: (b) => process.stderr.write(`before (zero-shot): accuracy ${b.before.accuracy.toFixed(4)}; trainable ${b.trainableParams} of ${b.totalParams} parameters; ${b.totalSteps} steps\n`),
+    progress: (p) => {
+      if (p.loss !== undefined && (Date.now() - lastLine > 1000 || p.step === p.totalSteps)) {
+        lastLine = Date.now();
+        process.stderr.write(`step ${p.step}/${p.totalSteps} epoch ${p.epoch + 1} loss ${p.loss.toFixed(4)} lr ${p.lr.toExponential(2)} ${p.examplesPerSec.toFixed(0)} ex/s\n`);
+      }
+    },
+    evaluated: (e) => process.stderr.write(`epoch ${e.epoch + 1}: train loss ${e.trainLoss.toFixed(4)}, validation loss ${e.valLoss.toFixed(4)}, validation accuracy ${e.valAccuracy.toFixed(4)}\n`),
+    checkpoint: (c) => (last = c),
+  },
+  { isCancelled: () => false, whilePaused: async () => {} },
+);
+if (result === 'cancelled') fail('cancelled');
+const r = result as TrainResult;
+let out: string | null = null;
+if (values.out) {
+  out = resolve(values.out);
+  await mkdir(out, { recursive: true });
+  await writeAdapterFolder(out, { modelRef: cliModelRef(values.model!), config, labels, checkpoint: last!.adapter, result: r });
+}
+process.stdout.write(
+  JSON.stringify({
+    before: { accuracy: r.before.accuracy, macro_f1: r.before.macroF1 },
+    after: { accuracy: r.after.accuracy, macro_f1: r.after.macroF1 },
+    train_loss: r.trainLoss,
+    val_loss: r.valLoss,
+    steps: r.steps,
+    seconds: r.seconds,
+    backend: r.backend,
+    method: r.method,
+    pooling: r.pooling,
+    trainable_params: r.trainableParams,
+    total_params: r.totalParams,
+    adapter_sha256: r.adapterSha256,
+    out,
+  }) + '\n',
+);

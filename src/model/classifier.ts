@@ -1,0 +1,91 @@
+// A text classifier on a loaded encoder: pooled embedding → Linear head. Three methods:
+// `head` (only the head trains), `lora` (adapters + head), `full` (everything). The frozen base weights are
+// uploaded once per loaded model and shared by every classifier on it (adapters swap, the base stays).
+import * as tf from '@tensorflow/tfjs';
+import type { LoraSettings, Method, TrainableClassifier } from './types';
+import type { LoadedModel } from './load';
+import { createEncoderWeights, disposeEncoder, encode, encoderVariables, pool, type EncoderWeights } from './encoder';
+import { injectLora, loraHook, type LoraAdapter } from './lora';
+
+export interface ClassifierOptions {
+  method: Method;
+  numLabels: number;
+  seed: number;
+  lora: LoraSettings;
+}
+
+export interface Classifier extends TrainableClassifier {
+  readonly method: Method;
+  readonly adapters: LoraAdapter[];
+  readonly head: { kernel: tf.Variable; bias: tf.Variable };
+  readonly encoder: EncoderWeights;
+  /** Names of `trainable`, in order, for checkpoints: "classifier.kernel", "<module>.lora_A", "<module>.kernel"… */
+  trainableNames(): string[];
+  /** Pooled embeddings with the adapters applied (no dropout). */
+  embed(ids: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor2D;
+  /** Skips the adapters: the base model's embedding, to show that detaching LoRA restores it exactly. */
+  embedBase(ids: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor2D;
+}
+
+/** The frozen device copy of a model's weights, created on first use and kept with the loaded model. */
+export function baseEncoder(model: LoadedModel): EncoderWeights {
+  if (!model.device) model.device = createEncoderWeights(model, false);
+  return model.device as EncoderWeights;
+}
+
+export function countParams(vars: tf.Variable[]): number {
+  return vars.reduce((s, v) => s + v.size, 0);
+}
+
+export function createClassifier(model: LoadedModel, opts: ClassifierOptions): Classifier {
+  const { method, numLabels, seed } = opts;
+  // Full fine-tuning changes the base weights, so it gets its own trainable copy; the others share the frozen one.
+  const encoder = method === 'full' ? createEncoderWeights(model, true) : baseEncoder(model);
+  const adapters = method === 'lora' ? injectLora(encoder, opts.lora, seed) : [];
+  const H = model.config.hiddenSize;
+  // Head initialised like Hugging Face's classifiers: normal(0, 0.02), zero bias.
+  const head = {
+    kernel: tf.variable(tf.randomNormal([H, numLabels], 0, 0.02, 'float32', seed + 1), true, `classifier.kernel#${seed}-${Math.random()}`),
+    bias: tf.variable(tf.zeros([numLabels]), true, `classifier.bias#${seed}-${Math.random()}`),
+  };
+  const baseVars = encoderVariables(encoder);
+  const trainable: tf.Variable[] = [
+    ...(method === 'full' ? baseVars : []),
+    ...adapters.flatMap((a) => [a.a, a.b]),
+    head.kernel,
+    head.bias,
+  ];
+  const names: string[] = [
+    ...(method === 'full' ? baseVars.map((v) => v.name.split('#')[0]) : []),
+    ...adapters.flatMap((a) => [`${a.module}.lora_A`, `${a.module}.lora_B`]),
+    'classifier.kernel',
+    'classifier.bias',
+  ];
+  const totalBase = countParams(baseVars);
+  let dropoutCalls = 0;
+  const hook = (training: boolean) =>
+    adapters.length ? loraHook(adapters, opts.lora.dropout, training, () => seed * 100_003 + ++dropoutCalls) : undefined;
+  const pooled = (ids: tf.Tensor2D, mask: tf.Tensor2D, training: boolean, withAdapters = true) =>
+    pool(encode(encoder, ids, mask, withAdapters ? hook(training) : undefined), mask, model.pooling);
+
+  return {
+    method,
+    numLabels,
+    adapters,
+    head,
+    encoder,
+    trainable,
+    trainableNames: () => names,
+    logits: (ids, mask, training) => tf.add(tf.matMul(pooled(ids, mask, training), head.kernel), head.bias) as tf.Tensor2D,
+    embed: (ids, mask) => pooled(ids, mask, false),
+    embedBase: (ids, mask) => pooled(ids, mask, false, false),
+    trainableParamCount: () => countParams(trainable),
+    totalParamCount: () => totalBase + countParams(adapters.flatMap((a) => [a.a, a.b])) + head.kernel.size + head.bias.size,
+    dispose() {
+      adapters.forEach((a) => [a.a, a.b].forEach((v) => v.dispose()));
+      head.kernel.dispose();
+      head.bias.dispose();
+      if (method === 'full') disposeEncoder(encoder);
+    },
+  };
+}

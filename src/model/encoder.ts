@@ -1,0 +1,186 @@
+// The BERT / DistilBERT encoder in tfjs, readable top to bottom (nanoGPT's model.py is the model for this file):
+// embeddings → N post-LN layers (self-attention, then a GELU feed-forward) → pooling.
+// Weights stay in PyTorch's names; linear kernels are transposed once at load to tfjs's [in, out].
+import * as tf from '@tensorflow/tfjs';
+import type { EncoderConfig, Pooling } from './types';
+import { layerPrefix, type LoadedModel } from './load';
+
+export interface Linear {
+  /** Module path as PyTorch names it, e.g. "encoder.layer.0.attention.self.query". */
+  name: string;
+  kernel: tf.Variable; // [in, out]
+  bias: tf.Variable; // [out]
+}
+
+export interface Norm {
+  name: string;
+  gamma: tf.Variable;
+  beta: tf.Variable;
+}
+
+export interface Layer {
+  query: Linear;
+  key: Linear;
+  value: Linear;
+  attnOut: Linear;
+  attnNorm: Norm;
+  ffnIn: Linear;
+  ffnOut: Linear;
+  ffnNorm: Norm;
+}
+
+export interface EncoderWeights {
+  config: EncoderConfig;
+  word: tf.Variable;
+  position: tf.Variable;
+  tokenType: tf.Variable | null;
+  embNorm: Norm;
+  layers: Layer[];
+}
+
+/** Something that can add a low-rank update to a linear layer's output (LoRA); see lora.ts. */
+export type LinearHook = (lin: Linear, x: tf.Tensor2D, y: tf.Tensor2D) => tf.Tensor2D;
+
+/** Uploads the model's weights as variables (frozen unless `trainable`). */
+export function createEncoderWeights(model: LoadedModel, trainable: boolean): EncoderWeights {
+  const c = model.config;
+  const w = model.weights;
+  const v = (name: string, transpose = false) => {
+    const t = w[name];
+    return tf.tidy(() => {
+      const x = tf.tensor(t.data, t.shape, 'float32');
+      return tf.variable(transpose ? tf.transpose(x) : x, trainable, `${name}${transpose ? '.kernel' : ''}#${uid()}`);
+    });
+  };
+  const linear = (name: string): Linear => ({ name, kernel: v(`${name}.weight`, true), bias: v(`${name}.bias`) });
+  const norm = (name: string): Norm => ({ name, gamma: v(`${name}.weight`), beta: v(`${name}.bias`) });
+  const names = c.modelType === 'bert'
+    ? { q: 'attention.self.query', k: 'attention.self.key', v: 'attention.self.value', o: 'attention.output.dense', n1: 'attention.output.LayerNorm', i: 'intermediate.dense', out: 'output.dense', n2: 'output.LayerNorm' }
+    : { q: 'attention.q_lin', k: 'attention.k_lin', v: 'attention.v_lin', o: 'attention.out_lin', n1: 'sa_layer_norm', i: 'ffn.lin1', out: 'ffn.lin2', n2: 'output_layer_norm' };
+  const layers: Layer[] = [];
+  for (let i = 0; i < c.numLayers; i++) {
+    const p = layerPrefix(c, i);
+    layers.push({
+      query: linear(p + names.q),
+      key: linear(p + names.k),
+      value: linear(p + names.v),
+      attnOut: linear(p + names.o),
+      attnNorm: norm(p + names.n1),
+      ffnIn: linear(p + names.i),
+      ffnOut: linear(p + names.out),
+      ffnNorm: norm(p + names.n2),
+    });
+  }
+  return {
+    config: c,
+    word: v('embeddings.word_embeddings.weight'),
+    position: v('embeddings.position_embeddings.weight'),
+    tokenType: c.modelType === 'bert' ? v('embeddings.token_type_embeddings.weight') : null,
+    embNorm: norm('embeddings.LayerNorm'),
+    layers,
+  };
+}
+
+export function encoderVariables(w: EncoderWeights): tf.Variable[] {
+  const out: tf.Variable[] = [w.word, w.position];
+  if (w.tokenType) out.push(w.tokenType);
+  out.push(w.embNorm.gamma, w.embNorm.beta);
+  for (const l of w.layers) {
+    for (const lin of [l.query, l.key, l.value, l.attnOut]) out.push(lin.kernel, lin.bias);
+    out.push(l.attnNorm.gamma, l.attnNorm.beta);
+    for (const lin of [l.ffnIn, l.ffnOut]) out.push(lin.kernel, lin.bias);
+    out.push(l.ffnNorm.gamma, l.ffnNorm.beta);
+  }
+  return out;
+}
+
+/** Hidden states [batch, seq, hidden] for token ids and an attention mask (1 = real token, 0 = padding). */
+export function encode(w: EncoderWeights, ids: tf.Tensor2D, mask: tf.Tensor2D, hook?: LinearHook): tf.Tensor3D {
+  const c = w.config;
+  const [B, L] = ids.shape;
+  const H = c.hiddenSize;
+  const nH = c.numHeads;
+  const D = H / nH;
+
+  // Embeddings: word + position (+ token type 0 for BERT), then LayerNorm.
+  let x = tf.reshape(embeddingLookup(w.word, ids), [B * L, H]) as tf.Tensor2D;
+  const positions = tf.slice(w.position, [0, 0], [L, H]);
+  x = tf.reshape(tf.add(tf.reshape(x, [B, L, H]), positions), [B * L, H]);
+  if (w.tokenType) x = tf.add(x, tf.slice(w.tokenType, [0, 0], [1, H]));
+  x = layerNorm(x, w.embNorm, c.layerNormEps);
+
+  // Padding never receives attention: a large negative bias before the softmax, shaped [B, 1, 1, L].
+  const maskBias = tf.reshape(tf.mul(tf.sub(1, tf.cast(mask, 'float32')), -1e9), [B, 1, 1, L]);
+  const heads = (t: tf.Tensor2D) => tf.transpose(tf.reshape(t, [B, L, nH, D]), [0, 2, 1, 3]) as tf.Tensor4D;
+
+  for (const layer of w.layers) {
+    // Self-attention (post-LN: the residual is added before the LayerNorm, as in BERT).
+    const q = heads(linear(layer.query, x, hook));
+    const k = heads(linear(layer.key, x, hook));
+    const v = heads(linear(layer.value, x, hook));
+    const scores = tf.add(tf.div(tf.matMul(q, k, false, true), Math.sqrt(D)), maskBias);
+    const context = tf.matMul(tf.softmax(scores), v); // [B, nH, L, D]
+    const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [B * L, H]) as tf.Tensor2D;
+    x = layerNorm(tf.add(x, linear(layer.attnOut, merged, hook)), layer.attnNorm, c.layerNormEps);
+
+    // Feed-forward with the exact (erf) GELU.
+    const inner = gelu(linear(layer.ffnIn, x, hook));
+    x = layerNorm(tf.add(x, linear(layer.ffnOut, inner, hook)), layer.ffnNorm, c.layerNormEps);
+  }
+  return tf.reshape(x, [B, L, H]) as tf.Tensor3D;
+}
+
+/** One vector per text: the [CLS] position, or the mean over real (unmasked) tokens. */
+export function pool(hidden: tf.Tensor3D, mask: tf.Tensor2D, pooling: Pooling): tf.Tensor2D {
+  const [B, , H] = hidden.shape;
+  if (pooling === 'cls') return tf.reshape(tf.slice(hidden, [0, 0, 0], [B, 1, H]), [B, H]) as tf.Tensor2D;
+  const m = tf.expandDims(tf.cast(mask, 'float32'), 2);
+  const summed = tf.sum(tf.mul(hidden, m), 1);
+  // sentence-transformers clamps the token count at 1e-9 to avoid dividing by zero.
+  return tf.div(summed, tf.maximum(tf.sum(m, 1), 1e-9)) as tf.Tensor2D;
+}
+
+function linear(lin: Linear, x: tf.Tensor2D, hook?: LinearHook): tf.Tensor2D {
+  const y = tf.add(tf.matMul(x, lin.kernel), lin.bias) as tf.Tensor2D;
+  return hook ? hook(lin, x, y) : y;
+}
+
+export function layerNorm(x: tf.Tensor2D, n: Norm, eps: number): tf.Tensor2D {
+  const { mean, variance } = tf.moments(x, -1, true);
+  return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))), n.gamma), n.beta) as tf.Tensor2D;
+}
+
+export function gelu(x: tf.Tensor2D): tf.Tensor2D {
+  return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.div(x, Math.SQRT2)))) as tf.Tensor2D;
+}
+
+/**
+ * Embedding lookup with its own gradient: tfjs's gather gradient needs UnsortedSegmentSum, which the wasm
+ * backend lacks, so full fine-tuning would fail there. scatterND sums repeated indices, which is the gradient.
+ */
+export function embeddingLookup(table: tf.Tensor2D | tf.Variable, ids: tf.Tensor2D): tf.Tensor3D {
+  const [B, L] = ids.shape;
+  const [V, H] = table.shape as [number, number];
+  const flat = tf.reshape(ids, [B * L]) as tf.Tensor1D;
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [t, i, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
+    save([i]);
+    return {
+      value: tf.gather(t, i),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+        tf.scatterND(tf.reshape(saved[0], [B * L, 1]), tf.reshape(dy, [B * L, H]), [V, H]),
+        tf.zerosLike(saved[0]),
+      ],
+    };
+  });
+  return tf.reshape(f(table as tf.Tensor2D, flat), [B, L, H]) as tf.Tensor3D;
+}
+
+let counter = 0;
+function uid(): number {
+  return ++counter;
+}
+
+export function disposeEncoder(w: EncoderWeights): void {
+  encoderVariables(w).forEach((v) => v.dispose());
+}

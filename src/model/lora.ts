@@ -1,0 +1,58 @@
+// LoRA as PEFT does it (tuners/lora): y = W x + b + B(A(dropout(x))) · alpha / r, with A kaiming-uniform(a=√5)
+// (uniform ±1/√in) and B zero, so at step 0 the adapted model is exactly the base model.
+// Config, layer and injection are kept apart as in PEFT: LoraSettings (types.ts), LoraAdapter, injectLora().
+import * as tf from '@tensorflow/tfjs';
+import type { LoraSettings } from './types';
+import type { EncoderWeights, Linear, LinearHook } from './encoder';
+
+export interface LoraAdapter {
+  /** Module path, e.g. "encoder.layer.0.attention.self.query". */
+  module: string;
+  /** A transposed to tfjs's layout: [in, r] (PEFT stores lora_A as [r, in]). */
+  a: tf.Variable;
+  /** B transposed: [r, out] (PEFT stores lora_B as [out, r]). */
+  b: tf.Variable;
+  scaling: number;
+}
+
+/** PEFT's matching: a target matches a module whose name is the target or ends with "." + target. */
+export function matchesTarget(moduleName: string, targets: string[]): boolean {
+  return targets.some((t) => moduleName === t || moduleName.endsWith(`.${t}`));
+}
+
+export function linearsOf(w: EncoderWeights): Linear[] {
+  return w.layers.flatMap((l) => [l.query, l.key, l.value, l.attnOut, l.ffnIn, l.ffnOut]);
+}
+
+export function injectLora(w: EncoderWeights, s: LoraSettings, seed: number): LoraAdapter[] {
+  if (!(s.r >= 1)) throw new Error(`LoRA rank r must be at least 1 (got ${s.r}).`);
+  const targets = linearsOf(w).filter((l) => matchesTarget(l.name, s.targetModules));
+  if (targets.length === 0) {
+    const names = [...new Set(linearsOf(w).map((l) => l.name.split('.').slice(-1)[0]))];
+    throw new Error(`LoRA target_modules ${JSON.stringify(s.targetModules)} match no layer of this model; its linear layers end in: ${names.join(', ')}.`);
+  }
+  return targets.map((lin, i) => {
+    const [inDim, outDim] = lin.kernel.shape;
+    const bound = 1 / Math.sqrt(inDim);
+    return {
+      module: lin.name,
+      a: tf.variable(tf.randomUniform([inDim, s.r], -bound, bound, 'float32', seed * 7919 + i), true, `${lin.name}.lora_A#${seed}-${i}-${Math.random()}`),
+      b: tf.variable(tf.zeros([s.r, outDim]), true, `${lin.name}.lora_B#${seed}-${i}-${Math.random()}`),
+      scaling: s.alpha / s.r,
+    };
+  });
+}
+
+/**
+ * The forward hook that adds each adapter's update to its layer's output. Dropout (training only) gets a new
+ * seed every call, so each step draws a fresh mask while runs stay reproducible.
+ */
+export function loraHook(adapters: LoraAdapter[], dropout: number, training: boolean, dropoutSeed: () => number): LinearHook {
+  const byModule = new Map(adapters.map((a) => [a.module, a]));
+  return (lin, x, y) => {
+    const ad = byModule.get(lin.name);
+    if (!ad) return y;
+    const input = training && dropout > 0 ? (tf.dropout(x, dropout, undefined, dropoutSeed()) as tf.Tensor2D) : x;
+    return tf.add(y, tf.mul(tf.matMul(tf.matMul(input, ad.a), ad.b), ad.scaling)) as tf.Tensor2D;
+  };
+}

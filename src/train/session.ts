@@ -1,0 +1,261 @@
+// One training run from start to finish, the same in the worker and the CLI: tokenise the splits, measure the
+// zero-shot "before", train, measure "after" on the same held-out examples, and hand checkpoints out as bytes.
+// No DOM, no worker API, no IndexedDB here: everything leaves through the hooks.
+import * as tf from '@tensorflow/tfjs';
+import type { TrainConfig } from '../config';
+import type { CheckpointPayload, DataSplits, EpochEval, EvalSummary, ModelRef, ResumePoint, StepProgress, TrainResult } from '../protocol';
+import type { BackendName } from '../runtime/backend';
+import type { EncodedExample, Pooling } from '../model/types';
+import { loadModel, type LoadedModel, type ProgressFn } from '../model/load';
+import { createClassifier, type Classifier } from '../model/classifier';
+import { zeroShot } from '../model/zeroshot';
+import { readSafetensors, writeSafetensors } from '../model/safetensors';
+import { evaluate } from './metrics';
+import { evalBatches } from './batching';
+import { trainLoop, totalStepsFor, type LoopControl } from './loop';
+import type { AdamWState } from './optimizer';
+
+export interface SessionHooks {
+  status(phase: 'loading' | 'baseline' | 'training' | 'paused' | 'evaluating', detail?: string): void;
+  baseline(b: { before: EvalSummary; trainableParams: number; totalParams: number; pooling: Pooling; totalSteps: number }): void;
+  progress(p: StepProgress): void;
+  evaluated(e: EpochEval): void;
+  checkpoint(c: CheckpointPayload): void;
+}
+
+export interface TrainJob {
+  runId: string;
+  model: ModelRef;
+  data: DataSplits;
+  config: TrainConfig;
+  resume?: ResumePoint;
+  before?: EvalSummary;
+}
+
+/** Keeps base models loaded by id, so runs and predictions swap adapters instead of reloading weights. */
+export class ModelCache {
+  private loaded = new Map<string, Promise<LoadedModel>>();
+  constructor(private onProgress?: ProgressFn) {}
+  get(ref: ModelRef): Promise<LoadedModel> {
+    const key = `${ref.hubHost ?? ''}|${ref.url ?? ''}|${ref.id}@${ref.revision ?? 'main'}`;
+    let p = this.loaded.get(key);
+    if (!p) {
+      p = loadModel(ref, this.onProgress);
+      p.catch(() => this.loaded.delete(key));
+      this.loaded.set(key, p);
+    }
+    return p;
+  }
+}
+
+export function encodeSplit(model: LoadedModel, examples: { text: string; label: string }[], labels: string[], maxLen: number): EncodedExample[] {
+  const index = new Map(labels.map((l, i) => [l, i]));
+  return examples.map((e, i) => {
+    const label = index.get(e.label);
+    if (label === undefined) throw new Error(`Example ${i + 1} has label "${e.label}", which is not one of: ${labels.join(', ')}.`);
+    return { ids: model.tokenizer.encode(e.text, maxLen), label };
+  });
+}
+
+export async function runTraining(
+  job: TrainJob,
+  models: ModelCache,
+  backend: BackendName,
+  hooks: SessionHooks,
+  control: LoopControl,
+): Promise<TrainResult | 'cancelled'> {
+  const cfg = job.config;
+  const labels = job.data.labels;
+  const started = now();
+  hooks.status('loading', job.model.id);
+  const base = await models.get(job.model);
+  const train = encodeSplit(base, job.data.train, labels, cfg.maxLen);
+  const validation = encodeSplit(base, job.data.validation, labels, cfg.maxLen);
+  const test = encodeSplit(base, job.data.test, labels, cfg.maxLen);
+  const padId = base.config.padTokenId;
+
+  hooks.status('baseline', 'zero-shot accuracy of the untrained base model');
+  const before = job.before ?? (await zeroShotSummary(base, test, labels, cfg));
+
+  const model = createClassifier(base, {
+    method: cfg.method,
+    numLabels: labels.length,
+    seed: cfg.seed,
+    lora: { r: cfg.loraR, alpha: cfg.loraAlpha, dropout: cfg.loraDropout, targetModules: cfg.loraTargets },
+  });
+  try {
+    const totalSteps = totalStepsFor(train.length, cfg);
+    hooks.baseline({ before, trainableParams: model.trainableParamCount(), totalParams: model.totalParamCount(), pooling: base.pooling, totalSteps });
+    const resume = job.resume ? decodeResume(model, job.resume) : undefined;
+
+    hooks.status('training');
+    const loop = await trainLoop(
+      model,
+      { train, validation, padId },
+      cfg,
+      {
+        onStep: (s) => hooks.progress({ runId: job.runId, ...s }),
+        onEval: (e) => hooks.evaluated({ runId: job.runId, epoch: e.epoch, step: e.step, trainLoss: e.trainLoss, valLoss: e.valLoss, valAccuracy: e.valAccuracy }),
+        onCheckpoint: (c) =>
+          hooks.checkpoint({
+            runId: job.runId,
+            step: c.step,
+            epoch: c.epoch,
+            batchIndex: c.batchIndex,
+            adapter: toArrayBuffer(encodeWeights(model, c.weights)),
+            optimizer: toArrayBuffer(encodeOptimizer(c.optimizer)),
+            valLoss: c.valLoss,
+          }),
+      },
+      control,
+      resume,
+    );
+    if (loop.stop === 'cancelled') return 'cancelled';
+    if (loop.stop === 'diverged') throw new Error(loop.message);
+
+    hooks.status('evaluating', 'accuracy of the tuned model on the held-out test split');
+    const after = await classifierSummary(model, test, labels, cfg, padId);
+    const weights = encodeWeights(model, await Promise.all(model.trainable.map(async (v) => new Float32Array(await v.data()))));
+    return {
+      runId: job.runId,
+      backend,
+      pooling: base.pooling,
+      method: cfg.method,
+      steps: loop.steps,
+      seconds: (now() - started) / 1000,
+      trainableParams: model.trainableParamCount(),
+      totalParams: model.totalParamCount(),
+      before,
+      after,
+      trainLoss: loop.trainLoss,
+      valLoss: loop.valLoss,
+      adapterSha256: await sha256Hex(weights),
+      stoppedEarly: loop.stop === 'early-stopped',
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Probabilities for one text: the tuned classifier when an adapter is given, the zero-shot base model otherwise. */
+export async function predictText(
+  req: { model: ModelRef; labels: string[]; text: string; config: TrainConfig; adapter?: ArrayBuffer },
+  models: ModelCache,
+): Promise<number[]> {
+  const base = await models.get(req.model);
+  const ex = [{ ids: base.tokenizer.encode(req.text, req.config.maxLen), label: 0 }];
+  if (!req.adapter) return (await zeroShot(base, ex.map((e) => e.ids), req.labels)).probs[0];
+  const cfg = req.config;
+  const model = createClassifier(base, {
+    method: cfg.method,
+    numLabels: req.labels.length,
+    seed: cfg.seed,
+    lora: { r: cfg.loraR, alpha: cfg.loraAlpha, dropout: cfg.loraDropout, targetModules: cfg.loraTargets },
+  });
+  try {
+    loadWeights(model, req.adapter);
+    return (await predictAll(model, ex, cfg, base.config.padTokenId)).probs[0];
+  } finally {
+    model.dispose();
+  }
+}
+
+async function zeroShotSummary(base: LoadedModel, test: EncodedExample[], labels: string[], cfg: TrainConfig): Promise<EvalSummary> {
+  const zs = await zeroShot(base, test.map((e) => e.ids), labels, { batchSize: cfg.batchSize, maxLen: cfg.maxLen });
+  return summarise(test, zs.predictions, zs.probs, labels);
+}
+
+async function classifierSummary(model: Classifier, test: EncodedExample[], labels: string[], cfg: TrainConfig, padId: number): Promise<EvalSummary> {
+  const { predictions, probs } = await predictAll(model, test, cfg, padId);
+  return summarise(test, predictions, probs, labels);
+}
+
+export async function predictAll(
+  model: Classifier,
+  examples: EncodedExample[],
+  cfg: Pick<TrainConfig, 'batchSize' | 'maxLen'>,
+  padId: number,
+): Promise<{ predictions: number[]; probs: number[][] }> {
+  const predictions = new Array<number>(examples.length);
+  const probs = new Array<number[]>(examples.length);
+  for (const { batch, indices } of evalBatches(examples, { batchSize: cfg.batchSize, maxLen: cfg.maxLen, padId })) {
+    const p = tf.tidy(() => {
+      const ids = tf.tensor2d(batch.inputIds, [batch.batchSize, batch.seqLen], 'int32');
+      const mask = tf.tensor2d(batch.attentionMask, [batch.batchSize, batch.seqLen], 'int32');
+      return tf.softmax(model.logits(ids, mask, false));
+    });
+    const values = await p.array();
+    p.dispose();
+    (values as number[][]).forEach((row, r) => {
+      probs[indices[r]] = row;
+      predictions[indices[r]] = row.indexOf(Math.max(...row));
+    });
+  }
+  return { predictions, probs };
+}
+
+function summarise(test: EncodedExample[], predictions: number[], probs: number[][], labels: string[]): EvalSummary {
+  const m = evaluate(test.map((e) => e.label), predictions, labels);
+  return { accuracy: m.accuracy, macroF1: m.macroF1, confusion: m.confusion, perClass: m.perClass, predictions, probs };
+}
+
+/** Trainable weights as safetensors, under the classifier's own names (PEFT names for LoRA). */
+function encodeWeights(model: Classifier, values: Float32Array[]): Uint8Array {
+  const names = model.trainableNames();
+  const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
+  model.trainable.forEach((v, i) => (tensors[names[i]] = { shape: v.shape, data: values[i] }));
+  return writeSafetensors(tensors, { format: 'tabtune-checkpoint', method: model.method });
+}
+
+function loadWeights(model: Classifier, bytes: ArrayBuffer): void {
+  const { tensors } = readSafetensors(new Uint8Array(bytes), 'checkpoint');
+  const names = model.trainableNames();
+  model.trainable.forEach((v, i) => {
+    const t = tensors[names[i]];
+    if (!t) throw new Error(`The checkpoint has no tensor "${names[i]}"; it was saved for a different method or model.`);
+    const value = tf.tensor(t.data, v.shape, 'float32');
+    v.assign(value);
+    value.dispose();
+  });
+}
+
+function encodeOptimizer(s: AdamWState): Uint8Array {
+  const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
+  s.m.forEach((m, i) => (tensors[`m.${i}`] = { shape: [m.length], data: m }));
+  s.v.forEach((v, i) => (tensors[`v.${i}`] = { shape: [v.length], data: v }));
+  return writeSafetensors(tensors, { step: String(s.step), count: String(s.m.length) });
+}
+
+function decodeResume(model: Classifier, r: ResumePoint) {
+  const weights = readSafetensors(new Uint8Array(r.adapter), 'checkpoint').tensors;
+  const opt = readSafetensors(new Uint8Array(r.optimizer), 'optimizer state');
+  const count = model.trainable.length;
+  const names = model.trainableNames();
+  return {
+    step: r.step,
+    epoch: r.epoch,
+    batchIndex: r.batchIndex,
+    weights: names.map((n) => {
+      if (!weights[n]) throw new Error(`The checkpoint has no tensor "${n}".`);
+      return weights[n].data;
+    }),
+    optimizer: {
+      step: Number(opt.metadata.step ?? 0),
+      m: Array.from({ length: count }, (_, i) => opt.tensors[`m.${i}`].data),
+      v: Array.from({ length: count }, (_, i) => opt.tensors[`v.${i}`].data),
+    },
+  };
+}
+
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', bytes as BufferSource);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function toArrayBuffer(u: Uint8Array): ArrayBuffer {
+  return u.byteOffset === 0 && u.byteLength === u.buffer.byteLength ? (u.buffer as ArrayBuffer) : (u.slice().buffer as ArrayBuffer);
+}
+
+function now(): number {
+  return typeof performance !== 'undefined' ? performance.now() : Date.now();
+}

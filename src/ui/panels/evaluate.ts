@@ -1,0 +1,104 @@
+// Step 4: before and after, side by side — accuracy, macro-F1, confusion matrices, per-class P/R/F1, and the
+// held-out examples this run fixed and broke, with a browser for the misclassified ones.
+import { h, replace, fmtPct } from '../dom';
+import type { EvalSummary } from '../../protocol';
+import type { AppContext } from '../context';
+import { explain, TEXTS } from './explain';
+import { fixedAndBroken } from '../../train/metrics';
+
+export function confusionTable(e: EvalSummary, labels: string[], caption: string): HTMLElement {
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: 'confusion' },
+      h('caption', null, caption),
+      h('thead', null, h('tr', null, h('th', null, 'true ↓ / predicted →'), ...labels.map((l) => h('th', { class: 'num' }, l)))),
+      h('tbody', null, ...labels.map((l, i) => h('tr', null, h('th', null, l), ...labels.map((_, j) => h('td', { class: `num${i === j ? ' good' : e.confusion[i][j] ? ' bad' : ''}` }, e.confusion[i][j]))))),
+    ),
+  );
+}
+
+export function perClassTable(before: EvalSummary, after: EvalSummary): HTMLElement {
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      null,
+      h('caption', null, 'Per label: precision / recall / F1, before → after'),
+      h('thead', null, h('tr', null, ...['label', 'support', 'precision', 'recall', 'F1'].map((t) => h('th', { class: t === 'label' ? '' : 'num' }, t)))),
+      h(
+        'tbody',
+        null,
+        ...after.perClass.map((a, i) => {
+          const b = before.perClass[i];
+          return h('tr', null, h('td', null, a.label), h('td', { class: 'num' }, a.support), ...(['precision', 'recall', 'f1'] as const).map((k) => h('td', { class: 'num' }, `${fmtPct(b[k], 0)} → ${fmtPct(a[k], 0)}`)));
+        }),
+      ),
+    ),
+  );
+}
+
+export function examplesTable(indices: number[], texts: { text: string; label: string }[], pred: number[], labels: string[], caption: string, limit = 20): HTMLElement {
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      null,
+      h('caption', null, `${caption} (${indices.length})`),
+      h('thead', null, h('tr', null, h('th', null, 'text'), h('th', null, 'true'), h('th', null, 'predicted'))),
+      h('tbody', null, ...indices.slice(0, limit).map((i) => h('tr', null, h('td', { class: 'text' }, texts[i].text), h('td', null, texts[i].label), h('td', null, labels[pred[i]])))),
+    ),
+    indices.length > limit ? h('p', { class: 'muted' }, `…and ${indices.length - limit} more.`) : null,
+  );
+}
+
+export function evaluatePanel(ctx: AppContext): HTMLElement {
+  const body = h('div', { attrs: { 'data-testid': 'evaluation' } }, h('p', { class: 'muted' }, 'Train a run to see its accuracy before and after.'));
+  let page = 0;
+  function render() {
+    const r = ctx.runs.live?.result;
+    const test = ctx.dataset?.splits.test;
+    if (!r || !test) return;
+    const labels = r.after.perClass.map((c) => c.label);
+    const truth = test.map((e) => labels.indexOf(e.label));
+    const { fixed, broken } = fixedAndBroken(truth, r.before.predictions, r.after.predictions);
+    const wrong = r.after.predictions.flatMap((p, i) => (p !== truth[i] ? [i] : []));
+    const pageSize = 10;
+    const pages = Math.max(1, Math.ceil(wrong.length / pageSize));
+    page = Math.min(page, pages - 1);
+    const browser = h('div', null);
+    const drawBrowser = () =>
+      replace(
+        browser,
+        examplesTable(wrong.slice(page * pageSize, (page + 1) * pageSize), test, r.after.predictions, labels, `Misclassified after training, page ${page + 1} of ${pages}`, pageSize),
+        h(
+          'div',
+          { class: 'row' },
+          h('button', { class: 'secondary', on: { click: () => { page = Math.max(0, page - 1); drawBrowser(); } } }, 'Previous'),
+          h('button', { class: 'secondary', on: { click: () => { page = Math.min(pages - 1, page + 1); drawBrowser(); } } }, 'Next'),
+        ),
+      );
+    drawBrowser();
+    const delta = r.after.accuracy - r.before.accuracy;
+    replace(
+      body,
+      h(
+        'div',
+        { class: 'grid2' },
+        h('div', { class: 'card' }, h('h3', null, 'Before (zero-shot base model)'), h('p', null, h('span', { class: 'big', attrs: { 'data-testid': 'acc-before' } }, fmtPct(r.before.accuracy)), ' accuracy · macro-F1 ', fmtPct(r.before.macroF1)), confusionTable(r.before, labels, 'Confusion matrix before')),
+        h('div', { class: 'card' }, h('h3', null, 'After (tuned)'), h('p', null, h('span', { class: 'big', attrs: { 'data-testid': 'acc-after' } }, fmtPct(r.after.accuracy)), ' accuracy · macro-F1 ', fmtPct(r.after.macroF1), ' ', h('span', { class: `badge ${delta >= 0 ? 'good' : 'bad'}` }, `${delta >= 0 ? '+' : ''}${(delta * 100).toFixed(1)} points`)), confusionTable(r.after, labels, 'Confusion matrix after')),
+      ),
+      perClassTable(r.before, r.after),
+      h('div', { class: 'grid2' }, examplesTable(fixed, test, r.after.predictions, labels, 'Fixed by this run (wrong before, right after)', 8), examplesTable(broken, test, r.after.predictions, labels, 'Broken by this run (right before, wrong after)', 8)),
+      browser,
+    );
+  }
+  ctx.bus.on('run-live', () => {
+    if (ctx.runs.live?.phase === 'finished') render();
+  });
+  return h('section', { class: 'step', id: 'evaluate', attrs: { 'aria-labelledby': 'eval-h' } }, h('h2', { id: 'eval-h' }, h('span', { class: 'num' }, '4'), 'Evaluate'), explain('What do these numbers mean?', ...TEXTS.evaluate), body);
+}

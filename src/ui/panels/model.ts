@@ -1,0 +1,89 @@
+// Step 2: pick the base model — bundled (offline) or from the hub — with its size, memory and cache state.
+import { h, field, replace, fmtNum } from '../dom';
+import type { AppContext } from '../context';
+import { explain, TEXTS } from './explain';
+import { MODEL_OPTIONS, estimateTrainingBytes, fmtBytes, type ModelOption } from '../models';
+import { isModelCached } from '../../model/load';
+
+export function modelPanel(ctx: AppContext): HTMLElement {
+  const select = h('select', { id: 'model-select' });
+  const known = MODEL_OPTIONS.some((m) => m.id === ctx.settings.modelId);
+  for (const m of MODEL_OPTIONS) select.append(h('option', { attrs: { value: m.id } }, m.label));
+  select.append(h('option', { attrs: { value: '__custom' } }, 'Another hub model…'));
+  const custom = h('input', { attrs: { type: 'text', placeholder: 'owner/model-name', spellcheck: false } });
+  const customField = field('Hub model id', custom, 'Any BERT or DistilBERT model on the hub with model.safetensors and tokenizer.json.');
+  select.value = known ? ctx.settings.modelId : '__custom';
+  if (!known) custom.value = ctx.settings.modelId;
+  const info = h('div', { class: 'card', attrs: { 'data-testid': 'model-info' } });
+  const download = h('progress', { attrs: { max: 1, value: 0, 'aria-label': 'Model download progress' }, style: { display: 'none' } });
+  const downloadText = h('p', { class: 'muted', attrs: { role: 'status' } });
+
+  function current(): ModelOption | null {
+    return MODEL_OPTIONS.find((m) => m.id === ctx.settings.modelId) ?? null;
+  }
+
+  async function render() {
+    customField.style.display = select.value === '__custom' ? '' : 'none';
+    const m = current();
+    const cfg = ctx.settings.config;
+    if (!m) {
+      replace(info, h('p', null, `${ctx.settings.modelId}: a hub model; its size is read from its files when it loads.`));
+    } else {
+      const trainable = cfg.method === 'full' ? m.params : cfg.method === 'lora' ? 2 * cfg.loraR * m.hidden * m.layers * cfg.loraTargets.length : m.hidden * 4;
+      replace(
+        info,
+        h('p', null, m.description),
+        h(
+          'ul',
+          null,
+          h('li', null, m.bundled ? 'Bundled with tabtune: works offline.' : `Download ${fmtBytes(m.downloadBytes)} from the Hugging Face hub, once; then cached in this browser.`),
+          m.params ? h('li', null, `${fmtNum(m.params)} parameters, ${m.layers} layers, hidden size ${m.hidden}.`) : h('li', null, `${m.layers} layers, hidden size ${m.hidden}.`),
+          m.params ? h('li', null, `Estimated memory to train (${cfg.method}, batch ${cfg.batchSize}, ${cfg.maxLen} tokens): ${fmtBytes(estimateTrainingBytes(m, trainable, cfg.batchSize, cfg.maxLen))}.`) : null,
+          h('li', { attrs: { 'data-testid': 'model-cached' } }, m.bundled ? 'Always available.' : (await isModelCached(m.id).catch(() => false)) ? 'Cached in this browser: available offline.' : navigator.onLine ? 'Not cached yet.' : 'Not cached, and this browser is offline: pick a bundled model.'),
+        ),
+      );
+    }
+  }
+
+  select.addEventListener('change', () => {
+    if (select.value !== '__custom') {
+      ctx.settings.modelId = select.value;
+      ctx.saveSettings();
+      ctx.bus.emit('model');
+    }
+    void render();
+  });
+  custom.addEventListener('change', () => {
+    const id = custom.value.trim();
+    if (!/^[\w.-]+\/[\w.-]+$/.test(id)) {
+      custom.setCustomValidity('A hub id looks like owner/model-name.');
+      custom.reportValidity();
+      return;
+    }
+    custom.setCustomValidity('');
+    ctx.settings.modelId = id;
+    ctx.saveSettings();
+    ctx.bus.emit('model');
+    void render();
+  });
+  ctx.client.on((m) => {
+    if (m.type !== 'download') return;
+    download.style.display = '';
+    download.max = Math.max(1, m.total);
+    download.value = m.loaded;
+    replace(downloadText, `Downloading ${m.file}: ${fmtBytes(m.loaded)} of ${fmtBytes(m.total)}`);
+    if (m.loaded >= m.total) replace(downloadText, `${m.file} downloaded and cached.`);
+  });
+  ctx.bus.on('settings', () => void render());
+  void render();
+  return h(
+    'section',
+    { class: 'step', id: 'model', attrs: { 'aria-labelledby': 'model-h' } },
+    h('h2', { id: 'model-h' }, h('span', { class: 'num' }, '2'), 'Model'),
+    explain('What is a pretrained model?', ...TEXTS.model),
+    h('div', { class: 'row' }, field('Base model', select), customField),
+    info,
+    download,
+    downloadText,
+  );
+}

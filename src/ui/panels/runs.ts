@@ -1,0 +1,126 @@
+// Step 6: every run is a version. List, resume, compare, delete, export.
+import { h, replace, fmtPct, fmtDuration } from '../dom';
+import type { AppContext } from '../context';
+import { explain, TEXTS } from './explain';
+import { listRuns, deleteRun, type RunRecord } from '../../store/runs';
+import { listCheckpoints } from '../../store/checkpoints';
+import { fixedAndBroken } from '../../train/metrics';
+import { examplesTable } from './evaluate';
+
+export function runsPanel(ctx: AppContext): HTMLElement {
+  const table = h('table', { attrs: { 'data-testid': 'runs-table' } });
+  const compareOut = h('div', { attrs: { 'data-testid': 'compare' } });
+  const selected = new Set<string>();
+  const message = h('p', { class: 'muted', attrs: { role: 'status' } });
+
+  async function render() {
+    const runs = (await listRuns(ctx.db)).sort((a, b) => b.created - a.created);
+    const counts = await Promise.all(runs.map((r) => listCheckpoints(ctx.db, r.id).then((c) => c.length)));
+    replace(
+      table,
+      h('caption', null, runs.length ? `${runs.length} run${runs.length === 1 ? '' : 's'} stored in this browser` : 'No runs yet.'),
+      h('thead', null, h('tr', null, ...['compare', 'date', 'status', 'dataset', 'model', 'method', 'before', 'after', 'time', 'adapter', 'actions'].map((t) => h('th', null, t)))),
+      h(
+        'tbody',
+        null,
+        ...runs.map((r, i) => {
+          const box = h('input', { attrs: { type: 'checkbox', 'aria-label': `Select run from ${new Date(r.created).toLocaleString()} for comparison` } });
+          box.checked = selected.has(r.id);
+          box.addEventListener('change', () => {
+            if (box.checked) selected.add(r.id);
+            else selected.delete(r.id);
+            void renderCompare(runs);
+          });
+          const canResume = ['interrupted', 'cancelled', 'paused'].includes(r.status) && counts[i] > 0 && !ctx.runs.busy;
+          return h(
+            'tr',
+            null,
+            h('td', null, box),
+            h('td', null, new Date(r.created).toLocaleString()),
+            h('td', null, h('span', { class: `badge ${r.status === 'completed' ? 'good' : r.status === 'failed' ? 'bad' : 'warn'}` }, r.status), counts[i] ? ` · ${counts[i]} checkpoint${counts[i] === 1 ? '' : 's'}` : ''),
+            h('td', null, `${r.datasetName ?? ''} `, h('code', { title: r.datasetHash }, r.datasetHash.slice(0, 8))),
+            h('td', null, r.modelId),
+            h('td', null, r.method + (r.method === 'lora' ? ` r=${r.config.loraR}` : ''), h('br'), h('small', { class: 'muted' }, `lr ${r.config.lr}, ${r.config.epochs} ep, seed ${r.seed}`)),
+            h('td', { class: 'num' }, fmtPct(r.before?.accuracy)),
+            h('td', { class: 'num' }, fmtPct(r.after?.accuracy)),
+            h('td', { class: 'num' }, fmtDuration(r.elapsedMs)),
+            h('td', null, r.adapterSha256 ? h('code', { title: r.adapterSha256 }, r.adapterSha256.slice(0, 10)) : '—'),
+            h(
+              'td',
+              null,
+              canResume ? h('button', { on: { click: () => void ctx.runs.resumeStored(r.id).catch((e) => replace(message, String(e))) } }, 'Resume') : null,
+              ' ',
+              h('button', { class: 'secondary', on: { click: () => exportRun(r) } }, 'Export'),
+              ' ',
+              h(
+                'button',
+                {
+                  class: 'secondary',
+                  attrs: { 'aria-label': `Delete run from ${new Date(r.created).toLocaleString()}` },
+                  on: {
+                    click: async () => {
+                      if (ctx.runs.live?.runId === r.id && ctx.runs.busy) return replace(message, 'Cancel the run before deleting it.');
+                      if (!confirm(`Delete this run (${r.method} on ${r.modelId}) and its checkpoints? This cannot be undone.`)) return;
+                      await deleteRun(ctx.db, r.id);
+                      selected.delete(r.id);
+                      ctx.bus.emit('runs');
+                    },
+                  },
+                },
+                'Delete',
+              ),
+            ),
+          );
+        }),
+      ),
+    );
+    await renderCompare(runs);
+  }
+
+  async function renderCompare(runs: RunRecord[]) {
+    const picked = runs.filter((r) => selected.has(r.id));
+    if (picked.length !== 2) return replace(compareOut, h('p', { class: 'muted' }, 'Tick two runs to compare them.'));
+    const [a, b] = picked.sort((x, y) => x.created - y.created);
+    if (!a.after || !b.after) return replace(compareOut, h('p', null, 'Both runs need to be completed to compare them.'));
+    if (a.datasetHash !== b.datasetHash) return replace(compareOut, h('p', null, 'These runs used different dataset versions, so their test examples differ: compare metrics only.'), metricDeltas(a, b));
+    const splits = await ctx.loadSplits(a.datasetHash);
+    const labels = b.after.perClass.map((c) => c.label);
+    const truth = splits.test.map((e) => labels.indexOf(e.label));
+    const { fixed, broken } = fixedAndBroken(truth, a.after.predictions, b.after.predictions);
+    replace(
+      compareOut,
+      h('h3', null, `Older run (${new Date(a.created).toLocaleString()}) → newer run (${new Date(b.created).toLocaleString()})`),
+      metricDeltas(a, b),
+      h('div', { class: 'grid2' }, examplesTable(fixed, splits.test, b.after.predictions, labels, 'Fixed by the newer run', 8), examplesTable(broken, splits.test, b.after.predictions, labels, 'Broken by the newer run', 8)),
+    );
+  }
+
+  function metricDeltas(a: RunRecord, b: RunRecord): HTMLElement {
+    const row = (name: string, x: number, y: number) => h('tr', null, h('td', null, name), h('td', { class: 'num' }, fmtPct(x)), h('td', { class: 'num' }, fmtPct(y)), h('td', { class: `num ${y >= x ? 'good' : 'bad'}` }, `${y >= x ? '+' : ''}${((y - x) * 100).toFixed(1)} points`));
+    return h(
+      'table',
+      { attrs: { 'data-testid': 'compare-metrics' } },
+      h('thead', null, h('tr', null, h('th', null, 'metric'), h('th', null, 'older'), h('th', null, 'newer'), h('th', null, 'change'))),
+      h('tbody', null, row('accuracy', a.after!.accuracy, b.after!.accuracy), row('macro-F1', a.after!.macroF1, b.after!.macroF1)),
+    );
+  }
+
+  function exportRun(r: RunRecord) {
+    const blob = new Blob([JSON.stringify(r, null, 2)], { type: 'application/json' });
+    const a = h('a', { attrs: { href: URL.createObjectURL(blob), download: `${r.id}.json` } });
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+  }
+
+  ctx.bus.on('runs', () => void render());
+  void render();
+  return h(
+    'section',
+    { class: 'step', id: 'runs', attrs: { 'aria-labelledby': 'runs-h' } },
+    h('h2', { id: 'runs-h' }, h('span', { class: 'num' }, '6'), 'Runs'),
+    explain('Why keep every version?', ...TEXTS.runs),
+    message,
+    h('div', { class: 'table-wrap' }, table),
+    compareOut,
+  );
+}

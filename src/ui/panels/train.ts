@@ -1,0 +1,187 @@
+// Step 3: method, hyperparameters, Train / Pause / Resume / Cancel, progress and live curves.
+import { h, field, replace, fmtDuration, fmtNum } from '../dom';
+import { LossChart, LrChart } from '../charts';
+import { TRAIN_CONFIG_HELP, type TrainConfig } from '../../config';
+import type { Method } from '../../model/types';
+import type { AppContext } from '../context';
+import { explain, TEXTS } from './explain';
+import { overfitRisk } from '../../guards/overfit';
+import { label as backendLabel } from '../../runtime/backend';
+
+const METHODS: { value: Method; title: string; sentence: string }[] = [
+  { value: 'lora', title: 'LoRA', sentence: 'Small low-rank adapters beside the attention weights, plus the head: most of full fine-tuning\'s gain for a fraction of the parameters.' },
+  { value: 'head', title: 'Head only', sentence: 'Only the final classifier trains on top of the frozen model: fastest, cannot forget, learns least.' },
+  { value: 'full', title: 'Full fine-tuning', sentence: 'Every weight trains: the most capacity, the most memory, and the biggest risk of overfitting and forgetting.' },
+];
+
+type NumKey = { [K in keyof TrainConfig]: TrainConfig[K] extends number ? K : never }[keyof TrainConfig];
+const NUM_FIELDS: { key: NumKey; label: string; step: string; min: number; max?: number; loraOnly?: boolean }[] = [
+  { key: 'epochs', label: 'Epochs', step: '1', min: 1, max: 100 },
+  { key: 'lr', label: 'Learning rate', step: 'any', min: 0 },
+  { key: 'batchSize', label: 'Batch size', step: '1', min: 1, max: 256 },
+  { key: 'maxLen', label: 'Max tokens', step: '1', min: 8, max: 512 },
+  { key: 'warmupRatio', label: 'Warm-up share', step: '0.01', min: 0, max: 1 },
+  { key: 'weightDecay', label: 'Weight decay', step: 'any', min: 0 },
+  { key: 'maxGradNorm', label: 'Gradient clip', step: 'any', min: 0 },
+  { key: 'seed', label: 'Seed', step: '1', min: 0 },
+  { key: 'loraR', label: 'LoRA rank r', step: '1', min: 1, max: 256, loraOnly: true },
+  { key: 'loraAlpha', label: 'LoRA alpha', step: 'any', min: 0, loraOnly: true },
+  { key: 'loraDropout', label: 'LoRA dropout', step: '0.05', min: 0, max: 0.9, loraOnly: true },
+  { key: 'patience', label: 'Patience', step: '1', min: 1, max: 20 },
+];
+
+export function trainPanel(ctx: AppContext): HTMLElement {
+  const cfg = ctx.settings.config;
+  const methodGroup = h('fieldset', { class: 'methods' }, h('legend', null, 'Method'));
+  const methodHelp = h('p', { class: 'muted', attrs: { 'data-testid': 'method-help' } });
+  for (const m of METHODS) {
+    const input = h('input', { attrs: { type: 'radio', name: 'method', value: m.value, id: `method-${m.value}` } });
+    input.checked = cfg.method === m.value;
+    input.addEventListener('change', () => {
+      cfg.method = m.value;
+      ctx.saveSettings();
+      renderSettings();
+    });
+    methodGroup.append(h('label', { attrs: { for: `method-${m.value}` }, title: m.sentence }, input, ` ${m.title} `));
+  }
+
+  const numInputs = new Map<NumKey, HTMLInputElement>();
+  const loraFields: HTMLElement[] = [];
+  const fields = h('div', { class: 'row' });
+  for (const f of NUM_FIELDS) {
+    const input = h('input', { attrs: { type: 'number', step: f.step, min: f.min, max: f.max, inputmode: 'decimal' } });
+    input.value = String(cfg[f.key]);
+    input.addEventListener('change', () => {
+      const v = Number(input.value);
+      if (!Number.isFinite(v) || v < f.min || (f.max !== undefined && v > f.max)) {
+        input.setCustomValidity(`${f.label} must be between ${f.min} and ${f.max ?? '∞'}.`);
+        input.reportValidity();
+        return;
+      }
+      input.setCustomValidity('');
+      (cfg[f.key] as number) = v;
+      ctx.saveSettings();
+      renderSettings();
+    });
+    numInputs.set(f.key, input);
+    const wrap = field(f.label, input, TRAIN_CONFIG_HELP[f.key]);
+    if (f.loraOnly) loraFields.push(wrap);
+    fields.append(wrap);
+  }
+  const targets = h('input', { attrs: { type: 'text' } });
+  targets.value = cfg.loraTargets.join(', ');
+  targets.addEventListener('change', () => {
+    cfg.loraTargets = targets.value.split(',').map((s) => s.trim()).filter(Boolean);
+    ctx.saveSettings();
+  });
+  const targetsField = field('LoRA target modules', targets, TRAIN_CONFIG_HELP.loraTargets);
+  loraFields.push(targetsField);
+  fields.append(targetsField);
+  const early = h('input', { attrs: { type: 'checkbox', id: 'early-stopping' } });
+  early.checked = cfg.earlyStopping;
+  early.addEventListener('change', () => {
+    cfg.earlyStopping = early.checked;
+    ctx.saveSettings();
+  });
+  fields.append(h('div', { class: 'field' }, h('label', { attrs: { for: 'early-stopping' }, title: TRAIN_CONFIG_HELP.earlyStopping }, early, ' Early stopping (keep the best epoch)')));
+
+  const risk = h('ul', { class: 'warnings', attrs: { 'data-testid': 'risk' } });
+  const trainBtn = h('button', { on: { click: () => void ctx.runs.start().catch(showError) } }, 'Train');
+  const pauseBtn = h('button', { class: 'secondary', on: { click: () => ctx.runs.pause() } }, 'Pause');
+  const resumeBtn = h('button', { class: 'secondary', on: { click: () => ctx.runs.resume() } }, 'Resume');
+  const cancelBtn = h('button', { class: 'secondary', on: { click: () => ctx.runs.cancel() } }, 'Cancel');
+  const retryBtn = h('button', { class: 'secondary', on: { click: () => void ctx.runs.retryStorage() } }, 'Retry saving');
+  const status = h('p', { class: 'status', attrs: { 'data-testid': 'run-status', role: 'status', 'aria-live': 'polite' } }, 'Ready. Press Train to start.');
+  const progress = h('progress', { attrs: { max: 1, value: 0, 'aria-label': 'Training progress' } });
+  const stats = h('div', { class: 'stats', attrs: { 'data-testid': 'run-stats' } });
+  const overfit = h('ul', { class: 'warnings', attrs: { 'data-testid': 'overfit' } });
+  const lossCanvas = h('canvas', { attrs: { 'aria-label': 'Training and validation loss by step', role: 'img' } });
+  const lrCanvas = h('canvas', { attrs: { 'aria-label': 'Learning-rate schedule by step', role: 'img' } });
+  let lossChart: LossChart | null = null;
+  let lrChart: LrChart | null = null;
+
+  function showError(e: unknown) {
+    status.className = 'status error';
+    replace(status, e instanceof Error ? e.message : String(e));
+  }
+
+  function renderSettings() {
+    replace(methodHelp, METHODS.find((m) => m.value === cfg.method)!.sentence);
+    loraFields.forEach((f) => (f.style.display = cfg.method === 'lora' ? '' : 'none'));
+    const n = ctx.dataset?.splits.train.length ?? 0;
+    const live = ctx.runs.live;
+    const trainable = live?.trainableParams;
+    const w = n ? overfitRisk(n, trainable ?? estimateTrainable(cfg), cfg.epochs, cfg.method) : null;
+    replace(risk, w ? h('li', null, h('strong', null, 'Overfitting risk: '), w.message, w.suggestions.length ? ` What helps: ${w.suggestions.join('; ')}.` : '') : null);
+  }
+
+  // Before the model is loaded, the parameter count is an estimate from the method; the loader reports the truth.
+  function estimateTrainable(c: TrainConfig): number {
+    return c.method === 'head' ? 1000 : c.method === 'lora' ? 20_000 : 5_000_000;
+  }
+
+  let lastDraw = 0;
+  function renderLive() {
+    const live = ctx.runs.live;
+    const busy = ctx.runs.busy;
+    trainBtn.disabled = busy || !ctx.dataset;
+    pauseBtn.disabled = live?.phase !== 'training';
+    resumeBtn.disabled = live?.phase !== 'paused';
+    cancelBtn.disabled = !busy;
+    retryBtn.hidden = !live?.storageProblem;
+    if (!live) return;
+    status.className = live.phase === 'failed' ? 'status error' : 'status';
+    replace(status, live.message);
+    const p = live.progress;
+    progress.max = Math.max(1, live.totalSteps);
+    progress.value = p?.step ?? 0;
+    const eta = p && p.step > 0 ? (p.elapsedMs / p.step) * (live.totalSteps - p.step) : NaN;
+    replace(
+      stats,
+      h('span', null, `step ${p?.step ?? 0} / ${live.totalSteps || '…'}`),
+      h('span', null, `elapsed ${fmtDuration(p?.elapsedMs ?? 0)}`),
+      h('span', null, `ETA ${fmtDuration(eta)}`),
+      h('span', null, `${(p?.examplesPerSec ?? 0).toFixed(1)} examples/s`),
+      h('span', null, `${fmtNum(Math.round(p?.tokensPerSec ?? 0))} tokens/s`),
+      live.trainableParams !== undefined && live.totalParams
+        ? h('span', null, `trainable ${fmtNum(live.trainableParams)} of ${fmtNum(live.totalParams)} parameters (${((100 * live.trainableParams) / live.totalParams).toFixed(2)} %)`)
+        : null,
+      h('span', null, `backend ${ctx.backend ? backendLabel(ctx.backend.backend) : '…'}`),
+    );
+    replace(overfit, live.overfit ? h('li', null, live.overfit) : null, live.storageProblem ? h('li', { class: 'bad' }, live.storageProblem) : null);
+    // Charts redraw at most 5 times a second: drawing is the page's main cost while training.
+    const now = performance.now();
+    if (now - lastDraw > 200 || !busy) {
+      lastDraw = now;
+      lossChart ??= new LossChart(lossCanvas);
+      lrChart ??= new LrChart(lrCanvas);
+      lossChart.set(live.train, live.val, live.best, live.totalSteps);
+      lrChart.set(live.lr);
+    }
+  }
+
+  ctx.bus.on('run-live', renderLive);
+  ctx.bus.on('dataset', () => {
+    renderSettings();
+    renderLive();
+  });
+  renderSettings();
+  renderLive();
+
+  return h(
+    'section',
+    { class: 'step', id: 'train', attrs: { 'aria-labelledby': 'train-h' } },
+    h('h2', { id: 'train-h' }, h('span', { class: 'num' }, '3'), 'Train'),
+    explain('What is happening?', ...TEXTS.train),
+    methodGroup,
+    methodHelp,
+    fields,
+    risk,
+    h('div', { class: 'row' }, trainBtn, pauseBtn, resumeBtn, cancelBtn, retryBtn),
+    status,
+    progress,
+    stats,
+    overfit,
+    h('div', { class: 'grid2' }, h('div', { class: 'chart' }, lossCanvas), h('div', { class: 'chart' }, lrCanvas)),
+  );
+}

@@ -1,0 +1,270 @@
+// Drives one training run from the page: creates its record, talks to the worker, and stores every checkpoint
+// and result as it arrives, so a reload, a crash or a full disk loses nothing already made.
+import type { FromWorker, StepProgress, TrainResult } from '../protocol';
+import type { TrainConfig } from '../config';
+import type { Point } from './charts';
+import type { AppContext } from './context';
+import { modelRef } from './models';
+import { linearWarmupDecaySeries } from '../train/schedule';
+import { overfitSignal } from '../guards/overfit';
+import { createRun, updateRun, getRun, type RunRecord } from '../store/runs';
+import { saveCheckpoint, latestCheckpoint } from '../store/checkpoints';
+import { savePredictions } from '../store/predictions';
+import { isQuotaError } from '../store/storage';
+
+export type LivePhase = 'idle' | 'loading' | 'baseline' | 'training' | 'paused' | 'evaluating' | 'finished' | 'cancelled' | 'failed';
+
+export interface LiveRun {
+  runId: string;
+  phase: LivePhase;
+  message: string;
+  config: TrainConfig;
+  train: Point[];
+  val: Point[];
+  lr: Point[];
+  best: Point | null;
+  overfit: string | null;
+  progress: StepProgress | null;
+  totalSteps: number;
+  trainableParams?: number;
+  totalParams?: number;
+  result?: TrainResult;
+  /** Set when storage is full: the run continues in memory and this says what to do. */
+  storageProblem?: string;
+}
+
+export class RunController {
+  live: LiveRun | null = null;
+  private pending: (() => Promise<void>)[] = [];
+  private valLoss: number[] = [];
+  private trainLoss: number[] = [];
+
+  constructor(private ctx: AppContext) {
+    ctx.client.on((m) => void this.onMessage(m));
+  }
+
+  get busy(): boolean {
+    return !!this.live && ['loading', 'baseline', 'training', 'paused', 'evaluating'].includes(this.live.phase);
+  }
+
+  async start(): Promise<void> {
+    const { ctx } = this;
+    if (!ctx.dataset || this.busy) return;
+    const config = structuredClone(ctx.settings.config);
+    const runId = `run-${new Date().toISOString().replace(/[:.]/g, '-')}-${Math.random().toString(36).slice(2, 6)}`;
+    const ref = modelRef(ctx.settings.modelId, location.href);
+    const record: RunRecord = {
+      id: runId,
+      datasetHash: ctx.dataset.hash,
+      datasetName: ctx.dataset.name,
+      modelId: ref.id,
+      modelRevision: ref.revision ?? 'bundled',
+      method: config.method,
+      config,
+      seed: config.seed,
+      backend: ctx.backend?.backend ?? 'cpu',
+      status: 'running',
+      created: Date.now(),
+      started: Date.now(),
+      elapsedMs: 0,
+      step: 0,
+      totalSteps: 0,
+      epochMetrics: [],
+      lossCurve: [],
+      labels: ctx.dataset.splits.labels,
+    };
+    await createRun(ctx.db, record);
+    this.begin(runId, config);
+    ctx.bus.emit('runs');
+    ctx.client.send({ type: 'train', runId, model: ref, data: ctx.dataset.splits, config });
+  }
+
+  /** Continues an interrupted run from its last stored checkpoint, with the same data order. */
+  async resumeStored(runId: string): Promise<void> {
+    const { ctx } = this;
+    if (this.busy) return;
+    const run = await getRun(ctx.db, runId);
+    const ckpt = await latestCheckpoint(ctx.db, runId);
+    if (!run || !ckpt) throw new Error('This run has no checkpoint to resume from.');
+    const splits = await ctx.loadSplits(run.datasetHash);
+    this.begin(runId, run.config);
+    this.live!.train = run.lossCurve.map((p) => ({ x: p.step, y: p.loss }));
+    this.valLoss = run.epochMetrics.map((e) => e.valLoss);
+    this.trainLoss = run.epochMetrics.map((e) => e.trainLoss);
+    this.live!.val = run.epochMetrics.map((e) => ({ x: e.step, y: e.valLoss }));
+    await updateRun(ctx.db, runId, { status: 'running' });
+    ctx.bus.emit('runs');
+    ctx.client.send({
+      type: 'train',
+      runId,
+      model: modelRef(run.modelId, location.href),
+      data: splits,
+      config: run.config,
+      before: run.before,
+      resume: { step: ckpt.step, epoch: ckpt.epoch, batchIndex: ckpt.batchIndex, adapter: ckpt.adapter.slice(0), optimizer: ckpt.optimizer.slice(0) },
+    });
+  }
+
+  pause(): void {
+    if (this.live?.phase !== 'training') return;
+    this.ctx.client.send({ type: 'pause' });
+    this.setPhase('paused', 'Paused between two steps. Resume carries on exactly where it stopped.');
+    void updateRun(this.ctx.db, this.live.runId, { status: 'paused' });
+  }
+
+  resume(): void {
+    if (this.live?.phase !== 'paused') return;
+    this.ctx.client.send({ type: 'resume' });
+    this.setPhase('training', 'Training…');
+    void updateRun(this.ctx.db, this.live.runId, { status: 'running' });
+  }
+
+  cancel(): void {
+    if (!this.busy) return;
+    this.ctx.client.send({ type: 'cancel' });
+    this.live!.message = 'Cancelling after the current step…';
+    this.ctx.bus.emit('run-live');
+  }
+
+  /** Retries the writes that failed for lack of space, after the user freed some. */
+  async retryStorage(): Promise<void> {
+    const queue = this.pending;
+    this.pending = [];
+    for (const write of queue) await this.persist(write);
+    if (this.live && this.pending.length === 0) this.live.storageProblem = undefined;
+    this.ctx.bus.emit('run-live');
+  }
+
+  private begin(runId: string, config: TrainConfig) {
+    this.valLoss = [];
+    this.trainLoss = [];
+    this.live = { runId, phase: 'loading', message: 'Loading the model…', config, train: [], val: [], lr: [], best: null, overfit: null, progress: null, totalSteps: 0 };
+    this.ctx.bus.emit('run-live');
+  }
+
+  private setPhase(phase: LivePhase, message: string) {
+    if (!this.live) return;
+    this.live.phase = phase;
+    this.live.message = message;
+    this.ctx.bus.emit('run-live');
+  }
+
+  /** Every store write goes through here: a quota error keeps the write queued in memory and says so plainly. */
+  private async persist(write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } catch (e) {
+      if (!isQuotaError(e)) throw e;
+      this.pending.push(write);
+      if (this.live) {
+        this.live.storageProblem =
+          'The browser has no storage space left for this site. Training goes on and its results are kept in memory; free space (delete old runs or datasets below), then press "Retry saving".';
+      }
+      this.ctx.bus.emit('run-live');
+    }
+  }
+
+  private async onMessage(m: FromWorker): Promise<void> {
+    const live = this.live;
+    const db = this.ctx.db;
+    const runId = m.type === 'done' ? m.result.runId : 'runId' in m ? m.runId : undefined;
+    if (!live || runId !== live.runId) return;
+    switch (m.type) {
+      case 'status':
+        if (live.phase !== 'paused' || m.phase !== 'training') {
+          const words = { loading: 'Loading the model…', baseline: 'Measuring the untrained model (zero-shot)…', training: 'Training…', paused: 'Paused.', evaluating: 'Evaluating the tuned model on the held-out test examples…' };
+          this.setPhase(m.phase, words[m.phase] + (m.detail && m.phase === 'loading' ? ` (${m.detail})` : ''));
+        }
+        return;
+      case 'baseline': {
+        live.totalSteps = m.totalSteps;
+        live.trainableParams = m.trainableParams;
+        live.totalParams = m.totalParams;
+        live.lr = linearWarmupDecaySeries(m.totalSteps, Math.round(m.totalSteps * live.config.warmupRatio), live.config.lr).map((y, x) => ({ x, y }));
+        await this.persist(() =>
+          updateRun(db, live.runId, { before: m.before, totalSteps: m.totalSteps, trainableParams: m.trainableParams, totalParams: m.totalParams, pooling: m.pooling }),
+        );
+        this.ctx.bus.emit('run-live');
+        return;
+      }
+      case 'progress':
+        live.progress = m;
+        if (m.loss !== undefined) live.train.push({ x: m.step, y: m.loss });
+        this.ctx.bus.emit('run-live');
+        return;
+      case 'eval': {
+        this.valLoss.push(m.valLoss);
+        this.trainLoss.push(m.trainLoss);
+        live.val.push({ x: m.step, y: m.valLoss });
+        const signal = overfitSignal(this.valLoss, this.trainLoss, live.config.patience);
+        live.best = live.val[signal.bestEpoch] ?? null;
+        live.overfit = signal.message;
+        this.ctx.bus.emit('run-live');
+        return;
+      }
+      case 'checkpoint': {
+        const lossCurve = live.train.map((p) => ({ step: p.x, loss: p.y }));
+        const epochMetrics = this.valLoss.map((v, i) => ({ epoch: i + 1, step: live.val[i].x, trainLoss: this.trainLoss[i], valLoss: v, valAccuracy: NaN }));
+        await this.persist(async () => {
+          await saveCheckpoint(db, {
+            runId: m.runId,
+            step: m.step,
+            epoch: m.epoch,
+            batchIndex: m.batchIndex,
+            created: Date.now(),
+            adapter: m.adapter,
+            optimizer: m.optimizer,
+            valLoss: m.valLoss,
+          });
+          await updateRun(db, m.runId, { step: m.step, lossCurve, epochMetrics, elapsedMs: live.progress?.elapsedMs ?? 0 });
+        });
+        this.ctx.bus.emit('runs');
+        return;
+      }
+      case 'done': {
+        const r = m.result;
+        live.result = r;
+        this.setPhase('finished', `Run finished: accuracy ${pct(r.before.accuracy)} before, ${pct(r.after.accuracy)} after, ${r.steps} steps in ${r.seconds.toFixed(1)} s.`);
+        await this.persist(async () => {
+          await updateRun(db, r.runId, {
+            status: 'completed',
+            finished: Date.now(),
+            elapsedMs: r.seconds * 1000,
+            step: r.steps,
+            before: r.before,
+            after: r.after,
+            adapterSha256: r.adapterSha256,
+            trainableParams: r.trainableParams,
+            totalParams: r.totalParams,
+            pooling: r.pooling,
+            stoppedEarly: r.stoppedEarly,
+            lossCurve: live.train.map((p) => ({ step: p.x, loss: p.y })),
+          });
+          const labels = r.after.perClass.map((c) => c.label);
+          const test = this.ctx.dataset?.splits.test ?? [];
+          await savePredictions(
+            db,
+            r.runId,
+            r.after.predictions.map((p, i) => ({ exampleIndex: i, predicted: p, probs: r.after.probs[i], correct: labels[p] === test[i]?.label })),
+          );
+        });
+        this.ctx.bus.emit('runs');
+        return;
+      }
+      case 'cancelled':
+        this.setPhase('cancelled', 'Run cancelled. Its last checkpoint is kept; Resume in the runs list continues from it.');
+        await this.persist(() => updateRun(db, m.runId, { status: 'cancelled', finished: Date.now() }));
+        this.ctx.bus.emit('runs');
+        return;
+      case 'error':
+        this.setPhase('failed', m.message);
+        await this.persist(() => updateRun(db, live.runId, { status: 'failed', error: m.message, finished: Date.now() }));
+        this.ctx.bus.emit('runs');
+        return;
+    }
+  }
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(1)} %`;
+}

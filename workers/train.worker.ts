@@ -1,0 +1,102 @@
+// The training worker is thin: it turns protocol messages into calls on src/train and posts results back.
+// Heavy work lives here so the page never blocks.
+import { useBackend } from '../src/runtime/tf-browser';
+import { chooseBackend, probeCapabilities, type BackendName } from '../src/runtime/backend';
+import type { FromWorker, ToWorker } from '../src/protocol';
+import { runTraining, predictText, ModelCache } from '../src/train/session';
+
+const post = (msg: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(msg, transfer);
+
+let backend: BackendName = 'cpu';
+let paused = false;
+let cancelled = false;
+let wakeUp: (() => void) | null = null;
+let busy = false;
+// The base model stays loaded across runs and predictions; only adapters change (DESIGN.md, last fact).
+const models = new ModelCache((file, loaded, total) => post({ type: 'download', file, loaded, total }));
+
+const control = {
+  isCancelled: () => cancelled,
+  whilePaused: () => (paused ? new Promise<void>((resolve) => (wakeUp = resolve)) : Promise.resolve()),
+};
+
+function setPaused(p: boolean) {
+  paused = p;
+  if (!p && wakeUp) {
+    wakeUp();
+    wakeUp = null;
+  }
+}
+
+self.onmessage = async (event: MessageEvent<ToWorker>) => {
+  const msg = event.data;
+  switch (msg.type) {
+    case 'init': {
+      try {
+        const caps = await probeCapabilities();
+        const choice = chooseBackend(caps, msg.backend ?? null);
+        try {
+          await useBackend(choice.backend);
+          backend = choice.backend;
+          post({ type: 'ready', choice, caps });
+        } catch (e) {
+          // A backend that fails to start (lost device, blocked wasm) falls back to plain JS rather than no training.
+          await useBackend('cpu');
+          backend = 'cpu';
+          post({ type: 'ready', choice: { backend: 'cpu', reason: `CPU (JavaScript) — ${choice.backend} failed to start: ${errorText(e)}`, overridden: false }, caps });
+        }
+      } catch (e) {
+        post({ type: 'error', message: `Could not start a compute backend: ${errorText(e)}` });
+      }
+      return;
+    }
+    case 'pause':
+      setPaused(true);
+      return;
+    case 'resume':
+      setPaused(false);
+      return;
+    case 'cancel':
+      cancelled = true;
+      setPaused(false);
+      return;
+    case 'train': {
+      if (busy) {
+        post({ type: 'error', runId: msg.runId, message: 'A run is already training in this tab.' });
+        return;
+      }
+      busy = true;
+      cancelled = false;
+      setPaused(false);
+      try {
+        const result = await runTraining(msg, models, backend, {
+          status: (phase, detail) => post({ type: 'status', runId: msg.runId, phase, detail }),
+          baseline: (b) => post({ type: 'baseline', runId: msg.runId, ...b }),
+          progress: (p) => post({ type: 'progress', ...p }),
+          evaluated: (e) => post({ type: 'eval', ...e }),
+          checkpoint: (c) => post({ type: 'checkpoint', ...c }, [c.adapter, c.optimizer]),
+        }, control);
+        if (result === 'cancelled') post({ type: 'cancelled', runId: msg.runId, step: 0 });
+        else post({ type: 'done', result });
+      } catch (e) {
+        post({ type: 'error', runId: msg.runId, message: errorText(e) });
+      } finally {
+        busy = false;
+      }
+      return;
+    }
+    case 'predict': {
+      try {
+        const probs = await predictText(msg, models);
+        post({ type: 'prediction', requestId: msg.requestId, labels: msg.labels, probs });
+      } catch (e) {
+        post({ type: 'error', requestId: msg.requestId, message: errorText(e) });
+      }
+      return;
+    }
+  }
+};
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
