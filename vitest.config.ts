@@ -2,6 +2,20 @@ import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 import { chromiumPath, chromiumArgs } from './scripts/chromium.mjs';
 
+// vitest 5's reporter calls Map.groupBy (Node 21+); Node 20 is supported here, so add it when missing.
+const MapWithGroupBy = Map as unknown as { groupBy?: <K, V>(items: Iterable<V>, key: (v: V, i: number) => K) => Map<K, V[]> };
+if (!MapWithGroupBy.groupBy) {
+  MapWithGroupBy.groupBy = <K, V>(items: Iterable<V>, key: (v: V, i: number) => K) => {
+    const out = new Map<K, V[]>();
+    let i = 0;
+    for (const item of items) {
+      const k = key(item, i++);
+      out.set(k, [...(out.get(k) ?? []), item]);
+    }
+    return out;
+  };
+}
+
 // Four tiers, cheapest first (DESIGN.md "Test tiers"); `npm test` runs them all through scripts/test.mjs.
 export default defineConfig({
   test: {

@@ -85,15 +85,17 @@ const labels = [...new Set([...data, ...test].map((e) => e.label))].sort();
 const strip = (xs: { text: string; label: string }[]) => xs.map(({ text, label }) => ({ text, label }));
 
 let last: CheckpointPayload | null = null;
+const ref = cliModelRef(values.model!);
+const models = new ModelCache((file, loaded, total) => process.stderr.write(`\rdownloading ${file}: ${loaded}/${total} bytes`));
 let lastLine = 0;
 const result = await runTraining(
   {
     runId: `cli-${Date.now()}`,
-    model: cliModelRef(values.model!),
+    model: ref,
     data: { labels, train: strip(split.train), validation: strip(split.validation), test: strip(test) },
     config,
   },
-  new ModelCache((file, loaded, total) => process.stderr.write(`\rdownloading ${file}: ${loaded}/${total} bytes`)),
+  models,
   values.backend as 'wasm' | 'cpu',
   {
     status: (phase, detail) => process.stderr.write(`${phase}${detail ? `: ${detail}` : ''}\n`),
@@ -115,7 +117,12 @@ let out: string | null = null;
 if (values.out) {
   out = resolve(values.out);
   await mkdir(out, { recursive: true });
-  await writeAdapterFolder(out, { modelRef: cliModelRef(values.model!), config, labels, checkpoint: last!.adapter, result: r });
+  const base = await models.get(ref);
+  if (config.method === 'full') {
+    await writeFile(`${out}/checkpoint.safetensors`, new Uint8Array(last!.adapter));
+  } else {
+    await writeAdapterFolder(out, { modelRef: ref, modelType: base.config.modelType, hiddenSize: base.config.hiddenSize, config, labels, pooling: r.pooling, checkpoint: last!.adapter, result: r });
+  }
 }
 process.stdout.write(
   JSON.stringify({

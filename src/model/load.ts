@@ -24,7 +24,6 @@ export interface LoadedModel {
 }
 
 export const SUPPORTED_MODEL_TYPES: ModelType[] = ['bert', 'distilbert'];
-export const CACHE_NAME = 'transformers-cache';
 
 export class ModelFormatError extends Error {}
 
@@ -278,12 +277,6 @@ async function hubSource(ref: ModelRef, onProgress?: ProgressFn): Promise<FileSo
   };
 }
 
-/** Whether the hub files of `id` are in the browser's Cache Storage (so it loads offline). */
-export async function isModelCached(id: string, host = 'https://huggingface.co', revision = 'main'): Promise<boolean> {
-  if (typeof caches === 'undefined') return false;
-  const cache = await caches.open(CACHE_NAME);
-  const url = `${host.replace(/\/$/, '')}/${id}/resolve/${revision}/model.safetensors`;
-  return Boolean(await cache.match(url));
-}
+export { isModelCached } from './cache';
 
 export type { NamedTensor };

@@ -14,6 +14,12 @@ setWasmPaths({
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
 });
 
+// tfjs-wasm's threaded build spawns pthread workers from an inlined script that breaks once bundled
+// ("e is not defined" in every blob worker), so the single-threaded SIMD build is used even when the page is
+// cross-origin isolated. The page says so next to the backend.
+tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+export const WASM_THREADS = false;
+
 /** Switches tfjs to `backend` and waits until it is ready; throws with the backend's name when it cannot. */
 export async function useBackend(backend: BackendName): Promise<typeof tf> {
   const ok = await tf.setBackend(backend);

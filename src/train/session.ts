@@ -116,6 +116,16 @@ export async function runTraining(
     hooks.status('evaluating', 'accuracy of the tuned model on the held-out test split');
     const after = await classifierSummary(model, test, labels, cfg, padId);
     const weights = encodeWeights(model, await Promise.all(model.trainable.map(async (v) => new Float32Array(await v.data()))));
+    // The final weights (the best epoch's when early stopping restored them) replace the last epoch's checkpoint.
+    hooks.checkpoint({
+      runId: job.runId,
+      step: loop.steps,
+      epoch: cfg.epochs,
+      batchIndex: 0,
+      adapter: toArrayBuffer(weights.slice()),
+      optimizer: toArrayBuffer(encodeOptimizer({ step: loop.steps, m: [], v: [] })),
+      valLoss: loop.valLoss[loop.bestEpoch],
+    });
     return {
       runId: job.runId,
       backend,

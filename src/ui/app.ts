@@ -23,9 +23,10 @@ export async function startApp(root: HTMLElement): Promise<void> {
   const db = await openTabtuneDb();
   // Runs that were training when the tab closed are not running any more: say so, and offer Resume.
   await markInterruptedRuns(db);
+  const bus = new Bus();
   const ctx = {
     settings,
-    bus: new Bus(),
+    bus,
     client: new WorkerClient(),
     db,
     dataset: null,
@@ -33,7 +34,7 @@ export async function startApp(root: HTMLElement): Promise<void> {
     loadSplits: (hash: string) => loadSplits(db, hash),
     saveSettings() {
       history.replaceState(null, '', location.pathname + settingsToQuery(settings));
-      this.bus.emit('settings');
+      bus.emit('settings');
     },
   } as unknown as AppContext;
   ctx.runs = new RunController(ctx);

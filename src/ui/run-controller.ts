@@ -35,7 +35,7 @@ export interface LiveRun {
 
 export class RunController {
   live: LiveRun | null = null;
-  private pending: (() => Promise<void>)[] = [];
+  private pending: (() => Promise<unknown>)[] = [];
   private valLoss: number[] = [];
   private trainLoss: number[] = [];
 
@@ -150,7 +150,7 @@ export class RunController {
   }
 
   /** Every store write goes through here: a quota error keeps the write queued in memory and says so plainly. */
-  private async persist(write: () => Promise<void>): Promise<void> {
+  private async persist(write: () => Promise<unknown>): Promise<void> {
     try {
       await write();
     } catch (e) {

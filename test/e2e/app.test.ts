@@ -34,7 +34,7 @@ describe('the app', () => {
     await snap(page, '01-opened');
 
     await page.getByRole('button', { name: 'Train', exact: true }).click();
-    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 600_000, intervals: [1000] }).toMatch(/finished/i);
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 600_000, interval: 1000 }).toMatch(/finished/i);
     await snap(page, '02-trained');
     const lossPoints = await page.evaluate(() => (window as unknown as { __tabtune?: { lossPoints(): number } }).__tabtune?.lossPoints() ?? 0);
     expect(lossPoints).toBeGreaterThan(0);

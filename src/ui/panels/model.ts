@@ -3,7 +3,7 @@ import { h, field, replace, fmtNum } from '../dom';
 import type { AppContext } from '../context';
 import { explain, TEXTS } from './explain';
 import { MODEL_OPTIONS, estimateTrainingBytes, fmtBytes, type ModelOption } from '../models';
-import { isModelCached } from '../../model/load';
+import { isModelCached } from '../../model/cache';
 
 export function modelPanel(ctx: AppContext): HTMLElement {
   const select = h('select', { id: 'model-select' });

@@ -1,0 +1,85 @@
+// PEFT-compatible adapter files: adapter_config.json + adapter_model.safetensors with PEFT's key names and
+// PyTorch's layouts (lora_A [r, in], lora_B [out, r], classifier.weight [labels, hidden]); tfjs keeps kernels
+// as [in, out], so every matrix is transposed on the way out.
+import type { TrainConfig } from '../config';
+import type { ModelRef, TrainResult } from '../protocol';
+import type { EncoderConfig, Pooling } from './types';
+import { readSafetensors, writeSafetensors } from './safetensors';
+
+export interface PeftExportInput {
+  modelRef: ModelRef;
+  modelType: EncoderConfig['modelType'];
+  hiddenSize: number;
+  config: TrainConfig;
+  labels: string[];
+  pooling: Pooling;
+  /** A checkpoint's safetensors bytes, tabtune's internal names and tfjs layouts. */
+  checkpoint: ArrayBuffer;
+  result?: TrainResult;
+}
+
+function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c];
+  return out;
+}
+
+export function peftFiles(input: PeftExportInput): Record<string, Uint8Array> {
+  if (input.config.method === 'full') throw new Error('A full fine-tuning run has no adapter: export it as a merged model instead.');
+  const { tensors } = readSafetensors(new Uint8Array(input.checkpoint), 'checkpoint');
+  const prefix = input.modelType === 'bert' ? 'bert.' : 'distilbert.';
+  const out: Record<string, { shape: number[]; data: Float32Array }> = {};
+  for (const [name, t] of Object.entries(tensors)) {
+    const [rows, cols] = t.shape;
+    if (name === 'classifier.kernel') out['base_model.model.classifier.weight'] = { shape: [cols, rows], data: transpose(t.data, rows, cols) };
+    else if (name === 'classifier.bias') out['base_model.model.classifier.bias'] = { shape: t.shape, data: t.data };
+    else if (name.endsWith('.lora_A') || name.endsWith('.lora_B')) {
+      out[`base_model.model.${prefix}${name}.weight`] = { shape: [cols, rows], data: transpose(t.data, rows, cols) };
+    } else throw new Error(`Checkpoint tensor "${name}" has no PEFT equivalent.`);
+  }
+  const adapterConfig = {
+    peft_type: 'LORA',
+    task_type: 'SEQ_CLS',
+    base_model_name_or_path: input.modelRef.id,
+    revision: input.modelRef.revision ?? null,
+    r: input.config.method === 'lora' ? input.config.loraR : 0,
+    lora_alpha: input.config.loraAlpha,
+    lora_dropout: input.config.loraDropout,
+    target_modules: input.config.method === 'lora' ? input.config.loraTargets : [],
+    modules_to_save: ['classifier'],
+    bias: 'none',
+    fan_in_fan_out: false,
+    inference_mode: true,
+    init_lora_weights: true,
+    label_names: input.labels,
+  };
+  const tabtune = {
+    format: 'tabtune-peft-export/1',
+    labels: input.labels,
+    pooling: input.pooling,
+    // tabtune's head is a single Linear on the pooled vector (no BERT pooler/tanh).
+    head: 'linear-on-pooled',
+    method: input.config.method,
+    config: input.config,
+    metrics: input.result ? { before: pick(input.result.before), after: pick(input.result.after) } : undefined,
+    adapter_sha256: input.result?.adapterSha256,
+  };
+  const enc = new TextEncoder();
+  return {
+    'adapter_config.json': enc.encode(JSON.stringify(adapterConfig, null, 2) + '\n'),
+    'adapter_model.safetensors': writeSafetensors(out, { format: 'pt' }),
+    'tabtune.json': enc.encode(JSON.stringify(tabtune, null, 2) + '\n'),
+  };
+}
+
+function pick(e: { accuracy: number; macroF1: number }) {
+  return { accuracy: e.accuracy, macro_f1: e.macroF1 };
+}
+
+/** Node: writes the PEFT folder (the CLI's `train --out`). */
+export async function writeAdapterFolder(dir: string, input: PeftExportInput): Promise<void> {
+  const fsName = 'node:fs/promises';
+  const fs = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs/promises');
+  await fs.mkdir(dir, { recursive: true });
+  for (const [name, bytes] of Object.entries(peftFiles(input))) await fs.writeFile(`${dir}/${name}`, bytes);
+}

@@ -1,0 +1,126 @@
+// The one typed IndexedDB schema (idb). Upgrades walk version by version, so a later schema adds a step and
+// every older database reaches the newest shape without losing what a user made.
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { TrainConfig } from '../config';
+import type { EvalSummary } from '../protocol';
+import type { Method, Pooling } from '../model/types';
+import type { BackendName } from '../runtime/backend';
+import type { SplitName } from '../data/types';
+
+export const DB_VERSION = 1;
+
+export interface DatasetRecord {
+  /** SHA-256 of the canonical content: the dataset version's identity. */
+  hash: string;
+  name: string;
+  sourceFile: string;
+  format: string;
+  instruction?: string;
+  labels: string[];
+  countsPerLabel: Record<string, number>;
+  total: number;
+  splitSeed: number;
+  splitCounts: Record<SplitName, number>;
+  created: number;
+}
+
+export interface ExampleRecord {
+  datasetHash: string;
+  index: number;
+  text: string;
+  label: string;
+  split: SplitName;
+}
+
+export type RunStatus = 'running' | 'paused' | 'interrupted' | 'completed' | 'failed' | 'cancelled';
+
+export interface EpochMetric {
+  epoch: number;
+  step: number;
+  trainLoss: number;
+  valLoss: number;
+  valAccuracy: number;
+}
+
+export interface RunRecord {
+  id: string;
+  datasetHash: string;
+  datasetName?: string;
+  modelId: string;
+  modelRevision: string;
+  method: Method;
+  config: TrainConfig;
+  seed: number;
+  backend: BackendName;
+  status: RunStatus;
+  error?: string;
+  created: number;
+  started?: number;
+  finished?: number;
+  elapsedMs: number;
+  step: number;
+  totalSteps: number;
+  epochMetrics: EpochMetric[];
+  lossCurve: { step: number; loss: number }[];
+  before?: EvalSummary;
+  after?: EvalSummary;
+  adapterSha256?: string;
+  parentRunId?: string;
+  labels: string[];
+  pooling?: Pooling;
+  trainableParams?: number;
+  totalParams?: number;
+  stoppedEarly?: boolean;
+  notes?: string;
+}
+
+export interface CheckpointRecord {
+  runId: string;
+  step: number;
+  epoch: number;
+  batchIndex: number;
+  created: number;
+  /** Trainable weights as safetensors bytes. */
+  adapter: ArrayBuffer;
+  /** AdamW state as safetensors bytes. */
+  optimizer: ArrayBuffer;
+  valLoss?: number;
+}
+
+export interface PredictionRecord {
+  runId: string;
+  exampleIndex: number;
+  predicted: number;
+  probs: number[];
+  correct: boolean;
+}
+
+export interface TabtuneSchema extends DBSchema {
+  datasets: { key: string; value: DatasetRecord; indexes: { created: number } };
+  examples: { key: [string, number]; value: ExampleRecord; indexes: { datasetHash: string } };
+  runs: { key: string; value: RunRecord; indexes: { datasetHash: string; created: number } };
+  checkpoints: { key: [string, number]; value: CheckpointRecord; indexes: { runId: string } };
+  predictions: { key: [string, number]; value: PredictionRecord; indexes: { runId: string } };
+}
+
+export type TabtuneDb = IDBPDatabase<TabtuneSchema>;
+
+export function openTabtuneDb(name = 'tabtune'): Promise<TabtuneDb> {
+  return openDB<TabtuneSchema>(name, DB_VERSION, {
+    upgrade(db, oldVersion) {
+      // Version 1: the first schema. Later versions add `if (oldVersion < N)` steps below.
+      if (oldVersion < 1) {
+        db.createObjectStore('datasets', { keyPath: 'hash' }).createIndex('created', 'created');
+        db.createObjectStore('examples', { keyPath: ['datasetHash', 'index'] }).createIndex('datasetHash', 'datasetHash');
+        const runs = db.createObjectStore('runs', { keyPath: 'id' });
+        runs.createIndex('datasetHash', 'datasetHash');
+        runs.createIndex('created', 'created');
+        db.createObjectStore('checkpoints', { keyPath: ['runId', 'step'] }).createIndex('runId', 'runId');
+        db.createObjectStore('predictions', { keyPath: ['runId', 'exampleIndex'] }).createIndex('runId', 'runId');
+      }
+    },
+    blocked() {
+      console.warn('tabtune: another tab holds an older version of the database open; close it to upgrade.');
+    },
+  });
+}

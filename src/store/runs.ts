@@ -1,0 +1,59 @@
+// Runs: every training run is a version, kept with its settings, metrics and results.
+import type { RunRecord, TabtuneDb } from './db';
+
+export type { RunRecord } from './db';
+
+export async function createRun(db: TabtuneDb, run: RunRecord): Promise<void> {
+  await db.add('runs', run);
+}
+
+export function getRun(db: TabtuneDb, id: string): Promise<RunRecord | undefined> {
+  return db.get('runs', id);
+}
+
+export function listRuns(db: TabtuneDb): Promise<RunRecord[]> {
+  return db.getAll('runs');
+}
+
+/** Read-modify-write inside one transaction, so two updates never overwrite each other's fields. */
+export async function updateRun(db: TabtuneDb, id: string, patch: Partial<RunRecord>): Promise<RunRecord> {
+  const tx = db.transaction('runs', 'readwrite');
+  const current = await tx.store.get(id);
+  if (!current) {
+    tx.abort();
+    throw new Error(`Run ${id} is not stored (was it deleted?).`);
+  }
+  const next = { ...current, ...patch, id };
+  await Promise.all([tx.store.put(next), tx.done]);
+  return next;
+}
+
+/** A run with its checkpoints and predictions, in one transaction. */
+export async function deleteRun(db: TabtuneDb, id: string): Promise<void> {
+  const tx = db.transaction(['runs', 'checkpoints', 'predictions'], 'readwrite');
+  const ops: Promise<unknown>[] = [tx.objectStore('runs').delete(id)];
+  for (const store of ['checkpoints', 'predictions'] as const) {
+    let c = await tx.objectStore(store).index('runId').openKeyCursor(IDBKeyRange.only(id));
+    while (c) {
+      ops.push(tx.objectStore(store).delete(c.primaryKey));
+      c = await c.continue();
+    }
+  }
+  await Promise.all([...ops, tx.done]);
+}
+
+/** After a reload nothing is training: runs left "running" or "paused" become "interrupted" (resumable). */
+export async function markInterruptedRuns(db: TabtuneDb): Promise<string[]> {
+  const tx = db.transaction('runs', 'readwrite');
+  const marked: string[] = [];
+  let cursor = await tx.store.openCursor();
+  while (cursor) {
+    if (cursor.value.status === 'running' || cursor.value.status === 'paused') {
+      marked.push(cursor.value.id);
+      await cursor.update({ ...cursor.value, status: 'interrupted' });
+    }
+    cursor = await cursor.continue();
+  }
+  await tx.done;
+  return marked;
+}
