@@ -36,7 +36,7 @@ export function createTokenizer(tokenizerJson: unknown, tokenizerConfig: Record<
     padId,
     maskId,
     idToToken: (id) => vocabList[id] ?? '[UNK]',
-    tokens: (text) => tok.tokenize(text) as string[],
+    tokens: (text) => (tok.encode(text, null, { add_special_tokens: false }) as (number | bigint)[]).map((i) => vocabList[Number(i)]),
     encode(text, maxLen) {
       // Ids may come back as BigInt on some paths of transformers.js: make them plain numbers.
       const ids = (tok.encode(text) as (number | bigint)[]).map((x) => Number(x));

@@ -1,0 +1,161 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { resolve } from 'node:path';
+import { tf, useBackend } from '../../src/runtime/tf-node';
+import { readSafetensors, writeSafetensors, halfToFloat } from '../../src/model/safetensors';
+import { canonicalWeights, loadModel, parseConfig, type LoadedModel } from '../../src/model/load';
+import { createClassifier } from '../../src/model/classifier';
+import { matchesTarget } from '../../src/model/lora';
+import { crossEntropy, trainLoop } from '../../src/train/loop';
+import { DEFAULT_TRAIN_CONFIG } from '../../src/config';
+import { toyData } from '../helpers/fake-model';
+
+let bert: LoadedModel;
+beforeAll(async () => {
+  await useBackend('cpu');
+  bert = await loadModel({ id: 'tiny-bert', url: resolve('public/models/tiny-bert') });
+});
+
+describe('safetensors', () => {
+  it('decodes F16 and BF16 by hand-checked bit patterns', () => {
+    expect([0x3c00, 0xc000, 0x7bff, 0x0001, 0x3555].map(halfToFloat)).toEqual([1, -2, 65504, 2 ** -24, 0.333251953125]);
+    const t = { x: { shape: [2, 3], data: Float32Array.from([1, -2, 0.5, 3.140625, -0.0078125, 1024]) } };
+    for (const dtype of ['F32', 'F16', 'BF16'] as const) {
+      const back = readSafetensors(writeSafetensors(t, { a: 'b' }, dtype));
+      expect(back.tensors.x.dtype).toBe(dtype);
+      expect(back.tensors.x.shape).toEqual([2, 3]);
+      expect(Array.from(back.tensors.x.data)).toEqual([1, -2, 0.5, 3.140625, -0.0078125, 1024]);
+      expect(back.metadata).toEqual({ a: 'b' });
+    }
+  });
+
+  it('names what is wrong with a broken file', () => {
+    expect(() => readSafetensors(new Uint8Array(4), 'm.safetensors')).toThrow('m.safetensors: file is 4 bytes, too short');
+    const ok = writeSafetensors({ w: { shape: [4], data: new Float32Array(4) } });
+    expect(() => readSafetensors(ok.slice(0, ok.length - 4), 'm.safetensors')).toThrow(/tensor "w" has data offsets \[0, 16\]/);
+  });
+});
+
+describe('loading hub-format models', () => {
+  it('refuses an unsupported architecture, naming it and what is supported', () => {
+    expect(() => parseConfig({ model_type: 'gpt2' })).toThrow('config.json: model_type "gpt2" is not supported; tabtune supports bert and distilbert');
+  });
+
+  it('reads BERT and DistilBERT configs into one shape', () => {
+    const d = parseConfig({ model_type: 'distilbert', vocab_size: 10, dim: 8, n_layers: 1, n_heads: 2, hidden_dim: 16, max_position_embeddings: 32 });
+    expect(d).toMatchObject({ modelType: 'distilbert', hiddenSize: 8, numLayers: 1, intermediateSize: 16, typeVocabSize: 0, layerNormEps: 1e-12 });
+    expect(bert.config).toMatchObject({ modelType: 'bert', hiddenSize: 64, numLayers: 2, numHeads: 2, maxPositions: 512 });
+    expect(bert.pooling).toBe('cls');
+  });
+
+  it('accepts names with or without the bert. prefix and names a missing or mis-shaped tensor', () => {
+    const withPrefix = Object.fromEntries(Object.entries(bert.weights).map(([k, v]) => [`bert.${k}`, v]));
+    expect(Object.keys(canonicalWeights(bert.config, withPrefix))).toContain('encoder.layer.1.output.dense.weight');
+    const missing = { ...bert.weights };
+    delete missing['encoder.layer.1.attention.self.key.weight'];
+    expect(() => canonicalWeights(bert.config, missing)).toThrow('model.safetensors: tensor "encoder.layer.1.attention.self.key.weight" (or "bert.encoder.layer.1.attention.self.key.weight") is missing; expected shape [64, 64].');
+    const bad = { ...bert.weights, 'encoder.layer.0.intermediate.dense.weight': { dtype: 'F32', shape: [64, 256], data: new Float32Array(64 * 256) } };
+    expect(() => canonicalWeights(bert.config, bad)).toThrow('tensor "encoder.layer.0.intermediate.dense.weight" has shape [64, 256], expected [256, 64] from config.json.');
+  });
+
+  it('tokenises with transformers.js into [CLS] … [SEP], truncating to max length and keeping [SEP]', () => {
+    const t = bert.tokenizer;
+    expect(t.tokens('Your order has SHIPPED.')).toEqual(['your', 'order', 'has', 'shipped', '.']);
+    const ids = t.encode('Your order has shipped.', 128);
+    expect(ids[0]).toBe(t.clsId);
+    expect(ids[ids.length - 1]).toBe(t.sepId);
+    expect(ids.map((i) => t.idToToken(i))).toEqual(['[CLS]', 'your', 'order', 'has', 'shipped', '.', '[SEP]']);
+    const cut = t.encode('one two three four five six seven', 4);
+    expect(cut.map((i) => t.idToToken(i))).toEqual(['[CLS]', 'one', 'two', '[SEP]']);
+    expect(ids.every((i) => Number.isInteger(i))).toBe(true);
+  });
+});
+
+describe('classifier methods', () => {
+  const lora = { r: 8, alpha: 16, dropout: 0, targetModules: ['query', 'value'] };
+  it('counts trainable parameters by hand: head, LoRA r=8 on query+value, full', () => {
+    const total = Object.values(bert.weights).reduce((s, t) => s + t.data.length, 0); // 395,136
+    const head = createClassifier(bert, { method: 'head', numLabels: 4, seed: 0, lora });
+    expect(head.trainableParamCount()).toBe(64 * 4 + 4);
+    expect(head.totalParamCount()).toBe(total + 260);
+    const l = createClassifier(bert, { method: 'lora', numLabels: 4, seed: 0, lora });
+    // 2 layers × (query, value) × (A 64×8 + B 8×64) + head
+    expect(l.trainableParamCount()).toBe(2 * 2 * (64 * 8 + 8 * 64) + 260);
+    const full = createClassifier(bert, { method: 'full', numLabels: 4, seed: 0, lora });
+    expect(full.trainableParamCount()).toBe(total + 260);
+    [head, l, full].forEach((c) => c.dispose());
+  });
+
+  it('matches PEFT target names by suffix', () => {
+    expect(matchesTarget('encoder.layer.0.attention.self.query', ['query'])).toBe(true);
+    expect(matchesTarget('encoder.layer.0.attention.output.dense', ['dense'])).toBe(true);
+    expect(matchesTarget('encoder.layer.0.attention.self.query', ['uery'])).toBe(false);
+    expect(() => createClassifier(bert, { method: 'lora', numLabels: 2, seed: 0, lora: { ...lora, targetModules: ['q_lin'] } })).toThrow(/match no layer of this model; its linear layers end in: query, key, value, dense/);
+  });
+
+  it('equals the base model exactly at step 0 (lora_B is zero)', () => {
+    const c = createClassifier(bert, { method: 'lora', numLabels: 4, seed: 3, lora: { ...lora, targetModules: ['query', 'key', 'value', 'dense'] } });
+    const ids = tf.tensor2d([bert.tokenizer.encode('Please find attached invoice 123.', 16).concat([0, 0, 0, 0, 0, 0, 0, 0]).slice(0, 16)], undefined, 'int32');
+    const mask = tf.tidy(() => tf.cast(tf.notEqual(ids, 0), 'int32')) as tf.Tensor2D;
+    const [a, b] = tf.tidy(() => [c.embed(ids, mask).dataSync(), c.embedBase(ids, mask).dataSync()]);
+    expect(Array.from(a)).toEqual(Array.from(b));
+    c.dispose();
+    tf.dispose([ids, mask]);
+  });
+
+  it('has LoRA gradients equal to central finite differences', () => {
+    const c = createClassifier(bert, { method: 'lora', numLabels: 3, seed: 5, lora: { r: 2, alpha: 4, dropout: 0, targetModules: ['value'] } });
+    // Non-zero B so that A's gradient is not identically zero.
+    c.adapters.forEach((ad, i) => ad.b.assign(tf.randomNormal(ad.b.shape, 0, 0.5, 'float32', 10 + i)));
+    const ids = tf.tensor2d([[2, 40, 41, 42, 3, 0], [2, 50, 51, 3, 0, 0]], undefined, 'int32');
+    const mask = tf.tensor2d([[1, 1, 1, 1, 1, 0], [1, 1, 1, 1, 0, 0]], undefined, 'int32');
+    const labels = tf.tensor1d([0, 2], 'int32');
+    const lossOf = () => crossEntropy(c.logits(ids, mask, false), labels, 3);
+    const { grads } = tf.variableGrads(lossOf, c.trainable);
+    const checks: [tf.Variable, number][] = [[c.adapters[0].a, 5], [c.adapters[0].a, 77], [c.adapters[1].b, 3], [c.adapters[1].b, 100]];
+    for (const [v, idx] of checks) {
+      const analytic = grads[v.name].dataSync()[idx];
+      const base = v.dataSync().slice();
+      const at = (delta: number) => {
+        const p = base.slice();
+        p[idx] += delta;
+        v.assign(tf.tensor(p, v.shape));
+        return tf.tidy(() => lossOf().dataSync()[0]);
+      };
+      const eps = 1e-2;
+      const numeric = (at(eps) - at(-eps)) / (2 * eps);
+      v.assign(tf.tensor(base, v.shape));
+      expect(Math.abs(analytic - numeric)).toBeLessThan(1e-4 + 2e-2 * Math.abs(numeric));
+      expect(Math.abs(analytic)).toBeGreaterThan(1e-6);
+    }
+    tf.dispose([ids, mask, labels, ...Object.values(grads)]);
+    c.dispose();
+  });
+});
+
+describe('training the real model', () => {
+  it('leaks no tensors: count and bytes equal after step 5 and step 50', async () => {
+    const c = createClassifier(bert, { method: 'lora', numLabels: 3, seed: 1, lora: { r: 4, alpha: 8, dropout: 0.1, targetModules: ['query', 'value'] } });
+    const seen: Record<number, { numTensors: number; numBytes: number }> = {};
+    await trainLoop(c, { train: toyData(400, 3, 1), validation: toyData(30, 3, 2), padId: 0 }, { ...DEFAULT_TRAIN_CONFIG, epochs: 2, batchSize: 16, lossReadEvery: 5, checkpointEvery: 0 }, {
+      onStep: (s) => {
+        if (s.step === 5 || s.step === 50) seen[s.step] = { numTensors: tf.memory().numTensors, numBytes: tf.memory().numBytes };
+      },
+    });
+    expect(seen[5]).toBeDefined();
+    expect(seen[50]).toEqual(seen[5]);
+    c.dispose();
+  });
+
+  it('full fine-tuning trains the word embeddings on wasm (custom gather gradient)', async () => {
+    await useBackend('wasm');
+    const c = createClassifier(bert, { method: 'full', numLabels: 2, seed: 1, lora: { r: 1, alpha: 1, dropout: 0, targetModules: ['query'] } });
+    const word = c.trainable[0];
+    const before = word.dataSync().slice(45 * 64, 46 * 64);
+    const res = await trainLoop(c, { train: toyData(32, 2, 1).map((e) => ({ ...e, ids: e.ids.map((i) => Math.min(i, 45)) })), validation: toyData(8, 2, 2), padId: 0 }, { ...DEFAULT_TRAIN_CONFIG, method: 'full', epochs: 1, batchSize: 16, lr: 1e-2 });
+    expect(res.stop).toBe('finished');
+    const after = word.dataSync().slice(45 * 64, 46 * 64);
+    expect(Math.max(...after.map((x, i) => Math.abs(x - before[i])))).toBeGreaterThan(1e-4);
+    c.dispose();
+    await useBackend('cpu');
+  });
+});
