@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import { importText, importStream, type ImportResult } from '../../src/data/import';
+import { validateDataset } from '../../src/data/validate';
+import { splitDataset, datasetHash } from '../../src/data/split';
+import { generateEmails, toChatJsonl, EMAIL_LABELS } from '../../src/data/synth';
+
+const line = (user: string, label: string, system = 'You are an email classifier.') =>
+  JSON.stringify({ messages: [{ role: 'system', content: system }, { role: 'user', content: user }, { role: 'assistant', content: label }] });
+const good = (n: number) => Array.from({ length: n }, (_, i) => line(`Email number ${i}`, i % 2 ? 'spam' : 'order'));
+
+describe('chat JSONL import', () => {
+  it('reads text, label and instruction, accepting a BOM, CRLF line ends and blank lines', () => {
+    const text = '\uFEFF' + good(12).join('\r\n') + '\r\n\r\n';
+    const r = importText(text, { file: 'mail.jsonl' });
+    expect(r.format).toBe('chat-jsonl');
+    expect(r.errors).toEqual([]);
+    expect(r.examples.length).toBe(12);
+    expect(r.examples[1]).toEqual({ text: 'Email number 1', label: 'spam' });
+    expect(r.instruction).toBe('You are an email classifier.');
+  });
+
+  it('names file, line and field for every kind of error, and stores nothing', () => {
+    const lines = [
+      ...good(10),
+      '{"messages": [',
+      '{"foo": 1}',
+      '{"messages": "hello"}',
+      JSON.stringify({ messages: [{ role: 'system', content: 'x' }, { role: 'assistant', content: 'spam' }] }),
+      JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }),
+      JSON.stringify({ messages: [{ role: 'user', content: '  ' }, { role: 'assistant', content: 'spam' }] }),
+      JSON.stringify({ messages: [{ role: 'user', content: 42 }, { role: 'assistant', content: 'spam' }] }),
+      JSON.stringify({ messages: [{ role: 'bot', content: 'hi' }, { role: 'assistant', content: 'spam' }] }),
+    ];
+    const r = importText(lines.join('\n'), { file: 'bad.jsonl' });
+    expect(r.examples).toEqual([]);
+    expect(r.refused).toMatch(/^8 errors in 8 lines; nothing was stored/);
+    const brief = r.errors.map((e) => `${e.file}:${e.line}:${e.field ?? ''}: ${e.message.replace(/:.*$/, '')}`);
+    expect(brief).toEqual([
+      'bad.jsonl:11:: broken JSON',
+      'bad.jsonl:12:messages: "messages" is missing',
+      'bad.jsonl:13:messages: "messages" must be a list',
+      'bad.jsonl:14:messages: no user message (the text to classify)',
+      'bad.jsonl:15:messages: no assistant message (the label)',
+      'bad.jsonl:16:messages[0].content: content is empty',
+      'bad.jsonl:17:messages[0].content: content must be a string (got number)',
+      'bad.jsonl:18:messages[0].role: unknown role "bot" (allowed',
+    ]);
+  });
+
+  it('keeps the good lines when asked to skip bad ones, and says how many were skipped', () => {
+    const r = importText([...good(11), '{oops', '{"messages": []}'].join('\n'), { file: 'x.jsonl', skipBadLines: true });
+    expect(r.refused).toBeUndefined();
+    expect(r.examples.length).toBe(11);
+    expect(r.skipped).toBe(2);
+  });
+
+  it('refuses an empty file and fewer than 10 examples, with a reason', () => {
+    expect(importText('\n\n', { file: 'e.jsonl' }).refused).toBe('e.jsonl is empty.');
+    expect(importText(good(9).join('\n'), { file: 's.jsonl' }).refused).toBe('s.jsonl has only 9 usable examples; at least 10 are needed to train and evaluate anything.');
+  });
+
+  it('streams a large file to the same result as reading it whole', async () => {
+    const text = toChatJsonl(generateEmails({ count: 3000, seed: 9 }));
+    const whole = importText(text, { file: 'big.jsonl' });
+    async function* chunks() {
+      for (let i = 0; i < text.length; i += 4093) yield text.slice(i, i + 4093);
+    }
+    let progress = 0;
+    const streamed: ImportResult = await importStream(chunks(), { file: 'big.jsonl' }, (n) => (progress = n));
+    expect(progress).toBe(text.length);
+    expect(streamed.examples).toEqual(whole.examples);
+    expect(streamed.examples.length).toBe(3000);
+  });
+});
+
+describe('CSV, TSV and JSON import', () => {
+  it('reads quoted commas and newlines in CSV and names the real line of an empty label', () => {
+    const rows = ['text,label', '"Hello, world",order', '"multi\nline text",spam', ...Array.from({ length: 9 }, (_, i) => `row ${i},order`), 'no label here,'];
+    const r = importText(rows.join('\n'), { file: 'd.csv' });
+    expect(r.errors).toEqual([{ file: 'd.csv', line: 14, field: 'label', message: 'label is empty' }]);
+    const ok = importText(rows.slice(0, -1).join('\n'), { file: 'd.csv' });
+    expect(ok.examples[0]).toEqual({ text: 'Hello, world', label: 'order' });
+    expect(ok.examples[1]).toEqual({ text: 'multi\nline text', label: 'spam' });
+    expect(ok.examples.length).toBe(11);
+  });
+
+  it('uses other column names when chosen, and says which columns are missing', () => {
+    const rows = ['body\tcategory', ...Array.from({ length: 12 }, (_, i) => `mail ${i}\t${i % 2 ? 'a' : 'b'}`)].join('\n');
+    expect(importText(rows, { file: 't.tsv' }).errors[0].message).toMatch(/missing columns "text" and "label" \(found: body, category\)/);
+    expect(importText(rows, { file: 't.tsv', textColumn: 'body', labelColumn: 'category' }).examples.length).toBe(12);
+  });
+
+  it('reads a JSON array of {text, label} and names a bad element', () => {
+    const arr = Array.from({ length: 10 }, (_, i) => ({ text: `t${i}`, label: i % 2 ? 'x' : 'y' }));
+    expect(importText(JSON.stringify(arr), { file: 'a.json' }).examples.length).toBe(10);
+    const bad = importText(JSON.stringify([...arr, { text: 'x' }]), { file: 'a.json' });
+    expect(bad.errors).toEqual([{ file: 'a.json', line: 11, field: '[10].label', message: 'label must be a non-empty string' }]);
+  });
+});
+
+describe('warnings that teach', () => {
+  it('flags small data, rare classes, imbalance, duplicates, conflicts, truncation and leakage, each with a why', () => {
+    const ex = [
+      ...Array.from({ length: 60 }, (_, i) => ({ text: `order ${i} shipped to you`, label: 'order' })),
+      ...Array.from({ length: 5 }, (_, i) => ({ text: `invoice number ${i}`, label: 'invoice' })),
+      { text: 'same text', label: 'order' },
+      { text: 'same text', label: 'invoice' },
+      { text: 'word '.repeat(200), label: 'order' },
+    ];
+    const r = validateDataset(ex, { maxLen: 128, splits: splitDataset(ex, { seed: 0 }) });
+    const kinds = r.warnings.map((w) => w.kind);
+    expect(kinds).toEqual(['too-few', 'rare-class', 'imbalance', 'duplicates', 'near-duplicates', 'conflicting-labels', 'truncated', 'leakage']);
+    expect(r.warnings.every((w) => w.why.endsWith('.') && w.why.length > 30)).toBe(true);
+    expect(r.warnings.find((w) => w.kind === 'imbalance')!.message).toBe('Imbalanced labels: "order" has 10.3× as many examples as "invoice".');
+    expect(r.warnings.find((w) => w.kind === 'truncated')!.count).toBe(1);
+  });
+
+  it('stays quiet on a healthy dataset', () => {
+    const ex = generateEmails({ count: 2000, seed: 3 });
+    const r = validateDataset(ex, { maxLen: 512, splits: splitDataset(ex, { seed: 0 }) });
+    expect(r.warnings.filter((w) => ['too-few', 'rare-class', 'imbalance', 'conflicting-labels', 'truncated'].includes(w.kind))).toEqual([]);
+  });
+});
+
+describe('splits and versions', () => {
+  const ex = generateEmails({ count: 1000, seed: 2 });
+  it('is deterministic and stratified 80/10/10 per label', () => {
+    const a = splitDataset(ex, { seed: 7 });
+    const b = splitDataset(ex, { seed: 7 });
+    expect(a.test.map((e) => e.index)).toEqual(b.test.map((e) => e.index));
+    expect(splitDataset(ex, { seed: 8 }).test.map((e) => e.index)).not.toEqual(a.test.map((e) => e.index));
+    for (const label of EMAIL_LABELS) {
+      expect(a.train.filter((e) => e.label === label).length).toBe(200);
+      expect(a.validation.filter((e) => e.label === label).length).toBe(25);
+      expect(a.test.filter((e) => e.label === label).length).toBe(25);
+    }
+  });
+
+  it('names a version by the SHA-256 of its canonical content', async () => {
+    const h = await datasetHash([{ text: 'a', label: 'x' }]);
+    // sha256('["a","x"]')
+    expect(h).toBe('40c0bc08fb0525db40e29b471e3a9d104357bddc4e10f852cb32d53cd4feb59b');
+    expect(await datasetHash(ex)).toBe(await datasetHash([...ex]));
+    expect(await datasetHash(ex.slice(1))).not.toBe(await datasetHash(ex));
+  });
+});
+
+describe('the email generator', () => {
+  it('is deterministic, balanced, varied and exports chat JSONL that imports back unchanged', () => {
+    const a = generateEmails({ count: 1001, seed: 5 });
+    expect(generateEmails({ count: 1001, seed: 5 })).toEqual(a);
+    expect(generateEmails({ count: 1001, seed: 6 })).not.toEqual(a);
+    const counts = EMAIL_LABELS.map((l) => a.filter((e) => e.label === l).length);
+    expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
+    expect(new Set(a.map((e) => e.text)).size).toBeGreaterThan(990);
+    const back = importText(toChatJsonl(a), { file: 'g.jsonl' });
+    expect(back.examples).toEqual(a);
+    expect(() => generateEmails({ count: 50_001, seed: 1 })).toThrow(/1 to 50,000/);
+  });
+});
