@@ -1,13 +1,14 @@
 // Checkpoints: the trainable weights and optimizer state at a step, enough to resume or to use the model.
-import type { CheckpointRecord, TabtuneDb } from './db';
+import { inTransaction, type CheckpointRecord, type TabtuneDb } from './db';
 
 /** Stores a checkpoint and moves the run's step forward in the same transaction. */
 export async function saveCheckpoint(db: TabtuneDb, ckpt: CheckpointRecord): Promise<void> {
   const tx = db.transaction(['checkpoints', 'runs'], 'readwrite');
-  const run = await tx.objectStore('runs').get(ckpt.runId);
-  const ops: Promise<unknown>[] = [tx.objectStore('checkpoints').put(ckpt)];
-  if (run) ops.push(tx.objectStore('runs').put({ ...run, step: Math.max(run.step, ckpt.step) }));
-  await Promise.all([...ops, tx.done]);
+  await inTransaction(tx, async (add) => {
+    const run = await tx.objectStore('runs').get(ckpt.runId);
+    add(tx.objectStore('checkpoints').put(ckpt));
+    if (run) add(tx.objectStore('runs').put({ ...run, step: Math.max(run.step, ckpt.step) }));
+  });
 }
 
 export async function listCheckpoints(db: TabtuneDb, runId: string): Promise<CheckpointRecord[]> {
@@ -29,6 +30,6 @@ export async function pruneCheckpoints(db: TabtuneDb, runId: string): Promise<nu
   const best = withVal.length ? withVal.reduce((a, b) => (b.valLoss! < a.valLoss! ? b : a)) : last;
   const doomed = rows.filter((r) => r !== last && r !== best);
   const tx = db.transaction('checkpoints', 'readwrite');
-  await Promise.all([...doomed.map((r) => tx.store.delete([r.runId, r.step])), tx.done]);
+  await inTransaction(tx, (add) => doomed.forEach((r) => add(tx.store.delete([r.runId, r.step]))));
   return doomed.length;
 }

@@ -124,3 +124,31 @@ export function openTabtuneDb(name = 'tabtune'): Promise<TabtuneDb> {
     },
   });
 }
+
+/**
+ * Queues a transaction's requests and waits for its commit. If queuing throws (a bad key, a full disk), the
+ * transaction is aborted so none of its writes land, and the abort's echoes on the queued requests are
+ * silenced — the caller gets the one real error.
+ */
+export async function inTransaction(
+  tx: { abort(): void; done: Promise<void> },
+  queue: (add: (request: Promise<unknown>) => void) => void | Promise<void>,
+): Promise<void> {
+  const ops: Promise<unknown>[] = [];
+  const add = (p: Promise<unknown>) => {
+    p.catch(() => {});
+    ops.push(p);
+  };
+  try {
+    await queue(add);
+  } catch (e) {
+    try {
+      tx.abort();
+    } catch {
+      /* already finished */
+    }
+    await tx.done.catch(() => {});
+    throw e;
+  }
+  await Promise.all([...ops, tx.done]);
+}

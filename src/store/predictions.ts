@@ -1,9 +1,9 @@
 // Per-example predictions of a run on its dataset's pinned test split: what "fixed" and "broke" are computed from.
-import type { PredictionRecord, TabtuneDb } from './db';
+import { inTransaction, type PredictionRecord, type TabtuneDb } from './db';
 
 export async function savePredictions(db: TabtuneDb, runId: string, rows: Omit<PredictionRecord, 'runId'>[]): Promise<void> {
   const tx = db.transaction('predictions', 'readwrite');
-  await Promise.all([...rows.map((r) => tx.store.put({ ...r, runId })), tx.done]);
+  await inTransaction(tx, (add) => rows.forEach((r) => add(tx.store.put({ ...r, runId }))));
 }
 
 export async function getPredictions(db: TabtuneDb, runId: string): Promise<PredictionRecord[]> {

@@ -1,5 +1,5 @@
 // Runs: every training run is a version, kept with its settings, metrics and results.
-import type { RunRecord, TabtuneDb } from './db';
+import { inTransaction, type RunRecord, type TabtuneDb } from './db';
 
 export type { RunRecord } from './db';
 
@@ -18,28 +18,29 @@ export function listRuns(db: TabtuneDb): Promise<RunRecord[]> {
 /** Read-modify-write inside one transaction, so two updates never overwrite each other's fields. */
 export async function updateRun(db: TabtuneDb, id: string, patch: Partial<RunRecord>): Promise<RunRecord> {
   const tx = db.transaction('runs', 'readwrite');
-  const current = await tx.store.get(id);
-  if (!current) {
-    tx.abort();
-    throw new Error(`Run ${id} is not stored (was it deleted?).`);
-  }
-  const next = { ...current, ...patch, id };
-  await Promise.all([tx.store.put(next), tx.done]);
-  return next;
+  let next: RunRecord | undefined;
+  await inTransaction(tx, async (add) => {
+    const current = await tx.store.get(id);
+    if (!current) throw new Error(`Run ${id} is not stored (was it deleted?).`);
+    next = { ...current, ...patch, id };
+    add(tx.store.put(next));
+  });
+  return next!;
 }
 
 /** A run with its checkpoints and predictions, in one transaction. */
 export async function deleteRun(db: TabtuneDb, id: string): Promise<void> {
   const tx = db.transaction(['runs', 'checkpoints', 'predictions'], 'readwrite');
-  const ops: Promise<unknown>[] = [tx.objectStore('runs').delete(id)];
-  for (const store of ['checkpoints', 'predictions'] as const) {
-    let c = await tx.objectStore(store).index('runId').openKeyCursor(IDBKeyRange.only(id));
-    while (c) {
-      ops.push(tx.objectStore(store).delete(c.primaryKey));
-      c = await c.continue();
+  await inTransaction(tx, async (add) => {
+    add(tx.objectStore('runs').delete(id));
+    for (const store of ['checkpoints', 'predictions'] as const) {
+      let c = await tx.objectStore(store).index('runId').openKeyCursor(IDBKeyRange.only(id));
+      while (c) {
+        add(tx.objectStore(store).delete(c.primaryKey));
+        c = await c.continue();
+      }
     }
-  }
-  await Promise.all([...ops, tx.done]);
+  });
 }
 
 /** After a reload nothing is training: runs left "running" or "paused" become "interrupted" (resumable). */

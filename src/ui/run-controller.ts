@@ -10,7 +10,7 @@ import { overfitSignal } from '../guards/overfit';
 import { createRun, updateRun, getRun, type RunRecord } from '../store/runs';
 import { saveCheckpoint, latestCheckpoint } from '../store/checkpoints';
 import { savePredictions } from '../store/predictions';
-import { isQuotaError } from '../store/storage';
+import { PendingWrites } from '../store/pending';
 
 export type LivePhase = 'idle' | 'loading' | 'baseline' | 'training' | 'paused' | 'evaluating' | 'finished' | 'cancelled' | 'failed';
 
@@ -35,7 +35,7 @@ export interface LiveRun {
 
 export class RunController {
   live: LiveRun | null = null;
-  private pending: (() => Promise<unknown>)[] = [];
+  private pending = new PendingWrites();
   private valLoss: number[] = [];
   private trainLoss: number[] = [];
 
@@ -128,11 +128,10 @@ export class RunController {
 
   /** Retries the writes that failed for lack of space, after the user freed some. */
   async retryStorage(): Promise<void> {
-    const queue = this.pending;
-    this.pending = [];
-    for (const write of queue) await this.persist(write);
-    if (this.live && this.pending.length === 0) this.live.storageProblem = undefined;
+    await this.pending.flush();
+    if (this.live && this.pending.size === 0) this.live.storageProblem = undefined;
     this.ctx.bus.emit('run-live');
+    this.ctx.bus.emit('runs');
   }
 
   private begin(runId: string, config: TrainConfig) {
@@ -151,11 +150,7 @@ export class RunController {
 
   /** Every store write goes through here: a quota error keeps the write queued in memory and says so plainly. */
   private async persist(write: () => Promise<unknown>): Promise<void> {
-    try {
-      await write();
-    } catch (e) {
-      if (!isQuotaError(e)) throw e;
-      this.pending.push(write);
+    if (!(await this.pending.run('run data', write))) {
       if (this.live) {
         this.live.storageProblem =
           'The browser has no storage space left for this site. Training goes on and its results are kept in memory; free space (delete old runs or datasets below), then press "Retry saving".';

@@ -13,12 +13,14 @@ export interface PageSettings {
 }
 
 export const DEFAULT_MODEL_ID = 'tiny-bert';
+// The page opens on the bundled random-weight tiny-bert, which needs a high learning rate and a few more
+// epochs to learn the demo task (see MODEL_OPTIONS' recommended settings).
 export const DEFAULT_PAGE_SETTINGS: PageSettings = {
   demoCount: 2000,
   demoSeed: 0,
   modelId: DEFAULT_MODEL_ID,
   backend: null,
-  config: DEFAULT_TRAIN_CONFIG,
+  config: { ...DEFAULT_TRAIN_CONFIG, lr: 2e-2, epochs: 5, maxLen: 64 },
 };
 
 const NUMERIC_KEYS = Object.entries(DEFAULT_TRAIN_CONFIG)

@@ -48,6 +48,8 @@ export function modelPanel(ctx: AppContext): HTMLElement {
   select.addEventListener('change', () => {
     if (select.value !== '__custom') {
       ctx.settings.modelId = select.value;
+      const rec = MODEL_OPTIONS.find((m) => m.id === select.value)?.recommended;
+      if (rec) Object.assign(ctx.settings.config, rec);
       ctx.saveSettings();
       ctx.bus.emit('model');
     }

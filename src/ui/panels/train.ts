@@ -160,6 +160,11 @@ export function trainPanel(ctx: AppContext): HTMLElement {
     }
   }
 
+  // Another panel (the model picker) may change settings: show the values the next run will use.
+  ctx.bus.on('settings', () => {
+    for (const [key, input] of numInputs) if (document.activeElement !== input) input.value = String(cfg[key]);
+    renderSettings();
+  });
   ctx.bus.on('run-live', renderLive);
   ctx.bus.on('dataset', () => {
     renderSettings();

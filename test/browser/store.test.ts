@@ -1,0 +1,156 @@
+// The IndexedDB store in a real browser: schema, atomic writes, cascades, interrupted runs, a full disk.
+import { afterEach, describe, expect, it } from 'vitest';
+import { deleteDB } from 'idb';
+import { openTabtuneDb, type RunRecord, type TabtuneDb } from '../../src/store/db';
+import { saveDataset, getExamples, getDataset, deleteDataset } from '../../src/store/datasets';
+import { createRun, updateRun, listRuns, deleteRun, markInterruptedRuns, getRun } from '../../src/store/runs';
+import { saveCheckpoint, latestCheckpoint, listCheckpoints, pruneCheckpoints } from '../../src/store/checkpoints';
+import { savePredictions, getPredictions } from '../../src/store/predictions';
+import { PendingWrites } from '../../src/store/pending';
+import { DEFAULT_TRAIN_CONFIG } from '../../src/config';
+
+let db: TabtuneDb;
+let name: string;
+async function fresh() {
+  name = `tabtune-test-${Math.random().toString(36).slice(2)}`;
+  db = await openTabtuneDb(name);
+  return db;
+}
+afterEach(async () => {
+  db?.close();
+  await deleteDB(name);
+});
+
+const dataset = (hash = 'h1') => ({
+  hash,
+  name: 'demo',
+  sourceFile: 'demo.jsonl',
+  format: 'chat-jsonl',
+  labels: ['a', 'b'],
+  countsPerLabel: { a: 2, b: 1 },
+  total: 3,
+  splitSeed: 0,
+  splitCounts: { train: 1, validation: 1, test: 1 },
+  created: Date.now(),
+});
+const rows = [
+  { index: 0, text: 'x', label: 'a', split: 'train' as const },
+  { index: 1, text: 'y', label: 'b', split: 'validation' as const },
+  { index: 2, text: 'z', label: 'a', split: 'test' as const },
+];
+const run = (id: string, over: Partial<RunRecord> = {}): RunRecord => ({
+  id,
+  datasetHash: 'h1',
+  modelId: 'tiny-bert',
+  modelRevision: 'bundled',
+  method: 'lora',
+  config: DEFAULT_TRAIN_CONFIG,
+  seed: 0,
+  backend: 'wasm',
+  status: 'running',
+  created: Date.now(),
+  elapsedMs: 0,
+  step: 0,
+  totalSteps: 10,
+  epochMetrics: [],
+  lossCurve: [],
+  labels: ['a', 'b'],
+  ...over,
+});
+const ckpt = (runId: string, step: number, valLoss?: number) => ({ runId, step, epoch: 0, batchIndex: step, created: Date.now(), adapter: new Uint8Array([step]).buffer, optimizer: new ArrayBuffer(4), valLoss });
+
+describe('the store', () => {
+  it('creates every object store with its indexes', async () => {
+    await fresh();
+    expect([...db.objectStoreNames].sort()).toEqual(['checkpoints', 'datasets', 'examples', 'predictions', 'runs']);
+    const tx = db.transaction('runs');
+    expect([...tx.store.indexNames].sort()).toEqual(['created', 'datasetHash']);
+  });
+
+  it('saves a dataset with its examples in one transaction, or nothing at all', async () => {
+    await fresh();
+    await saveDataset(db, dataset(), rows);
+    expect((await getExamples(db, 'h1', 'test')).map((r) => r.text)).toEqual(['z']);
+    // A row with an invalid key fails the whole save: neither the record nor the rows before it are stored.
+    const bad = [...rows, { index: NaN, text: 'w', label: 'b', split: 'train' as const }];
+    await expect(saveDataset(db, dataset('h2'), bad)).rejects.toThrow();
+    expect(await getDataset(db, 'h2')).toBeUndefined();
+    expect(await getExamples(db, 'h2')).toEqual([]);
+  });
+
+  it('updates runs field by field, and deletes a run with its checkpoints and predictions', async () => {
+    await fresh();
+    await createRun(db, run('r1'));
+    await updateRun(db, 'r1', { step: 4 });
+    await updateRun(db, 'r1', { status: 'completed' });
+    expect(await getRun(db, 'r1')).toMatchObject({ step: 4, status: 'completed' });
+    await saveCheckpoint(db, ckpt('r1', 5));
+    await savePredictions(db, 'r1', [{ exampleIndex: 0, predicted: 1, probs: [0.2, 0.8], correct: false }]);
+    expect((await getRun(db, 'r1'))!.step).toBe(5);
+    await deleteRun(db, 'r1');
+    expect(await listRuns(db)).toEqual([]);
+    expect(await listCheckpoints(db, 'r1')).toEqual([]);
+    expect(await getPredictions(db, 'r1')).toEqual([]);
+  });
+
+  it('marks runs left running by a closed tab as interrupted, keeping their checkpoints', async () => {
+    await fresh();
+    await createRun(db, run('live'));
+    await createRun(db, run('done', { status: 'completed' }));
+    await saveCheckpoint(db, ckpt('live', 10));
+    await saveCheckpoint(db, ckpt('live', 20));
+    expect(await markInterruptedRuns(db)).toEqual(['live']);
+    expect((await getRun(db, 'live'))!.status).toBe('interrupted');
+    expect((await getRun(db, 'done'))!.status).toBe('completed');
+    expect((await latestCheckpoint(db, 'live'))!.step).toBe(20);
+  });
+
+  it('prunes checkpoints to the best and the latest', async () => {
+    await fresh();
+    await createRun(db, run('p'));
+    for (const [s, v] of [[1, 0.9], [2, 0.5], [3, 0.7], [4, 0.8]]) await saveCheckpoint(db, ckpt('p', s, v));
+    expect(await pruneCheckpoints(db, 'p')).toBe(2);
+    expect((await listCheckpoints(db, 'p')).map((c) => c.step)).toEqual([2, 4]);
+  });
+
+  it('deletes a dataset with its examples, and its runs only when asked', async () => {
+    await fresh();
+    await saveDataset(db, dataset(), rows);
+    await createRun(db, run('keep'));
+    await deleteDataset(db, 'h1');
+    expect(await getExamples(db, 'h1')).toEqual([]);
+    expect(await getRun(db, 'keep')).toBeDefined();
+    await saveDataset(db, dataset(), rows);
+    await deleteDataset(db, 'h1', true);
+    expect(await getRun(db, 'keep')).toBeUndefined();
+  });
+
+  it('loses nothing when the disk is full: the failed write waits in memory and lands after space is freed', async () => {
+    await fresh();
+    await createRun(db, run('q'));
+    const pending = new PendingWrites();
+    const realPut = IDBObjectStore.prototype.put;
+    let puts = 0;
+    let full = true;
+    IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+      puts += 1;
+      if (full && puts === 5) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      return realPut.apply(this, args);
+    } as IDBObjectStore['put'];
+    try {
+      expect(await pending.run('c1', () => saveCheckpoint(db, ckpt('q', 1)))).toBe(true); // puts 1-2
+      expect(await pending.run('c2', () => saveCheckpoint(db, ckpt('q', 2)))).toBe(true); // puts 3-4
+      expect(await pending.run('c3', () => saveCheckpoint(db, ckpt('q', 3)))).toBe(false); // put 5 fails
+      expect(pending.size).toBe(1);
+      // What was stored before is intact, and the failed transaction left no half-write.
+      expect((await listCheckpoints(db, 'q')).map((c) => c.step)).toEqual([1, 2]);
+      expect((await getRun(db, 'q'))!.step).toBe(2);
+      full = false;
+      expect(await pending.flush()).toBe(1);
+      expect((await listCheckpoints(db, 'q')).map((c) => c.step)).toEqual([1, 2, 3]);
+      expect((await getRun(db, 'q'))!.step).toBe(3);
+    } finally {
+      IDBObjectStore.prototype.put = realPut;
+    }
+  });
+});
