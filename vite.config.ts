@@ -12,5 +12,4 @@ export default defineConfig({
   preview: { headers: isolation, host: '127.0.0.1' },
   worker: { format: 'es' },
   build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 8000 },
-  optimizeDeps: { exclude: ['@xenova/transformers'] },
 });

@@ -41,7 +41,8 @@ describe('the training worker', () => {
       runId: 'browser-lora',
       model: { id: 'tiny-bert', url: new URL('/models/tiny-bert', location.href).href },
       data: { labels, train: strip(split.train), validation: strip(split.validation), test: strip(split.test) },
-      config: { ...DEFAULT_TRAIN_CONFIG, method: 'lora', epochs: 3, lr: 5e-3, loraTargets: ['query', 'value'], maxLen: 64 },
+      // tiny-bert has random weights, so it needs the high rate its model card recommends.
+      config: { ...DEFAULT_TRAIN_CONFIG, method: 'lora', epochs: 5, lr: 2e-2, loraTargets: ['query', 'value'], maxLen: 64 },
     });
     const end = await w.next((m) => m.type === 'done' || m.type === 'error');
     if (end.type === 'error') throw new Error(end.message);
@@ -53,7 +54,9 @@ describe('the training worker', () => {
     expect(result.after.accuracy).toBeGreaterThanOrEqual(0.9);
     expect(result.after.accuracy).toBeGreaterThan(result.before.accuracy);
     expect(progress.length).toBe(result.steps);
-    expect(checkpoints.length).toBeGreaterThanOrEqual(3);
+    // The loss is read back once every lossReadEvery (10) steps, plus at each epoch's end: never every step.
+    expect(progress.filter((m) => m.type === 'progress' && m.loss !== undefined).length).toBeLessThanOrEqual(Math.ceil(result.steps / 10) + 5);
+    expect(checkpoints.length).toBeGreaterThanOrEqual(5);
     expect(result.trainableParams).toBeLessThan(result.totalParams * 0.2);
     w.worker.terminate();
   });

@@ -60,9 +60,14 @@ function goldenNames(c: Classifier): { name: string; transpose: boolean }[] {
   });
 }
 
-function readAs(v: tf.Tensor, transpose: boolean): Float32Array {
-  return tf.tidy(() => (transpose ? tf.transpose(v) : v).dataSync() as Float32Array);
+// Async reads only: WebGPU's dataSync() returns stale zeros on some adapters (seen on SwiftShader).
+async function readAs(v: tf.Tensor, transpose: boolean): Promise<Float32Array> {
+  const t = transpose ? tf.transpose(v) : tf.clone(v);
+  const data = (await t.data()) as Float32Array;
+  t.dispose();
+  return data;
 }
+const read = async (t: tf.Tensor) => (await t.data()) as Float32Array;
 
 export async function checkParity(model: LoadedModel, g: Golden): Promise<ParityErrors> {
   const clf = createClassifier(model, { method: 'lora', numLabels: g.num_labels, seed: 0, lora: { r: g.r, alpha: g.alpha, dropout: 0, targetModules: g.targets } });
@@ -81,25 +86,25 @@ export async function checkParity(model: LoadedModel, g: Golden): Promise<Parity
     const h = encode(clf.encoder, ids, mask);
     return [pool(h, mask, 'cls'), pool(h, mask, 'mean')];
   });
-  const embedding = Math.max(maxAbs(cls.dataSync(), g.embedding_cls.flat()), maxAbs(mean.dataSync(), g.embedding_mean.flat()));
+  const embedding = Math.max(maxAbs(await read(cls), g.embedding_cls.flat()), maxAbs(await read(mean), g.embedding_mean.flat()));
   tf.dispose([cls, mean]);
   const [logitsT, lossT] = tf.tidy(() => {
     const l = clf.logits(ids, mask, false);
     return [l, crossEntropy(l, labels, g.num_labels)];
   });
-  const logits = maxAbs(logitsT.dataSync(), g.logits.flat());
-  const loss = Math.abs(lossT.dataSync()[0] - g.loss);
+  const logits = maxAbs(await read(logitsT), g.logits.flat());
+  const loss = Math.abs((await read(lossT))[0] - g.loss);
   tf.dispose([logitsT, lossT]);
 
   const { grads } = tf.variableGrads(() => crossEntropy(clf.logits(ids, mask, true), labels, g.num_labels), clf.trainable);
   let gradScore = 0;
   let gradAbs = 0;
-  clf.trainable.forEach((v, i) => {
-    const got = readAs(grads[v.name], names[i].transpose);
+  for (const [i, v] of clf.trainable.entries()) {
+    const got = await readAs(grads[v.name], names[i].transpose);
     const ref = g.grads[names[i].name];
     gradScore = Math.max(gradScore, score(got, ref));
     gradAbs = Math.max(gradAbs, maxAbs(got, ref));
-  });
+  }
   tf.dispose(Object.values(grads));
 
   const opt = new AdamW(clf.trainable, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: g.adamw.weight_decay });
@@ -111,12 +116,12 @@ export async function checkParity(model: LoadedModel, g: Golden): Promise<Parity
   }
   let adamScore = 0;
   let adamAbs = 0;
-  clf.trainable.forEach((v, i) => {
-    const got = readAs(v, names[i].transpose);
+  for (const [i, v] of clf.trainable.entries()) {
+    const got = await readAs(v, names[i].transpose);
     const ref = g.adamw.after[names[i].name];
     adamScore = Math.max(adamScore, score(got, ref));
     adamAbs = Math.max(adamAbs, maxAbs(got, ref));
-  });
+  }
   opt.dispose();
   clf.dispose();
   tf.dispose([ids, mask, labels]);
