@@ -1,0 +1,86 @@
+// A tab closed mid-training: the worker dies, its last stored checkpoint survives in IndexedDB, and a new worker
+// resumes from it with the same data order — the step count carries on where it stopped.
+import { describe, expect, it } from 'vitest';
+import { deleteDB } from 'idb';
+import type { FromWorker, ToWorker, TrainRequest } from '../../src/protocol';
+import { DEFAULT_TRAIN_CONFIG } from '../../src/config';
+import { generateEmails } from '../../src/data/synth';
+import { splitDataset } from '../../src/data/split';
+import { openTabtuneDb } from '../../src/store/db';
+import { createRun, markInterruptedRuns, getRun } from '../../src/store/runs';
+import { saveCheckpoint, latestCheckpoint } from '../../src/store/checkpoints';
+
+function worker() {
+  const w = new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module' });
+  const seen: FromWorker[] = [];
+  const listeners: ((m: FromWorker) => void)[] = [];
+  w.onmessage = (e: MessageEvent<FromWorker>) => {
+    seen.push(e.data);
+    listeners.forEach((l) => l(e.data));
+  };
+  const until = (pred: (m: FromWorker) => boolean) =>
+    new Promise<FromWorker>((resolve) => {
+      const hit = seen.find(pred);
+      if (hit) return resolve(hit);
+      listeners.push((m) => pred(m) && resolve(m));
+    });
+  return { w, seen, listeners, until, send: (m: ToWorker) => w.postMessage(m) };
+}
+
+describe('resume after the worker is terminated', () => {
+  it('continues from the last stored checkpoint to the planned number of steps', async () => {
+    const name = `tabtune-resume-${Date.now()}`;
+    const db = await openTabtuneDb(name);
+    const ex = generateEmails({ count: 400, seed: 4 });
+    const sp = splitDataset(ex, { seed: 0 });
+    const strip = (xs: { text: string; label: string }[]) => xs.map(({ text, label }) => ({ text, label }));
+    const request: TrainRequest = {
+      type: 'train',
+      runId: 'resume-run',
+      model: { id: 'tiny-bert', url: new URL('/models/tiny-bert', location.href).href },
+      data: { labels: ['invoice', 'order', 'spam', 'support'], train: strip(sp.train), validation: strip(sp.validation), test: strip(sp.test) },
+      config: { ...DEFAULT_TRAIN_CONFIG, epochs: 2, checkpointEvery: 8, maxLen: 64, lr: 2e-2 },
+    };
+    await createRun(db, {
+      id: 'resume-run', datasetHash: 'x', modelId: 'tiny-bert', modelRevision: 'bundled', method: 'lora', config: request.config, seed: 0,
+      backend: 'wasm', status: 'running', created: Date.now(), elapsedMs: 0, step: 0, totalSteps: 40, epochMetrics: [], lossCurve: [], labels: request.data.labels,
+    });
+
+    // First worker: store each checkpoint as the page does; "close the tab" after the second one (step 16).
+    const first = worker();
+    first.send({ type: 'init', backend: 'wasm' });
+    await first.until((m) => m.type === 'ready');
+    let stored = 0;
+    const killed = new Promise<void>((resolve) =>
+      first.listeners.push(async (m) => {
+        if (m.type !== 'checkpoint') return;
+        await saveCheckpoint(db, { runId: m.runId, step: m.step, epoch: m.epoch, batchIndex: m.batchIndex, created: Date.now(), adapter: m.adapter, optimizer: m.optimizer });
+        if (++stored === 2) {
+          first.w.terminate();
+          resolve();
+        }
+      }),
+    );
+    first.send(request);
+    await killed;
+    expect(await markInterruptedRuns(db)).toEqual(['resume-run']);
+    expect((await getRun(db, 'resume-run'))!.status).toBe('interrupted');
+    const ckpt = (await latestCheckpoint(db, 'resume-run'))!;
+    expect(ckpt).toMatchObject({ step: 16, epoch: 0, batchIndex: 16 });
+
+    // A new worker (the reloaded tab) resumes from the stored checkpoint.
+    const second = worker();
+    second.send({ type: 'init', backend: 'wasm' });
+    await second.until((m) => m.type === 'ready');
+    second.send({ ...request, resume: { step: ckpt.step, epoch: ckpt.epoch, batchIndex: ckpt.batchIndex, adapter: ckpt.adapter, optimizer: ckpt.optimizer } });
+    const end = await second.until((m) => m.type === 'done' || m.type === 'error');
+    if (end.type === 'error') throw new Error(end.message);
+    const steps = second.seen.filter((m) => m.type === 'progress').map((m) => (m as { step: number }).step);
+    expect(steps[0]).toBe(17);
+    expect(steps[steps.length - 1]).toBe(40);
+    expect(end.type === 'done' && end.result.steps).toBe(40);
+    second.w.terminate();
+    db.close();
+    await deleteDB(name);
+  });
+});
