@@ -1,5 +1,7 @@
-// A person's whole flow against the built app in Debian's Chromium.
+// A person's whole flow against the built app in Debian's Chromium, with a screenshot of each step
+// (test-results/screenshots/*.png).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright';
 import { launch, snap, startPreview, watchErrors } from './harness';
 
@@ -15,37 +17,105 @@ afterAll(async () => {
   server?.stop();
 });
 
-async function open(page: Page, query: string) {
+// Small and short so the tier stays quick on a 2-core machine; the flow is the same at any size.
+const QUERY = '?n=400&epochs=4';
+
+async function open(page: Page, query = QUERY) {
   await page.goto(server.url + query);
   await expect.poll(() => page.getByTestId('backend-status').textContent(), { timeout: 60_000 }).toMatch(/^(WebGPU|CPU|WebGL)/);
+  await expect.poll(() => page.getByTestId('dataset-summary').textContent(), { timeout: 60_000 }).toMatch(/examples/);
 }
 
+async function train(page: Page) {
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 600_000, interval: 1000 }).toMatch(/finished|failed/i);
+  expect(await page.getByTestId('run-status').textContent()).toMatch(/finished/i);
+}
+
+const pct = (s: string | null) => Number((s ?? '').replace(/[^0-9.]/g, ''));
+
 describe('the app', () => {
-  it('says which backend it chose, trains the built-in data in a worker, and keeps the run after a reload', async () => {
+  it('a whole flow: backend, data, LoRA training, before/after, playground, reload, compare', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     const errors = watchErrors(page);
-    // Small and short so the tier stays quick on a 2-core machine; the flow is the same at any size.
-    await open(page, '?n=300&epochs=2');
-    const backend = await page.getByTestId('backend-status').textContent();
+    await page.addInitScript(() => {
+      // Main-thread tasks over 50 ms while training, as the browser reports them.
+      (window as unknown as { __long: number[] }).__long = [];
+      new PerformanceObserver((list) => list.getEntries().forEach((e) => (window as unknown as { __long: number[] }).__long.push(e.duration))).observe({ type: 'longtask', buffered: true });
+    });
+    await open(page);
     // This machine's only WebGPU adapter is SwiftShader, so the page must explain why it uses wasm.
-    expect(backend).toMatch(/^CPU \(wasm\) — only a software WebGPU adapter was found/);
-    await expect.poll(() => page.getByTestId('dataset-summary').textContent(), { timeout: 60_000 }).toMatch(/300 examples/);
-    await snap(page, '01-opened');
+    expect(await page.getByTestId('backend-status').textContent()).toMatch(/^CPU \(wasm\) — only a software WebGPU adapter was found/);
+    expect(await page.getByTestId('dataset-summary').textContent()).toMatch(/400 examples, 4 labels/);
+    await snap(page, '01-data');
 
-    await page.getByRole('button', { name: 'Train', exact: true }).click();
-    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 600_000, interval: 1000 }).toMatch(/finished/i);
-    await snap(page, '02-trained');
-    const lossPoints = await page.evaluate(() => (window as unknown as { __tabtune?: { lossPoints(): number } }).__tabtune?.lossPoints() ?? 0);
-    expect(lossPoints).toBeGreaterThan(0);
+    await page.evaluate(() => ((window as unknown as { __long: number[] }).__long = []));
+    await train(page);
+    const longTasks = await page.evaluate(() => (window as unknown as { __long: number[] }).__long);
+    console.log(`main-thread long tasks during training: ${longTasks.length} (${longTasks.map((d) => d.toFixed(0)).join(', ')} ms)`);
+    expect(longTasks).toEqual([]);
+    await snap(page, "02-trained");
+    const before = pct(await page.getByTestId('acc-before').textContent());
+    const after = pct(await page.getByTestId('acc-after').textContent());
+    console.log(`e2e accuracy: before ${before} %, after ${after} %`);
+    expect(after).toBeGreaterThan(before);
+    const lossPoints = await page.evaluate(() => (window as unknown as { __tabtune: { lossPoints(): number } }).__tabtune.lossPoints());
+    expect(lossPoints).toBeGreaterThan(3);
+
+    await page.getByLabel('Text to classify').fill('Please find attached invoice INV-12345 for consulting services, amount due $500.00.');
+    await page.getByRole('button', { name: 'Predict' }).click();
+    await expect.poll(() => page.getByTestId('playground-out').textContent(), { timeout: 60_000 }).toMatch(/Tuned model/);
+    expect(await page.getByTestId('playground-out').textContent()).toMatch(/Base model \(zero-shot\)Answer: \w+/);
+    await snap(page, '03-playground');
 
     await page.reload();
-    await open(page, '?n=300&epochs=2');
-    const row = page.getByTestId('runs-table').locator('tbody tr').first();
-    await expect.poll(() => row.textContent(), { timeout: 30_000 }).toMatch(/completed/);
-    expect(await row.textContent()).toMatch(/checkpoint/);
-    await snap(page, '03-after-reload');
+    await open(page);
+    const rows = page.getByTestId('runs-table').locator('tbody tr');
+    await expect.poll(() => rows.first().textContent(), { timeout: 30_000 }).toMatch(/completed/);
+    expect(await rows.first().textContent()).toMatch(/checkpoint/);
+    expect(await rows.first().textContent()).toContain(`${after.toFixed(1)} %`);
+
+    // A second run with another seed, then compare the two.
+    await page.getByLabel('Seed', { exact: true }).fill('1');
+    await page.getByLabel('Seed', { exact: true }).dispatchEvent('change');
+    await train(page);
+    await expect.poll(() => rows.count(), { timeout: 30_000 }).toBe(2);
+    await rows.nth(0).getByRole('checkbox').check();
+    await rows.nth(1).getByRole('checkbox').check();
+    await expect.poll(() => page.getByTestId('compare').textContent(), { timeout: 30_000 }).toMatch(/accuracy.*macro-F1/s);
+    expect(await page.getByTestId('compare').textContent()).toMatch(/Fixed by the newer run \(\d+\)/);
+    await snap(page, '04-compare');
     expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('shows imported text literally (no HTML from user data) and fits a phone screen', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    let dialogs = 0;
+    page.on('dialog', (d) => {
+      dialogs += 1;
+      void d.dismiss();
+    });
+    await open(page);
+    mkdirSync('test-results', { recursive: true });
+    const evil = '<img src=x onerror=alert(1)>';
+    const lines = Array.from({ length: 12 }, (_, i) =>
+      JSON.stringify({ messages: [{ role: 'user', content: i === 0 ? evil : `mail ${i} <b>bold</b>` }, { role: 'assistant', content: i % 2 ? 'spam' : `<script>alert(2)</script>` }] }),
+    );
+    writeFileSync('test-results/evil.jsonl', lines.join('\n'));
+    await page.locator('#file-input').setInputFiles('test-results/evil.jsonl');
+    await expect.poll(() => page.getByTestId('dataset-summary').textContent(), { timeout: 30_000 }).toMatch(/evil\.jsonl: 12 examples/);
+    const preview = page.getByTestId('preview');
+    expect(await preview.textContent()).toContain(evil);
+    expect(await preview.textContent()).toContain('<script>alert(2)</script>');
+    expect(await preview.locator('img, script, b').count()).toBe(0);
+    await page.waitForTimeout(500);
+    expect(dialogs).toBe(0);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    await snap(page, '05-phone-import');
+    expect(overflow).toBeLessThanOrEqual(0);
     await context.close();
   });
 });
