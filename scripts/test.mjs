@@ -9,6 +9,21 @@ const only = process.argv.slice(2); // e.g. `npm test -- unit browser`
 const tiers = ['unit', 'parity', 'browser', 'e2e'].filter((t) => only.length === 0 || only.includes(t));
 
 if (tiers.includes('browser') || tiers.includes('e2e')) process.env.CHROMIUM_PATH = ensureChromium();
+// The parity tier checks PEFT exports with PyTorch alone (scripts/peft_check.py): Debian's python3-torch.
+if (tiers.includes('parity')) ensurePythonTorch();
+
+function ensurePythonTorch() {
+  const has = () => spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+  if (has()) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (isRoot && existsSync('/usr/bin/apt-get')) {
+    console.error('[tabtune] PyTorch not found: installing Debian\'s "python3-torch" (apt-get update && apt-get install -y python3-torch)…');
+    spawnSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch'], { stdio: 'inherit' });
+    if (has()) return;
+  }
+  console.error('[tabtune] The parity tier needs PyTorch for /usr/bin/python3.\n  On Debian/Ubuntu run:  sudo apt-get update && sudo apt-get install -y python3-torch');
+  process.exit(1);
+}
 
 mkdirSync('test-results', { recursive: true });
 let passed = 0;

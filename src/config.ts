@@ -55,7 +55,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   maxLen: 128,
   lossReadEvery: 10,
   checkpointEvery: 50,
-  earlyStopping: false,
+  earlyStopping: true,
   patience: 2,
   loraR: 8,
   loraAlpha: 16,

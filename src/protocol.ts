@@ -4,6 +4,7 @@ import type { TrainConfig } from './config';
 import type { Example } from './data/types';
 import type { BackendChoice, BackendName, Capabilities } from './runtime/backend';
 import type { Method, Pooling } from './model/types';
+import type { ForgettingReport } from './guards/forgetting';
 
 /** Where the base model comes from: a folder the app serves (bundled) or a hub id. */
 export interface ModelRef {
@@ -101,6 +102,10 @@ export interface TrainResult {
   valLoss: number[];
   adapterSha256: string;
   stoppedEarly: boolean;
+  /** Epoch (0-based) whose weights the run kept: the best one when early stopping is on. */
+  bestEpoch: number;
+  /** How far the tuned encoder moved from the base model on the general-English probe set. */
+  forgetting: ForgettingReport;
 }
 
 // ---- page -> worker ----

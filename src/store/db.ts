@@ -6,6 +6,7 @@ import type { EvalSummary } from '../protocol';
 import type { Method, Pooling } from '../model/types';
 import type { BackendName } from '../runtime/backend';
 import type { SplitName } from '../data/types';
+import type { ForgettingReport } from '../guards/forgetting';
 
 export const DB_VERSION = 1;
 
@@ -71,6 +72,9 @@ export interface RunRecord {
   trainableParams?: number;
   totalParams?: number;
   stoppedEarly?: boolean;
+  forgetting?: ForgettingReport;
+  /** Marked as the dataset's current version after passing the promotion gate. */
+  promoted?: boolean;
   notes?: string;
 }
 

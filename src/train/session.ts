@@ -14,6 +14,7 @@ import { evaluate } from './metrics';
 import { evalBatches } from './batching';
 import { trainLoop, totalStepsFor, type LoopControl } from './loop';
 import type { AdamWState } from './optimizer';
+import { forgettingCheck } from './forgetting-check';
 
 export interface SessionHooks {
   status(phase: 'loading' | 'baseline' | 'training' | 'paused' | 'evaluating', detail?: string): void;
@@ -141,6 +142,8 @@ export async function runTraining(
       valLoss: loop.valLoss,
       adapterSha256: await sha256Hex(weights),
       stoppedEarly: loop.stop === 'early-stopped',
+      bestEpoch: loop.bestEpoch,
+      forgetting: await forgettingCheck(model, base, cfg.maxLen),
     };
   } finally {
     model.dispose();

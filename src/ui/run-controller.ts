@@ -233,6 +233,7 @@ export class RunController {
             totalParams: r.totalParams,
             pooling: r.pooling,
             stoppedEarly: r.stoppedEarly,
+            forgetting: r.forgetting,
             lossCurve: live.train.map((p) => ({ step: p.x, loss: p.y })),
           });
           const labels = r.after.perClass.map((c) => c.label);

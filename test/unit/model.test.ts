@@ -159,3 +159,25 @@ describe('training the real model', () => {
     await useBackend('cpu');
   });
 });
+
+describe('forgetting check', () => {
+  it('is exactly zero for a LoRA adapter at init, and grows with the learning rate', async () => {
+    const { forgettingCheck } = await import('../../src/train/forgetting-check');
+    const mk = () => createClassifier(bert, { method: 'lora', numLabels: 3, seed: 2, lora: { r: 4, alpha: 8, dropout: 0, targetModules: ['query', 'value'] } });
+    const fresh = mk();
+    const zero = await forgettingCheck(fresh, bert);
+    expect(zero.meanDrift).toBe(0);
+    expect(zero.spearmanDelta).toBe(0);
+    fresh.dispose();
+    const drift: number[] = [];
+    for (const lr of [1e-3, 3e-2]) {
+      const c = mk();
+      await trainLoop(c, { train: toyData(64, 3, 1), validation: toyData(12, 3, 2), padId: 0 }, { ...DEFAULT_TRAIN_CONFIG, epochs: 2, batchSize: 16, lr, earlyStopping: false });
+      drift.push((await forgettingCheck(c, bert)).meanDrift);
+      c.dispose();
+    }
+    console.log(`forgetting drift: lr 1e-3 → ${drift[0].toExponential(2)}, lr 3e-2 → ${drift[1].toExponential(2)}`);
+    expect(drift[0]).toBeGreaterThan(0);
+    expect(drift[1]).toBeGreaterThan(drift[0]);
+  });
+});

@@ -13,6 +13,7 @@ const cfg = (over: Partial<TrainConfig> = {}): TrainConfig => ({
   warmupRatio: 0,
   lossReadEvery: 5,
   checkpointEvery: 0,
+  earlyStopping: false,
   maxLen: 32,
   ...over,
 });

@@ -1,7 +1,8 @@
 // Step 4: before and after, side by side — accuracy, macro-F1, confusion matrices, per-class P/R/F1, and the
 // held-out examples this run fixed and broke, with a browser for the misclassified ones.
 import { h, replace, fmtPct } from '../dom';
-import type { EvalSummary } from '../../protocol';
+import type { EvalSummary, TrainResult } from '../../protocol';
+import { PROBE_TEXTS } from '../../guards/probe-set';
 import type { AppContext } from '../context';
 import { explain, TEXTS } from './explain';
 import { fixedAndBroken } from '../../train/metrics';
@@ -56,6 +57,31 @@ export function examplesTable(indices: number[], texts: { text: string; label: s
   );
 }
 
+/** Forgetting, next to the accuracy: how far the tuned encoder moved from the base model on general English. */
+export function forgettingCard(r: TrainResult): HTMLElement {
+  const f = r.forgetting;
+  return h(
+    'div',
+    { class: 'card', attrs: { 'data-testid': 'forgetting' } },
+    h('h3', null, 'Forgetting check'),
+    h(
+      'p',
+      null,
+      `Mean embedding drift on ${PROBE_TEXTS.length} general sentences: ${f.meanDrift.toFixed(4)} (0 = unchanged). `,
+      `Agreement with human similarity judgements (Spearman): ${f.spearmanBase.toFixed(3)} before → ${f.spearmanTuned.toFixed(3)} after (${f.spearmanDelta >= 0 ? '+' : ''}${f.spearmanDelta.toFixed(3)}).`,
+    ),
+    h(
+      'p',
+      { class: 'muted' },
+      r.method === 'head'
+        ? 'Head-only training never changes the encoder, so it cannot forget.'
+        : r.method === 'lora'
+          ? 'Detaching the LoRA adapter restores the base model exactly: these figures measure the adapter, and drop to zero without it.'
+          : 'Full fine-tuning changes every weight; a lower learning rate, fewer epochs or mixed data keep the drift small.',
+    ),
+  );
+}
+
 export function evaluatePanel(ctx: AppContext): HTMLElement {
   const body = h('div', { attrs: { 'data-testid': 'evaluation' } }, h('p', { class: 'muted' }, 'Train a run to see its accuracy before and after.'));
   let page = 0;
@@ -92,6 +118,7 @@ export function evaluatePanel(ctx: AppContext): HTMLElement {
         h('div', { class: 'card' }, h('h3', null, 'Before (zero-shot base model)'), h('p', null, h('span', { class: 'big', attrs: { 'data-testid': 'acc-before' } }, fmtPct(r.before.accuracy)), ' accuracy · macro-F1 ', fmtPct(r.before.macroF1)), confusionTable(r.before, labels, 'Confusion matrix before')),
         h('div', { class: 'card' }, h('h3', null, 'After (tuned)'), h('p', null, h('span', { class: 'big', attrs: { 'data-testid': 'acc-after' } }, fmtPct(r.after.accuracy)), ' accuracy · macro-F1 ', fmtPct(r.after.macroF1), ' ', h('span', { class: `badge ${delta >= 0 ? 'good' : 'bad'}` }, `${delta >= 0 ? '+' : ''}${(delta * 100).toFixed(1)} points`)), confusionTable(r.after, labels, 'Confusion matrix after')),
       ),
+      forgettingCard(r),
       perClassTable(r.before, r.after),
       h('div', { class: 'grid2' }, examplesTable(fixed, test, r.after.predictions, labels, 'Fixed by this run (wrong before, right after)', 8), examplesTable(broken, test, r.after.predictions, labels, 'Broken by this run (right before, wrong after)', 8)),
       browser,

@@ -1,5 +1,5 @@
 // Step 6: every run is a version. List, resume, compare, delete, export.
-import { h, replace, fmtPct, fmtDuration } from '../dom';
+import { h, replace, field, fmtPct, fmtDuration } from '../dom';
 import type { AppContext } from '../context';
 import { explain, TEXTS } from './explain';
 import { listRuns, deleteRun, type RunRecord } from '../../store/runs';
@@ -7,7 +7,19 @@ import { listCheckpoints } from '../../store/checkpoints';
 import { fixedAndBroken } from '../../train/metrics';
 import { examplesTable } from './evaluate';
 
+const DRIFT_KEY = 'tabtune.forgettingLimit';
+function driftLimit(): number {
+  const v = Number(localStorage.getItem(DRIFT_KEY));
+  return Number.isFinite(v) && v > 0 ? v : 0.05;
+}
+
 export function runsPanel(ctx: AppContext): HTMLElement {
+  const limit = h('input', { attrs: { type: 'number', min: 0, max: 2, step: 0.01 } });
+  limit.value = String(driftLimit());
+  limit.addEventListener('change', () => {
+    localStorage.setItem(DRIFT_KEY, String(Math.max(0, Number(limit.value) || 0.05)));
+    ctx.bus.emit('runs');
+  });
   const table = h('table', { attrs: { 'data-testid': 'runs-table' } });
   const compareOut = h('div', { attrs: { 'data-testid': 'compare' } });
   const selected = new Set<string>();
@@ -42,7 +54,14 @@ export function runsPanel(ctx: AppContext): HTMLElement {
             h('td', null, r.modelId),
             h('td', null, r.method + (r.method === 'lora' ? ` r=${r.config.loraR}` : ''), h('br'), h('small', { class: 'muted' }, `lr ${r.config.lr}, ${r.config.epochs} ep, seed ${r.seed}`)),
             h('td', { class: 'num' }, fmtPct(r.before?.accuracy)),
-            h('td', { class: 'num' }, fmtPct(r.after?.accuracy)),
+            h(
+              'td',
+              { class: 'num' },
+              fmtPct(r.after?.accuracy),
+              r.forgetting && r.forgetting.meanDrift > driftLimit()
+                ? h('span', { class: 'badge bad', title: `Embedding drift ${r.forgetting.meanDrift.toFixed(3)} is above your limit of ${driftLimit()}` }, ' forgetting')
+                : null,
+            ),
             h('td', { class: 'num' }, fmtDuration(r.elapsedMs)),
             h('td', null, r.adapterSha256 ? h('code', { title: r.adapterSha256 }, r.adapterSha256.slice(0, 10)) : '—'),
             h(
@@ -120,6 +139,7 @@ export function runsPanel(ctx: AppContext): HTMLElement {
     h('h2', { id: 'runs-h' }, h('span', { class: 'num' }, '6'), 'Runs'),
     explain('Why keep every version?', ...TEXTS.runs),
     message,
+    field('Flag forgetting when embedding drift exceeds', limit, 'Runs whose tuned encoder moved further than this from the base model (mean 1 − cosine on general sentences) are flagged.'),
     h('div', { class: 'table-wrap' }, table),
     compareOut,
   );
