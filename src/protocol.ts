@@ -3,7 +3,7 @@
 import type { TrainConfig } from './config';
 import type { Example } from './data/types';
 import type { BackendChoice, BackendName, Capabilities } from './runtime/backend';
-import type { Method, Pooling } from './model/types';
+import type { Method, ModelType, Pooling } from './model/types';
 import type { ForgettingReport } from './guards/forgetting';
 
 /** Where the base model comes from: a folder the app serves (bundled) or a hub id. */
@@ -91,6 +91,7 @@ export interface TrainResult {
   runId: string;
   backend: BackendName;
   pooling: Pooling;
+  modelType: ModelType;
   method: Method;
   steps: number;
   seconds: number;

@@ -3,7 +3,7 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { TrainConfig } from '../config';
 import type { EvalSummary } from '../protocol';
-import type { Method, Pooling } from '../model/types';
+import type { Method, ModelType, Pooling } from '../model/types';
 import type { BackendName } from '../runtime/backend';
 import type { SplitName } from '../data/types';
 import type { ForgettingReport } from '../guards/forgetting';
@@ -69,6 +69,7 @@ export interface RunRecord {
   parentRunId?: string;
   labels: string[];
   pooling?: Pooling;
+  modelType?: ModelType;
   trainableParams?: number;
   totalParams?: number;
   stoppedEarly?: boolean;

@@ -131,6 +131,7 @@ export async function runTraining(
       runId: job.runId,
       backend,
       pooling: base.pooling,
+      modelType: base.config.modelType,
       method: cfg.method,
       steps: loop.steps,
       seconds: (now() - started) / 1000,

@@ -232,6 +232,7 @@ export class RunController {
             trainableParams: r.trainableParams,
             totalParams: r.totalParams,
             pooling: r.pooling,
+            modelType: r.modelType,
             stoppedEarly: r.stoppedEarly,
             forgetting: r.forgetting,
             lossCurve: live.train.map((p) => ({ step: p.x, loss: p.y })),

@@ -158,3 +158,13 @@ describe('the email generator', () => {
     expect(() => generateEmails({ count: 50_001, seed: 1 })).toThrow(/1 to 50,000/);
   });
 });
+
+describe('dataset export', () => {
+  it('writes CSV that imports back unchanged, quotes, commas and newlines included', async () => {
+    const { toCsv } = await import('../../src/data/export');
+    const ex = [...generateEmails({ count: 100, seed: 8 }), { text: 'He said "hi", then\nleft', label: 'support' }];
+    const back = importText(toCsv(ex), { file: 'x.csv' });
+    expect(back.errors).toEqual([]);
+    expect(back.examples).toEqual(ex);
+  });
+});

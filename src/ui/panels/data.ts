@@ -4,7 +4,9 @@ import { h, field, replace, fmtNum } from '../dom';
 import { BarChart } from '../charts';
 import type { AppContext } from '../context';
 import { explain, TEXTS } from './explain';
-import { generateEmails, EMAIL_INSTRUCTION } from '../../data/synth';
+import { generateEmails, EMAIL_INSTRUCTION, toChatJsonl } from '../../data/synth';
+import { toCsv } from '../../data/export';
+import { download } from '../export';
 import { importFileInWorker } from '../import-client';
 import { activateDataset } from '../dataset-loader';
 import type { Example } from '../../data/types';
@@ -18,6 +20,9 @@ export function dataPanel(ctx: AppContext): HTMLElement {
   count.value = String(ctx.settings.demoCount);
   seed.value = String(ctx.settings.demoSeed);
   const useDemo = h('button', { on: { click: () => void loadDemo() } }, 'Use the demo emails');
+  const current = () => (ctx.dataset ? [...ctx.dataset.splits.train, ...ctx.dataset.splits.validation, ...ctx.dataset.splits.test] : []);
+  const exportJsonl = h('button', { class: 'secondary', on: { click: () => ctx.dataset && download(`${slug(ctx.dataset.name)}.jsonl`, toChatJsonl(current(), ctx.dataset.instruction ?? EMAIL_INSTRUCTION), 'application/jsonl') } }, 'Export JSONL');
+  const exportCsv = h('button', { class: 'secondary', on: { click: () => ctx.dataset && download(`${slug(ctx.dataset.name)}.csv`, toCsv(current()), 'text/csv') } }, 'Export CSV');
   const fileInput = h('input', { attrs: { type: 'file', accept: '.jsonl,.json,.csv,.tsv,.txt' } });
   const skipBad = h('input', { attrs: { type: 'checkbox', id: 'skip-bad' } });
   const drop = h('div', { class: 'drop', attrs: { 'data-testid': 'drop-zone' } }, 'Drop a chat JSONL, CSV/TSV or JSON file here, or ', h('label', { attrs: { for: 'file-input' } }, h('u', null, 'choose one')), '.');
@@ -142,7 +147,7 @@ export function dataPanel(ctx: AppContext): HTMLElement {
     { class: 'step', id: 'data', attrs: { 'aria-labelledby': 'data-h' } },
     h('h2', { id: 'data-h' }, h('span', { class: 'num' }, '1'), 'Data'),
     explain('What is the data for?', ...TEXTS.data),
-    h('div', { class: 'row' }, field('Demo size', count), countOut, field('Demo seed', seed), useDemo),
+    h('div', { class: 'row' }, field('Demo size', count), countOut, field('Demo seed', seed), useDemo, exportJsonl, exportCsv),
     h('div', { class: 'row' }, drop, fileInput, h('label', { attrs: { for: 'skip-bad' } }, skipBad, ' Skip bad lines')),
     importProgress,
     status,
@@ -150,4 +155,8 @@ export function dataPanel(ctx: AppContext): HTMLElement {
     warnings,
     h('div', { class: 'grid2' }, preview, h('div', { class: 'chart small' }, chartCanvas)),
   );
+}
+
+function slug(s: string): string {
+  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'dataset';
 }

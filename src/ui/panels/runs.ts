@@ -6,6 +6,7 @@ import { listRuns, deleteRun, type RunRecord } from '../../store/runs';
 import { listCheckpoints } from '../../store/checkpoints';
 import { fixedAndBroken } from '../../train/metrics';
 import { examplesTable } from './evaluate';
+import { exportRunZip } from '../export';
 
 const DRIFT_KEY = 'tabtune.forgettingLimit';
 function driftLimit(): number {
@@ -69,7 +70,7 @@ export function runsPanel(ctx: AppContext): HTMLElement {
               null,
               canResume ? h('button', { on: { click: () => void ctx.runs.resumeStored(r.id).catch((e) => replace(message, String(e))) } }, 'Resume') : null,
               ' ',
-              h('button', { class: 'secondary', on: { click: () => exportRun(r) } }, 'Export'),
+              h('button', { class: 'secondary', attrs: { 'aria-label': `Export run from ${new Date(r.created).toLocaleString()}` }, on: { click: () => void exportRunZip(ctx.db, r).catch((e) => replace(message, String(e))) } }, 'Export'),
               ' ',
               h(
                 'button',
@@ -124,12 +125,6 @@ export function runsPanel(ctx: AppContext): HTMLElement {
     );
   }
 
-  function exportRun(r: RunRecord) {
-    const blob = new Blob([JSON.stringify(r, null, 2)], { type: 'application/json' });
-    const a = h('a', { attrs: { href: URL.createObjectURL(blob), download: `${r.id}.json` } });
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
-  }
 
   ctx.bus.on('runs', () => void render());
   void render();

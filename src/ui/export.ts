@@ -1,0 +1,38 @@
+// Downloads built in the page: a run's adapter as a PEFT zip, a dataset as JSONL or CSV. Zips through fflate.
+import { zipSync, strToU8 } from 'fflate';
+import { h } from './dom';
+import type { RunRecord } from '../store/db';
+import type { TabtuneDb } from '../store/db';
+import { latestCheckpoint } from '../store/checkpoints';
+import { peftFiles } from '../model/peft';
+
+export function download(name: string, data: BlobPart, type: string): void {
+  const a = h('a', { attrs: { href: URL.createObjectURL(new Blob([data], { type })), download: name } });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 30_000);
+}
+
+/** A run as a zip: PEFT adapter files (LoRA and head-only runs) or the raw checkpoint (full), plus run.json. */
+export async function exportRunZip(db: TabtuneDb, run: RunRecord): Promise<void> {
+  const ckpt = await latestCheckpoint(db, run.id);
+  if (!ckpt) throw new Error('This run has no stored checkpoint to export.');
+  const files: Record<string, Uint8Array> = { 'run.json': strToU8(JSON.stringify({ ...run, lossCurve: undefined }, null, 2)) };
+  if (run.method === 'full') files['checkpoint.safetensors'] = new Uint8Array(ckpt.adapter);
+  else {
+    Object.assign(
+      files,
+      peftFiles({
+        modelRef: { id: run.modelId, revision: run.modelRevision === 'bundled' ? undefined : run.modelRevision },
+        modelType: run.modelType ?? 'bert',
+        hiddenSize: 0,
+        config: run.config,
+        labels: run.labels,
+        pooling: run.pooling ?? 'cls',
+        checkpoint: ckpt.adapter,
+      }),
+    );
+  }
+  download(`${run.id}.zip`, zipSync(files) as BlobPart, 'application/zip');
+}
