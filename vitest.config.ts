@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 import { chromiumPath, chromiumArgs } from './scripts/chromium.mjs';
+import { hubMirror } from './scripts/hub-mirror';
 
 // vitest 5's reporter calls Map.groupBy (Node 21+); Node 20 is supported here, so add it when missing.
 const MapWithGroupBy = Map as unknown as { groupBy?: <K, V>(items: Iterable<V>, key: (v: V, i: number) => K) => Map<K, V[]> };
@@ -28,6 +29,7 @@ export default defineConfig({
       },
       {
         extends: './vite.config.ts',
+        plugins: [hubMirror()],
         test: {
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],
