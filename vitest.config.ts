@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 import { chromiumPath, chromiumArgs } from './scripts/chromium.mjs';
-import { hubMirror } from './scripts/hub-mirror';
+import { hubMirror } from './scripts/hub-mirror.ts';
 
 // vitest 5's reporter calls Map.groupBy (Node 21+); Node 20 is supported here, so add it when missing.
 const MapWithGroupBy = Map as unknown as { groupBy?: <K, V>(items: Iterable<V>, key: (v: V, i: number) => K) => Map<K, V[]> };

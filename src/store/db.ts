@@ -76,6 +76,7 @@ export interface RunRecord {
   forgetting?: ForgettingReport;
   /** Marked as the dataset's current version after passing the promotion gate. */
   promoted?: boolean;
+  promotedAt?: number;
   notes?: string;
 }
 

@@ -7,6 +7,7 @@ import { listCheckpoints } from '../../store/checkpoints';
 import { fixedAndBroken } from '../../train/metrics';
 import { examplesTable } from './evaluate';
 import { exportRunZip } from '../export';
+import { promote, changeLog } from '../../store/versions';
 
 const DRIFT_KEY = 'tabtune.forgettingLimit';
 function driftLimit(): number {
@@ -24,6 +25,9 @@ export function runsPanel(ctx: AppContext): HTMLElement {
   const table = h('table', { attrs: { 'data-testid': 'runs-table' } });
   const compareOut = h('div', { attrs: { 'data-testid': 'compare' } });
   const selected = new Set<string>();
+  const history = h('div', { attrs: { 'data-testid': 'version-history' } });
+  const tol = h('input', { attrs: { type: 'number', min: 0, max: 100, step: 0.5 } });
+  tol.value = '1';
   const message = h('p', { class: 'muted', attrs: { role: 'status' } });
 
   async function render() {
@@ -69,6 +73,11 @@ export function runsPanel(ctx: AppContext): HTMLElement {
               'td',
               null,
               canResume ? h('button', { on: { click: () => void ctx.runs.resumeStored(r.id).catch((e) => replace(message, String(e))) } }, 'Resume') : null,
+              r.status === 'completed' && !r.promotedAt
+                ? h('button', { class: 'secondary', attrs: { 'aria-label': `Promote run from ${new Date(r.created).toLocaleString()}` }, on: { click: () => void tryPromote(r) } }, 'Promote')
+                : r.promotedAt
+                  ? h('span', { class: 'badge good' }, 'promoted')
+                  : null,
               ' ',
               h('button', { class: 'secondary', attrs: { 'aria-label': `Export run from ${new Date(r.created).toLocaleString()}` }, on: { click: () => void exportRunZip(ctx.db, r).catch((e) => replace(message, String(e))) } }, 'Export'),
               ' ',
@@ -95,6 +104,37 @@ export function runsPanel(ctx: AppContext): HTMLElement {
       ),
     );
     await renderCompare(runs);
+    await renderHistory(runs);
+  }
+
+  async function tryPromote(r: RunRecord) {
+    const tolerance = Number(tol.value) / 100;
+    const d = await promote(ctx.db, r.id, tolerance);
+    if (d.ok) replace(message, `Promoted: this run is now the current version of its dataset.`);
+    else {
+      const splits = await ctx.loadSplits(r.datasetHash);
+      replace(
+        message,
+        h('strong', null, 'Not promoted. '),
+        ...d.regressions.map((g) => `On the ${g.suite}, ${g.metric} falls from ${fmtPct(g.promoted)} to ${fmtPct(g.candidate)} (tolerance ${tol.value} points). `),
+        d.missing.length ? `Not evaluated on: ${d.missing.join(', ')}. ` : '',
+        d.regressions[0]?.broken.length
+          ? h('span', null, `Examples the current version gets right and this run gets wrong: `, ...d.regressions[0].broken.slice(0, 5).map((i) => h('q', null, splits.test[i]?.text.slice(0, 80) ?? `#${i}`)), d.regressions[0].broken.length > 5 ? ` and ${d.regressions[0].broken.length - 5} more.` : '')
+          : null,
+      );
+    }
+    ctx.bus.emit('runs');
+  }
+
+  async function renderHistory(runs: RunRecord[]) {
+    const hashes = [...new Set(runs.filter((r) => r.promotedAt).map((r) => r.datasetHash))];
+    const blocks = await Promise.all(
+      hashes.map(async (hash) => {
+        const log = await changeLog(ctx.db, hash);
+        return h('div', { class: 'card' }, h('h3', null, `Versions of dataset ${hash.slice(0, 12)}`), h('ol', null, ...log.map((e) => h('li', null, h('strong', null, e.summary), ` — ${new Date(e.date).toLocaleString()}: `, e.changes.join('; ')))));
+      }),
+    );
+    replace(history, ...blocks);
   }
 
   async function renderCompare(runs: RunRecord[]) {
@@ -135,7 +175,9 @@ export function runsPanel(ctx: AppContext): HTMLElement {
     explain('Why keep every version?', ...TEXTS.runs),
     message,
     field('Flag forgetting when embedding drift exceeds', limit, 'Runs whose tuned encoder moved further than this from the base model (mean 1 − cosine on general sentences) are flagged.'),
+    field('Promotion tolerance (accuracy points)', tol, 'A run is promoted only if it is no worse than the current version by more than this on every evaluation suite.'),
     h('div', { class: 'table-wrap' }, table),
     compareOut,
+    history,
   );
 }
