@@ -154,3 +154,30 @@ describe('the store', () => {
     }
   });
 });
+
+describe('backup archive', () => {
+  it('exports everything to one zip and imports it back equal; refuses a newer schema', async () => {
+    const { exportArchive, importArchive } = await import('../../src/store/archive');
+    const { zipSync, strToU8 } = await import('fflate');
+    await fresh();
+    await saveDataset(db, dataset(), rows);
+    await createRun(db, run('a1', { status: 'completed' }));
+    await saveCheckpoint(db, ckpt('a1', 7, 0.3));
+    await savePredictions(db, 'a1', [{ exampleIndex: 2, predicted: 0, probs: [0.7, 0.3], correct: true }]);
+    const zip = await exportArchive(db);
+    const before = { runs: await listRuns(db), ex: await getExamples(db, 'h1'), ck: await listCheckpoints(db, 'a1') };
+    db.close();
+    await deleteDB(name);
+    db = await openTabtuneDb(name);
+    expect(await importArchive(db, zip)).toEqual({ datasets: 1, examples: 3, runs: 1, checkpoints: 1, predictions: 1 });
+    expect(await listRuns(db)).toEqual(before.runs);
+    expect(await getExamples(db, 'h1')).toEqual(before.ex);
+    const ck = await listCheckpoints(db, 'a1');
+    expect(new Uint8Array(ck[0].adapter)).toEqual(new Uint8Array(before.ck[0].adapter));
+    expect(await getPredictions(db, 'a1')).toHaveLength(1);
+    // Importing again without overwrite skips what is there.
+    expect(await importArchive(db, zip)).toEqual({ datasets: 0, examples: 0, runs: 0, checkpoints: 0, predictions: 0 });
+    const newer = zipSync({ 'manifest.json': strToU8(JSON.stringify({ format: 'tabtune-archive', schemaVersion: 99, created: '', counts: {} })) });
+    await expect(importArchive(db, newer)).rejects.toThrow('This archive was made by a newer tabtune (schema 99; this one reads up to 1).');
+  });
+});
