@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""PyTorch side of `npm run bench`: the same training step (BERT encoder + classifier head, LoRA/head/full,
+AdamW) on the CPU with the same thread count, timed the same way. Prints one JSON object per line.
+
+usage: /usr/bin/python3 scripts/bench_torch.py '<json list of {model, method, seq, batch, layers, hidden, heads, ffn, vocab}>' THREADS STEPS
+"""
+import json, math, sys, time
+import torch
+
+
+def run(case, steps):
+    torch.manual_seed(0)
+    L, H, nH, I, V = case['layers'], case['hidden'], case['heads'], case['ffn'], case['vocab']
+    B, S = case['batch'], case['seq']
+    lin = lambda o, i: torch.nn.Linear(i, o)
+    emb = torch.nn.Embedding(V, H)
+    pos = torch.nn.Embedding(512, H)
+    layers = torch.nn.ModuleList()
+    for _ in range(L):
+        layers.append(torch.nn.ModuleDict(dict(q=lin(H, H), k=lin(H, H), v=lin(H, H), o=lin(H, H), n1=torch.nn.LayerNorm(H), fi=lin(I, H), fo=lin(H, I), n2=torch.nn.LayerNorm(H))))
+    norm = torch.nn.LayerNorm(H)
+    head = lin(2, H)
+    base = [emb, pos, norm, layers]
+    for m in base:
+        for p in m.parameters():
+            p.requires_grad_(case['method'] == 'full')
+    lora = {}
+    if case['method'] == 'lora':
+        for i in range(L):
+            for t in ('q', 'v'):
+                lora[(i, t)] = (torch.nn.Parameter(torch.randn(8, H) * 0.01), torch.nn.Parameter(torch.zeros(H, 8)))
+    params = [p for m in base for p in m.parameters() if p.requires_grad] + [p for ab in lora.values() for p in ab] + list(head.parameters())
+    opt = torch.optim.AdamW(params, lr=1e-4)
+    ids = torch.randint(5, V, (B, S))
+    mask = torch.ones(B, S)
+    labels = torch.randint(0, 2, (B,))
+    D = H // nH
+
+    def step():
+        x = norm(emb(ids) + pos.weight[:S])
+        bias = ((1 - mask) * -1e9)[:, None, None, :]
+        for i, l in enumerate(layers):
+            def proj(t):
+                y = l[t](x)
+                if (i, t) in lora:
+                    a, b = lora[(i, t)]
+                    y = y + (x @ a.T) @ b.T * 2
+                return y.view(B, S, nH, D).transpose(1, 2)
+            att = torch.softmax(proj('q') @ proj('k').transpose(-1, -2) / math.sqrt(D) + bias, -1)
+            ctx = (att @ proj('v')).transpose(1, 2).reshape(B, S, H)
+            x = l['n1'](x + l['o'](ctx))
+            x = l['n2'](x + l['fo'](torch.nn.functional.gelu(l['fi'](x))))
+        loss = torch.nn.functional.cross_entropy(head(x[:, 0]), labels)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+
+    for _ in range(2):
+        step()
+    times = []
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        step()
+        times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    return times[len(times) // 2]
+
+
+cases = json.loads(sys.argv[1])
+torch.set_num_threads(int(sys.argv[2]))
+steps = int(sys.argv[3])
+for c in cases:
+    print(json.dumps({**c, 'torch_ms_per_step': run(c, steps)}), flush=True)
