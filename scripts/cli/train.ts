@@ -118,8 +118,10 @@ if (values.out) {
   out = resolve(values.out);
   await mkdir(out, { recursive: true });
   const base = await models.get(ref);
+  // The run's own checkpoint (tabtune names and layouts) is kept beside the PEFT files: `export` builds from it.
+  await writeFile(`${out}/checkpoint.safetensors`, new Uint8Array(last!.adapter));
   if (config.method === 'full') {
-    await writeFile(`${out}/checkpoint.safetensors`, new Uint8Array(last!.adapter));
+    await writeFile(`${out}/tabtune.json`, JSON.stringify({ format: 'tabtune-run/1', base_model: ref.id, labels, pooling: r.pooling, method: 'full', config }, null, 2) + '\n');
   } else {
     await writeAdapterFolder(out, { modelRef: ref, modelType: base.config.modelType, hiddenSize: base.config.hiddenSize, config, labels, pooling: r.pooling, checkpoint: last!.adapter, result: r });
   }

@@ -55,6 +55,7 @@ export function peftFiles(input: PeftExportInput): Record<string, Uint8Array> {
   };
   const tabtune = {
     format: 'tabtune-peft-export/1',
+    base_model: input.modelRef.id,
     labels: input.labels,
     pooling: input.pooling,
     // tabtune's head is a single Linear on the pooled vector (no BERT pooler/tanh).

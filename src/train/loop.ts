@@ -122,7 +122,9 @@ export async function trainLoop(
   }
 
   let best = { valLoss: Math.min(Infinity, ...valLoss), epoch: valLoss.length ? valLoss.indexOf(Math.min(...valLoss)) : -1 };
-  let bestWeights: tf.Tensor[] | null = null;
+  // Allocated once up front, so keeping the best epoch's weights never changes the tensor count mid-run.
+  const bestWeights: tf.Variable[] | null = cfg.earlyStopping ? vars.map((v) => tf.variable(v, false)) : null;
+  let haveBest = false;
   let evalsWithoutImprovement = 0;
   let stop: StopReason = 'finished';
   let message: string | undefined;
@@ -208,9 +210,9 @@ export async function trainLoop(
       if (improved) {
         best = { valLoss: val.loss, epoch };
         evalsWithoutImprovement = 0;
-        if (cfg.earlyStopping) {
-          bestWeights?.forEach((t) => t.dispose());
-          bestWeights = vars.map((v) => tf.clone(v));
+        if (bestWeights) {
+          bestWeights.forEach((b, i) => b.assign(vars[i]));
+          haveBest = true;
         }
       } else {
         evalsWithoutImprovement += 1;
@@ -240,7 +242,7 @@ export async function trainLoop(
         optimizer: await optimizer.exportState(),
       });
     }
-    if (cfg.earlyStopping && bestWeights) restoreWeights(vars, bestWeights);
+    if (bestWeights && haveBest) restoreWeights(vars, bestWeights);
   } catch (e) {
     if (!(e instanceof TrainingDiverged)) throw e;
     stop = 'diverged';

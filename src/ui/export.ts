@@ -5,6 +5,8 @@ import type { RunRecord } from '../store/db';
 import type { TabtuneDb } from '../store/db';
 import { latestCheckpoint } from '../store/checkpoints';
 import { peftFiles } from '../model/peft';
+import { biggerMachineFiles } from '../interop/bigger-machine';
+import type { DataSplits } from '../protocol';
 
 export function download(name: string, data: BlobPart, type: string): void {
   const a = h('a', { attrs: { href: URL.createObjectURL(new Blob([data], { type })), download: name } });
@@ -35,4 +37,10 @@ export async function exportRunZip(db: TabtuneDb, run: RunRecord): Promise<void>
     );
   }
   download(`${run.id}.zip`, zipSync(files) as BlobPart, 'application/zip');
+}
+
+/** The run as a folder for transformers + peft under accelerate (src/interop/bigger-machine.ts), zipped. */
+export async function exportBiggerMachineZip(run: RunRecord, data: DataSplits): Promise<void> {
+  const files = biggerMachineFiles({ modelId: run.modelId, config: run.config, data });
+  download(`${run.id}-accelerate.zip`, zipSync(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, strToU8(v)]))) as BlobPart, 'application/zip');
 }

@@ -6,7 +6,7 @@ import { listRuns, deleteRun, type RunRecord } from '../../store/runs';
 import { listCheckpoints } from '../../store/checkpoints';
 import { fixedAndBroken } from '../../train/metrics';
 import { examplesTable } from './evaluate';
-import { exportRunZip } from '../export';
+import { exportRunZip, exportBiggerMachineZip } from '../export';
 import { promote, changeLog } from '../../store/versions';
 
 const DRIFT_KEY = 'tabtune.forgettingLimit';
@@ -80,6 +80,8 @@ export function runsPanel(ctx: AppContext): HTMLElement {
                   : null,
               ' ',
               h('button', { class: 'secondary', attrs: { 'aria-label': `Export run from ${new Date(r.created).toLocaleString()}` }, on: { click: () => void exportRunZip(ctx.db, r).catch((e) => replace(message, String(e))) } }, 'Export'),
+              ' ',
+              h('button', { class: 'secondary', title: 'A zip with train.py for transformers + peft under accelerate, the same settings and the pinned splits', on: { click: async () => exportBiggerMachineZip(r, await ctx.loadSplits(r.datasetHash)).catch((e) => replace(message, String(e))) } }, 'Bigger machine…'),
               ' ',
               h(
                 'button',
