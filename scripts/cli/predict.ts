@@ -1,7 +1,8 @@
 // `npm run -s predict -- --model DIR_OR_ID [--adapter DIR] --text "..."`: one JSON line with the token ids, the
 // pooled embedding and, with an adapter, the labels and their probabilities.
 import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
+import { readFileSync, existsSync } from 'node:fs';
+import { importPeftAdapter } from '../../src/model/peft';
 import { useBackend } from '../../src/runtime/tf-node';
 import { loadModel } from '../../src/model/load';
 import { createClassifier } from '../../src/model/classifier';
@@ -22,28 +23,19 @@ const mask = tf.onesLike(idsT) as typeof idsT;
 
 let labels: string[] | undefined;
 let probs: number[] | undefined;
-let method: 'head' | 'lora' = 'head';
-let lora = { r: 1, alpha: 1, dropout: 0, targetModules: ['query'] };
+let clf = createClassifier(model, { method: 'head', numLabels: 2, seed: DEFAULT_TRAIN_CONFIG.seed, lora: { r: 1, alpha: 1, dropout: 0, targetModules: ['query'] } });
 if (values.adapter) {
-  const meta = JSON.parse(readFileSync(`${values.adapter}/tabtune.json`, 'utf8'));
-  const cfg = JSON.parse(readFileSync(`${values.adapter}/adapter_config.json`, 'utf8'));
-  labels = meta.labels as string[];
-  method = cfg.r > 0 ? 'lora' : 'head';
-  lora = { r: cfg.r || 1, alpha: cfg.lora_alpha, dropout: 0, targetModules: cfg.target_modules.length ? cfg.target_modules : ['query'] };
-}
-const clf = createClassifier(model, { method, numLabels: labels?.length ?? 2, seed: DEFAULT_TRAIN_CONFIG.seed, lora });
-if (values.adapter) {
-  // PEFT layout back to tfjs: every matrix transposed.
-  const { tensors } = readSafetensors(new Uint8Array(readFileSync(`${values.adapter}/adapter_model.safetensors`)), 'adapter_model.safetensors');
-  const prefix = model.config.modelType === 'bert' ? 'bert.' : 'distilbert.';
-  const peftName = (n: string) =>
-    n === 'classifier.kernel' ? 'base_model.model.classifier.weight' : n === 'classifier.bias' ? 'base_model.model.classifier.bias' : `base_model.model.${prefix}${n}.weight`;
+  const files = Object.fromEntries(['adapter_config.json', 'adapter_model.safetensors', 'tabtune.json'].filter((f) => existsSync(`${values.adapter}/${f}`)).map((f) => [f, new Uint8Array(readFileSync(`${values.adapter}/${f}`))]));
+  const adapter = importPeftAdapter(files, model);
+  labels = adapter.labels;
+  clf.dispose();
+  clf = createClassifier(model, { method: adapter.method, numLabels: labels.length, seed: 0, lora: { r: adapter.r, alpha: adapter.alpha, dropout: 0, targetModules: adapter.targets.length ? adapter.targets : ['query'] } });
+  const { tensors } = readSafetensors(adapter.checkpoint, 'adapter');
   clf.trainableNames().forEach((n, i) => {
-    const t = tensors[peftName(n)];
-    if (!t) throw new Error(`${values.adapter}/adapter_model.safetensors has no tensor "${peftName(n)}".`);
-    const v = clf.trainable[i];
-    const value = t.shape.length === 2 ? tf.transpose(tf.tensor2d(t.data, t.shape as [number, number])) : tf.tensor(t.data, t.shape);
-    v.assign(value);
+    const t = tensors[n];
+    if (!t) throw new Error(`${values.adapter}: the adapter has no weights for ${n}.`);
+    const value = tf.tensor(t.data, clf.trainable[i].shape);
+    clf.trainable[i].assign(value);
     value.dispose();
   });
   probs = Array.from(tf.tidy(() => tf.softmax(clf.logits(idsT, mask, false))).dataSync());

@@ -84,3 +84,62 @@ export async function writeAdapterFolder(dir: string, input: PeftExportInput): P
   await fs.mkdir(dir, { recursive: true });
   for (const [name, bytes] of Object.entries(peftFiles(input))) await fs.writeFile(`${dir}/${name}`, bytes);
 }
+
+export interface ImportedAdapter {
+  /** tabtune checkpoint bytes (internal names, tfjs layouts) for createClassifier's trainable variables. */
+  checkpoint: Uint8Array;
+  method: 'lora' | 'head';
+  r: number;
+  alpha: number;
+  targets: string[];
+  labels: string[];
+}
+
+/**
+ * Reads a PEFT adapter (adapter_config.json + adapter_model.safetensors) against a base model and turns it into a
+ * tabtune checkpoint. Refuses a mismatch, naming what differs: model type, target modules, tensor shapes.
+ */
+export function importPeftAdapter(files: Record<string, Uint8Array>, base: { config: EncoderConfig; id: string }): ImportedAdapter {
+  const dec = new TextDecoder();
+  if (!files['adapter_config.json']) throw new Error('adapter_config.json is missing: this is not a PEFT adapter folder.');
+  if (!files['adapter_model.safetensors']) throw new Error('adapter_model.safetensors is missing (older .bin adapters are not supported).');
+  const cfg = JSON.parse(dec.decode(files['adapter_config.json']));
+  if (cfg.peft_type !== 'LORA') throw new Error(`adapter_config.json: peft_type "${cfg.peft_type}" is not supported; only LORA.`);
+  const meta = files['tabtune.json'] ? JSON.parse(dec.decode(files['tabtune.json'])) : {};
+  const { tensors } = readSafetensors(files['adapter_model.safetensors'], 'adapter_model.safetensors');
+  const names = Object.keys(tensors);
+  const prefix = base.config.modelType === 'bert' ? 'bert.' : 'distilbert.';
+  const foreign = names.find((n) => /lora_[AB]\.weight$/.test(n) && !n.startsWith(`base_model.model.${prefix}`));
+  if (foreign) throw new Error(`adapter_model.safetensors: "${foreign}" is not a ${base.config.modelType} module; this adapter was trained on another architecture than ${base.id} (${base.config.modelType}).`);
+  const head = tensors['base_model.model.classifier.weight'];
+  const bias = tensors['base_model.model.classifier.bias'];
+  if (!head || !bias) throw new Error('adapter_model.safetensors has no classifier.weight / classifier.bias (modules_to_save: ["classifier"]).');
+  if (head.shape[1] !== base.config.hiddenSize) {
+    throw new Error(`classifier.weight is [${head.shape.join(', ')}]: it expects hidden size ${head.shape[1]}, but ${base.id} has ${base.config.hiddenSize}.`);
+  }
+  const labels: string[] = cfg.label_names ?? meta.labels ?? Array.from({ length: head.shape[0] }, (_, i) => `label_${i}`);
+  if (labels.length !== head.shape[0]) throw new Error(`adapter_config.json names ${labels.length} labels but the classifier has ${head.shape[0]} outputs.`);
+  const out: Record<string, { shape: number[]; data: Float32Array }> = {};
+  const T = (data: Float32Array, rows: number, cols: number) => {
+    const o = new Float32Array(data.length);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) o[c * rows + r] = data[r * cols + c];
+    return o;
+  };
+  for (const [name, t] of Object.entries(tensors)) {
+    const m = /^base_model\.model\.(?:bert\.|distilbert\.)(.+\.lora_[AB])\.weight$/.exec(name);
+    if (!m) continue;
+    const [rows, cols] = t.shape;
+    if (name.includes('lora_A') && rows !== cfg.r) throw new Error(`${name} is [${t.shape.join(', ')}] but adapter_config.json says r = ${cfg.r}.`);
+    out[m[1]] = { shape: [cols, rows], data: T(t.data, rows, cols) };
+  }
+  out['classifier.kernel'] = { shape: [head.shape[1], head.shape[0]], data: T(head.data, head.shape[0], head.shape[1]) };
+  out['classifier.bias'] = { shape: bias.shape, data: bias.data };
+  return {
+    checkpoint: writeSafetensors(out),
+    method: cfg.r > 0 && cfg.target_modules?.length ? 'lora' : 'head',
+    r: cfg.r || 1,
+    alpha: cfg.lora_alpha ?? 1,
+    targets: cfg.target_modules ?? [],
+    labels,
+  };
+}

@@ -181,3 +181,23 @@ describe('forgetting check', () => {
     expect(drift[1]).toBeGreaterThan(drift[0]);
   });
 });
+
+describe('importing a PEFT adapter', () => {
+  it('round-trips an export and refuses a mismatched base model, naming what differs', async () => {
+    const { peftFiles, importPeftAdapter } = await import('../../src/model/peft');
+    const c = createClassifier(bert, { method: 'lora', numLabels: 3, seed: 9, lora: { r: 4, alpha: 8, dropout: 0, targetModules: ['query', 'value'] } });
+    c.adapters.forEach((a, i) => a.b.assign(tf.randomNormal(a.b.shape, 0, 0.1, 'float32', i)));
+    const names = c.trainableNames();
+    const ckpt = writeSafetensors(Object.fromEntries(c.trainable.map((v, i) => [names[i], { shape: v.shape, data: v.dataSync() as Float32Array }])));
+    const files = peftFiles({ modelRef: { id: 'tiny-bert' }, modelType: 'bert', hiddenSize: 64, config: { ...DEFAULT_TRAIN_CONFIG, loraR: 4, loraAlpha: 8, loraTargets: ['query', 'value'] }, labels: ['x', 'y', 'z'], pooling: 'cls', checkpoint: ckpt.buffer as ArrayBuffer });
+    const back = importPeftAdapter(files, bert);
+    expect(back).toMatchObject({ method: 'lora', r: 4, alpha: 8, targets: ['query', 'value'], labels: ['x', 'y', 'z'] });
+    const { tensors } = readSafetensors(back.checkpoint);
+    names.forEach((n, i) => expect(Array.from(tensors[n].data)).toEqual(Array.from(c.trainable[i].dataSync())));
+    const distil = await loadModel({ id: 'tiny-distilbert', url: resolve('public/models/tiny-distilbert') });
+    expect(() => importPeftAdapter(files, distil)).toThrow(/is not a distilbert module; this adapter was trained on another architecture than tiny-distilbert/);
+    const wide = { ...bert, config: { ...bert.config, hiddenSize: 128 } };
+    expect(() => importPeftAdapter(files, wide)).toThrow('classifier.weight is [3, 64]: it expects hidden size 64, but tiny-bert has 128.');
+    c.dispose();
+  });
+});
