@@ -10,35 +10,44 @@ import { readSafetensors } from '../../src/model/safetensors';
 import { cliModelRef } from './model-ref';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/config';
 
-const { values } = parseArgs({ options: { model: { type: 'string', default: 'tiny-bert' }, adapter: { type: 'string' }, text: { type: 'string' }, 'max-len': { type: 'string', default: '128' }, backend: { type: 'string', default: 'wasm' } } });
-if (values.text === undefined) {
-  process.stderr.write('usage: npm run -s predict -- --model DIR_OR_ID [--adapter DIR] --text "..."\n');
-  process.exit(2);
+// Errors end the command with one readable line, not a stack trace through minified wasm glue.
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { model: { type: 'string', default: 'tiny-bert' }, adapter: { type: 'string' }, text: { type: 'string' }, 'max-len': { type: 'string', default: '128' }, backend: { type: 'string', default: 'wasm' } } });
+  if (values.text === undefined) {
+    process.stderr.write('usage: npm run -s predict -- --model DIR_OR_ID [--adapter DIR] --text "..."\n');
+    process.exit(2);
+  }
+  const tf = await useBackend(values.backend as 'wasm' | 'cpu');
+  const model = await loadModel(cliModelRef(values.model!));
+  const ids = model.tokenizer.encode(values.text, Number(values['max-len']));
+  const idsT = tf.tensor2d([ids], [1, ids.length], 'int32');
+  const mask = tf.onesLike(idsT) as typeof idsT;
+  
+  let labels: string[] | undefined;
+  let probs: number[] | undefined;
+  let clf = createClassifier(model, { method: 'head', numLabels: 2, seed: DEFAULT_TRAIN_CONFIG.seed, lora: { r: 1, alpha: 1, dropout: 0, targetModules: ['query'] } });
+  if (values.adapter) {
+    const files = Object.fromEntries(['adapter_config.json', 'adapter_model.safetensors', 'tabtune.json'].filter((f) => existsSync(`${values.adapter}/${f}`)).map((f) => [f, new Uint8Array(readFileSync(`${values.adapter}/${f}`))]));
+    const adapter = importPeftAdapter(files, model);
+    labels = adapter.labels;
+    clf.dispose();
+    clf = createClassifier(model, { method: adapter.method, numLabels: labels.length, seed: 0, lora: { r: adapter.r, alpha: adapter.alpha, dropout: 0, targetModules: adapter.targets.length ? adapter.targets : ['query'] } });
+    const { tensors } = readSafetensors(adapter.checkpoint, 'adapter');
+    clf.trainableNames().forEach((n, i) => {
+      const t = tensors[n];
+      if (!t) throw new Error(`${values.adapter}: the adapter has no weights for ${n}.`);
+      const value = tf.tensor(t.data, clf.trainable[i].shape);
+      clf.trainable[i].assign(value);
+      value.dispose();
+    });
+    probs = Array.from(tf.tidy(() => tf.softmax(clf.logits(idsT, mask, false))).dataSync());
+  }
+  const embedding = Array.from(tf.tidy(() => clf.embedBase(idsT, mask)).dataSync());
+  process.stdout.write(JSON.stringify({ input_ids: ids, pooling: model.pooling, embedding, ...(labels ? { labels, probs } : {}) }) + '\n');
+  
 }
-const tf = await useBackend(values.backend as 'wasm' | 'cpu');
-const model = await loadModel(cliModelRef(values.model!));
-const ids = model.tokenizer.encode(values.text, Number(values['max-len']));
-const idsT = tf.tensor2d([ids], [1, ids.length], 'int32');
-const mask = tf.onesLike(idsT) as typeof idsT;
 
-let labels: string[] | undefined;
-let probs: number[] | undefined;
-let clf = createClassifier(model, { method: 'head', numLabels: 2, seed: DEFAULT_TRAIN_CONFIG.seed, lora: { r: 1, alpha: 1, dropout: 0, targetModules: ['query'] } });
-if (values.adapter) {
-  const files = Object.fromEntries(['adapter_config.json', 'adapter_model.safetensors', 'tabtune.json'].filter((f) => existsSync(`${values.adapter}/${f}`)).map((f) => [f, new Uint8Array(readFileSync(`${values.adapter}/${f}`))]));
-  const adapter = importPeftAdapter(files, model);
-  labels = adapter.labels;
-  clf.dispose();
-  clf = createClassifier(model, { method: adapter.method, numLabels: labels.length, seed: 0, lora: { r: adapter.r, alpha: adapter.alpha, dropout: 0, targetModules: adapter.targets.length ? adapter.targets : ['query'] } });
-  const { tensors } = readSafetensors(adapter.checkpoint, 'adapter');
-  clf.trainableNames().forEach((n, i) => {
-    const t = tensors[n];
-    if (!t) throw new Error(`${values.adapter}: the adapter has no weights for ${n}.`);
-    const value = tf.tensor(t.data, clf.trainable[i].shape);
-    clf.trainable[i].assign(value);
-    value.dispose();
-  });
-  probs = Array.from(tf.tidy(() => tf.softmax(clf.logits(idsT, mask, false))).dataSync());
-}
-const embedding = Array.from(tf.tidy(() => clf.embedBase(idsT, mask)).dataSync());
-process.stdout.write(JSON.stringify({ input_ids: ids, pooling: model.pooling, embedding, ...(labels ? { labels, probs } : {}) }) + '\n');
+main().catch((e: unknown) => {
+  process.stderr.write(`predict: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});
