@@ -11,6 +11,7 @@
 import argparse
 import json
 import os
+import re
 import struct
 
 import numpy as np
@@ -90,10 +91,14 @@ def make_goldens(model, tok: wordpiece.WordPiece, heldout_docs: list, train_ids:
             top_ids, top_logits = top_k(model, masked, pos)
             if top_ids[0] != target:
                 continue
-            # Rebuild the text with [MASK] in place of the word so the JS tokenizer sees the same sequence.
-            pieces = [tok.vocab[i] for i in masked[1:-1]]
-            text = ' '.join(pieces).replace(' ##', '')
-            if tok.encode(text.replace('[MASK]', tok.vocab[target])) != ids:
+            # The original text with [MASK] in place of the word (an occurrence that gives exactly these ids).
+            text = None
+            for m in re.finditer(r'(?i)\b' + re.escape(tok.vocab[target]) + r'\b', doc):
+                left, right = doc[:m.start()], doc[m.end():]
+                if [tok.cls] + tok.encode(left, False) + [tok.mask] + tok.encode(right, False) + [tok.sep] == masked:
+                    text = left + '[MASK]' + right
+                    break
+            if text is None:
                 continue
             picked.append({'text': text, 'ids': masked, 'mask_position': pos, 'answer': tok.vocab[target],
                            'answer_id': target, 'top5_ids': top_ids, 'top5_tokens': [tok.vocab[i] for i in top_ids],

@@ -102,6 +102,9 @@ def main() -> None:
     ap.add_argument('--eval-windows', type=int, default=256)
     ap.add_argument('--deadline-minutes', type=float, default=0,
                     help='stop early (and still save) if training runs past this; 0 = no deadline')
+    ap.add_argument('--stop-after', type=int, default=0,
+                    help='stop after this many steps, keeping the --steps schedule (to replay a run that hit its '
+                         'deadline); 0 = run all --steps')
     ap.add_argument('--bench', type=int, default=0, help='time this many steps and exit')
     args = ap.parse_args()
 
@@ -165,6 +168,8 @@ def main() -> None:
             print('eval', json.dumps(ev), flush=True)
             torch.save({'model': model.state_dict(), 'config': cfg.__dict__, 'step': steps_done},
                        os.path.join(args.work, 'checkpoint.pt'))
+        if args.stop_after and steps_done >= args.stop_after:
+            break
         if args.deadline_minutes and time.time() - t0 > args.deadline_minutes * 60:
             print(f'deadline reached at step {steps_done}', flush=True)
             break
