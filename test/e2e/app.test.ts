@@ -91,6 +91,38 @@ describe('the app', () => {
     await context.close();
   });
 
+  it('pauses, cancels without losing the run, and resumes it after a reload', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    const q = '?n=400&epochs=3&checkpointEvery=5&dataSeed=7';
+    await open(page, q);
+    const step = async () => Number(/step (\d+)/.exec((await page.getByTestId('run-stats').textContent()) ?? '')?.[1] ?? 0);
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await expect.poll(step, { timeout: 120_000, interval: 200 }).toBeGreaterThanOrEqual(3);
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 10_000 }).toMatch(/Paused/);
+    await page.waitForTimeout(500);
+    const pausedAt = await step();
+    await page.waitForTimeout(1500);
+    expect(await step()).toBe(pausedAt);
+    await page.getByRole('button', { name: 'Resume', exact: true }).click();
+    await expect.poll(step, { timeout: 120_000, interval: 200 }).toBeGreaterThanOrEqual(Math.max(11, pausedAt + 1));
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 60_000 }).toMatch(/cancelled/i);
+
+    await page.reload();
+    await open(page, q);
+    const row = page.getByTestId('runs-table').locator('tbody tr').first();
+    await expect.poll(() => row.textContent(), { timeout: 30_000 }).toMatch(/cancelled.*checkpoint/);
+    await row.getByRole('button', { name: 'Resume' }).click();
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 600_000, interval: 1000 }).toMatch(/finished/i);
+    await expect.poll(() => row.textContent(), { timeout: 30_000 }).toMatch(/completed/);
+    await snap(page, '06-resumed');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('shows imported text literally (no HTML from user data) and fits a phone screen', async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
     const page = await context.newPage();
