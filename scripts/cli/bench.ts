@@ -105,6 +105,20 @@ for (const p of plan) {
     l.dispose();
   };
   await run();
+  // Kernels launched per step (each one is a GPU dispatch on WebGPU, a wasm call here), counted by tfjs's profiler.
+  const profile = await tf.profile(async () => {
+    const l = trainStep(clf, opt, batch, 1e-4, 1.0);
+    l.dispose();
+  });
+  const dispatches = profile.kernels.length;
+  // Readbacks counted by instrumenting the backend's read: the step itself must make none.
+  const backendImpl = tf.backend() as unknown as { read: (...a: unknown[]) => unknown; readSync: (...a: unknown[]) => unknown };
+  let reads = 0;
+  const [origRead, origReadSync] = [backendImpl.read, backendImpl.readSync];
+  backendImpl.read = (...a) => (reads++, origRead.apply(backendImpl, a));
+  backendImpl.readSync = (...a) => (reads++, origReadSync.apply(backendImpl, a));
+  tf.tidy(() => void trainStep(clf, opt, batch, 1e-4, 1.0));
+  [backendImpl.read, backendImpl.readSync] = [origRead, origReadSync];
   const startTensors = tf.memory().numTensors;
   let peak = 0;
   const times: number[] = [];
@@ -123,7 +137,7 @@ for (const p of plan) {
     examples_per_s: +((BATCH / ms) * 1000).toFixed(1), tokens_per_s: Math.round(((BATCH * p.seq) / ms) * 1000),
     gflops: +gflops.toFixed(2), matmul_gflops: +matmul[p.backend].toFixed(2), efficiency: +(gflops / matmul[p.backend]).toFixed(3),
     peak_bytes: peak, leaked_tensors: tf.memory().numTensors - startTensors,
-    dispatches_per_step: null, readbacks_per_step: 1, torch_ms_per_step: null, ratio_vs_torch: null,
+    dispatches_per_step: dispatches, readbacks_per_step: reads, torch_ms_per_step: null, ratio_vs_torch: null,
     trainable_params: clf.trainableParamCount(),
   });
   opt.dispose();
