@@ -5,6 +5,7 @@ import type { Example } from './data/types';
 import type { BackendChoice, BackendName, Capabilities } from './runtime/backend';
 import type { Method, ModelType, Pooling } from './model/types';
 import type { ForgettingReport } from './guards/forgetting';
+import type { StepInfo } from './train/loop';
 
 /** Where the base model comes from: a folder the app serves (bundled) or a hub id. */
 export interface ModelRef {
@@ -52,18 +53,8 @@ export interface EvalSummary {
   probs: number[][];
 }
 
-export interface StepProgress {
-  runId: string;
-  step: number;
-  totalSteps: number;
-  epoch: number;
-  lr: number;
-  /** Mean training loss since the last readback; absent on steps that did not read the loss back. */
-  loss?: number;
-  elapsedMs: number;
-  examplesPerSec: number;
-  tokensPerSec: number;
-}
+/** The loop's per-step report (src/train/loop.ts StepInfo), tagged with its run. */
+export type StepProgress = { runId: string } & StepInfo;
 
 export interface EpochEval {
   runId: string;

@@ -2,7 +2,7 @@
 // added, written as the hub's files (config.json, model.safetensors, tokenizer.json), loadable anywhere a BERT
 // checkpoint is — including back into tabtune, where it needs no adapter at all.
 import type { LoadedModel } from './load';
-import { readSafetensors, writeSafetensors } from './safetensors';
+import { readSafetensors, transpose2d, writeSafetensors } from './safetensors';
 
 /**
  * @param checkpoint tabtune checkpoint bytes (internal names, tfjs layouts), from a lora, head or full run.
@@ -13,11 +13,6 @@ export function mergedFiles(base: LoadedModel, checkpoint: ArrayBuffer, scaling:
   const prefix = base.config.modelType === 'bert' ? 'bert.' : 'distilbert.';
   const out: Record<string, { shape: number[]; data: Float32Array }> = {};
   for (const [name, t] of Object.entries(base.weights)) out[prefix + name] = { shape: [...t.shape], data: Float32Array.from(t.data) };
-  const T = (data: Float32Array, rows: number, cols: number) => {
-    const o = new Float32Array(data.length);
-    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) o[c * rows + r] = data[r * cols + c];
-    return o;
-  };
   for (const [name, t] of Object.entries(ck)) {
     if (name.endsWith('.lora_A')) {
       const module = name.slice(0, -'.lora_A'.length);
@@ -36,7 +31,7 @@ export function mergedFiles(base: LoadedModel, checkpoint: ArrayBuffer, scaling:
     } else if (name.endsWith('.lora_B')) {
       continue;
     } else if (name === 'classifier.kernel') {
-      out['classifier.weight'] = { shape: [t.shape[1], t.shape[0]], data: T(t.data, t.shape[0], t.shape[1]) };
+      out['classifier.weight'] = { shape: [t.shape[1], t.shape[0]], data: transpose2d(t.data, t.shape[0], t.shape[1]) };
     } else if (name === 'classifier.bias') {
       out['classifier.bias'] = { shape: t.shape, data: t.data };
     } else {
@@ -44,7 +39,7 @@ export function mergedFiles(base: LoadedModel, checkpoint: ArrayBuffer, scaling:
       const isKernel = name.endsWith('.weight.kernel');
       const key = prefix + (isKernel ? name.replace(/\.kernel$/, '') : name);
       if (!out[key]) throw new Error(`Checkpoint tensor "${name}" does not belong to ${base.id}.`);
-      out[key] = isKernel ? { shape: [t.shape[1], t.shape[0]], data: T(t.data, t.shape[0], t.shape[1]) } : { shape: t.shape, data: t.data };
+      out[key] = isKernel ? { shape: [t.shape[1], t.shape[0]], data: transpose2d(t.data, t.shape[0], t.shape[1]) } : { shape: t.shape, data: t.data };
     }
   }
   const arch = base.config.modelType === 'bert' ? 'BertForSequenceClassification' : 'DistilBertForSequenceClassification';

@@ -4,7 +4,7 @@
 import type { TrainConfig } from '../config';
 import type { ModelRef, TrainResult } from '../protocol';
 import type { EncoderConfig, Pooling } from './types';
-import { readSafetensors, writeSafetensors } from './safetensors';
+import { readSafetensors, transpose2d, writeSafetensors } from './safetensors';
 
 export interface PeftExportInput {
   modelRef: ModelRef;
@@ -18,11 +18,6 @@ export interface PeftExportInput {
   result?: TrainResult;
 }
 
-function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(data.length);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c];
-  return out;
-}
 
 export function peftFiles(input: PeftExportInput): Record<string, Uint8Array> {
   if (input.config.method === 'full') throw new Error('A full fine-tuning run has no adapter: export it as a merged model instead.');
@@ -31,10 +26,10 @@ export function peftFiles(input: PeftExportInput): Record<string, Uint8Array> {
   const out: Record<string, { shape: number[]; data: Float32Array }> = {};
   for (const [name, t] of Object.entries(tensors)) {
     const [rows, cols] = t.shape;
-    if (name === 'classifier.kernel') out['base_model.model.classifier.weight'] = { shape: [cols, rows], data: transpose(t.data, rows, cols) };
+    if (name === 'classifier.kernel') out['base_model.model.classifier.weight'] = { shape: [cols, rows], data: transpose2d(t.data, rows, cols) };
     else if (name === 'classifier.bias') out['base_model.model.classifier.bias'] = { shape: t.shape, data: t.data };
     else if (name.endsWith('.lora_A') || name.endsWith('.lora_B')) {
-      out[`base_model.model.${prefix}${name}.weight`] = { shape: [cols, rows], data: transpose(t.data, rows, cols) };
+      out[`base_model.model.${prefix}${name}.weight`] = { shape: [cols, rows], data: transpose2d(t.data, rows, cols) };
     } else throw new Error(`Checkpoint tensor "${name}" has no PEFT equivalent.`);
   }
   const adapterConfig = {
@@ -120,19 +115,14 @@ export function importPeftAdapter(files: Record<string, Uint8Array>, base: { con
   const labels: string[] = cfg.label_names ?? meta.labels ?? Array.from({ length: head.shape[0] }, (_, i) => `label_${i}`);
   if (labels.length !== head.shape[0]) throw new Error(`adapter_config.json names ${labels.length} labels but the classifier has ${head.shape[0]} outputs.`);
   const out: Record<string, { shape: number[]; data: Float32Array }> = {};
-  const T = (data: Float32Array, rows: number, cols: number) => {
-    const o = new Float32Array(data.length);
-    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) o[c * rows + r] = data[r * cols + c];
-    return o;
-  };
   for (const [name, t] of Object.entries(tensors)) {
     const m = /^base_model\.model\.(?:bert\.|distilbert\.)(.+\.lora_[AB])\.weight$/.exec(name);
     if (!m) continue;
     const [rows, cols] = t.shape;
     if (name.includes('lora_A') && rows !== cfg.r) throw new Error(`${name} is [${t.shape.join(', ')}] but adapter_config.json says r = ${cfg.r}.`);
-    out[m[1]] = { shape: [cols, rows], data: T(t.data, rows, cols) };
+    out[m[1]] = { shape: [cols, rows], data: transpose2d(t.data, rows, cols) };
   }
-  out['classifier.kernel'] = { shape: [head.shape[1], head.shape[0]], data: T(head.data, head.shape[0], head.shape[1]) };
+  out['classifier.kernel'] = { shape: [head.shape[1], head.shape[0]], data: transpose2d(head.data, head.shape[0], head.shape[1]) };
   out['classifier.bias'] = { shape: bias.shape, data: bias.data };
   return {
     checkpoint: writeSafetensors(out),

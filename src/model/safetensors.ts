@@ -160,3 +160,10 @@ export function writeSafetensors(
   }
   return out;
 }
+
+/** [rows, cols] row-major → [cols, rows]: PyTorch's Linear layout [out, in] to tfjs's kernel layout [in, out] and back. */
+export function transpose2d(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c];
+  return out;
+}

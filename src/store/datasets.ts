@@ -1,5 +1,6 @@
 // Datasets and their examples. A dataset and all its examples are written in one transaction: a crash or a
 // full disk leaves the old state or the new one, never half a dataset.
+import { queueRunDeletion } from './runs';
 import { inTransaction, type DatasetRecord, type ExampleRecord, type TabtuneDb } from './db';
 import type { SplitName } from '../data/types';
 
@@ -38,15 +39,6 @@ export async function deleteDataset(db: TabtuneDb, hash: string, withRuns = fals
     }
     if (!withRuns) return;
     const runIds = await tx.objectStore('runs').index('datasetHash').getAllKeys(IDBKeyRange.only(hash));
-    for (const id of runIds) {
-      add(tx.objectStore('runs').delete(id));
-      for (const store of ['checkpoints', 'predictions'] as const) {
-        let c = await tx.objectStore(store).index('runId').openKeyCursor(IDBKeyRange.only(id));
-        while (c) {
-          add(tx.objectStore(store).delete(c.primaryKey));
-          c = await c.continue();
-        }
-      }
-    }
+    for (const id of runIds) await queueRunDeletion(tx, add, id);
   });
 }

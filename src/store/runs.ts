@@ -1,5 +1,6 @@
 // Runs: every training run is a version, kept with its settings, metrics and results.
-import { inTransaction, type RunRecord, type TabtuneDb } from './db';
+import type { IDBPTransaction } from 'idb';
+import { inTransaction, type RunRecord, type TabtuneDb, type TabtuneSchema } from './db';
 
 export type { RunRecord } from './db';
 
@@ -31,16 +32,7 @@ export async function updateRun(db: TabtuneDb, id: string, patch: Partial<RunRec
 /** A run with its checkpoints and predictions, in one transaction. */
 export async function deleteRun(db: TabtuneDb, id: string): Promise<void> {
   const tx = db.transaction(['runs', 'checkpoints', 'predictions'], 'readwrite');
-  await inTransaction(tx, async (add) => {
-    add(tx.objectStore('runs').delete(id));
-    for (const store of ['checkpoints', 'predictions'] as const) {
-      let c = await tx.objectStore(store).index('runId').openKeyCursor(IDBKeyRange.only(id));
-      while (c) {
-        add(tx.objectStore(store).delete(c.primaryKey));
-        c = await c.continue();
-      }
-    }
-  });
+  await inTransaction(tx, (add) => queueRunDeletion(tx, add, id));
 }
 
 /** After a reload nothing is training: runs left "running" or "paused" become "interrupted" (resumable). */
@@ -57,4 +49,20 @@ export async function markInterruptedRuns(db: TabtuneDb): Promise<string[]> {
   }
   await tx.done;
   return marked;
+}
+
+/** Queues the deletion of a run and everything keyed by it, inside the caller's transaction. */
+export async function queueRunDeletion(
+  tx: IDBPTransaction<TabtuneSchema, ('runs' | 'checkpoints' | 'predictions' | 'datasets' | 'examples')[], 'readwrite'>,
+  add: (request: Promise<unknown>) => void,
+  id: string,
+): Promise<void> {
+  add(tx.objectStore('runs').delete(id));
+  for (const store of ['checkpoints', 'predictions'] as const) {
+    let c = await tx.objectStore(store).index('runId').openKeyCursor(IDBKeyRange.only(id));
+    while (c) {
+      add(tx.objectStore(store).delete(c.primaryKey));
+      c = await c.continue();
+    }
+  }
 }

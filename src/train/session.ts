@@ -3,7 +3,7 @@
 // No DOM, no worker API, no IndexedDB here: everything leaves through the hooks.
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config';
-import type { CheckpointPayload, DataSplits, EpochEval, EvalSummary, ModelRef, ResumePoint, StepProgress, TrainResult } from '../protocol';
+import type { CheckpointPayload, EpochEval, EvalSummary, ModelRef, ResumePoint, StepProgress, TrainRequest, TrainResult } from '../protocol';
 import type { BackendName } from '../runtime/backend';
 import type { EncodedExample, Pooling } from '../model/types';
 import { loadModel, type LoadedModel, type ProgressFn } from '../model/load';
@@ -24,14 +24,8 @@ export interface SessionHooks {
   checkpoint(c: CheckpointPayload): void;
 }
 
-export interface TrainJob {
-  runId: string;
-  model: ModelRef;
-  data: DataSplits;
-  config: TrainConfig;
-  resume?: ResumePoint;
-  before?: EvalSummary;
-}
+/** A training request without its message tag: what the worker and the CLI hand to runTraining. */
+export type TrainJob = Omit<TrainRequest, 'type'>;
 
 /** Keeps base models loaded by id, so runs and predictions swap adapters instead of reloading weights. */
 export class ModelCache {
