@@ -128,7 +128,17 @@ export interface PredictRequest {
   /** A run's trained weights; without it the base model answers zero-shot. */
   adapter?: ArrayBuffer;
 }
-export type ToWorker = InitRequest | TrainRequest | ControlRequest | PredictRequest;
+/** A PEFT adapter (its files by name) to evaluate as a run on this dataset's pinned test split. */
+export interface ImportAdapterRequest {
+  type: 'import-adapter';
+  requestId: string;
+  runId: string;
+  model: ModelRef;
+  files: Record<string, ArrayBuffer>;
+  data: DataSplits;
+  config: TrainConfig;
+}
+export type ToWorker = InitRequest | TrainRequest | ControlRequest | PredictRequest | ImportAdapterRequest;
 
 // ---- worker -> page ----
 export type FromWorker =
@@ -142,4 +152,5 @@ export type FromWorker =
   | { type: 'done'; result: TrainResult }
   | { type: 'cancelled'; runId: string; step: number }
   | { type: 'prediction'; requestId: string; labels: string[]; probs: number[] }
+  | { type: 'adapter-imported'; requestId: string; result: TrainResult; checkpoint: ArrayBuffer; config: TrainConfig }
   | { type: 'error'; runId?: string; requestId?: string; message: string };

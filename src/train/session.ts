@@ -2,8 +2,9 @@
 // zero-shot "before", train, measure "after" on the same held-out examples, and hand checkpoints out as bytes.
 // No DOM, no worker API, no IndexedDB here: everything leaves through the hooks.
 import * as tf from '@tensorflow/tfjs';
+import type { CheckpointPayload, DataSplits, EpochEval, EvalSummary, ModelRef, ResumePoint, StepProgress, TrainRequest, TrainResult } from '../protocol';
 import type { TrainConfig } from '../config';
-import type { CheckpointPayload, EpochEval, EvalSummary, ModelRef, ResumePoint, StepProgress, TrainRequest, TrainResult } from '../protocol';
+import { importPeftAdapter } from '../model/peft';
 import type { BackendName } from '../runtime/backend';
 import type { EncodedExample, Pooling } from '../model/types';
 import { loadModel, type LoadedModel, type ProgressFn } from '../model/load';
@@ -266,4 +267,66 @@ function toArrayBuffer(u: Uint8Array): ArrayBuffer {
 
 function now(): number {
   return typeof performance !== 'undefined' ? performance.now() : Date.now();
+}
+
+/**
+ * A PEFT adapter trained elsewhere becomes a run like any other: checked against the base model, its head's rows
+ * matched to this dataset's labels, evaluated on the same pinned test split (with the same zero-shot "before").
+ */
+export async function importAdapterRun(
+  req: { runId: string; model: ModelRef; files: Record<string, ArrayBuffer>; data: DataSplits; config: TrainConfig },
+  models: ModelCache,
+  backend: BackendName,
+): Promise<{ result: TrainResult; checkpoint: ArrayBuffer; config: TrainConfig }> {
+  const started = now();
+  const base = await models.get(req.model);
+  const files = Object.fromEntries(Object.entries(req.files).map(([k, v]) => [k, new Uint8Array(v)]));
+  const adapter = importPeftAdapter(files, base);
+  const labels = req.data.labels;
+  const missing = labels.filter((l) => !adapter.labels.includes(l));
+  const extra = adapter.labels.filter((l) => !labels.includes(l));
+  if (missing.length || extra.length) {
+    throw new Error(`The adapter's labels (${adapter.labels.join(', ')}) differ from this dataset's (${labels.join(', ')})${missing.length ? `; missing: ${missing.join(', ')}` : ''}${extra.length ? `; not in the dataset: ${extra.join(', ')}` : ''}.`);
+  }
+  const config: TrainConfig = { ...req.config, method: adapter.method, loraR: adapter.r, loraAlpha: adapter.alpha, loraDropout: 0, loraTargets: adapter.targets.length ? adapter.targets : req.config.loraTargets };
+  const model = createClassifier(base, { method: config.method, numLabels: labels.length, seed: 0, lora: { r: config.loraR, alpha: config.loraAlpha, dropout: 0, targetModules: config.loraTargets } });
+  try {
+    const { tensors } = readSafetensors(adapter.checkpoint, 'adapter');
+    // Reorder the head's outputs from the adapter's label order to the dataset's.
+    const order = labels.map((l) => adapter.labels.indexOf(l));
+    const k = tensors['classifier.kernel'];
+    const [H, n] = k.shape;
+    const kernel = new Float32Array(H * n);
+    for (let h = 0; h < H; h++) order.forEach((src, j) => (kernel[h * n + j] = k.data[h * n + src]));
+    tensors['classifier.kernel'] = { ...k, data: kernel };
+    tensors['classifier.bias'] = { ...tensors['classifier.bias'], data: Float32Array.from(order.map((src) => tensors['classifier.bias'].data[src])) };
+    const names = model.trainableNames();
+    const bytes = writeSafetensors(Object.fromEntries(names.map((nm) => [nm, { shape: tensors[nm]?.shape ?? [], data: tensors[nm]?.data ?? new Float32Array() }])));
+    loadWeights(model, toArrayBuffer(bytes));
+    const test = encodeSplit(base, req.data.test, labels, config.maxLen);
+    const before = await zeroShotSummary(base, test, labels, config);
+    const after = await classifierSummary(model, test, labels, config, base.config.padTokenId);
+    const result: TrainResult = {
+      runId: req.runId,
+      backend,
+      pooling: base.pooling,
+      modelType: base.config.modelType,
+      method: config.method,
+      steps: 0,
+      seconds: (now() - started) / 1000,
+      trainableParams: model.trainableParamCount(),
+      totalParams: model.totalParamCount(),
+      before,
+      after,
+      trainLoss: [],
+      valLoss: [],
+      adapterSha256: await sha256Hex(bytes),
+      stoppedEarly: false,
+      bestEpoch: -1,
+      forgetting: await forgettingCheck(model, base, config.maxLen),
+    };
+    return { result, checkpoint: toArrayBuffer(bytes), config };
+  } finally {
+    model.dispose();
+  }
 }

@@ -1,5 +1,10 @@
 // Downloads built in the page: a run's adapter as a PEFT zip, a dataset as JSONL or CSV. Zips through fflate.
-import { zipSync, strToU8 } from 'fflate';
+import { zipSync, unzipSync, strToU8 } from 'fflate';
+import type { AppContext } from './context';
+import { modelRef } from './models';
+import { createRun } from '../store/runs';
+import { saveCheckpoint } from '../store/checkpoints';
+import { savePredictions } from '../store/predictions';
 import { h } from './dom';
 import type { RunRecord } from '../store/db';
 import type { TabtuneDb } from '../store/db';
@@ -43,4 +48,54 @@ export async function exportRunZip(db: TabtuneDb, run: RunRecord): Promise<void>
 export async function exportBiggerMachineZip(run: RunRecord, data: DataSplits): Promise<void> {
   const files = biggerMachineFiles({ modelId: run.modelId, config: run.config, data });
   download(`${run.id}-accelerate.zip`, zipSync(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, strToU8(v)]))) as BlobPart, 'application/zip');
+}
+
+/** A PEFT adapter zip (or its files) → evaluated by the worker on the active dataset → stored as a run. */
+export async function importAdapterZip(ctx: AppContext, file: File): Promise<string> {
+  if (!ctx.dataset) throw new Error('Pick or import a dataset first: the adapter is evaluated on its test split.');
+  const entries = unzipSync(new Uint8Array(await file.arrayBuffer()));
+  const files: Record<string, ArrayBuffer> = {};
+  // Zips often hold a folder: match the PEFT file names wherever they sit.
+  for (const [path, bytes] of Object.entries(entries)) {
+    const name = path.split('/').pop()!;
+    if (['adapter_config.json', 'adapter_model.safetensors', 'tabtune.json'].includes(name)) files[name] = bytes.slice().buffer;
+  }
+  const ref = modelRef(ctx.settings.modelId, location.href);
+  const runId = `import-${Date.now().toString(36)}`;
+  const { result, checkpoint, config } = await ctx.client.importAdapter({ runId, model: ref, files, data: ctx.dataset.splits, config: ctx.settings.config });
+  const now = Date.now();
+  await createRun(ctx.db, {
+    id: runId,
+    datasetHash: ctx.dataset.hash,
+    datasetName: ctx.dataset.name,
+    modelId: ref.id,
+    modelRevision: ref.revision ?? 'bundled',
+    method: config.method,
+    config,
+    seed: config.seed,
+    backend: result.backend,
+    status: 'completed',
+    created: now,
+    started: now,
+    finished: now,
+    elapsedMs: result.seconds * 1000,
+    step: 0,
+    totalSteps: 0,
+    epochMetrics: [],
+    lossCurve: [],
+    labels: ctx.dataset.splits.labels,
+    before: result.before,
+    after: result.after,
+    adapterSha256: result.adapterSha256,
+    pooling: result.pooling,
+    modelType: result.modelType,
+    trainableParams: result.trainableParams,
+    totalParams: result.totalParams,
+    forgetting: result.forgetting,
+    notes: `imported PEFT adapter ${file.name}`,
+  });
+  await saveCheckpoint(ctx.db, { runId, step: 0, epoch: 0, batchIndex: 0, created: now, adapter: checkpoint, optimizer: new ArrayBuffer(0) });
+  const test = ctx.dataset.splits.test;
+  await savePredictions(ctx.db, runId, result.after.predictions.map((p, i) => ({ exampleIndex: i, predicted: p, probs: result.after.probs[i], correct: ctx.dataset!.splits.labels[p] === test[i].label })));
+  return runId;
 }

@@ -1,5 +1,5 @@
 // The page's handle on the training worker: typed sends, typed listeners, and promise helpers.
-import type { FromWorker, ToWorker, PredictRequest } from '../protocol';
+import type { FromWorker, ToWorker, PredictRequest, ImportAdapterRequest } from '../protocol';
 import type { BackendName } from '../runtime/backend';
 
 type Ready = Extract<FromWorker, { type: 'ready' }>;
@@ -52,6 +52,22 @@ export class WorkerClient {
       });
       // The adapter is copied, not transferred: the page keeps its own copy for the next prediction.
       this.send({ type: 'predict', requestId, ...req });
+    });
+  }
+
+  importAdapter(req: Omit<ImportAdapterRequest, 'type' | 'requestId'>): Promise<Extract<FromWorker, { type: 'adapter-imported' }>> {
+    const requestId = crypto.randomUUID();
+    return new Promise((resolve, reject) => {
+      const off = this.on((m) => {
+        if (m.type === 'adapter-imported' && m.requestId === requestId) {
+          off();
+          resolve(m);
+        } else if (m.type === 'error' && m.requestId === requestId) {
+          off();
+          reject(new Error(m.message));
+        }
+      });
+      this.send({ type: 'import-adapter', requestId, ...req });
     });
   }
 

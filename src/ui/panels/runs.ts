@@ -6,7 +6,7 @@ import { listRuns, deleteRun, type RunRecord } from '../../store/runs';
 import { listCheckpoints } from '../../store/checkpoints';
 import { fixedAndBroken } from '../../train/metrics';
 import { examplesTable } from './evaluate';
-import { exportRunZip, exportBiggerMachineZip } from '../export';
+import { exportRunZip, exportBiggerMachineZip, importAdapterZip } from '../export';
 import { promote, changeLog } from '../../store/versions';
 
 const DRIFT_KEY = 'tabtune.forgettingLimit';
@@ -26,6 +26,20 @@ export function runsPanel(ctx: AppContext): HTMLElement {
   const compareOut = h('div', { attrs: { 'data-testid': 'compare' } });
   const selected = new Set<string>();
   const history = h('div', { attrs: { 'data-testid': 'version-history' } });
+  const adapterInput = h('input', { attrs: { type: 'file', accept: '.zip', 'aria-label': 'Import a PEFT adapter (zip)' } });
+  adapterInput.addEventListener('change', async () => {
+    const f = adapterInput.files?.[0];
+    adapterInput.value = '';
+    if (!f) return;
+    replace(message, `Evaluating ${f.name} on the test split…`);
+    try {
+      await importAdapterZip(ctx, f);
+      replace(message, `${f.name} imported as a run: compare it with the others below.`);
+      ctx.bus.emit('runs');
+    } catch (e) {
+      replace(message, `${f.name} was not imported: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  });
   const tol = h('input', { attrs: { type: 'number', min: 0, max: 100, step: 0.5 } });
   tol.value = '1';
   const message = h('p', { class: 'muted', attrs: { role: 'status' } });
@@ -177,6 +191,7 @@ export function runsPanel(ctx: AppContext): HTMLElement {
     explain('Why keep every version?', ...TEXTS.runs),
     message,
     field('Flag forgetting when embedding drift exceeds', limit, 'Runs whose tuned encoder moved further than this from the base model (mean 1 − cosine on general sentences) are flagged.'),
+    field('Import a PEFT adapter (zip) as a run', adapterInput, 'An adapter trained elsewhere (transformers + peft, or exported by tabtune) for the selected model; it is evaluated on this dataset\'s test split.'),
     field('Promotion tolerance (accuracy points)', tol, 'A run is promoted only if it is no worse than the current version by more than this on every evaluation suite.'),
     h('div', { class: 'table-wrap' }, table),
     compareOut,
