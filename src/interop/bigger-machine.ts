@@ -98,6 +98,8 @@ print(json.dumps({"test": trainer.evaluate(splits["test"], metric_key_prefix="te
 if trainer.is_world_process_zero():
     trainer.model.save_pretrained("adapter")  # adapter_config.json + adapter_model.safetensors: import into tabtune
     tokenizer.save_pretrained("adapter")
+    # The label names, in the head's order, so tabtune can match the head to its dataset when importing.
+    json.dump({"labels": labels, "base_model": cfg["base_model"], "method": cfg["method"]}, open("adapter/tabtune.json", "w"), indent=2)
 `;
 
 const README = `# This run, on a bigger machine
@@ -114,7 +116,8 @@ accelerate launch --num_machines 2 --machine_rank 0 --main_process_ip HOST --mai
 \`\`\`
 
 It prints the test accuracy and macro-F1 and writes the adapter to \`adapter/\` (adapter_config.json +
-adapter_model.safetensors), which imports back into tabtune for comparison with the in-browser run.
+adapter_model.safetensors, and tabtune.json with the label names); zip that folder and import it in tabtune's Runs
+view ("Import a PEFT adapter") to compare it with the in-browser run.
 Note: transformers' classification head for BERT sits on the pooler (dense + tanh) where tabtune's is a single
 linear layer on the pooled vector, so the head differs; the encoder, LoRA and data are the same.
 `;

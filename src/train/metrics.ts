@@ -1,13 +1,17 @@
-// Classification metrics with scikit-learn's conventions (a 0/0 precision or recall counts as 0).
+// Classification metrics with scikit-learn's conventions: a 0/0 precision, recall or F1 counts as 0
+// (zero_division=0), and macro-F1 averages over every label given, including labels absent from the data
+// (sklearn's f1_score(y_true, y_pred, labels=range(k), average='macro', zero_division=0)).
 export interface ClassMetrics {
   label: string;
   precision: number;
   recall: number;
   f1: number;
+  /** Number of examples whose true label is this one. */
   support: number;
 }
 
 export interface Evaluation {
+  /** Share of exact matches; NaN when there are no examples (as sklearn's accuracy_score on empty input). */
   accuracy: number;
   macroF1: number;
   /** rows = true label, columns = predicted label */
@@ -15,9 +19,13 @@ export interface Evaluation {
   perClass: ClassMetrics[];
 }
 
+/** yTrue and yPred hold label indices into `labels`. */
 export function evaluate(yTrue: number[], yPred: number[], labels: string[]): Evaluation {
   if (yTrue.length !== yPred.length) throw new Error(`evaluate: ${yTrue.length} true labels but ${yPred.length} predictions.`);
   const k = labels.length;
+  if (k === 0) throw new Error('evaluate: no labels given.');
+  checkIndices('yTrue', yTrue, k);
+  checkIndices('yPred', yPred, k);
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   let correct = 0;
   yTrue.forEach((t, i) => {
@@ -26,16 +34,17 @@ export function evaluate(yTrue: number[], yPred: number[], labels: string[]): Ev
   });
   const perClass = labels.map((label, c) => {
     const tp = confusion[c][c];
-    const predicted = confusion.reduce((s, row) => s + row[c], 0);
-    const support = confusion[c].reduce((s, x) => s + x, 0);
+    const predicted = confusion.reduce((s, row) => s + row[c], 0); // tp + fp
+    const support = confusion[c].reduce((s, x) => s + x, 0); // tp + fn
     const precision = predicted ? tp / predicted : 0;
     const recall = support ? tp / support : 0;
-    const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
+    // sklearn's form 2tp / (2tp + fp + fn): equal to 2PR/(P+R), and 0 (not NaN) when the class is nowhere.
+    const f1 = predicted + support ? (2 * tp) / (predicted + support) : 0;
     return { label, precision, recall, f1, support };
   });
   return {
     accuracy: yTrue.length ? correct / yTrue.length : NaN,
-    macroF1: perClass.reduce((s, c) => s + c.f1, 0) / Math.max(1, k),
+    macroF1: perClass.reduce((s, c) => s + c.f1, 0) / k,
     confusion,
     perClass,
   };
@@ -43,6 +52,9 @@ export function evaluate(yTrue: number[], yPred: number[], labels: string[]): Ev
 
 /** Examples fixed (A wrong, B right) and broken (A right, B wrong) going from predictions A to predictions B. */
 export function fixedAndBroken(yTrue: number[], predA: number[], predB: number[]): { fixed: number[]; broken: number[] } {
+  if (predA.length !== yTrue.length || predB.length !== yTrue.length) {
+    throw new Error(`fixedAndBroken: ${yTrue.length} true labels, ${predA.length} predictions A, ${predB.length} predictions B.`);
+  }
   const fixed: number[] = [];
   const broken: number[] = [];
   yTrue.forEach((t, i) => {
@@ -50,4 +62,12 @@ export function fixedAndBroken(yTrue: number[], predA: number[], predB: number[]
     if (predA[i] === t && predB[i] !== t) broken.push(i);
   });
   return { fixed, broken };
+}
+
+function checkIndices(field: 'yTrue' | 'yPred', ys: number[], k: number): void {
+  ys.forEach((y, i) => {
+    if (!Number.isInteger(y) || y < 0 || y >= k) {
+      throw new Error(`evaluate: ${field}[${i}] is ${y}, not a label index in 0..${k - 1}.`);
+    }
+  });
 }

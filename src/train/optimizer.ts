@@ -1,6 +1,7 @@
-// AdamW written by hand (the heart of training, so no tf.train optimizer): exactly torch.optim.AdamW —
-// decoupled weight decay first, then the bias-corrected Adam update. State lives in variables updated in
-// place, so a step creates no long-lived tensors and never reads anything back to the CPU.
+// AdamW written by hand (the heart of training, so no tf.train optimizer), with exactly torch.optim.AdamW's
+// semantics: decoupled weight decay `p *= 1 - lr * wd` first, then the Adam update with bias corrections, eps
+// added after the square root of the bias-corrected second moment. The moments live in variables updated in
+// place (assign), so a step leaves no new tensors behind and never reads anything back to the CPU.
 import * as tf from '@tensorflow/tfjs';
 
 export interface AdamWOptions {
@@ -10,6 +11,7 @@ export interface AdamWOptions {
   weightDecay: number;
 }
 
+/** What a checkpoint stores to resume the optimizer exactly (torch's `step`, `exp_avg`, `exp_avg_sq`). */
 export interface AdamWState {
   step: number;
   m: Float32Array[];
@@ -17,63 +19,112 @@ export interface AdamWState {
 }
 
 export class AdamW {
-  private m: tf.Variable[];
-  private v: tf.Variable[];
+  private readonly m: tf.Variable[];
+  private readonly v: tf.Variable[];
+  private readonly decay: boolean[];
+  // Constant factors uploaded once; only the step- and lr-dependent factors are new scalars each step.
+  private readonly consts: { beta1: tf.Scalar; oneMinusBeta1: tf.Scalar; beta2: tf.Scalar; oneMinusBeta2: tf.Scalar; eps: tf.Scalar };
   private t = 0;
+  private disposed = false;
 
+  /** `decay[i] = false` turns weight decay off for variable i (LayerNorm weights and biases). Default: all on. */
   constructor(
-    private vars: tf.Variable[],
-    private opts: AdamWOptions,
-    private decay: boolean[] = vars.map(() => true),
+    private readonly vars: tf.Variable[],
+    private readonly opts: AdamWOptions,
+    decay?: boolean[],
   ) {
-    this.m = vars.map((x) => tf.variable(tf.zerosLike(x), false));
-    this.v = vars.map((x) => tf.variable(tf.zerosLike(x), false));
+    checkOptions(opts);
+    if (decay && decay.length !== vars.length) {
+      throw new Error(`AdamW: decay has ${decay.length} flags for ${vars.length} variables.`);
+    }
+    this.decay = decay ? [...decay] : vars.map(() => true);
+    // tidy + keep: the optimizer may be built inside a caller's tidy, and its state must outlive it.
+    const made = tf.tidy(() => ({
+      m: vars.map((x) => tf.variable(tf.zerosLike(x), false)),
+      v: vars.map((x) => tf.variable(tf.zerosLike(x), false)),
+      consts: {
+        beta1: tf.keep(tf.scalar(opts.beta1)),
+        oneMinusBeta1: tf.keep(tf.scalar(1 - opts.beta1)),
+        beta2: tf.keep(tf.scalar(opts.beta2)),
+        oneMinusBeta2: tf.keep(tf.scalar(1 - opts.beta2)),
+        eps: tf.keep(tf.scalar(opts.eps)),
+      },
+    }));
+    this.m = made.m;
+    this.v = made.v;
+    this.consts = made.consts;
   }
 
+  /** Number of steps taken (torch's `state['step']`); the bias corrections use it. */
   get stepCount(): number {
     return this.t;
   }
 
-  /** One update with `grads` (same order as the variables). The caller owns and disposes the gradients. */
+  /** One update with `grads` in the same order as the variables, at learning rate `lr`. The caller owns the grads. */
   step(grads: tf.Tensor[], lr: number): void {
+    this.checkAlive('step');
+    if (!Number.isFinite(lr) || lr < 0) throw new Error(`AdamW.step: learning rate must be a finite number >= 0, got ${lr}.`);
+    if (grads.length !== this.vars.length) {
+      throw new Error(`AdamW.step: got ${grads.length} gradients for ${this.vars.length} variables.`);
+    }
+    grads.forEach((g, i) => {
+      if (!sameShape(g.shape, this.vars[i].shape)) {
+        throw new Error(`AdamW.step: gradient ${i} has shape [${g.shape}], variable ${this.vars[i].name} has [${this.vars[i].shape}].`);
+      }
+    });
     this.t += 1;
-    const { beta1, beta2, eps, weightDecay } = this.opts;
-    const bc1 = 1 - beta1 ** this.t;
-    const bc2 = 1 - beta2 ** this.t;
+    const { beta1, beta2, weightDecay } = this.opts;
+    const c = this.consts;
+    // Scalar factors computed in float64 on the CPU, exactly as torch does with Python floats.
+    const stepSizeValue = lr / (1 - beta1 ** this.t);
+    const sqrtBc2Value = Math.sqrt(1 - beta2 ** this.t);
+    const keepValue = 1 - lr * weightDecay;
     tf.tidy(() => {
-      const stepSize = tf.scalar(lr / bc1);
-      const sqrtBc2 = tf.scalar(Math.sqrt(bc2));
-      const epsT = tf.scalar(eps);
-      const keep = tf.scalar(1 - lr * weightDecay);
-      const b1 = tf.scalar(beta1);
-      const b2 = tf.scalar(beta2);
-      const ob1 = tf.scalar(1 - beta1);
-      const ob2 = tf.scalar(1 - beta2);
+      const stepSize = tf.scalar(stepSizeValue);
+      const sqrtBc2 = tf.scalar(sqrtBc2Value);
+      const keep = tf.scalar(keepValue);
       this.vars.forEach((p, i) => {
         const g = grads[i];
-        const m = tf.add(tf.mul(this.m[i], b1), tf.mul(g, ob1));
-        const v = tf.add(tf.mul(this.v[i], b2), tf.mul(tf.square(g), ob2));
+        const m = tf.add(tf.mul(this.m[i], c.beta1), tf.mul(g, c.oneMinusBeta1));
+        const v = tf.add(tf.mul(this.v[i], c.beta2), tf.mul(tf.square(g), c.oneMinusBeta2));
         this.m[i].assign(m);
         this.v[i].assign(v);
         const decayed = this.decay[i] && weightDecay !== 0 ? tf.mul(p, keep) : p;
-        const denom = tf.add(tf.div(tf.sqrt(v), sqrtBc2), epsT);
-        p.assign(tf.sub(decayed, tf.mul(stepSize, tf.div(m, denom))));
+        const denom = tf.add(tf.div(tf.sqrt(v), sqrtBc2), c.eps);
+        // torch's addcdiv_(m, denom, value=-stepSize) computes (stepSize * m) / denom in that order.
+        p.assign(tf.sub(decayed, tf.div(tf.mul(m, stepSize), denom)));
       });
     });
   }
 
+  /** Copies the state to the CPU (a readback: call it for checkpoints, not every step). */
   async exportState(): Promise<AdamWState> {
-    const read = (xs: tf.Variable[]) => Promise.all(xs.map(async (x) => new Float32Array(await x.data())));
-    return { step: this.t, m: await read(this.m), v: await read(this.v) };
+    this.checkAlive('exportState');
+    const read = (xs: tf.Variable[]) => Promise.all(xs.map(async (x) => new Float32Array(await x.data<'float32'>())));
+    const [m, v] = await Promise.all([read(this.m), read(this.v)]);
+    return { step: this.t, m, v };
   }
 
   importState(s: AdamWState): void {
+    this.checkAlive('importState');
+    if (!Number.isInteger(s.step) || s.step < 0) throw new Error(`Optimizer state: step must be an integer >= 0, got ${s.step}.`);
     if (s.m.length !== this.m.length || s.v.length !== this.v.length) {
-      throw new Error(`Optimizer state has ${s.m.length} tensors, the model trains ${this.m.length}: it belongs to a different method or model.`);
+      throw new Error(
+        `Optimizer state has ${s.m.length} first-moment and ${s.v.length} second-moment tensors, the model trains ${this.m.length}: ` +
+          'it belongs to a different method or model.',
+      );
     }
+    // Check everything before changing anything, so a bad state leaves the optimizer as it was.
+    const check = (src: Float32Array[], field: 'm' | 'v') =>
+      src.forEach((a, i) => {
+        if (a.length !== this.vars[i].size) {
+          throw new Error(`Optimizer state ${field}[${i}] has ${a.length} values, variable ${this.vars[i].name} has ${this.vars[i].size}.`);
+        }
+      });
+    check(s.m, 'm');
+    check(s.v, 'v');
     const load = (dst: tf.Variable[], src: Float32Array[]) =>
       dst.forEach((x, i) => {
-        if (src[i].length !== x.size) throw new Error(`Optimizer state tensor ${i} has ${src[i].length} values, expected ${x.size}.`);
         const t = tf.tensor(src[i], x.shape, 'float32');
         x.assign(t);
         t.dispose();
@@ -84,13 +135,44 @@ export class AdamW {
   }
 
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     [...this.m, ...this.v].forEach((x) => x.dispose());
+    Object.values(this.consts).forEach((x) => x.dispose());
+  }
+
+  private checkAlive(what: string): void {
+    if (this.disposed) throw new Error(`AdamW.${what}: the optimizer was disposed.`);
   }
 }
 
-/** torch.nn.utils.clip_grad_norm_: scale all gradients by min(1, maxNorm / (norm + 1e-6)); no readback. */
+/**
+ * torch.nn.utils.clip_grad_norm_ (L2): every gradient times min(1, maxNorm / (norm + 1e-6)), where norm is the
+ * L2 norm of all gradients together. Returns new tensors (the caller disposes them and the inputs) and the norm
+ * before clipping as a device scalar: nothing is read back.
+ */
 export function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number): { grads: tf.Tensor[]; norm: tf.Scalar } {
-  const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
-  const coef = tf.minimum(tf.div(tf.scalar(maxNorm), tf.add(norm, tf.scalar(1e-6))), tf.scalar(1));
-  return { grads: grads.map((g) => tf.mul(g, coef)), norm };
+  if (!Number.isFinite(maxNorm) || maxNorm <= 0) {
+    throw new Error(`clipByGlobalNorm: maxNorm must be a finite number > 0, got ${maxNorm} (skip the call to turn clipping off).`);
+  }
+  if (grads.length === 0) return { grads: [], norm: tf.scalar(0) };
+  return tf.tidy(() => {
+    const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
+    const coef = tf.minimum(tf.div(tf.scalar(maxNorm), tf.add(norm, tf.scalar(1e-6))), tf.scalar(1));
+    return { grads: grads.map((g) => tf.mul(g, coef)), norm };
+  });
+}
+
+function checkOptions(o: AdamWOptions): void {
+  const bad = (field: keyof AdamWOptions, want: string) => {
+    throw new Error(`AdamW options: ${field} must be ${want}, got ${o[field]}.`);
+  };
+  if (!(o.beta1 >= 0 && o.beta1 < 1)) bad('beta1', 'in [0, 1)');
+  if (!(o.beta2 >= 0 && o.beta2 < 1)) bad('beta2', 'in [0, 1)');
+  if (!(o.eps > 0 && Number.isFinite(o.eps))) bad('eps', 'a finite number > 0');
+  if (!(o.weightDecay >= 0 && Number.isFinite(o.weightDecay))) bad('weightDecay', 'a finite number >= 0');
+}
+
+function sameShape(a: number[], b: number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
 }

@@ -1,16 +1,18 @@
-// A small seeded PRNG (mulberry32): the same sequence on every platform, so data order and initialisation are
-// reproducible from a seed.
+// A small seeded PRNG (mulberry32): 32-bit integer arithmetic only (Math.imul, >>>), so the same seed gives the
+// same sequence on every platform and JS engine; data order, splits, generated data and initialisation are
+// reproducible from a seed. Not for cryptography.
 export interface Rng {
-  /** Uniform in [0, 1). */
+  /** Uniform in [0, 1), a multiple of 2^-32. */
   next(): number;
-  /** Uniform integer in [0, n). */
+  /** Uniform integer in [0, n), n an integer in 1..2^32. */
   int(n: number): number;
-  /** Fisher–Yates, in place; returns the array. */
+  /** Fisher–Yates, in place; returns the same array. */
   shuffle<T>(items: T[]): T[];
-  /** The generator's state, to resume it exactly. */
+  /** The generator's state: createRng(rng.state()) continues the sequence exactly where rng is. */
   state(): number;
 }
 
+/** `seed` is taken as an unsigned 32-bit integer (seed >>> 0). */
 export function createRng(seed: number): Rng {
   let a = seed >>> 0;
   const next = () => {
@@ -20,9 +22,13 @@ export function createRng(seed: number): Rng {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+  const int = (n: number) => {
+    if (!Number.isInteger(n) || n < 1 || n > 4294967296) throw new Error(`rng.int(n): n must be an integer in 1..2^32, got ${n}.`);
+    return Math.floor(next() * n);
+  };
   return {
     next,
-    int: (n) => Math.floor(next() * n),
+    int,
     shuffle<T>(items: T[]) {
       for (let i = items.length - 1; i > 0; i--) {
         const j = Math.floor(next() * (i + 1));

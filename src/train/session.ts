@@ -301,7 +301,18 @@ export async function importAdapterRun(
     tensors['classifier.kernel'] = { ...k, data: kernel };
     tensors['classifier.bias'] = { ...tensors['classifier.bias'], data: Float32Array.from(order.map((src) => tensors['classifier.bias'].data[src])) };
     const names = model.trainableNames();
-    const bytes = writeSafetensors(Object.fromEntries(names.map((nm) => [nm, { shape: tensors[nm]?.shape ?? [], data: tensors[nm]?.data ?? new Float32Array() }])));
+    // Every adapter matrix must have a home in this base model, and every adapted layer its matrices.
+    const missing = names.filter((nm) => !tensors[nm]);
+    const extra = Object.keys(tensors).filter((nm) => !names.includes(nm));
+    if (missing.length || extra.length) {
+      throw new Error(`The adapter does not fit ${base.id}: ${extra.length ? `no such layer for ${extra.slice(0, 3).join(', ')}${extra.length > 3 ? ` (+${extra.length - 3})` : ''}` : ''}${extra.length && missing.length ? '; ' : ''}${missing.length ? `missing ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` (+${missing.length - 3})` : ''}` : ''}.`);
+    }
+    names.forEach((nm, i) => {
+      const want = model.trainable[i].shape;
+      const got = tensors[nm].shape;
+      if (want.join('x') !== got.join('x')) throw new Error(`Adapter tensor ${nm} is [${got.join(', ')}] (tfjs layout) but ${base.id} needs [${want.join(', ')}].`);
+    });
+    const bytes = writeSafetensors(Object.fromEntries(names.map((nm) => [nm, { shape: tensors[nm].shape, data: tensors[nm].data }])));
     loadWeights(model, toArrayBuffer(bytes));
     const test = encodeSplit(base, req.data.test, labels, config.maxLen);
     const before = await zeroShotSummary(base, test, labels, config);

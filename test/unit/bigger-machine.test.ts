@@ -25,5 +25,7 @@ describe('train on a bigger machine', () => {
     expect(JSON.parse(files['config.json'])).toMatchObject({ base_model: 'sentence-transformers/all-MiniLM-L6-v2', method: 'lora', learning_rate: 3e-4, epochs: 3, batch_size: 16, lora: { r: 16, alpha: 16, target_modules: ['query', 'key', 'value'] } });
     expect(importText(files['data/test.jsonl'], { file: 'test.jsonl' }).examples).toEqual(strip(sp.test));
     expect(files['README.md']).toMatch(/accelerate launch train.py/);
+    // The adapter it writes names its labels, so it imports back (src/model/peft.ts reads tabtune.json).
+    expect(files['train.py']).toContain('open("adapter/tabtune.json", "w")');
   });
 });
