@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config';
 import type { EncodedExample, HostBatch, TrainableClassifier } from '../model/types';
 import { AdamW, clipByGlobalNorm, type AdamWState } from './optimizer';
-import { linearWarmupDecay } from './schedule';
+import { linearWarmupDecay, warmupStepsFromRatio } from './schedule';
 import { epochBatches, evalBatches } from './batching';
 
 export interface LoopData {
@@ -102,7 +102,8 @@ export async function trainLoop(
   const batchOpts = { batchSize: cfg.batchSize, maxLen: cfg.maxLen, padId: data.padId, seed: cfg.seed };
   const stepsPerEpoch = Math.ceil(data.train.length / cfg.batchSize);
   const totalSteps = stepsPerEpoch * cfg.epochs;
-  const warmupSteps = Math.round(totalSteps * cfg.warmupRatio);
+  // Rounded up, as transformers does, so a run exported for a bigger machine warms up for as many steps.
+  const warmupSteps = warmupStepsFromRatio(totalSteps, cfg.warmupRatio);
   // Weight decay skips LayerNorm weights and biases, as Hugging Face's Trainer does.
   const decay = vars.map((v) => v.shape.length > 1);
   const optimizer = new AdamW(vars, { beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, weightDecay: cfg.weightDecay }, decay);

@@ -5,7 +5,7 @@ import type { TrainConfig } from '../config';
 import type { Point } from './charts';
 import type { AppContext } from './context';
 import { modelRef } from './models';
-import { linearWarmupDecaySeries } from '../train/schedule';
+import { linearWarmupDecaySeries, warmupStepsFromRatio } from '../train/schedule';
 import { overfitSignal } from '../guards/overfit';
 import { createRun, updateRun, getRun, type RunRecord } from '../store/runs';
 import { saveCheckpoint, latestCheckpoint } from '../store/checkpoints';
@@ -175,7 +175,7 @@ export class RunController {
         live.totalSteps = m.totalSteps;
         live.trainableParams = m.trainableParams;
         live.totalParams = m.totalParams;
-        live.lr = linearWarmupDecaySeries(m.totalSteps, Math.round(m.totalSteps * live.config.warmupRatio), live.config.lr).map((y, x) => ({ x, y }));
+        live.lr = linearWarmupDecaySeries(m.totalSteps, warmupStepsFromRatio(m.totalSteps, live.config.warmupRatio), live.config.lr).map((y, x) => ({ x, y }));
         await this.persist(() =>
           updateRun(db, live.runId, { before: m.before, totalSteps: m.totalSteps, trainableParams: m.trainableParams, totalParams: m.totalParams, pooling: m.pooling }),
         );
