@@ -43,10 +43,10 @@ export function createClassifier(model: LoadedModel, opts: ClassifierOptions): C
   const encoder = method === 'full' ? createEncoderWeights(model, true) : baseEncoder(model);
   const adapters = method === 'lora' ? injectLora(encoder, opts.lora, seed) : [];
   const H = model.config.hiddenSize;
-  // Head initialised like Hugging Face's classifiers: normal(0, 0.02), zero bias.
+  // Head initialised like Hugging Face's classifiers: normal(0, 0.02), zero bias. (tidy frees the initial values.)
   const head = {
-    kernel: tf.variable(tf.randomNormal([H, numLabels], 0, 0.02, 'float32', seed + 1), true, `classifier.kernel#${seed}-${Math.random()}`),
-    bias: tf.variable(tf.zeros([numLabels]), true, `classifier.bias#${seed}-${Math.random()}`),
+    kernel: tf.tidy(() => tf.variable(tf.randomNormal([H, numLabels], 0, 0.02, 'float32', seed + 1), true, `classifier.kernel#${seed}-${Math.random()}`)),
+    bias: tf.tidy(() => tf.variable(tf.zeros([numLabels]), true, `classifier.bias#${seed}-${Math.random()}`)),
   };
   const baseVars = encoderVariables(encoder);
   const trainable: tf.Variable[] = [

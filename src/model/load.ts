@@ -207,16 +207,26 @@ async function folderSource(base: string, onProgress?: ProgressFn): Promise<File
   const fsName = 'node:fs/promises';
   const fs = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs/promises');
   const path = (f: string) => `${base.replace(/\/$/, '')}/${f}`;
+  const read = async (f: string) => {
+    try {
+      return await fs.readFile(path(f));
+    } catch (e) {
+      throw new ModelFormatError(`${path(f)}: ${(e as Error).message}`);
+    }
+  };
   return {
     text: async (f, optional = false) => {
-      try {
-        return await fs.readFile(path(f), 'utf8');
-      } catch (e) {
+      const b = await read(f).catch((e) => {
         if (optional) return null;
-        throw new ModelFormatError(`${path(f)}: ${(e as Error).message}`);
-      }
+        throw e;
+      });
+      return b ? new TextDecoder().decode(b) : null;
     },
-    bytes: async (f) => new Uint8Array(await fs.readFile(path(f))),
+    bytes: async (f) => {
+      const b = await read(f);
+      onProgress?.(f, b.byteLength, b.byteLength);
+      return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    },
   };
 }
 

@@ -34,10 +34,11 @@ export function injectLora(w: EncoderWeights, s: LoraSettings, seed: number): Lo
   return targets.map((lin, i) => {
     const [inDim, outDim] = lin.kernel.shape;
     const bound = 1 / Math.sqrt(inDim);
+    // tf.variable keeps its initial tensor alive beside the variable: tidy disposes the initialiser, not the variable.
     return {
       module: lin.name,
-      a: tf.variable(tf.randomUniform([inDim, s.r], -bound, bound, 'float32', seed * 7919 + i), true, `${lin.name}.lora_A#${seed}-${i}-${Math.random()}`),
-      b: tf.variable(tf.zeros([s.r, outDim]), true, `${lin.name}.lora_B#${seed}-${i}-${Math.random()}`),
+      a: tf.tidy(() => tf.variable(tf.randomUniform([inDim, s.r], -bound, bound, 'float32', seed * 7919 + i), true, `${lin.name}.lora_A#${seed}-${i}-${Math.random()}`)),
+      b: tf.tidy(() => tf.variable(tf.zeros([s.r, outDim]), true, `${lin.name}.lora_B#${seed}-${i}-${Math.random()}`)),
       scaling: s.alpha / s.r,
     };
   });

@@ -24,6 +24,9 @@ export function readSafetensors(bytes: Uint8Array, file = 'model.safetensors'): 
   } catch (e) {
     throw new SafetensorsError(`${file}: the header is not valid JSON (${(e as Error).message}).`);
   }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
+    throw new SafetensorsError(`${file}: the header must be a JSON object mapping tensor names to {dtype, shape, data_offsets}.`);
+  }
   const dataStart = 8 + headerLen;
   const dataLen = bytes.byteLength - dataStart;
   const tensors: TensorMap = {};
@@ -34,6 +37,9 @@ export function readSafetensors(bytes: Uint8Array, file = 'model.safetensors'): 
       continue;
     }
     const { dtype, shape, data_offsets } = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0) || !Array.isArray(data_offsets)) {
+      throw new SafetensorsError(`${file}: tensor "${name}" needs an integer "shape" list and "data_offsets" [begin, end] (got ${JSON.stringify(entry)}).`);
+    }
     const width = BYTES[dtype];
     if (!width) throw new SafetensorsError(`${file}: tensor "${name}" has dtype ${dtype}; supported: ${Object.keys(BYTES).join(', ')}.`);
     const [begin, end] = data_offsets ?? [];
@@ -95,26 +101,25 @@ export function halfToFloat(h: number): number {
   return sign * 2 ** (exp - 15) * (1 + frac / 1024);
 }
 
+/** float32 → IEEE half bits, rounding to nearest with ties to even (as torch's `.half()` does). */
 export function floatToHalf(f: number): number {
   const buf = new DataView(new ArrayBuffer(4));
   buf.setFloat32(0, f, true);
   const x = buf.getUint32(0, true);
   const sign = (x >>> 16) & 0x8000;
-  let exp = ((x >>> 23) & 0xff) - 127 + 15;
-  let mant = x & 0x7fffff;
-  if (((x >>> 23) & 0xff) === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const e32 = (x >>> 23) & 0xff;
+  const mant = x & 0x7fffff;
+  if (e32 === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const exp = e32 - 127 + 15;
   if (exp >= 0x1f) return sign | 0x7c00;
-  if (exp <= 0) {
-    if (exp < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - exp;
-    let half = mant >> shift;
-    if ((mant >> (shift - 1)) & 1) half += 1; // round half up
-    return sign | half;
-  }
-  let half = sign | (exp << 10) | (mant >> 13);
-  if (mant & 0x1000) half += 1; // round to nearest
-  return half;
+  // Below half the smallest subnormal (2^-25) everything rounds to zero.
+  if (exp < -10) return sign;
+  // Normal halves keep 10 of the 23 mantissa bits; subnormal ones shift the implicit 1 in and drop more.
+  const [kept, shift] = exp > 0 ? [(exp << 10) | (mant >> 13), 13] : [(mant | 0x800000) >> (14 - exp), 14 - exp];
+  const rest = exp > 0 ? mant & 0x1fff : (mant | 0x800000) & ((1 << shift) - 1);
+  const half = 1 << (shift - 1);
+  // A carry out of the mantissa correctly bumps the exponent (up to infinity).
+  return sign | (rest > half || (rest === half && kept & 1) ? kept + 1 : kept);
 }
 
 /** Writes float32 tensors (or F16/BF16 when asked) as safetensors, names in sorted order like the reference writer. */
