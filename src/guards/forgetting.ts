@@ -9,6 +9,9 @@ export interface ForgettingReport {
   spearmanDelta: number;
   /** Mean of 1 - cos(base, tuned) over the probe texts; 0 = unchanged. */
   meanDrift: number;
+  /** LoRA only: the same drift with the adapter detached (the tuned classifier's own weights, adapters skipped).
+   * Exactly 0 when detaching restores the base model, which is what the page shows. */
+  detachedDrift?: number;
 }
 
 export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -62,6 +65,11 @@ export function pearson(x: number[], y: number[]): number {
  * @param pairBase / pairTuned  embeddings of each probe pair's two sentences, [pairs][2][dim]
  * @param textBase / textTuned  embeddings of the probe texts, [texts][dim]
  */
+export function meanDrift(base: ArrayLike<number>[], other: ArrayLike<number>[]): number {
+  const drift = base.map((e, i) => 1 - cosine(e, other[i]));
+  return drift.reduce((s, d) => s + d, 0) / Math.max(1, drift.length);
+}
+
 export function forgettingReport(
   judgements: number[],
   pairBase: [ArrayLike<number>, ArrayLike<number>][],
@@ -71,11 +79,5 @@ export function forgettingReport(
 ): ForgettingReport {
   const spearmanBase = spearman(pairBase.map(([a, b]) => cosine(a, b)), judgements);
   const spearmanTuned = spearman(pairTuned.map(([a, b]) => cosine(a, b)), judgements);
-  const drift = textBase.map((e, i) => 1 - cosine(e, textTuned[i]));
-  return {
-    spearmanBase,
-    spearmanTuned,
-    spearmanDelta: spearmanTuned - spearmanBase,
-    meanDrift: drift.reduce((s, d) => s + d, 0) / Math.max(1, drift.length),
-  };
+  return { spearmanBase, spearmanTuned, spearmanDelta: spearmanTuned - spearmanBase, meanDrift: meanDrift(textBase, textTuned) };
 }
