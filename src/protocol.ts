@@ -16,6 +16,8 @@ export interface ModelRef {
   revision?: string;
   /** Hub host, e.g. https://huggingface.co or a local mirror with the same URL layout. */
   hubHost?: string;
+  /** Re-draw every weight from this seed after loading (src/model/reinit.ts): the model's random-weight twin. */
+  reinitSeed?: number;
 }
 
 export interface DataSplits {
@@ -78,6 +80,21 @@ export interface CheckpointPayload {
   valLoss?: number;
 }
 
+/** A user-added evaluation file of a dataset: scored before and after by every run, kept with the run. */
+export interface EvalSuiteData {
+  id: string;
+  name: string;
+  examples: Example[];
+}
+
+/** One run's scores on one evaluation suite: the zero-shot base model ("before") and the tuned model ("after"). */
+export interface SuiteEvaluation {
+  suiteId: string;
+  name: string;
+  before: EvalSummary;
+  after: EvalSummary;
+}
+
 export interface TrainResult {
   runId: string;
   backend: BackendName;
@@ -98,6 +115,8 @@ export interface TrainResult {
   bestEpoch: number;
   /** How far the tuned encoder moved from the base model on the general-English probe set. */
   forgetting: ForgettingReport;
+  /** Scores on the dataset's user-added evaluation suites (the pinned test split is `before` / `after`). */
+  suites?: SuiteEvaluation[];
 }
 
 // ---- page -> worker ----
@@ -114,6 +133,8 @@ export interface TrainRequest {
   resume?: ResumePoint;
   /** Zero-shot baseline already measured for this run (a resumed run keeps its "before"). */
   before?: EvalSummary;
+  /** The dataset's user-added evaluation suites, scored after training. */
+  suites?: EvalSuiteData[];
 }
 export interface ControlRequest {
   type: 'pause' | 'resume' | 'cancel';
@@ -137,8 +158,19 @@ export interface ImportAdapterRequest {
   files: Record<string, ArrayBuffer>;
   data: DataSplits;
   config: TrainConfig;
+  suites?: EvalSuiteData[];
 }
-export type ToWorker = InitRequest | TrainRequest | ControlRequest | PredictRequest | ImportAdapterRequest;
+/** Scores a stored run (its final weights) on evaluation suites added after it was trained. */
+export interface EvaluateSuitesRequest {
+  type: 'evaluate-suites';
+  requestId: string;
+  model: ModelRef;
+  labels: string[];
+  config: TrainConfig;
+  adapter: ArrayBuffer;
+  suites: EvalSuiteData[];
+}
+export type ToWorker = InitRequest | TrainRequest | ControlRequest | PredictRequest | ImportAdapterRequest | EvaluateSuitesRequest;
 
 // ---- worker -> page ----
 export type FromWorker =
@@ -153,4 +185,5 @@ export type FromWorker =
   | { type: 'cancelled'; runId: string; step: number }
   | { type: 'prediction'; requestId: string; labels: string[]; probs: number[] }
   | { type: 'adapter-imported'; requestId: string; result: TrainResult; checkpoint: ArrayBuffer; config: TrainConfig }
+  | { type: 'suites-evaluated'; requestId: string; suites: SuiteEvaluation[] }
   | { type: 'error'; runId?: string; requestId?: string; message: string };

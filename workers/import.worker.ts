@@ -1,7 +1,10 @@
-// Parses a dropped file off the main thread, streaming, and reports progress in bytes.
-import { importStream } from '../src/data/import';
+// Parses a dropped file off the main thread, streaming (JSONL, CSV and TSV chunk by chunk; a JSON array is
+// gathered whole), and reports progress in bytes whatever the format.
+import { importStream, type ImportOptions } from '../src/data/import';
 
-self.onmessage = async (e: MessageEvent<{ type: 'import'; file: File; options: { skipBadLines: boolean } }>) => {
+type Options = Pick<ImportOptions, 'skipBadLines' | 'format' | 'textColumn' | 'labelColumn'>;
+
+self.onmessage = async (e: MessageEvent<{ type: 'import'; file: File; options: Options }>) => {
   const { file, options } = e.data;
   try {
     let bytes = 0;
@@ -18,7 +21,7 @@ self.onmessage = async (e: MessageEvent<{ type: 'import'; file: File; options: {
       if (tail) yield tail;
     }
     let last = 0;
-    const result = await importStream(chunks(), { file: file.name, skipBadLines: options.skipBadLines }, () => {
+    const result = await importStream(chunks(), { ...options, file: file.name }, () => {
       if (bytes - last > 1 << 20 || bytes === file.size) {
         last = bytes;
         self.postMessage({ type: 'progress', done: bytes, total: file.size });

@@ -3,7 +3,7 @@
 import { useBackend } from '../src/runtime/tf-browser';
 import { chooseBackend, probeCapabilities, type BackendName } from '../src/runtime/backend';
 import type { FromWorker, ToWorker } from '../src/protocol';
-import { runTraining, predictText, importAdapterRun, ModelCache } from '../src/train/session';
+import { runTraining, predictText, importAdapterRun, evaluateStoredRun, ModelCache } from '../src/train/session';
 
 const post = (msg: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(msg, transfer);
 
@@ -89,6 +89,15 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       try {
         const { result, checkpoint, config } = await importAdapterRun(msg, models, backend);
         post({ type: 'adapter-imported', requestId: msg.requestId, result, checkpoint, config }, [checkpoint]);
+      } catch (e) {
+        post({ type: 'error', requestId: msg.requestId, message: errorText(e) });
+      }
+      return;
+    }
+    case 'evaluate-suites': {
+      try {
+        const suites = await evaluateStoredRun(msg, models);
+        post({ type: 'suites-evaluated', requestId: msg.requestId, suites });
       } catch (e) {
         post({ type: 'error', requestId: msg.requestId, message: errorText(e) });
       }

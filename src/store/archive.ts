@@ -16,12 +16,13 @@ const jsonl = (rows: unknown[]) => strToU8(rows.map((r) => JSON.stringify(r)).jo
 const parseJsonl = <T>(bytes: Uint8Array | undefined): T[] => (bytes ? strFromU8(bytes).split('\n').filter(Boolean).map((l) => JSON.parse(l) as T) : []);
 
 export async function exportArchive(db: TabtuneDb): Promise<Uint8Array> {
-  const [datasets, examples, runs, checkpoints, predictions] = await Promise.all([
+  const [datasets, examples, runs, checkpoints, predictions, suites] = await Promise.all([
     db.getAll('datasets'),
     db.getAll('examples'),
     db.getAll('runs'),
     db.getAll('checkpoints'),
     db.getAll('predictions'),
+    db.getAll('suites'),
   ]);
   const files: Record<string, Uint8Array> = {};
   const ckptMeta = checkpoints.map(({ adapter, optimizer, ...meta }) => {
@@ -34,7 +35,7 @@ export async function exportArchive(db: TabtuneDb): Promise<Uint8Array> {
     format: ARCHIVE_FORMAT,
     schemaVersion: DB_VERSION,
     created: new Date().toISOString(),
-    counts: { datasets: datasets.length, examples: examples.length, runs: runs.length, checkpoints: checkpoints.length, predictions: predictions.length },
+    counts: { datasets: datasets.length, examples: examples.length, runs: runs.length, checkpoints: checkpoints.length, predictions: predictions.length, suites: suites.length },
   };
   files['manifest.json'] = strToU8(JSON.stringify(manifest, null, 2));
   files['datasets.jsonl'] = jsonl(datasets);
@@ -42,6 +43,7 @@ export async function exportArchive(db: TabtuneDb): Promise<Uint8Array> {
   files['runs.jsonl'] = jsonl(runs);
   files['checkpoints.jsonl'] = jsonl(ckptMeta);
   files['predictions.jsonl'] = jsonl(predictions);
+  files['suites.jsonl'] = jsonl(suites);
   return zipSync(files, { level: 6 });
 }
 
@@ -70,9 +72,11 @@ export async function importArchive(db: TabtuneDb, zip: Uint8Array, { overwrite 
     runs: parseJsonl(files['runs.jsonl']),
     checkpoints,
     predictions: parseJsonl(files['predictions.jsonl']),
+    // Archives from schema 1 have no suites file: nothing to add.
+    suites: parseJsonl(files['suites.jsonl']),
   } as const;
   const written: Record<string, number> = {};
-  const stores = ['datasets', 'examples', 'runs', 'checkpoints', 'predictions'] as const;
+  const stores = ['datasets', 'examples', 'runs', 'checkpoints', 'predictions', 'suites'] as const;
   const tx = db.transaction([...stores], 'readwrite');
   await inTransaction(tx, async (add) => {
     for (const store of stores) {

@@ -27,11 +27,13 @@ export async function getExamples(db: TabtuneDb, hash: string, split?: SplitName
   return split ? rows.filter((r) => r.split === split) : rows;
 }
 
-/** Deletes a dataset and its examples; with `withRuns`, also its runs, checkpoints and predictions. One transaction. */
+/** Deletes a dataset, its examples and evaluation suites; with `withRuns`, also its runs, checkpoints and
+ * predictions. One transaction. */
 export async function deleteDataset(db: TabtuneDb, hash: string, withRuns = false): Promise<void> {
-  const tx = db.transaction(['datasets', 'examples', 'runs', 'checkpoints', 'predictions'], 'readwrite');
+  const tx = db.transaction(['datasets', 'examples', 'suites', 'runs', 'checkpoints', 'predictions'], 'readwrite');
   await inTransaction(tx, async (add) => {
     add(tx.objectStore('datasets').delete(hash));
+    for (const id of await tx.objectStore('suites').index('datasetHash').getAllKeys(IDBKeyRange.only(hash))) add(tx.objectStore('suites').delete(id));
     let cursor = await tx.objectStore('examples').index('datasetHash').openKeyCursor(IDBKeyRange.only(hash));
     while (cursor) {
       add(tx.objectStore('examples').delete(cursor.primaryKey));

@@ -1,14 +1,39 @@
 // The one typed IndexedDB schema (idb). Upgrades walk version by version, so a later schema adds a step and
 // every older database reaches the newest shape without losing what a user made.
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { TrainConfig } from '../config';
-import type { EvalSummary } from '../protocol';
+import type { EvalSummary, SuiteEvaluation } from '../protocol';
 import type { Method, ModelType, Pooling } from '../model/types';
 import type { BackendName } from '../runtime/backend';
-import type { SplitName } from '../data/types';
+import type { Example, SplitName } from '../data/types';
 import type { ForgettingReport } from '../guards/forgetting';
 
-export const DB_VERSION = 1;
+/**
+ * One step per schema version: MIGRATIONS[v - 1] turns a version v-1 database into version v, inside the upgrade
+ * transaction. A shipped step is never edited (users' databases were made by it): a new shape is a new step at
+ * the end, which adds or reshapes stores and moves records through `tx`, and never drops what a user made.
+ * Steps are synchronous: IndexedDB ends the upgrade transaction at the first await of anything else.
+ */
+export type Migration = (db: IDBPDatabase<TabtuneSchema>, tx: UpgradeTransaction) => void;
+
+export const MIGRATIONS: Migration[] = [
+  // Version 1: the first schema.
+  (db) => {
+    db.createObjectStore('datasets', { keyPath: 'hash' }).createIndex('created', 'created');
+    db.createObjectStore('examples', { keyPath: ['datasetHash', 'index'] }).createIndex('datasetHash', 'datasetHash');
+    const runs = db.createObjectStore('runs', { keyPath: 'id' });
+    runs.createIndex('datasetHash', 'datasetHash');
+    runs.createIndex('created', 'created');
+    db.createObjectStore('checkpoints', { keyPath: ['runId', 'step'] }).createIndex('runId', 'runId');
+    db.createObjectStore('predictions', { keyPath: ['runId', 'exampleIndex'] }).createIndex('runId', 'runId');
+  },
+  // Version 2: user-added evaluation suites per dataset (issue #9). Nothing earlier changes.
+  (db) => {
+    db.createObjectStore('suites', { keyPath: 'id' }).createIndex('datasetHash', 'datasetHash');
+  },
+];
+
+export const DB_VERSION = MIGRATIONS.length;
 
 export interface DatasetRecord {
   /** SHA-256 of the canonical content: the dataset version's identity. */
@@ -74,10 +99,22 @@ export interface RunRecord {
   totalParams?: number;
   stoppedEarly?: boolean;
   forgetting?: ForgettingReport;
+  /** Scores on the dataset's user-added evaluation suites (the test split is `before` / `after`). */
+  suites?: SuiteEvaluation[];
   /** Marked as the dataset's current version after passing the promotion gate. */
   promoted?: boolean;
   promotedAt?: number;
   notes?: string;
+}
+
+/** A user-added evaluation file of one dataset version; every run on that version is scored on it. */
+export interface SuiteRecord {
+  id: string;
+  datasetHash: string;
+  name: string;
+  sourceFile: string;
+  created: number;
+  examples: Example[];
 }
 
 export interface CheckpointRecord {
@@ -107,23 +144,22 @@ export interface TabtuneSchema extends DBSchema {
   runs: { key: string; value: RunRecord; indexes: { datasetHash: string; created: number } };
   checkpoints: { key: [string, number]; value: CheckpointRecord; indexes: { runId: string } };
   predictions: { key: [string, number]; value: PredictionRecord; indexes: { runId: string } };
+  suites: { key: string; value: SuiteRecord; indexes: { datasetHash: string } };
 }
 
 export type TabtuneDb = IDBPDatabase<TabtuneSchema>;
 
+export type UpgradeTransaction = IDBPTransaction<TabtuneSchema, StoreNames<TabtuneSchema>[], 'versionchange'>;
+
+/** Runs the steps after `oldVersion` up to `newVersion`, in order; a fresh database (version 0) runs them all. */
+export function migrate(db: TabtuneDb, oldVersion: number, newVersion: number, tx: UpgradeTransaction, steps: readonly Migration[] = MIGRATIONS): void {
+  for (let v = oldVersion; v < newVersion; v++) steps[v](db, tx);
+}
+
 export function openTabtuneDb(name = 'tabtune'): Promise<TabtuneDb> {
   return openDB<TabtuneSchema>(name, DB_VERSION, {
-    upgrade(db, oldVersion) {
-      // Version 1: the first schema. Later versions add `if (oldVersion < N)` steps below.
-      if (oldVersion < 1) {
-        db.createObjectStore('datasets', { keyPath: 'hash' }).createIndex('created', 'created');
-        db.createObjectStore('examples', { keyPath: ['datasetHash', 'index'] }).createIndex('datasetHash', 'datasetHash');
-        const runs = db.createObjectStore('runs', { keyPath: 'id' });
-        runs.createIndex('datasetHash', 'datasetHash');
-        runs.createIndex('created', 'created');
-        db.createObjectStore('checkpoints', { keyPath: ['runId', 'step'] }).createIndex('runId', 'runId');
-        db.createObjectStore('predictions', { keyPath: ['runId', 'exampleIndex'] }).createIndex('runId', 'runId');
-      }
+    upgrade(db, oldVersion, newVersion, tx) {
+      migrate(db, oldVersion, newVersion ?? DB_VERSION, tx);
     },
     blocked() {
       console.warn('tabtune: another tab holds an older version of the database open; close it to upgrade.');

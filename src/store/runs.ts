@@ -53,7 +53,7 @@ export async function markInterruptedRuns(db: TabtuneDb): Promise<string[]> {
 
 /** Queues the deletion of a run and everything keyed by it, inside the caller's transaction. */
 export async function queueRunDeletion(
-  tx: IDBPTransaction<TabtuneSchema, ('runs' | 'checkpoints' | 'predictions' | 'datasets' | 'examples')[], 'readwrite'>,
+  tx: IDBPTransaction<TabtuneSchema, ('runs' | 'checkpoints' | 'predictions' | 'datasets' | 'examples' | 'suites')[], 'readwrite'>,
   add: (request: Promise<unknown>) => void,
   id: string,
 ): Promise<void> {

@@ -3,13 +3,22 @@ import type { RunRecord, TabtuneDb } from './db';
 import { listRuns, updateRun } from './runs';
 import { promotionGate, type GateDecision, type SuiteResult } from '../guards/promotion';
 import { getExamples } from './datasets';
+import { listSuites } from './suites';
 
-/** The evaluation suites a run was scored on. Today: the dataset's pinned test split. */
+/** The evaluation suites a run was scored on: the dataset's pinned test split, and each user-added suite that
+ * still exists and that the run was scored on (the gate reports the ones it was not). */
 export async function suitesOf(db: TabtuneDb, run: RunRecord): Promise<SuiteResult[]> {
   if (!run.after) return [];
   const test = (await getExamples(db, run.datasetHash, 'test')).sort((a, b) => a.index - b.index);
   const labels = run.after.perClass.map((c) => c.label);
-  return [{ suite: 'test split', accuracy: run.after.accuracy, macroF1: run.after.macroF1, correct: run.after.predictions.map((p, i) => labels[p] === test[i]?.label) }];
+  const out: SuiteResult[] = [{ suite: 'test split', accuracy: run.after.accuracy, macroF1: run.after.macroF1, correct: run.after.predictions.map((p, i) => labels[p] === test[i]?.label) }];
+  const stored = new Map((await listSuites(db, run.datasetHash)).map((s) => [s.id, s]));
+  for (const r of run.suites ?? []) {
+    const suite = stored.get(r.suiteId);
+    if (!suite) continue;
+    out.push({ suite: `suite "${suite.name}"`, accuracy: r.after.accuracy, macroF1: r.after.macroF1, correct: r.after.predictions.map((p, i) => labels[p] === suite.examples[i]?.label) });
+  }
+  return out;
 }
 
 export async function promotedRuns(db: TabtuneDb, datasetHash: string): Promise<RunRecord[]> {
@@ -54,12 +63,20 @@ export async function changeLog(db: TabtuneDb, datasetHash: string): Promise<Cha
         const was = (prev.config as unknown as Record<string, unknown>)[k];
         if (JSON.stringify(was) !== JSON.stringify(val)) changes.push(`${k} ${JSON.stringify(was)} → ${JSON.stringify(val)}`);
       }
-      const [a] = await suitesOf(db, prev);
-      const [b] = await suitesOf(db, v);
-      const fixed = a.correct.filter((ok, j) => !ok && b.correct[j]).length;
-      const broken = a.correct.filter((ok, j) => ok && !b.correct[j]).length;
+      const before = await suitesOf(db, prev);
+      const after = await suitesOf(db, v);
+      const [a] = before;
+      const [b] = after;
+      const fixedBroken = (x: SuiteResult, y: SuiteResult) => [x.correct.filter((ok, j) => !ok && y.correct[j]).length, x.correct.filter((ok, j) => ok && !y.correct[j]).length];
+      const [fixed, broken] = fixedBroken(a, b);
       changes.push(`accuracy ${(a.accuracy * 100).toFixed(1)} → ${(b.accuracy * 100).toFixed(1)} %, macro-F1 ${(a.macroF1 * 100).toFixed(1)} → ${(b.macroF1 * 100).toFixed(1)} %`);
       changes.push(`fixed ${fixed} test example${fixed === 1 ? '' : 's'}, broke ${broken}`);
+      for (const y of after.slice(1)) {
+        const x = before.find((s) => s.suite === y.suite);
+        if (!x) continue;
+        const [f, k] = fixedBroken(x, y);
+        changes.push(`${y.suite}: accuracy ${(x.accuracy * 100).toFixed(1)} → ${(y.accuracy * 100).toFixed(1)} %, fixed ${f}, broke ${k}`);
+      }
     }
     out.push({ runId: v.id, date: v.promotedAt!, summary: `v${i + 1}: ${(v.after!.accuracy * 100).toFixed(1)} % accuracy`, changes });
   }

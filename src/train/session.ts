@@ -2,12 +2,13 @@
 // zero-shot "before", train, measure "after" on the same held-out examples, and hand checkpoints out as bytes.
 // No DOM, no worker API, no IndexedDB here: everything leaves through the hooks.
 import * as tf from '@tensorflow/tfjs';
-import type { CheckpointPayload, DataSplits, EpochEval, EvalSummary, ModelRef, ResumePoint, StepProgress, TrainRequest, TrainResult } from '../protocol';
+import type { CheckpointPayload, DataSplits, EpochEval, EvalSuiteData, EvalSummary, ModelRef, ResumePoint, StepProgress, SuiteEvaluation, TrainRequest, TrainResult } from '../protocol';
 import type { TrainConfig } from '../config';
 import { importPeftAdapter } from '../model/peft';
 import type { BackendName } from '../runtime/backend';
 import type { EncodedExample, Pooling } from '../model/types';
 import { loadModel, type LoadedModel, type ProgressFn } from '../model/load';
+import { reinitialised } from '../model/reinit';
 import { createClassifier, type Classifier } from '../model/classifier';
 import { zeroShot } from '../model/zeroshot';
 import { readSafetensors, writeSafetensors } from '../model/safetensors';
@@ -33,10 +34,11 @@ export class ModelCache {
   private loaded = new Map<string, Promise<LoadedModel>>();
   constructor(private onProgress?: ProgressFn) {}
   get(ref: ModelRef): Promise<LoadedModel> {
-    const key = `${ref.hubHost ?? ''}|${ref.url ?? ''}|${ref.id}@${ref.revision ?? 'main'}`;
+    const key = `${ref.hubHost ?? ''}|${ref.url ?? ''}|${ref.id}@${ref.revision ?? 'main'}|${ref.reinitSeed ?? ''}`;
     let p = this.loaded.get(key);
     if (!p) {
-      p = loadModel(ref, this.onProgress);
+      const seed = ref.reinitSeed;
+      p = loadModel(ref, this.onProgress).then((m) => (seed === undefined ? m : reinitialised(m, seed, ref.id)));
       p.catch(() => this.loaded.delete(key));
       this.loaded.set(key, p);
     }
@@ -111,6 +113,7 @@ export async function runTraining(
 
     hooks.status('evaluating', 'accuracy of the tuned model on the held-out test split');
     const after = await classifierSummary(model, test, labels, cfg, padId);
+    const suites = await suiteEvaluations(model, base, job.suites, labels, cfg);
     const weights = encodeWeights(model, await Promise.all(model.trainable.map(async (v) => new Float32Array(await v.data()))));
     // The final weights (the best epoch's when early stopping restored them) replace the last epoch's checkpoint.
     hooks.checkpoint({
@@ -140,9 +143,56 @@ export async function runTraining(
       stoppedEarly: loop.stop === 'early-stopped',
       bestEpoch: loop.bestEpoch,
       forgetting: await forgettingCheck(model, base, cfg.maxLen),
+      suites,
     };
   } finally {
     model.dispose();
+  }
+}
+
+/** "Before" (zero-shot base) and "after" (tuned) on each of the dataset's user-added evaluation suites. */
+async function suiteEvaluations(model: Classifier, base: LoadedModel, suites: EvalSuiteData[] | undefined, labels: string[], cfg: TrainConfig): Promise<SuiteEvaluation[]> {
+  const out: SuiteEvaluation[] = [];
+  for (const s of suites ?? []) {
+    const encoded = encodeSplit(base, s.examples, labels, cfg.maxLen);
+    out.push({
+      suiteId: s.id,
+      name: s.name,
+      before: await zeroShotSummary(base, encoded, labels, cfg),
+      after: await classifierSummary(model, encoded, labels, cfg, base.config.padTokenId),
+    });
+  }
+  return out;
+}
+
+/** Scores a stored run's final weights on suites added after it trained, so it can face the promotion gate. */
+export async function evaluateStoredRun(
+  req: { model: ModelRef; labels: string[]; config: TrainConfig; adapter: ArrayBuffer; suites: EvalSuiteData[] },
+  models: ModelCache,
+): Promise<SuiteEvaluation[]> {
+  const base = await models.get(req.model);
+  const model = classifierFromCheckpoint(base, req.labels, req.config, req.adapter);
+  try {
+    return await suiteEvaluations(model, base, req.suites, req.labels, req.config);
+  } finally {
+    model.dispose();
+  }
+}
+
+/** A run's classifier rebuilt from its settings and stored weights. */
+function classifierFromCheckpoint(base: LoadedModel, labels: string[], cfg: TrainConfig, weights: ArrayBuffer): Classifier {
+  const model = createClassifier(base, {
+    method: cfg.method,
+    numLabels: labels.length,
+    seed: cfg.seed,
+    lora: { r: cfg.loraR, alpha: cfg.loraAlpha, dropout: cfg.loraDropout, targetModules: cfg.loraTargets },
+  });
+  try {
+    loadWeights(model, weights);
+    return model;
+  } catch (e) {
+    model.dispose();
+    throw e;
   }
 }
 
@@ -154,16 +204,9 @@ export async function predictText(
   const base = await models.get(req.model);
   const ex = [{ ids: base.tokenizer.encode(req.text, req.config.maxLen), label: 0 }];
   if (!req.adapter) return (await zeroShot(base, ex.map((e) => e.ids), req.labels)).probs[0];
-  const cfg = req.config;
-  const model = createClassifier(base, {
-    method: cfg.method,
-    numLabels: req.labels.length,
-    seed: cfg.seed,
-    lora: { r: cfg.loraR, alpha: cfg.loraAlpha, dropout: cfg.loraDropout, targetModules: cfg.loraTargets },
-  });
+  const model = classifierFromCheckpoint(base, req.labels, req.config, req.adapter);
   try {
-    loadWeights(model, req.adapter);
-    return (await predictAll(model, ex, cfg, base.config.padTokenId)).probs[0];
+    return (await predictAll(model, ex, req.config, base.config.padTokenId)).probs[0];
   } finally {
     model.dispose();
   }
@@ -274,7 +317,7 @@ function now(): number {
  * matched to this dataset's labels, evaluated on the same pinned test split (with the same zero-shot "before").
  */
 export async function importAdapterRun(
-  req: { runId: string; model: ModelRef; files: Record<string, ArrayBuffer>; data: DataSplits; config: TrainConfig },
+  req: { runId: string; model: ModelRef; files: Record<string, ArrayBuffer>; data: DataSplits; config: TrainConfig; suites?: EvalSuiteData[] },
   models: ModelCache,
   backend: BackendName,
 ): Promise<{ result: TrainResult; checkpoint: ArrayBuffer; config: TrainConfig }> {
@@ -335,6 +378,7 @@ export async function importAdapterRun(
       stoppedEarly: false,
       bestEpoch: -1,
       forgetting: await forgettingCheck(model, base, config.maxLen),
+      suites: await suiteEvaluations(model, base, req.suites, labels, config),
     };
     return { result, checkpoint: toArrayBuffer(bytes), config };
   } finally {

@@ -1,6 +1,7 @@
 // Downloads built in the page: a run's adapter as a PEFT zip, a dataset as JSONL or CSV. Zips through fflate.
 import { zipSync, unzipSync, strToU8 } from 'fflate';
 import type { AppContext } from './context';
+import { listSuites, suiteData } from '../store/suites';
 import { modelRef } from './models';
 import { createRun } from '../store/runs';
 import { saveCheckpoint } from '../store/checkpoints';
@@ -62,7 +63,8 @@ export async function importAdapterZip(ctx: AppContext, file: File): Promise<str
   }
   const ref = modelRef(ctx.settings.modelId, location.href);
   const runId = `import-${Date.now().toString(36)}`;
-  const { result, checkpoint, config } = await ctx.client.importAdapter({ runId, model: ref, files, data: ctx.dataset.splits, config: ctx.settings.config });
+  const suites = suiteData(await listSuites(ctx.db, ctx.dataset.hash));
+  const { result, checkpoint, config } = await ctx.client.importAdapter({ runId, model: ref, files, data: ctx.dataset.splits, config: ctx.settings.config, suites });
   const now = Date.now();
   await createRun(ctx.db, {
     id: runId,
@@ -92,6 +94,7 @@ export async function importAdapterZip(ctx: AppContext, file: File): Promise<str
     trainableParams: result.trainableParams,
     totalParams: result.totalParams,
     forgetting: result.forgetting,
+    suites: result.suites,
     notes: `imported PEFT adapter ${file.name}`,
   });
   await saveCheckpoint(ctx.db, { runId, step: 0, epoch: 0, batchIndex: 0, created: now, adapter: checkpoint, optimizer: new ArrayBuffer(0) });

@@ -4,6 +4,7 @@ import type { FromWorker, StepProgress, TrainResult } from '../protocol';
 import type { TrainConfig } from '../config';
 import type { Point } from './charts';
 import type { AppContext } from './context';
+import type { WorkerClient } from './worker-client';
 import { modelRef } from './models';
 import { linearWarmupDecaySeries, warmupStepsFromRatio } from '../train/schedule';
 import { overfitSignal } from '../guards/overfit';
@@ -11,6 +12,7 @@ import { createRun, updateRun, getRun, type RunRecord } from '../store/runs';
 import { saveCheckpoint, latestCheckpoint } from '../store/checkpoints';
 import { savePredictions } from '../store/predictions';
 import { PendingWrites } from '../store/pending';
+import { listSuites, suiteData } from '../store/suites';
 
 export type LivePhase = 'idle' | 'loading' | 'baseline' | 'training' | 'paused' | 'evaluating' | 'finished' | 'cancelled' | 'failed';
 
@@ -33,26 +35,40 @@ export interface LiveRun {
   storageProblem?: string;
 }
 
+/** What a run trains; the page's own settings unless a caller (the pretraining comparison) says otherwise. */
+export interface RunSpec {
+  modelId: string;
+  config: TrainConfig;
+  notes?: string;
+}
+
 export class RunController {
   live: LiveRun | null = null;
   private pending = new PendingWrites();
   private valLoss: number[] = [];
   private trainLoss: number[] = [];
+  private readonly client: WorkerClient;
 
-  constructor(private ctx: AppContext) {
-    ctx.client.on((m) => void this.onMessage(m));
+  /** `client` is the worker this controller trains in: the page's own, or a second one for a side-by-side run. */
+  constructor(
+    private ctx: AppContext,
+    client?: WorkerClient,
+    private readonly onChange: () => void = () => ctx.bus.emit('run-live'),
+  ) {
+    this.client = client ?? ctx.client;
+    this.client.on((m) => void this.onMessage(m));
   }
 
   get busy(): boolean {
     return !!this.live && ['loading', 'baseline', 'training', 'paused', 'evaluating'].includes(this.live.phase);
   }
 
-  async start(): Promise<void> {
+  async start(spec: RunSpec = { modelId: this.ctx.settings.modelId, config: this.ctx.settings.config }): Promise<void> {
     const { ctx } = this;
     if (!ctx.dataset || this.busy) return;
-    const config = structuredClone(ctx.settings.config);
+    const config = structuredClone(spec.config);
     const runId = `run-${new Date().toISOString().replace(/[:.]/g, '-')}-${Math.random().toString(36).slice(2, 6)}`;
-    const ref = modelRef(ctx.settings.modelId, location.href);
+    const ref = modelRef(spec.modelId, location.href);
     const record: RunRecord = {
       id: runId,
       datasetHash: ctx.dataset.hash,
@@ -72,11 +88,13 @@ export class RunController {
       epochMetrics: [],
       lossCurve: [],
       labels: ctx.dataset.splits.labels,
+      notes: spec.notes,
     };
     await createRun(ctx.db, record);
     this.begin(runId, config);
     ctx.bus.emit('runs');
-    ctx.client.send({ type: 'train', runId, model: ref, data: ctx.dataset.splits, config });
+    const suites = suiteData(await listSuites(ctx.db, ctx.dataset.hash));
+    this.client.send({ type: 'train', runId, model: ref, data: ctx.dataset.splits, config, suites });
   }
 
   /** Continues an interrupted run from its last stored checkpoint, with the same data order. */
@@ -94,43 +112,44 @@ export class RunController {
     this.live!.val = run.epochMetrics.map((e) => ({ x: e.step, y: e.valLoss }));
     await updateRun(ctx.db, runId, { status: 'running' });
     ctx.bus.emit('runs');
-    ctx.client.send({
+    this.client.send({
       type: 'train',
       runId,
       model: modelRef(run.modelId, location.href),
       data: splits,
       config: run.config,
       before: run.before,
+      suites: suiteData(await listSuites(ctx.db, run.datasetHash)),
       resume: { step: ckpt.step, epoch: ckpt.epoch, batchIndex: ckpt.batchIndex, adapter: ckpt.adapter.slice(0), optimizer: ckpt.optimizer.slice(0) },
     });
   }
 
   pause(): void {
     if (this.live?.phase !== 'training') return;
-    this.ctx.client.send({ type: 'pause' });
+    this.client.send({ type: 'pause' });
     this.setPhase('paused', 'Paused between two steps. Resume carries on exactly where it stopped.');
     void updateRun(this.ctx.db, this.live.runId, { status: 'paused' });
   }
 
   resume(): void {
     if (this.live?.phase !== 'paused') return;
-    this.ctx.client.send({ type: 'resume' });
+    this.client.send({ type: 'resume' });
     this.setPhase('training', 'Training…');
     void updateRun(this.ctx.db, this.live.runId, { status: 'running' });
   }
 
   cancel(): void {
     if (!this.busy) return;
-    this.ctx.client.send({ type: 'cancel' });
+    this.client.send({ type: 'cancel' });
     this.live!.message = 'Cancelling after the current step…';
-    this.ctx.bus.emit('run-live');
+    this.onChange();
   }
 
   /** Retries the writes that failed for lack of space, after the user freed some. */
   async retryStorage(): Promise<void> {
     await this.pending.flush();
     if (this.live && this.pending.size === 0) this.live.storageProblem = undefined;
-    this.ctx.bus.emit('run-live');
+    this.onChange();
     this.ctx.bus.emit('runs');
   }
 
@@ -138,14 +157,14 @@ export class RunController {
     this.valLoss = [];
     this.trainLoss = [];
     this.live = { runId, phase: 'loading', message: 'Loading the model…', config, train: [], val: [], lr: [], best: null, overfit: null, progress: null, totalSteps: 0 };
-    this.ctx.bus.emit('run-live');
+    this.onChange();
   }
 
   private setPhase(phase: LivePhase, message: string) {
     if (!this.live) return;
     this.live.phase = phase;
     this.live.message = message;
-    this.ctx.bus.emit('run-live');
+    this.onChange();
   }
 
   /** Every store write goes through here: a quota error keeps the write queued in memory and says so plainly. */
@@ -155,7 +174,7 @@ export class RunController {
         this.live.storageProblem =
           'The browser has no storage space left for this site. Training goes on and its results are kept in memory; free space (delete old runs or datasets below), then press "Retry saving".';
       }
-      this.ctx.bus.emit('run-live');
+      this.onChange();
     }
   }
 
@@ -179,13 +198,13 @@ export class RunController {
         await this.persist(() =>
           updateRun(db, live.runId, { before: m.before, totalSteps: m.totalSteps, trainableParams: m.trainableParams, totalParams: m.totalParams, pooling: m.pooling }),
         );
-        this.ctx.bus.emit('run-live');
+        this.onChange();
         return;
       }
       case 'progress':
         live.progress = m;
         if (m.loss !== undefined) live.train.push({ x: m.step, y: m.loss });
-        this.ctx.bus.emit('run-live');
+        this.onChange();
         return;
       case 'eval': {
         this.valLoss.push(m.valLoss);
@@ -194,7 +213,7 @@ export class RunController {
         const signal = overfitSignal(this.valLoss, this.trainLoss, live.config.patience);
         live.best = live.val[signal.bestEpoch] ?? null;
         live.overfit = signal.message;
-        this.ctx.bus.emit('run-live');
+        this.onChange();
         return;
       }
       case 'checkpoint': {
@@ -235,6 +254,7 @@ export class RunController {
             modelType: r.modelType,
             stoppedEarly: r.stoppedEarly,
             forgetting: r.forgetting,
+            suites: r.suites,
             lossCurve: live.train.map((p) => ({ step: p.x, loss: p.y })),
           });
           const labels = r.after.perClass.map((c) => c.label);

@@ -1,5 +1,5 @@
 // The page's handle on the training worker: typed sends, typed listeners, and promise helpers.
-import type { FromWorker, ToWorker, PredictRequest, ImportAdapterRequest } from '../protocol';
+import type { FromWorker, ToWorker, PredictRequest, ImportAdapterRequest, EvaluateSuitesRequest, SuiteEvaluation } from '../protocol';
 import type { BackendName } from '../runtime/backend';
 
 type Ready = Extract<FromWorker, { type: 'ready' }>;
@@ -68,6 +68,22 @@ export class WorkerClient {
         }
       });
       this.send({ type: 'import-adapter', requestId, ...req });
+    });
+  }
+
+  evaluateSuites(req: Omit<EvaluateSuitesRequest, 'type' | 'requestId'>): Promise<SuiteEvaluation[]> {
+    const requestId = crypto.randomUUID();
+    return new Promise((resolve, reject) => {
+      const off = this.on((m) => {
+        if (m.type === 'suites-evaluated' && m.requestId === requestId) {
+          off();
+          resolve(m.suites);
+        } else if (m.type === 'error' && m.requestId === requestId) {
+          off();
+          reject(new Error(m.message));
+        }
+      });
+      this.send({ type: 'evaluate-suites', requestId, ...req });
     });
   }
 

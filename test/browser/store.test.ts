@@ -62,7 +62,7 @@ const ckpt = (runId: string, step: number, valLoss?: number) => ({ runId, step, 
 describe('the store', () => {
   it('creates every object store with its indexes', async () => {
     await fresh();
-    expect([...db.objectStoreNames].sort()).toEqual(['checkpoints', 'datasets', 'examples', 'predictions', 'runs']);
+    expect([...db.objectStoreNames].sort()).toEqual(['checkpoints', 'datasets', 'examples', 'predictions', 'runs', 'suites']);
     const tx = db.transaction('runs');
     expect([...tx.store.indexNames].sort()).toEqual(['created', 'datasetHash']);
   });
@@ -164,20 +164,23 @@ describe('backup archive', () => {
     await createRun(db, run('a1', { status: 'completed' }));
     await saveCheckpoint(db, ckpt('a1', 7, 0.3));
     await savePredictions(db, 'a1', [{ exampleIndex: 2, predicted: 0, probs: [0.7, 0.3], correct: true }]);
+    const { addSuite, listSuites } = await import('../../src/store/suites');
+    await addSuite(db, { id: 's1', datasetHash: 'h1', name: 'hard', sourceFile: 'hard.csv', created: 5, examples: [{ text: 'x', label: 'a' }] });
     const zip = await exportArchive(db);
-    const before = { runs: await listRuns(db), ex: await getExamples(db, 'h1'), ck: await listCheckpoints(db, 'a1') };
+    const before = { runs: await listRuns(db), ex: await getExamples(db, 'h1'), ck: await listCheckpoints(db, 'a1'), suites: await listSuites(db, 'h1') };
     db.close();
     await deleteDB(name);
     db = await openTabtuneDb(name);
-    expect(await importArchive(db, zip)).toEqual({ datasets: 1, examples: 3, runs: 1, checkpoints: 1, predictions: 1 });
+    expect(await importArchive(db, zip)).toEqual({ datasets: 1, examples: 3, runs: 1, checkpoints: 1, predictions: 1, suites: 1 });
     expect(await listRuns(db)).toEqual(before.runs);
+    expect(await listSuites(db, 'h1')).toEqual(before.suites);
     expect(await getExamples(db, 'h1')).toEqual(before.ex);
     const ck = await listCheckpoints(db, 'a1');
     expect(new Uint8Array(ck[0].adapter)).toEqual(new Uint8Array(before.ck[0].adapter));
     expect(await getPredictions(db, 'a1')).toHaveLength(1);
     // Importing again without overwrite skips what is there.
-    expect(await importArchive(db, zip)).toEqual({ datasets: 0, examples: 0, runs: 0, checkpoints: 0, predictions: 0 });
+    expect(await importArchive(db, zip)).toEqual({ datasets: 0, examples: 0, runs: 0, checkpoints: 0, predictions: 0, suites: 0 });
     const newer = zipSync({ 'manifest.json': strToU8(JSON.stringify({ format: 'tabtune-archive', schemaVersion: 99, created: '', counts: {} })) });
-    await expect(importArchive(db, newer)).rejects.toThrow('This archive was made by a newer tabtune (schema 99; this one reads up to 1).');
+    await expect(importArchive(db, newer)).rejects.toThrow('This archive was made by a newer tabtune (schema 99; this one reads up to 2).');
   });
 });

@@ -43,6 +43,8 @@ describe('the training worker', () => {
       data: { labels, train: strip(split.train), validation: strip(split.validation), test: strip(split.test) },
       // tiny-bert has random weights, so it needs the high rate its model card recommends.
       config: { ...DEFAULT_TRAIN_CONFIG, method: 'lora', epochs: 5, lr: 2e-2, loraTargets: ['query', 'value'], maxLen: 64 },
+      // A user-added suite holding the first 40 test examples: its scores must equal the test split's on them.
+      suites: [{ id: 's1', name: 'first forty', examples: strip(split.test).slice(0, 40) }],
     });
     const end = await w.next((m) => m.type === 'done' || m.type === 'error');
     if (end.type === 'error') throw new Error(end.message);
@@ -58,6 +60,29 @@ describe('the training worker', () => {
     expect(progress.filter((m) => m.type === 'progress' && m.loss !== undefined).length).toBeLessThanOrEqual(Math.ceil(result.steps / 10) + 5);
     expect(checkpoints.length).toBeGreaterThanOrEqual(5);
     expect(result.trainableParams).toBeLessThan(result.totalParams * 0.2);
+
+    // Every run is scored on the dataset's user-added suites, before and after, with the same model.
+    expect(result.suites).toHaveLength(1);
+    const [suite] = result.suites!;
+    expect(suite).toMatchObject({ suiteId: 's1', name: 'first forty' });
+    expect(suite.after.predictions).toEqual(result.after.predictions.slice(0, 40));
+    expect(suite.before.predictions).toEqual(result.before.predictions.slice(0, 40));
+    // A stored run scored later, from its final checkpoint, on a suite added after it trained: the same answers.
+    const last = w.messages.filter((m) => m.type === 'checkpoint').pop() as Extract<FromWorker, { type: 'checkpoint' }>;
+    w.send({
+      type: 'evaluate-suites',
+      requestId: 'later',
+      model: { id: 'tiny-bert', url: new URL('/models/tiny-bert', location.href).href },
+      labels,
+      config: { ...DEFAULT_TRAIN_CONFIG, method: 'lora', epochs: 5, lr: 2e-2, loraTargets: ['query', 'value'], maxLen: 64 },
+      adapter: last.adapter,
+      suites: [{ id: 's1', name: 'first forty', examples: strip(split.test).slice(0, 40) }],
+    });
+    const later = await w.next((m) => (m.type === 'suites-evaluated' || m.type === 'error') && (m as { requestId?: string }).requestId === 'later');
+    if (later.type === 'error') throw new Error(later.message);
+    const scored = (later as Extract<FromWorker, { type: 'suites-evaluated' }>).suites[0];
+    expect(scored.after.predictions).toEqual(suite.after.predictions);
+    expect(scored.after.accuracy).toBe(suite.after.accuracy);
     w.worker.terminate();
   });
 });

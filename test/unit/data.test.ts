@@ -48,10 +48,14 @@ describe('chat JSONL import', () => {
   });
 
   it('keeps the good lines when asked to skip bad ones, and says how many were skipped', () => {
-    const r = importText([...good(11), '{oops', '{"messages": []}'].join('\n'), { file: 'x.jsonl', skipBadLines: true });
+    const r = importText(['{oops', ...good(11), '', '{"messages": []}'].join('\n'), { file: 'x.jsonl', skipBadLines: true });
     expect(r.refused).toBeUndefined();
     expect(r.examples.length).toBe(11);
     expect(r.skipped).toBe(2);
+    // Each kept example's line in the file, for checks made after import (an evaluation file's labels).
+    expect(r.lines).toEqual(Array.from({ length: 11 }, (_, i) => i + 2));
+    const arr = importText(JSON.stringify([{ text: 'x' }, ...Array.from({ length: 10 }, (_, i) => ({ text: `t${i}`, label: i % 2 ? 'a' : 'b' }))]), { file: 'a.json', skipBadLines: true });
+    expect(arr.lines).toEqual(Array.from({ length: 10 }, (_, i) => i + 2));
   });
 
   it('refuses an empty file and fewer than 10 examples, with a reason', () => {

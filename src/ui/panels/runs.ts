@@ -8,6 +8,8 @@ import { fixedAndBroken } from '../../train/metrics';
 import { examplesTable } from './evaluate';
 import { exportRunZip, exportBiggerMachineZip, importAdapterZip } from '../export';
 import { promote, changeLog } from '../../store/versions';
+import { listSuites } from '../../store/suites';
+import { suitesCard } from './suites';
 
 const DRIFT_KEY = 'tabtune.forgettingLimit';
 function driftLimit(): number {
@@ -129,13 +131,16 @@ export function runsPanel(ctx: AppContext): HTMLElement {
     if (d.ok) replace(message, `Promoted: this run is now the current version of its dataset.`);
     else {
       const splits = await ctx.loadSplits(r.datasetHash);
+      // The broken examples' texts come from the suite they were broken on.
+      const first = d.regressions[0];
+      const suiteTexts = first && first.suite !== 'test split' ? (await listSuites(ctx.db, r.datasetHash)).find((s) => `suite "${s.name}"` === first.suite)?.examples : splits.test;
       replace(
         message,
         h('strong', null, 'Not promoted. '),
         ...d.regressions.map((g) => `On the ${g.suite}, ${g.metric} falls from ${fmtPct(g.promoted)} to ${fmtPct(g.candidate)} (tolerance ${tol.value} points). `),
         d.missing.length ? `Not evaluated on: ${d.missing.join(', ')}. ` : '',
         d.regressions[0]?.broken.length
-          ? h('span', null, `Examples the current version gets right and this run gets wrong: `, ...d.regressions[0].broken.slice(0, 5).map((i) => h('q', null, splits.test[i]?.text.slice(0, 80) ?? `#${i}`)), d.regressions[0].broken.length > 5 ? ` and ${d.regressions[0].broken.length - 5} more.` : '')
+          ? h('span', null, `Examples the current version gets right and this run gets wrong: `, ...d.regressions[0].broken.slice(0, 5).map((i) => h('q', null, suiteTexts?.[i]?.text.slice(0, 80) ?? `#${i}`)), d.regressions[0].broken.length > 5 ? ` and ${d.regressions[0].broken.length - 5} more.` : '')
           : null,
       );
     }
@@ -192,6 +197,7 @@ export function runsPanel(ctx: AppContext): HTMLElement {
     message,
     field('Flag forgetting when embedding drift exceeds', limit, 'Runs whose tuned encoder moved further than this from the base model (mean 1 − cosine on general sentences) are flagged.'),
     field('Import a PEFT adapter (zip) as a run', adapterInput, 'An adapter trained elsewhere (transformers + peft, or exported by tabtune) for the selected model; it is evaluated on this dataset\'s test split.'),
+    suitesCard(ctx),
     field('Promotion tolerance (accuracy points)', tol, 'A run is promoted only if it is no worse than the current version by more than this on every evaluation suite.'),
     h('div', { class: 'table-wrap' }, table),
     compareOut,
