@@ -132,12 +132,20 @@ export function encode(w: EncoderWeights, ids: tf.Tensor2D, mask: tf.Tensor2D, h
 
 /** One vector per text: the [CLS] position, or the mean over real (unmasked) tokens. */
 export function pool(hidden: tf.Tensor3D, mask: tf.Tensor2D, pooling: Pooling): tf.Tensor2D {
-  const [B, , H] = hidden.shape;
+  const [B, L, H] = hidden.shape;
   if (pooling === 'cls') return tf.reshape(tf.slice(hidden, [0, 0, 0], [B, 1, H]), [B, H]) as tf.Tensor2D;
-  const m = tf.expandDims(tf.cast(mask, 'float32'), 2);
-  const summed = tf.sum(tf.mul(hidden, m), 1);
+  // Σ_t mask·hidden as a batched matMul [B, 1, L] × [B, L, H], and the token count as a sum over the last axis,
+  // rather than tf.sum(hidden * mask, 1) / tf.sum(mask, 1): the same sums, but nothing here transposes the mask.
+  // Why (issue #4): on tfjs-webgpu a cast int32 → float32 is a view of the int32 buffer, a sum along axis 1
+  // transposes first, and tfjs 4.22's TransposeProgram indexes that buffer without converting to f32 — its WGSL
+  // no longer compiles on current Chromium (tensorflow/tfjs#8638, fix pending in tensorflow/tfjs#8616). The
+  // invalid pipeline makes WebGPU drop the whole batch of commands it was submitted with, so the pooled
+  // embedding and its neighbours read back as zeros or stale buffers, with no exception. matMul and
+  // last-axis reductions read their inputs through converting getters and are unaffected.
+  const m = tf.reshape(tf.cast(mask, 'float32'), [B, 1, L]);
+  const summed = tf.reshape(tf.matMul(m, hidden), [B, H]);
   // sentence-transformers clamps the token count at 1e-9 to avoid dividing by zero.
-  return tf.div(summed, tf.maximum(tf.sum(m, 1), 1e-9)) as tf.Tensor2D;
+  return tf.div(summed, tf.maximum(tf.sum(m, 2), 1e-9)) as tf.Tensor2D;
 }
 
 function linear(lin: Linear, x: tf.Tensor2D, hook?: LinearHook): tf.Tensor2D {

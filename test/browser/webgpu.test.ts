@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tf, useBackend } from '../../src/runtime/tf-browser';
+import { takeWebGpuErrors, tf, useBackend } from '../../src/runtime/tf-browser';
 import type { Capabilities, BackendChoice } from '../../src/runtime/backend';
 
 function inWorker(): Promise<{ caps: Capabilities; choice: BackendChoice }> {
@@ -57,14 +57,15 @@ describe('WebGPU in this Chromium', () => {
 });
 
 describe('training on the browser backends', () => {
-  it('runs one LoRA training step on webgpu and on wasm with the same loss', async () => {
+  it('runs LoRA training steps on webgpu and on wasm with the same loss and parameters', async () => {
     const { loadModel } = await import('../../src/model/load');
     const { createClassifier } = await import('../../src/model/classifier');
     const { trainStep } = await import('../../src/train/loop');
     const { AdamW } = await import('../../src/train/optimizer');
-    const { checkParity } = await import('../helpers/parity');
+    const { checkParity, checkMeanPoolingParity } = await import('../helpers/parity');
     const golden = (await import('../fixtures/goldens/tiny-bert.json')).default;
     const losses: Record<string, number> = {};
+    const after: Record<string, Float32Array[]> = {};
     for (const backend of ['webgpu', 'wasm'] as const) {
       await useBackend(backend);
       const model = await loadModel({ id: 'tiny-bert', url: new URL('/models/tiny-bert', location.href).href });
@@ -86,17 +87,44 @@ describe('training on the browser backends', () => {
       const bAfter = await clf.adapters[0].b.data();
       expect(Number.isFinite(losses[backend])).toBe(true);
       expect(Math.max(...Array.from(bAfter, (x, i) => Math.abs(x - bBefore[i])))).toBeGreaterThan(1e-4);
+      // A second step whose gradients the global-norm clip scales down: the sum of squares goes through AddN.
+      trainStep(clf, opt, batch, 1e-2, 0.05).dispose();
+      after[backend] = [];
+      for (const v of clf.trainable) after[backend].push(((await v.data()) as Float32Array).slice());
       opt.dispose();
       clf.dispose();
       if (backend === 'webgpu') {
-        // Measured and printed, not asserted: on this machine's SwiftShader adapter the full parity check
-        // diverges (mean-pooled embeddings off by ~2, logits by ~4e-3) although each op agrees with wasm in
-        // isolation — an open item, see the issue notes. The app never picks a software adapter.
+        // The full parity check, with the thresholds test/parity uses for cpu and wasm. Issue #4: mean pooling
+        // used to read back off by ~2 (and, in the same dropped command batch, logits by ~4e-3) because a
+        // WGSL shader failed to compile (tensorflow/tfjs#8638); see pool() in src/model/encoder.ts. A WebGPU
+        // error makes results silently wrong, so none may occur.
         const e = await checkParity(model, golden);
-        console.log(`webgpu tiny-bert parity: embedding ${e.embedding.toExponential(2)}, logits ${e.logits.toExponential(2)}, grads ${e.gradAbs.toExponential(2)}, AdamW ${e.adamAbs.toExponential(2)}`);
+        const m = await checkMeanPoolingParity(model, golden);
+        console.log(
+          `webgpu tiny-bert parity: embedding ${e.embedding.toExponential(2)}, logits ${e.logits.toExponential(2)}, loss ${e.loss.toExponential(2)}, ` +
+            `grads ${e.gradAbs.toExponential(2)} (score ${e.gradScore.toFixed(3)}), AdamW ${e.adamAbs.toExponential(2)} (score ${e.adamScore.toFixed(3)}); ` +
+            `mean pooling: logits ${m.logits.toExponential(2)}, loss ${m.loss.toExponential(2)}, grads ${m.gradAbs.toExponential(2)} (score ${m.gradScore.toFixed(3)})`,
+        );
+        expect(takeWebGpuErrors()).toEqual([]);
+        expect(e.embedding).toBeLessThanOrEqual(1e-4);
+        expect(e.logits).toBeLessThanOrEqual(1e-4);
+        expect(e.loss).toBeLessThanOrEqual(1e-4);
+        // score < 1 means every element is within 1e-4 absolute or 1e-3 relative.
+        expect(e.gradScore).toBeLessThan(1);
+        expect(e.adamScore).toBeLessThan(1);
+        expect(m.logits).toBeLessThanOrEqual(1e-4);
+        expect(m.loss).toBeLessThanOrEqual(1e-4);
+        expect(m.gradScore).toBeLessThan(1);
       }
     }
     // Same weights, same batch: both backends see the same first loss (ln 4 ≈ 1.386 for a fresh head).
     expect(Math.abs(losses.webgpu - losses.wasm)).toBeLessThan(1e-4);
+    // ... and after two AdamW steps, the second one clipped, the same parameters (before the AddN split in
+    // src/runtime/tf-browser.ts, webgpu's differed by ~2e-2).
+    let paramDiff = 0;
+    after.wasm.forEach((ref, i) => ref.forEach((x, j) => (paramDiff = Math.max(paramDiff, Math.abs(x - after.webgpu[i][j])))));
+    console.log(`params after two steps: max |webgpu - wasm| ${paramDiff.toExponential(2)}`);
+    expect(paramDiff).toBeLessThanOrEqual(1e-4);
+    expect(takeWebGpuErrors()).toEqual([]);
   });
 });

@@ -22,6 +22,8 @@ export interface Golden {
   init: Record<string, { shape: number[]; data: number[] }>;
   grads: Record<string, number[]>;
   adamw: { lr: number; weight_decay: number; losses: number[]; after: Record<string, number[]> };
+  /** The same LoRA + head through mean pooling (sentence-transformers models): logits, loss, gradients. */
+  mean?: { logits: number[][]; loss: number; grads: Record<string, number[]> };
 }
 
 export interface ParityErrors {
@@ -60,7 +62,8 @@ function goldenNames(c: Classifier): { name: string; transpose: boolean }[] {
   });
 }
 
-// Async reads only: WebGPU's dataSync() returns stale zeros on some adapters (seen on SwiftShader).
+// Async reads only: on WebGPU, dataSync() goes through a canvas copy that, in headless Chromium on SwiftShader,
+// returns zeros and loses the device (measured for issue #4); data() maps the buffer and is exact.
 async function readAs(v: tf.Tensor, transpose: boolean): Promise<Float32Array> {
   const t = transpose ? tf.transpose(v) : tf.clone(v);
   const data = (await t.data()) as Float32Array;
@@ -69,7 +72,8 @@ async function readAs(v: tf.Tensor, transpose: boolean): Promise<Float32Array> {
 }
 const read = async (t: tf.Tensor) => (await t.data()) as Float32Array;
 
-export async function checkParity(model: LoadedModel, g: Golden): Promise<ParityErrors> {
+/** The goldens' LoRA classifier with its initial values (non-zero lora_B, so the adapters matter). */
+function goldenClassifier(model: LoadedModel, g: Golden): { clf: Classifier; names: { name: string; transpose: boolean }[] } {
   const clf = createClassifier(model, { method: 'lora', numLabels: g.num_labels, seed: 0, lora: { r: g.r, alpha: g.alpha, dropout: 0, targetModules: g.targets } });
   const names = goldenNames(clf);
   clf.trainable.forEach((v, i) => {
@@ -79,6 +83,11 @@ export async function checkParity(model: LoadedModel, g: Golden): Promise<Parity
     v.assign(t);
     t.dispose();
   });
+  return { clf, names };
+}
+
+export async function checkParity(model: LoadedModel, g: Golden): Promise<ParityErrors> {
+  const { clf, names } = goldenClassifier(model, g);
   const ids = tf.tensor2d(g.ids, undefined, 'int32');
   const mask = tf.tensor2d(g.mask, undefined, 'int32');
   const labels = tf.tensor1d(g.labels, 'int32');
@@ -126,4 +135,29 @@ export async function checkParity(model: LoadedModel, g: Golden): Promise<Parity
   clf.dispose();
   tf.dispose([ids, mask, labels]);
   return { embedding, logits, loss, gradScore, gradAbs, adamScore, adamAbs };
+}
+
+/** Logits, loss and LoRA + head gradients with mean pooling, against the golden's `mean` case. */
+export async function checkMeanPoolingParity(model: LoadedModel, g: Golden): Promise<Pick<ParityErrors, 'logits' | 'loss' | 'gradScore' | 'gradAbs'>> {
+  if (!g.mean) throw new Error('golden has no mean-pooling case');
+  const { clf, names } = goldenClassifier({ ...model, pooling: 'mean' }, g);
+  const ids = tf.tensor2d(g.ids, undefined, 'int32');
+  const mask = tf.tensor2d(g.mask, undefined, 'int32');
+  const labels = tf.tensor1d(g.labels, 'int32');
+  const logitsT = tf.tidy(() => clf.logits(ids, mask, false));
+  const logits = maxAbs(await read(logitsT), g.mean.logits.flat());
+  logitsT.dispose();
+  const { value, grads } = tf.variableGrads(() => crossEntropy(clf.logits(ids, mask, true), labels, g.num_labels), clf.trainable);
+  const loss = Math.abs((await read(value))[0] - g.mean.loss);
+  let gradScore = 0;
+  let gradAbs = 0;
+  for (const [i, v] of clf.trainable.entries()) {
+    const got = await readAs(grads[v.name], names[i].transpose);
+    const ref = g.mean.grads[names[i].name];
+    gradScore = Math.max(gradScore, score(got, ref));
+    gradAbs = Math.max(gradAbs, maxAbs(got, ref));
+  }
+  tf.dispose([value, ...Object.values(grads), ids, mask, labels]);
+  clf.dispose();
+  return { logits, loss, gradScore, gradAbs };
 }
