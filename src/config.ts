@@ -38,6 +38,13 @@ export interface TrainConfig {
   loraDropout: number;
   /** Modules that get an adapter, named as PEFT names them. */
   loraTargets: string[];
+  /** Weight of the rehearsal term: the drift of general-English sentence embeddings from the base model's, added
+   * to the loss each step (0 = off). Mitigates forgetting; no effect for head-only training. */
+  rehearsal: number;
+  /** Share of extra training examples mixed in from an earlier dataset with the same labels (0 = off). */
+  mixShare: number;
+  /** Content hash of that earlier dataset ('' = none). */
+  mixFrom: string;
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -61,6 +68,9 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   loraAlpha: 16,
   loraDropout: 0.1,
   loraTargets: ['query', 'value'],
+  rehearsal: 0,
+  mixShare: 0,
+  mixFrom: '',
 };
 
 /** One-line meanings, shown as tooltips and in `--help`. */
@@ -85,4 +95,7 @@ export const TRAIN_CONFIG_HELP: Record<keyof TrainConfig, string> = {
   loraAlpha: 'Scale of the LoRA update (alpha / r).',
   loraDropout: 'Dropout on the LoRA input, a regulariser.',
   loraTargets: 'Which weight matrices get an adapter (PEFT names: query, key, value, dense…).',
+  rehearsal: 'Rehearse general English while training: how strongly to keep the embeddings of a set of everyday sentences where the base model put them (0 = off). Guards against forgetting.',
+  mixShare: 'Mix in this share of examples from an earlier dataset with the same labels, so the model keeps what it learned there (0 = off).',
+  mixFrom: 'The earlier dataset to mix examples from.',
 };

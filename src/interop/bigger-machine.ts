@@ -28,8 +28,17 @@ export function biggerMachineFiles(run: { modelId: string; config: TrainConfig; 
     'data/test.jsonl': toChatJsonl(run.data.test, run.instruction),
     'requirements.txt': 'torch>=2.1\ntransformers>=4.40\npeft>=0.10\naccelerate>=0.28\ndatasets>=2.18\nscikit-learn>=1.3\n',
     'train.py': TRAIN_PY,
-    'README.md': README,
+    'README.md': README + notReproduced(c),
   };
+}
+
+/** tabtune-only mitigations that train.py does not implement, named so nobody expects identical results. */
+function notReproduced(c: TrainConfig): string {
+  const parts = [
+    c.rehearsal > 0 ? `rehearsal (weight ${c.rehearsal}) is not reproduced by train.py` : '',
+    c.mixShare > 0 ? `mixed data: the ${Math.round(c.mixShare * 100)} % of examples mixed in from an earlier dataset are not in data/train.jsonl` : '',
+  ].filter(Boolean);
+  return parts.length ? `\nThis run used tabtune-only settings: ${parts.join('; ')}.\n` : '';
 }
 
 const TRAIN_PY = `#!/usr/bin/env python3

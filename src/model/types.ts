@@ -45,6 +45,8 @@ export interface TrainableClassifier {
   readonly trainable: tf.Variable[];
   /** Logits [batch, numLabels]. `training` turns dropout on (LoRA dropout only; the encoder's own dropout stays off). */
   logits(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, training: boolean): tf.Tensor2D;
+  /** Pooled embeddings with the trained weights (no dropout); needed for rehearsal. */
+  embed?(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D): tf.Tensor2D;
   trainableParamCount(): number;
   totalParamCount(): number;
   dispose(): void;

@@ -12,6 +12,32 @@ export interface LoopData {
   train: EncodedExample[];
   validation: EncodedExample[];
   padId: number;
+  /** Rehearsal: sentences whose embeddings training should keep where the base model put them. */
+  rehearsal?: RehearsalData;
+}
+
+/** Rehearsal sentences, padded to one length, with the base model's unit-length embeddings of them. */
+export interface RehearsalData {
+  inputIds: Int32Array;
+  attentionMask: Int32Array;
+  count: number;
+  seqLen: number;
+  /** [count, hidden], each row L2-normalised. */
+  targets: Float32Array;
+  hidden: number;
+  /** Weight of the rehearsal term in the loss. */
+  weight: number;
+  /** Sentences rehearsed per step, taken in turn. */
+  perStep: number;
+}
+
+/** Device copies of the rehearsal data, uploaded once per run (never per step). */
+export interface RehearsalTensors {
+  ids: tf.Tensor2D;
+  mask: tf.Tensor2D;
+  targets: tf.Tensor2D;
+  weight: number;
+  perStep: number;
 }
 
 export interface StepInfo {
@@ -108,6 +134,7 @@ export async function trainLoop(
   const decay = vars.map((v) => v.shape.length > 1);
   const optimizer = new AdamW(vars, { beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, weightDecay: cfg.weightDecay }, decay);
 
+  const rehearsal = data.rehearsal && data.rehearsal.weight > 0 ? uploadRehearsal(data.rehearsal) : null;
   let step = 0;
   let startEpoch = 0;
   let skipBatches = 0;
@@ -164,7 +191,7 @@ export async function trainLoop(
         }
         const batch = batches[b];
         const lr = linearWarmupDecay(step, totalSteps, warmupSteps, cfg.lr);
-        const stepLoss = trainStep(model, optimizer, batch, lr, cfg.maxGradNorm);
+        const stepLoss = trainStep(model, optimizer, batch, lr, cfg.maxGradNorm, rehearsal ? { ...rehearsal, offset: step * rehearsal.perStep } : undefined);
         const summed = tf.add(lossSum, stepLoss);
         lossSum.dispose();
         stepLoss.dispose();
@@ -252,18 +279,64 @@ export async function trainLoop(
     lossSum.dispose();
     bestWeights?.forEach((t) => t.dispose());
     optimizer.dispose();
+    if (rehearsal) tf.dispose([rehearsal.ids, rehearsal.mask, rehearsal.targets]);
   }
   return { stop, steps: step, trainLoss, valLoss, valAccuracy, bestEpoch: best.epoch, message };
 }
 
-/** One optimizer step; returns the batch's mean loss as a device scalar (no readback). */
-export function trainStep(model: TrainableClassifier, optimizer: AdamW, batch: HostBatch, lr: number, maxGradNorm: number): tf.Scalar {
+export function uploadRehearsal(r: RehearsalData): RehearsalTensors {
+  return {
+    ids: tf.tensor2d(r.inputIds, [r.count, r.seqLen], 'int32'),
+    mask: tf.tensor2d(r.attentionMask, [r.count, r.seqLen], 'int32'),
+    targets: tf.tensor2d(r.targets, [r.count, r.hidden]),
+    weight: r.weight,
+    perStep: Math.max(1, Math.min(r.perStep, r.count)),
+  };
+}
+
+/** Mean 1 − cos(embedding, base embedding) over the rehearsal rows starting at `offset` (wrapping around). */
+export function rehearsalLoss(model: TrainableClassifier, r: RehearsalTensors, offset: number): tf.Scalar {
+  if (!model.embed) throw new Error('This classifier cannot embed texts, so it cannot rehearse.');
+  return tf.tidy(() => {
+    const n = r.ids.shape[0];
+    const rows = Array.from({ length: r.perStep }, (_, i) => (offset + i) % n);
+    const idx = tf.tensor1d(rows, 'int32');
+    const e = model.embed!(tf.gather(r.ids, idx), tf.gather(r.mask, idx));
+    const unit = tf.div(e, tf.sqrt(tf.add(tf.sum(tf.square(e), 1, true), 1e-12)));
+    const cos = tf.sum(tf.mul(unit, tf.gather(r.targets, idx)), 1);
+    return tf.mean(tf.sub(1, cos)) as tf.Scalar;
+  });
+}
+
+/**
+ * One optimizer step; returns the batch's mean classification loss as a device scalar (no readback). With
+ * rehearsal, the gradient also pulls the rehearsed sentences' embeddings back towards the base model's; the
+ * returned loss stays the classification loss, comparable with the validation loss.
+ */
+export function trainStep(
+  model: TrainableClassifier,
+  optimizer: AdamW,
+  batch: HostBatch,
+  lr: number,
+  maxGradNorm: number,
+  rehearsal?: RehearsalTensors & { offset: number },
+): tf.Scalar {
   return tf.tidy(() => {
     const { ids, mask, labels } = uploadBatch(batch);
-    const { value, grads } = tf.variableGrads(() => crossEntropy(model.logits(ids, mask, true), labels, model.numLabels), model.trainable);
+    let ce: tf.Scalar | null = null;
+    const { value, grads } = tf.variableGrads(() => {
+      const loss = crossEntropy(model.logits(ids, mask, true), labels, model.numLabels);
+      if (!rehearsal) return loss;
+      ce = tf.keep(loss);
+      return tf.add(loss, tf.mul(rehearsal.weight, rehearsalLoss(model, rehearsal, rehearsal.offset))) as tf.Scalar;
+    }, model.trainable);
     const ordered = model.trainable.map((v) => grads[v.name] ?? tf.zerosLike(v));
     const clipped = maxGradNorm > 0 ? clipByGlobalNorm(ordered, maxGradNorm).grads : ordered;
     optimizer.step(clipped, lr);
+    if (ce) {
+      value.dispose();
+      return ce;
+    }
     return value;
   });
 }

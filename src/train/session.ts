@@ -10,11 +10,12 @@ import type { EncodedExample, Pooling } from '../model/types';
 import { loadModel, type LoadedModel, type ProgressFn } from '../model/load';
 import { reinitialised } from '../model/reinit';
 import { createClassifier, type Classifier } from '../model/classifier';
-import { zeroShot } from '../model/zeroshot';
+import { embedTexts, zeroShot } from '../model/zeroshot';
 import { readSafetensors, writeSafetensors } from '../model/safetensors';
 import { evaluate } from './metrics';
 import { evalBatches } from './batching';
-import { trainLoop, totalStepsFor, type LoopControl } from './loop';
+import { trainLoop, totalStepsFor, type LoopControl, type RehearsalData } from './loop';
+import { REHEARSAL_TEXTS } from '../guards/rehearsal-set';
 import type { AdamWState } from './optimizer';
 import { forgettingCheck } from './forgetting-check';
 
@@ -87,9 +88,10 @@ export async function runTraining(
     const resume = job.resume ? decodeResume(model, job.resume) : undefined;
 
     hooks.status('training');
+    const rehearsal = cfg.rehearsal > 0 && cfg.method !== 'head' ? await rehearsalData(base, cfg) : undefined;
     const loop = await trainLoop(
       model,
-      { train, validation, padId },
+      { train, validation, padId, rehearsal },
       cfg,
       {
         onStep: (s) => hooks.progress({ runId: job.runId, ...s }),
@@ -148,6 +150,23 @@ export async function runTraining(
   } finally {
     model.dispose();
   }
+}
+
+/** The rehearsal sentences, tokenised and padded, with the base model's unit-length embeddings of them. */
+export async function rehearsalData(base: LoadedModel, cfg: Pick<TrainConfig, 'rehearsal' | 'maxLen'>, texts = REHEARSAL_TEXTS, perStep = 8): Promise<RehearsalData> {
+  const ids = texts.map((t) => base.tokenizer.encode(t, cfg.maxLen));
+  const seqLen = Math.max(...ids.map((r) => r.length));
+  const H = base.config.hiddenSize;
+  const embeddings = await embedTexts(base, ids, { batchSize: 32, maxLen: cfg.maxLen });
+  const targets = new Float32Array(ids.length * H);
+  embeddings.forEach((e, i) => {
+    const norm = Math.sqrt(e.reduce((s, x) => s + x * x, 0)) || 1;
+    for (let j = 0; j < H; j++) targets[i * H + j] = e[j] / norm;
+  });
+  const inputIds = new Int32Array(ids.length * seqLen).fill(base.config.padTokenId);
+  const attentionMask = new Int32Array(ids.length * seqLen);
+  ids.forEach((r, i) => r.forEach((id, j) => ((inputIds[i * seqLen + j] = id), (attentionMask[i * seqLen + j] = 1))));
+  return { inputIds, attentionMask, count: ids.length, seqLen, targets, hidden: H, weight: cfg.rehearsal, perStep };
 }
 
 /** "Before" (zero-shot base) and "after" (tuned) on each of the dataset's user-added evaluation suites. */

@@ -1,6 +1,6 @@
 // Drives one training run from the page: creates its record, talks to the worker, and stores every checkpoint
 // and result as it arrives, so a reload, a crash or a full disk loses nothing already made.
-import type { FromWorker, StepProgress, TrainResult } from '../protocol';
+import type { DataSplits, FromWorker, StepProgress, TrainResult } from '../protocol';
 import type { TrainConfig } from '../config';
 import type { Point } from './charts';
 import type { AppContext } from './context';
@@ -13,6 +13,7 @@ import { saveCheckpoint, latestCheckpoint } from '../store/checkpoints';
 import { savePredictions } from '../store/predictions';
 import { PendingWrites } from '../store/pending';
 import { listSuites, suiteData } from '../store/suites';
+import { mixIn } from '../data/mix';
 
 export type LivePhase = 'idle' | 'loading' | 'baseline' | 'training' | 'paused' | 'evaluating' | 'finished' | 'cancelled' | 'failed';
 
@@ -94,7 +95,7 @@ export class RunController {
     this.begin(runId, config);
     ctx.bus.emit('runs');
     const suites = suiteData(await listSuites(ctx.db, ctx.dataset.hash));
-    this.client.send({ type: 'train', runId, model: ref, data: ctx.dataset.splits, config, suites });
+    this.client.send({ type: 'train', runId, model: ref, data: await this.withMixedData(ctx.dataset.splits, config), config, suites });
   }
 
   /** Continues an interrupted run from its last stored checkpoint, with the same data order. */
@@ -116,12 +117,20 @@ export class RunController {
       type: 'train',
       runId,
       model: modelRef(run.modelId, location.href),
-      data: splits,
+      data: await this.withMixedData(splits, run.config),
       config: run.config,
       before: run.before,
       suites: suiteData(await listSuites(ctx.db, run.datasetHash)),
       resume: { step: ckpt.step, epoch: ckpt.epoch, batchIndex: ckpt.batchIndex, adapter: ckpt.adapter.slice(0), optimizer: ckpt.optimizer.slice(0) },
     });
+  }
+
+  /** The training split with an earlier dataset's examples mixed in when the run asks for it (seeded: a resumed
+   * run gets the very same data). */
+  private async withMixedData(splits: DataSplits, config: TrainConfig): Promise<DataSplits> {
+    if (!(config.mixShare > 0) || !config.mixFrom) return splits;
+    const earlier = await this.ctx.loadSplits(config.mixFrom);
+    return { ...splits, train: mixIn(splits.train, earlier.train, splits.labels, config.mixShare, config.seed).train };
   }
 
   pause(): void {

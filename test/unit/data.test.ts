@@ -172,3 +172,23 @@ describe('dataset export', () => {
     expect(back.examples).toEqual(ex);
   });
 });
+
+describe('mixed data (rehearsing an earlier dataset)', () => {
+  it('adds a seeded sample of the earlier examples whose labels the new dataset has', async () => {
+    const { mixIn } = await import('../../src/data/mix');
+    const train = Array.from({ length: 20 }, (_, i) => ({ text: `new ${i}`, label: i % 2 ? 'a' : 'b' }));
+    const earlier = Array.from({ length: 30 }, (_, i) => ({ text: `old ${i}`, label: ['a', 'b', 'c'][i % 3] }));
+    const m = mixIn(train, earlier, ['a', 'b'], 0.25, 7);
+    expect(m.added).toBe(5);
+    expect(m.train.slice(0, 20)).toEqual(train);
+    expect(m.train.slice(20).every((e) => e.text.startsWith('old') && e.label !== 'c')).toBe(true);
+    expect(new Set(m.train.slice(20).map((e) => e.text)).size).toBe(5);
+    expect(m.unusableLabels).toEqual(['c']);
+    // The same seed gives the same sample (a resumed run trains on the same data); another seed, another one.
+    expect(mixIn(train, earlier, ['a', 'b'], 0.25, 7).train).toEqual(m.train);
+    expect(mixIn(train, earlier, ['a', 'b'], 0.25, 8).train).not.toEqual(m.train);
+    // Never more than there is; off at share 0.
+    expect(mixIn(train, earlier, ['a', 'b'], 5, 7).added).toBe(20);
+    expect(mixIn(train, earlier, ['a', 'b'], 0, 7)).toEqual({ train, added: 0, unusableLabels: [] });
+  });
+});

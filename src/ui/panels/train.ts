@@ -7,6 +7,7 @@ import type { AppContext } from '../context';
 import { explain, TEXTS } from './explain';
 import { overfitRisk } from '../../guards/overfit';
 import { label as backendLabel } from '../../runtime/backend';
+import { listDatasets } from '../../store/datasets';
 
 const METHODS: { value: Method; title: string; sentence: string }[] = [
   { value: 'lora', title: 'LoRA', sentence: 'Small low-rank adapters beside the attention weights, plus the head: most of full fine-tuning\'s gain for a fraction of the parameters.' },
@@ -15,7 +16,7 @@ const METHODS: { value: Method; title: string; sentence: string }[] = [
 ];
 
 type NumKey = { [K in keyof TrainConfig]: TrainConfig[K] extends number ? K : never }[keyof TrainConfig];
-const NUM_FIELDS: { key: NumKey; label: string; step: string; min: number; max?: number; loraOnly?: boolean }[] = [
+const NUM_FIELDS: { key: NumKey; label: string; step: string; min: number; max?: number; loraOnly?: boolean; mitigation?: boolean }[] = [
   { key: 'epochs', label: 'Epochs', step: '1', min: 1, max: 100 },
   { key: 'lr', label: 'Learning rate', step: 'any', min: 0 },
   { key: 'batchSize', label: 'Batch size', step: '1', min: 1, max: 256 },
@@ -28,6 +29,17 @@ const NUM_FIELDS: { key: NumKey; label: string; step: string; min: number; max?:
   { key: 'loraAlpha', label: 'LoRA alpha', step: 'any', min: 0, loraOnly: true },
   { key: 'loraDropout', label: 'LoRA dropout', step: '0.05', min: 0, max: 0.9, loraOnly: true },
   { key: 'patience', label: 'Patience', step: '1', min: 1, max: 20 },
+  { key: 'rehearsal', label: 'Rehearsal weight', step: '0.1', min: 0, max: 10, mitigation: true },
+  { key: 'mixShare', label: 'Mixed-data share', step: '0.05', min: 0, max: 1, mitigation: true },
+];
+
+/** The forgetting mitigations, one sentence each (issue: shown next to the controls that turn them on). */
+const MITIGATIONS = [
+  'Lower learning rate: smaller steps move the base model less.',
+  'Fewer epochs: less time to drift away from what the base model knew.',
+  'Rehearsal: each step also pulls the embeddings of 32 everyday sentences back to where the base model put them.',
+  'Mixed data: examples from an earlier dataset with the same labels are trained on again, so that skill is kept.',
+  'LoRA: the base weights never change, so detaching the adapter restores the base model exactly (the forgetting check shows it).',
 ];
 
 export function trainPanel(ctx: AppContext): HTMLElement {
@@ -48,6 +60,7 @@ export function trainPanel(ctx: AppContext): HTMLElement {
   const numInputs = new Map<NumKey, HTMLInputElement>();
   const loraFields: HTMLElement[] = [];
   const fields = h('div', { class: 'row' });
+  const mitigationFields = h('div', { class: 'row' });
   for (const f of NUM_FIELDS) {
     const input = h('input', { attrs: { type: 'number', step: f.step, min: f.min, max: f.max, inputmode: 'decimal' } });
     input.value = String(cfg[f.key]);
@@ -66,7 +79,7 @@ export function trainPanel(ctx: AppContext): HTMLElement {
     numInputs.set(f.key, input);
     const wrap = field(f.label, input, TRAIN_CONFIG_HELP[f.key]);
     if (f.loraOnly) loraFields.push(wrap);
-    fields.append(wrap);
+    (f.mitigation ? mitigationFields : fields).append(wrap);
   }
   const targets = h('input', { attrs: { type: 'text' } });
   targets.value = cfg.loraTargets.join(', ');
@@ -84,6 +97,32 @@ export function trainPanel(ctx: AppContext): HTMLElement {
     ctx.saveSettings();
   });
   fields.append(h('div', { class: 'field' }, h('label', { attrs: { for: 'early-stopping' }, title: TRAIN_CONFIG_HELP.earlyStopping }, early, ' Early stopping (keep the best epoch)')));
+
+  // Mixed data: an earlier stored dataset whose labels this one has.
+  const mixSelect = h('select', { id: 'mix-from' });
+  mixSelect.addEventListener('change', () => {
+    cfg.mixFrom = mixSelect.value;
+    ctx.saveSettings();
+  });
+  mitigationFields.append(field('Mix in earlier dataset', mixSelect, TRAIN_CONFIG_HELP.mixFrom));
+  async function renderMixOptions() {
+    const current = ctx.dataset;
+    const others = (await listDatasets(ctx.db)).filter((d) => d.hash !== current?.hash).sort((a, b) => b.created - a.created);
+    const fits = (labels: string[]) => !current || labels.some((l) => current.splits.labels.includes(l));
+    replace(
+      mixSelect,
+      h('option', { attrs: { value: '' } }, 'none'),
+      ...others.map((d) => h('option', { attrs: { value: d.hash, disabled: !fits(d.labels) } }, `${d.name} (${d.total} examples; ${d.labels.join(', ')})${fits(d.labels) ? '' : ' — no shared labels'}`)),
+    );
+    mixSelect.value = others.some((d) => d.hash === cfg.mixFrom) ? cfg.mixFrom : '';
+  }
+  const mitigations = h(
+    'details',
+    { class: 'explain', attrs: { 'data-testid': 'mitigations' } },
+    h('summary', null, 'Against forgetting'),
+    h('ul', null, ...MITIGATIONS.map((m) => h('li', null, m))),
+    mitigationFields,
+  );
 
   const risk = h('ul', { class: 'warnings', attrs: { 'data-testid': 'risk' } });
   const trainBtn = h('button', { on: { click: () => void ctx.runs.start().catch(showError) } }, 'Train');
@@ -169,7 +208,9 @@ export function trainPanel(ctx: AppContext): HTMLElement {
   ctx.bus.on('dataset', () => {
     renderSettings();
     renderLive();
+    void renderMixOptions();
   });
+  void renderMixOptions();
   renderSettings();
   renderLive();
 
@@ -181,6 +222,7 @@ export function trainPanel(ctx: AppContext): HTMLElement {
     methodGroup,
     methodHelp,
     fields,
+    mitigations,
     risk,
     h('div', { class: 'row' }, trainBtn, pauseBtn, resumeBtn, cancelBtn, retryBtn),
     status,

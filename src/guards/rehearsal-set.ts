@@ -1,0 +1,38 @@
+// Everyday English sentences written for tabtune, rehearsed during training when the user turns rehearsal on:
+// the loss gains a term that keeps their embeddings where the base model put them. Deliberately disjoint from
+// the probe set (src/guards/probe-set.ts), which measures forgetting: rehearsing the measuring stick itself
+// would hide forgetting instead of preventing it (a test holds the two sets apart).
+export const REHEARSAL_TEXTS: string[] = [
+  'The train to the city leaves every twenty minutes.',
+  'My grandmother grows tomatoes and beans in her garden.',
+  'It rained all weekend, so we stayed inside and read.',
+  'The museum opens at nine and closes at five.',
+  'He forgot his umbrella on the bus this morning.',
+  'The post office is closed on public holidays.',
+  'The river flooded the fields after the storm.',
+  'They painted the kitchen a pale shade of blue.',
+  'The library lends books, films and music for free.',
+  'Our neighbours adopted a small grey kitten.',
+  'The mountain path is steep but the view is worth it.',
+  'She learned to play the piano when she was seven.',
+  'Fresh bread smells wonderful in the early morning.',
+  'The team celebrated their victory with a dinner.',
+  'Please turn off the lights when you leave the room.',
+  'The bridge was closed for repairs during the summer.',
+  'Birds fly south when the weather turns cold.',
+  'He writes a short letter to his brother every month.',
+  'The children built a sandcastle on the beach.',
+  'A cup of tea is a simple way to warm up.',
+  'The old clock in the hall stopped at midnight.',
+  'We planted an oak tree in the middle of the yard.',
+  'The doctor told him to drink more water.',
+  'Snow covered the roofs of the village overnight.',
+  'The baker sells out of croissants before noon.',
+  'She keeps a diary of the places she has visited.',
+  'The orchestra tuned their instruments before the concert.',
+  'Cycling to work is cheaper than driving.',
+  'The lake froze solid during the coldest week of winter.',
+  'His favourite subject at school was history.',
+  'The farmer milks the cows before sunrise.',
+  'A map and a compass are useful on a long hike.',
+];
