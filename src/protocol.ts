@@ -170,7 +170,11 @@ export interface EvaluateSuitesRequest {
   adapter: ArrayBuffer;
   suites: EvalSuiteData[];
 }
-export type ToWorker = InitRequest | TrainRequest | ControlRequest | PredictRequest | ImportAdapterRequest | EvaluateSuitesRequest;
+/** Test hook: destroys the WebGPU device, as a driver reset or a sleeping laptop would. */
+export interface SimulateDeviceLossRequest {
+  type: 'simulate-device-loss';
+}
+export type ToWorker = InitRequest | TrainRequest | ControlRequest | PredictRequest | ImportAdapterRequest | EvaluateSuitesRequest | SimulateDeviceLossRequest;
 
 // ---- worker -> page ----
 export type FromWorker =
@@ -186,4 +190,4 @@ export type FromWorker =
   | { type: 'prediction'; requestId: string; labels: string[]; probs: number[] }
   | { type: 'adapter-imported'; requestId: string; result: TrainResult; checkpoint: ArrayBuffer; config: TrainConfig }
   | { type: 'suites-evaluated'; requestId: string; suites: SuiteEvaluation[] }
-  | { type: 'error'; runId?: string; requestId?: string; message: string };
+  | { type: 'error'; runId?: string; requestId?: string; message: string; deviceLost?: boolean };

@@ -1,9 +1,9 @@
 // The training worker is thin: it turns protocol messages into calls on src/train and posts results back.
 // Heavy work lives here so the page never blocks.
-import { useBackend } from '../src/runtime/tf-browser';
+import { tf, takeWebGpuErrors, useBackend } from '../src/runtime/tf-browser';
 import { chooseBackend, probeCapabilities, type BackendName } from '../src/runtime/backend';
 import type { FromWorker, ToWorker } from '../src/protocol';
-import { runTraining, predictText, importAdapterRun, evaluateStoredRun, ModelCache } from '../src/train/session';
+import { runTraining, predictText, importAdapterRun, evaluateStoredRun, ModelCache, DeviceLostError } from '../src/train/session';
 
 const post = (msg: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(msg, transfer);
 
@@ -18,6 +18,13 @@ const models = new ModelCache((file, loaded, total) => post({ type: 'download', 
 const control = {
   isCancelled: () => cancelled,
   whilePaused: () => (paused ? new Promise<void>((resolve) => (wakeUp = resolve)) : Promise.resolve()),
+  // On WebGPU a lost device or a failed shader never throws (reads give zeros): the device's error events are the
+  // only signal, so the loop asks before trusting a loss or saving a checkpoint.
+  deviceProblem: () => {
+    if (backend !== 'webgpu') return null;
+    const errors = takeWebGpuErrors();
+    return errors.length ? errors[0] : null;
+  },
 };
 
 function setPaused(p: boolean) {
@@ -68,6 +75,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       busy = true;
       cancelled = false;
       setPaused(false);
+      if (backend === 'webgpu') takeWebGpuErrors(); // only errors during this run count
       try {
         const result = await runTraining(msg, models, backend, {
           status: (phase, detail) => post({ type: 'status', runId: msg.runId, phase, detail }),
@@ -79,10 +87,20 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
         if (result === 'cancelled') post({ type: 'cancelled', runId: msg.runId, step: 0 });
         else post({ type: 'done', result });
       } catch (e) {
-        post({ type: 'error', runId: msg.runId, message: errorText(e) });
+        // A lost device often shows up first as a failed read (mapAsync rejects); its `lost` event follows within
+        // a task or two and says why, so give it a moment before deciding what kind of failure this was.
+        if (backend === 'webgpu' && !(e instanceof DeviceLostError)) await new Promise((r) => setTimeout(r, 100));
+        const problem = e instanceof DeviceLostError ? null : control.deviceProblem();
+        const message = problem ? `The GPU stopped giving trustworthy results (${problem}). The run is kept up to its last checkpoint.` : errorText(e);
+        post({ type: 'error', runId: msg.runId, message, deviceLost: e instanceof DeviceLostError || !!problem });
       } finally {
         busy = false;
       }
+      return;
+    }
+    case 'simulate-device-loss': {
+      // For tests of the recovery path: the real event, from the real device.
+      (tf.backend() as unknown as { device?: GPUDevice }).device?.destroy();
       return;
     }
     case 'import-adapter': {

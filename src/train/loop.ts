@@ -83,6 +83,9 @@ export interface LoopControl {
   isCancelled(): boolean;
   /** Resolves when not paused; the loop awaits it before every step. */
   whilePaused(): Promise<void>;
+  /** Why the device's results can no longer be trusted (a lost GPU, a shader that failed), or null. Asked at
+   * every loss readback and before every checkpoint, so no checkpoint holds weights computed after a failure. */
+  deviceProblem?(): string | null;
 }
 
 export interface ResumeState {
@@ -96,7 +99,7 @@ export interface ResumeState {
   valLoss?: number[];
 }
 
-export type StopReason = 'finished' | 'early-stopped' | 'cancelled' | 'diverged';
+export type StopReason = 'finished' | 'early-stopped' | 'cancelled' | 'diverged' | 'device-lost';
 
 export interface LoopResult {
   stop: StopReason;
@@ -111,6 +114,7 @@ export interface LoopResult {
 }
 
 export class TrainingDiverged extends Error {}
+class DeviceFailed extends Error {}
 
 export function totalStepsFor(trainCount: number, cfg: Pick<TrainConfig, 'batchSize' | 'epochs'>): number {
   return Math.ceil(trainCount / cfg.batchSize) * cfg.epochs;
@@ -167,8 +171,21 @@ export async function trainLoop(
   let windowExamples = 0;
   let windowTokens = 0;
 
+  const checkDevice = () => {
+    const problem = control.deviceProblem?.();
+    if (problem) throw new DeviceFailed(problem);
+  };
+  // Checked before the weights are read and again after: a read from a failed device is not a checkpoint.
+  const checkpoint = async (make: () => Promise<CheckpointInfo>) => {
+    checkDevice();
+    const c = await make();
+    checkDevice();
+    await callbacks.onCheckpoint?.(c);
+  };
+
   const readLoss = async (): Promise<number> => {
     const total = (await lossSum.data())[0];
+    checkDevice();
     const mean = total / stepsInSum;
     lossSum.dispose();
     lossSum = tf.scalar(0);
@@ -222,7 +239,7 @@ export async function trainLoop(
           windowTokens = 0;
         }
         if (cfg.checkpointEvery > 0 && step % cfg.checkpointEvery === 0 && !lastOfEpoch) {
-          await callbacks.onCheckpoint?.({ step, epoch, batchIndex: b + 1, weights: await readWeights(vars), optimizer: await optimizer.exportState() });
+          await checkpoint(async () => ({ step, epoch, batchIndex: b + 1, weights: await readWeights(vars), optimizer: await optimizer.exportState() }));
         }
         // Give the worker's message queue a turn so pause/cancel are seen promptly.
         await yieldToEventLoop();
@@ -246,14 +263,14 @@ export async function trainLoop(
         evalsWithoutImprovement += 1;
       }
       callbacks.onEval?.({ epoch, step, trainLoss: trainLoss[trainLoss.length - 1], valLoss: val.loss, valAccuracy: val.accuracy, improved });
-      await callbacks.onCheckpoint?.({
+      await checkpoint(async () => ({
         step,
         epoch: epoch + 1,
         batchIndex: 0,
         weights: await readWeights(vars),
         optimizer: await optimizer.exportState(),
         valLoss: val.loss,
-      });
+      }));
       if (cfg.earlyStopping && evalsWithoutImprovement >= cfg.patience && epoch < cfg.epochs - 1) {
         stop = 'early-stopped';
         break;
@@ -262,19 +279,25 @@ export async function trainLoop(
     if (stop === 'cancelled') {
       // A cancelled run keeps what it learned so far: the caller decides whether to store it.
       if (stepsInSum > 0) await readLoss();
-      await callbacks.onCheckpoint?.({
+      await checkpoint(async () => ({
         step,
         epoch: currentEpoch(step, stepsPerEpoch),
         batchIndex: step % stepsPerEpoch,
         weights: await readWeights(vars),
         optimizer: await optimizer.exportState(),
-      });
+      }));
     }
     if (bestWeights && haveBest) restoreWeights(vars, bestWeights);
   } catch (e) {
-    if (!(e instanceof TrainingDiverged)) throw e;
-    stop = 'diverged';
-    message = e.message;
+    // A lost device may also surface as a failed read (mapAsync rejects) before its event is asked about.
+    const problem = e instanceof DeviceFailed ? e.message : control.deviceProblem?.();
+    if (problem) {
+      stop = 'device-lost';
+      message = `The GPU stopped giving trustworthy results at step ${step} (${problem}). The run is kept up to its last checkpoint.`;
+    } else if (e instanceof TrainingDiverged) {
+      stop = 'diverged';
+      message = e.message;
+    } else throw e;
   } finally {
     lossSum.dispose();
     bestWeights?.forEach((t) => t.dispose());

@@ -27,6 +27,9 @@ export interface SessionHooks {
   checkpoint(c: CheckpointPayload): void;
 }
 
+/** The device (a GPU) failed mid-run: the run's checkpoints are good, and it can resume on another backend. */
+export class DeviceLostError extends Error {}
+
 /** A training request without its message tag: what the worker and the CLI hand to runTraining. */
 export type TrainJob = Omit<TrainRequest, 'type'>;
 
@@ -112,6 +115,7 @@ export async function runTraining(
     );
     if (loop.stop === 'cancelled') return 'cancelled';
     if (loop.stop === 'diverged') throw new Error(loop.message);
+    if (loop.stop === 'device-lost') throw new DeviceLostError(loop.message);
 
     hooks.status('evaluating', 'accuracy of the tuned model on the held-out test split');
     const after = await classifierSummary(model, test, labels, cfg, padId);

@@ -283,8 +283,20 @@ export class RunController {
         this.ctx.bus.emit('runs');
         return;
       case 'error':
-        this.setPhase('failed', m.message);
-        await this.persist(() => updateRun(db, live.runId, { status: 'failed', error: m.message, finished: Date.now() }));
+        if (m.deviceLost) {
+          // Nothing is lost: the checkpoints up to the failure are stored. A fresh worker on the CPU takes over,
+          // and Resume in the runs list continues the run from its last checkpoint.
+          await this.persist(() => updateRun(db, live.runId, { status: 'interrupted', error: m.message }));
+          this.setPhase('failed', `${m.message} tabtune restarted its training worker on the CPU (wasm): press Resume in the runs list to continue.`);
+          const ready = await this.client.restart('wasm');
+          if (this.client === this.ctx.client) {
+            this.ctx.backend = ready.choice;
+            this.ctx.bus.emit('backend');
+          }
+        } else {
+          this.setPhase('failed', m.message);
+          await this.persist(() => updateRun(db, live.runId, { status: 'failed', error: m.message, finished: Date.now() }));
+        }
         this.ctx.bus.emit('runs');
         return;
     }

@@ -9,9 +9,21 @@ export class WorkerClient {
   private listeners = new Set<(m: FromWorker) => void>();
 
   constructor() {
-    this.worker = new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'tabtune-train' });
-    this.worker.onmessage = (e: MessageEvent<FromWorker>) => this.listeners.forEach((fn) => fn(e.data));
-    this.worker.onerror = (e) => this.listeners.forEach((fn) => fn({ type: 'error', message: `The training worker crashed: ${e.message}` }));
+    this.worker = this.spawn();
+  }
+
+  private spawn(): Worker {
+    const worker = new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'tabtune-train' });
+    worker.onmessage = (e: MessageEvent<FromWorker>) => this.listeners.forEach((fn) => fn(e.data));
+    worker.onerror = (e) => this.listeners.forEach((fn) => fn({ type: 'error', message: `The training worker crashed: ${e.message}` }));
+    return worker;
+  }
+
+  /** A fresh worker on `backend` (after a lost GPU device), keeping every listener the page registered. */
+  async restart(backend: BackendName | null): Promise<Ready> {
+    this.worker.terminate();
+    this.worker = this.spawn();
+    return this.init(backend);
   }
 
   send(msg: ToWorker, transfer: Transferable[] = []): void {

@@ -83,4 +83,49 @@ describe('resume after the worker is terminated', () => {
     db.close();
     await deleteDB(name);
   });
+
+  it('a lost GPU device stops the run with its good checkpoints, and a CPU worker finishes it from the last one', async () => {
+    const ex = generateEmails({ count: 200, seed: 5 });
+    const sp = splitDataset(ex, { seed: 0 });
+    const strip = (xs: { text: string; label: string }[]) => xs.map(({ text, label }) => ({ text, label }));
+    const request: TrainRequest = {
+      type: 'train',
+      runId: 'gpu-lost',
+      model: { id: 'tiny-bert', url: new URL('/models/tiny-bert', location.href).href },
+      data: { labels: ['invoice', 'order', 'spam', 'support'], train: strip(sp.train), validation: strip(sp.validation), test: strip(sp.test) },
+      config: { ...DEFAULT_TRAIN_CONFIG, epochs: 1, checkpointEvery: 2, lossReadEvery: 1, maxLen: 32, lr: 2e-2 },
+    };
+    const gpu = worker();
+    gpu.send({ type: 'init', backend: 'webgpu' });
+    const ready = await gpu.until((m) => m.type === 'ready');
+    expect(ready.type === 'ready' && ready.choice.backend).toBe('webgpu');
+    const checkpoints: Extract<FromWorker, { type: 'checkpoint' }>[] = [];
+    gpu.listeners.push((m) => {
+      if (m.type !== 'checkpoint') return;
+      checkpoints.push(m);
+      // The device goes away after the first checkpoint, as on a driver reset.
+      if (checkpoints.length === 1) gpu.send({ type: 'simulate-device-loss' });
+    });
+    gpu.send(request);
+    const end = await gpu.until((m) => m.type === 'error' || m.type === 'done');
+    expect(end.type).toBe('error');
+    expect(end.type === 'error' && end.deviceLost).toBe(true);
+    expect(end.type === 'error' && end.message).toMatch(/^The GPU stopped giving trustworthy results .*device lost \(destroyed\)/);
+    // Only the checkpoint taken before the loss was handed out.
+    expect(checkpoints.map((c) => c.step)).toEqual([2]);
+    gpu.w.terminate();
+
+    const cpu = worker();
+    cpu.send({ type: 'init', backend: 'wasm' });
+    await cpu.until((m) => m.type === 'ready');
+    const c = checkpoints[0];
+    cpu.send({ ...request, resume: { step: c.step, epoch: c.epoch, batchIndex: c.batchIndex, adapter: c.adapter, optimizer: c.optimizer } });
+    const done = await cpu.until((m) => m.type === 'done' || m.type === 'error');
+    if (done.type === 'error') throw new Error(done.message);
+    const steps = cpu.seen.filter((m) => m.type === 'progress').map((m) => (m as { step: number }).step);
+    expect(steps[0]).toBe(3);
+    expect(done.type === 'done' && done.result.steps).toBe(Math.ceil(sp.train.length / 16));
+    expect(done.type === 'done' && done.result.backend).toBe('wasm');
+    cpu.w.terminate();
+  });
 });

@@ -130,6 +130,27 @@ describe('trainLoop', () => {
     model.dispose();
   });
 
+  it('stops when the device fails, and saves no checkpoint computed after the failure', async () => {
+    const model = fakeClassifier(100, 8, 3, 1);
+    const saved: number[] = [];
+    let step = 0;
+    const before = tf.memory().numTensors;
+    const res = await trainLoop(
+      model,
+      data,
+      cfg({ lossReadEvery: 5, checkpointEvery: 4 }),
+      { onStep: (s) => (step = s.step), onCheckpoint: (c) => void saved.push(c.step) },
+      // The device fails during step 13: from then on it says so whenever asked.
+      { isCancelled: () => false, whilePaused: async () => {}, deviceProblem: () => (step >= 13 ? 'device lost (destroyed)' : null) },
+    );
+    expect(res.stop).toBe('device-lost');
+    expect(res.message).toBe('The GPU stopped giving trustworthy results at step 15 (device lost (destroyed)). The run is kept up to its last checkpoint.');
+    // Checkpoints every 4 steps: 4, 8 and 12 were taken while the device was good; 16 never was.
+    expect(saved).toEqual([4, 8, 12]);
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
   it('stops early when validation loss stops improving and restores the best weights', async () => {
     const model = fakeClassifier(100, 8, 3, 2);
     const valLosses: number[] = [];
