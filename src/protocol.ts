@@ -170,11 +170,18 @@ export interface EvaluateSuitesRequest {
   adapter: ArrayBuffer;
   suites: EvalSuiteData[];
 }
+/** Exact token counts of texts under a model's tokenizer (for the "will be truncated" warning). */
+export interface CountTokensRequest {
+  type: 'count-tokens';
+  requestId: string;
+  model: ModelRef;
+  texts: string[];
+}
 /** Test hook: destroys the WebGPU device, as a driver reset or a sleeping laptop would. */
 export interface SimulateDeviceLossRequest {
   type: 'simulate-device-loss';
 }
-export type ToWorker = InitRequest | TrainRequest | ControlRequest | PredictRequest | ImportAdapterRequest | EvaluateSuitesRequest | SimulateDeviceLossRequest;
+export type ToWorker = InitRequest | TrainRequest | ControlRequest | PredictRequest | ImportAdapterRequest | EvaluateSuitesRequest | CountTokensRequest | SimulateDeviceLossRequest;
 
 // ---- worker -> page ----
 export type FromWorker =
@@ -190,4 +197,5 @@ export type FromWorker =
   | { type: 'prediction'; requestId: string; labels: string[]; probs: number[] }
   | { type: 'adapter-imported'; requestId: string; result: TrainResult; checkpoint: ArrayBuffer; config: TrainConfig }
   | { type: 'suites-evaluated'; requestId: string; suites: SuiteEvaluation[] }
+  | { type: 'token-counts'; requestId: string; counts: Int32Array }
   | { type: 'error'; runId?: string; requestId?: string; message: string; deviceLost?: boolean };

@@ -3,7 +3,7 @@
 import { tf, takeWebGpuErrors, useBackend } from '../src/runtime/tf-browser';
 import { chooseBackend, probeCapabilities, type BackendName } from '../src/runtime/backend';
 import type { FromWorker, ToWorker } from '../src/protocol';
-import { runTraining, predictText, importAdapterRun, evaluateStoredRun, ModelCache, DeviceLostError } from '../src/train/session';
+import { runTraining, predictText, importAdapterRun, evaluateStoredRun, countTokens, ModelCache, DeviceLostError } from '../src/train/session';
 
 const post = (msg: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(msg, transfer);
 
@@ -95,6 +95,15 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
         post({ type: 'error', runId: msg.runId, message, deviceLost: e instanceof DeviceLostError || !!problem });
       } finally {
         busy = false;
+      }
+      return;
+    }
+    case 'count-tokens': {
+      try {
+        const counts = await countTokens(msg, models);
+        post({ type: 'token-counts', requestId: msg.requestId, counts }, [counts.buffer]);
+      } catch (e) {
+        post({ type: 'error', requestId: msg.requestId, message: errorText(e) });
       }
       return;
     }

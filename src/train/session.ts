@@ -219,6 +219,12 @@ function classifierFromCheckpoint(base: LoadedModel, labels: string[], cfg: Trai
   }
 }
 
+/** Tokens per text with [CLS] and [SEP], untruncated, under the model's own tokenizer. */
+export async function countTokens(req: { model: ModelRef; texts: string[] }, models: ModelCache): Promise<Int32Array> {
+  const base = await models.get(req.model);
+  return Int32Array.from(req.texts, (t) => base.tokenizer.encode(t, 1 << 20).length);
+}
+
 /** Probabilities for one text: the tuned classifier when an adapter is given, the zero-shot base model otherwise. */
 export async function predictText(
   req: { model: ModelRef; labels: string[]; text: string; config: TrainConfig; adapter?: ArrayBuffer },

@@ -8,7 +8,11 @@ import { generateEmails, EMAIL_INSTRUCTION, toChatJsonl } from '../../data/synth
 import { toCsv } from '../../data/export';
 import { download } from '../export';
 import { importFileInWorker } from '../import-client';
-import { activateDataset } from '../dataset-loader';
+import { activateDataset, SPLIT_SEED } from '../dataset-loader';
+import { validateDataset } from '../../data/validate';
+import { splitDataset } from '../../data/split';
+import { MODEL_OPTIONS, modelRef } from '../models';
+import { isModelCached } from '../../model/cache';
 import type { Example } from '../../data/types';
 import type { ImportError } from '../../data/import';
 
@@ -97,8 +101,27 @@ export function dataPanel(ctx: AppContext): HTMLElement {
     );
   }
 
+  let shown: Example[] = [];
+  let refine = 0;
+  /** The word-count estimate of "too long" replaced by the selected model's own tokenizer, when it is at hand
+   * (bundled or cached: counting must not start a 100 MB download). */
+  async function refineWarnings() {
+    const examples = shown;
+    const model = MODEL_OPTIONS.find((m) => m.id === ctx.settings.modelId);
+    if (!examples.length || !(model?.bundled || (await isModelCached(ctx.settings.modelId).catch(() => false)))) return;
+    const ticket = ++refine;
+    const counts = await ctx.client.countTokens(modelRef(ctx.settings.modelId, location.href), examples.map((e) => e.text)).catch(() => null);
+    if (!counts || ticket !== refine || examples !== shown) return;
+    const byText = new Map(examples.map((e, i) => [e.text, counts[i]]));
+    const report = validateDataset(examples, { maxLen: ctx.settings.config.maxLen, countTokens: (t) => byText.get(t) ?? 0, splits: splitDataset(examples, { seed: SPLIT_SEED }) });
+    replace(warnings, ...report.warnings.map((w) => h('li', null, h('strong', null, w.message), ' ', w.why)));
+  }
+  ctx.bus.on('model', () => void refineWarnings());
+  ctx.bus.on('settings', () => void refineWarnings());
+
   async function use(examples: Example[], meta: { name: string; sourceFile: string; format: string; instruction?: string }) {
     const { dataset, report } = await activateDataset(ctx, examples, meta);
+    shown = examples;
     const labels = dataset.splits.labels;
     const counts = labels.map((l) => examples.filter((e) => e.label === l).length);
     replace(
@@ -120,6 +143,7 @@ export function dataPanel(ctx: AppContext): HTMLElement {
     );
     chart ??= new BarChart(chartCanvas, 'examples');
     chart.set(labels, counts);
+    void refineWarnings();
   }
 
   fileInput.addEventListener('change', () => {
