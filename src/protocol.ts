@@ -177,11 +177,22 @@ export interface CountTokensRequest {
   model: ModelRef;
   texts: string[];
 }
+/** What a masked-language model puts at each [MASK] of a text (models saved with their MLM head). */
+export interface FillMaskRequest {
+  type: 'fill-mask';
+  requestId: string;
+  model: ModelRef;
+  text: string;
+}
+export interface MaskFill {
+  position: number;
+  top: { token: string; probability: number }[];
+}
 /** Test hook: destroys the WebGPU device, as a driver reset or a sleeping laptop would. */
 export interface SimulateDeviceLossRequest {
   type: 'simulate-device-loss';
 }
-export type ToWorker = InitRequest | TrainRequest | ControlRequest | PredictRequest | ImportAdapterRequest | EvaluateSuitesRequest | CountTokensRequest | SimulateDeviceLossRequest;
+export type ToWorker = InitRequest | TrainRequest | ControlRequest | PredictRequest | ImportAdapterRequest | EvaluateSuitesRequest | CountTokensRequest | FillMaskRequest | SimulateDeviceLossRequest;
 
 // ---- worker -> page ----
 export type FromWorker =
@@ -198,4 +209,5 @@ export type FromWorker =
   | { type: 'adapter-imported'; requestId: string; result: TrainResult; checkpoint: ArrayBuffer; config: TrainConfig }
   | { type: 'suites-evaluated'; requestId: string; suites: SuiteEvaluation[] }
   | { type: 'token-counts'; requestId: string; counts: Int32Array }
+  | { type: 'mask-filled'; requestId: string; fills: MaskFill[] }
   | { type: 'error'; runId?: string; requestId?: string; message: string; deviceLost?: boolean };

@@ -3,7 +3,7 @@
 import { tf, takeWebGpuErrors, useBackend } from '../src/runtime/tf-browser';
 import { chooseBackend, probeCapabilities, type BackendName } from '../src/runtime/backend';
 import type { FromWorker, ToWorker } from '../src/protocol';
-import { runTraining, predictText, importAdapterRun, evaluateStoredRun, countTokens, ModelCache, DeviceLostError } from '../src/train/session';
+import { runTraining, predictText, importAdapterRun, evaluateStoredRun, countTokens, fillMaskText, ModelCache, DeviceLostError } from '../src/train/session';
 
 const post = (msg: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(msg, transfer);
 
@@ -102,6 +102,14 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       try {
         const counts = await countTokens(msg, models);
         post({ type: 'token-counts', requestId: msg.requestId, counts }, [counts.buffer]);
+      } catch (e) {
+        post({ type: 'error', requestId: msg.requestId, message: errorText(e) });
+      }
+      return;
+    }
+    case 'fill-mask': {
+      try {
+        post({ type: 'mask-filled', requestId: msg.requestId, fills: await fillMaskText(msg, models) });
       } catch (e) {
         post({ type: 'error', requestId: msg.requestId, message: errorText(e) });
       }

@@ -2,8 +2,12 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ModelRef } from '../../src/protocol';
+import { MODEL_OPTIONS } from '../../src/ui/models';
 
 export function cliModelRef(arg: string, hubHost = process.env.TABTUNE_HUB ?? 'https://huggingface.co'): ModelRef {
+  // The page's random-weight twins (e.g. tabtune-mini-random) resolve as the page resolves them.
+  const twin = MODEL_OPTIONS.find((m) => m.id === arg)?.twinOf;
+  if (twin) return { id: arg, url: resolve('public/models', twin.folder), reinitSeed: twin.seed };
   if (existsSync(arg)) return { id: arg, url: resolve(arg) };
   const bundled = resolve('public/models', arg);
   if (existsSync(bundled)) return { id: arg, url: bundled };

@@ -2,14 +2,15 @@
 // zero-shot "before", train, measure "after" on the same held-out examples, and hand checkpoints out as bytes.
 // No DOM, no worker API, no IndexedDB here: everything leaves through the hooks.
 import * as tf from '@tensorflow/tfjs';
-import type { CheckpointPayload, DataSplits, EpochEval, EvalSuiteData, EvalSummary, ModelRef, ResumePoint, StepProgress, SuiteEvaluation, TrainRequest, TrainResult } from '../protocol';
+import type { CheckpointPayload, DataSplits, EpochEval, EvalSuiteData, EvalSummary, MaskFill, ModelRef, ResumePoint, StepProgress, SuiteEvaluation, TrainRequest, TrainResult } from '../protocol';
 import type { TrainConfig } from '../config';
 import { importPeftAdapter } from '../model/peft';
 import type { BackendName } from '../runtime/backend';
 import type { EncodedExample, Pooling } from '../model/types';
 import { loadModel, type LoadedModel, type ProgressFn } from '../model/load';
 import { reinitialised } from '../model/reinit';
-import { createClassifier, type Classifier } from '../model/classifier';
+import { baseEncoder, createClassifier, type Classifier } from '../model/classifier';
+import { createMlmHead, fillMask, type MlmHead } from '../model/mlm';
 import { embedTexts, zeroShot } from '../model/zeroshot';
 import { readSafetensors, writeSafetensors } from '../model/safetensors';
 import { evaluate } from './metrics';
@@ -217,6 +218,20 @@ function classifierFromCheckpoint(base: LoadedModel, labels: string[], cfg: Trai
     model.dispose();
     throw e;
   }
+}
+
+const mlmHeads = new WeakMap<LoadedModel, MlmHead>();
+
+/** The base model's guesses at each [MASK] (what pretraining taught it), for models saved with an MLM head. */
+export async function fillMaskText(req: { model: ModelRef; text: string }, models: ModelCache, k = 5): Promise<MaskFill[]> {
+  const base = await models.get(req.model);
+  let head = mlmHeads.get(base);
+  if (!head) {
+    head = createMlmHead(base, baseEncoder(base));
+    mlmHeads.set(base, head);
+  }
+  const fills = await fillMask(base, baseEncoder(base), head, req.text, k);
+  return fills.map((f) => ({ position: f.position, top: f.top.map((t) => ({ token: t.token, probability: t.probability })) }));
 }
 
 /** Tokens per text with [CLS] and [SEP], untruncated, under the model's own tokenizer. */

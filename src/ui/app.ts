@@ -14,6 +14,7 @@ import { trainPanel } from './panels/train';
 import { evaluatePanel } from './panels/evaluate';
 import { playgroundPanel } from './panels/playground';
 import { runsPanel } from './panels/runs';
+import { pretrainingPanel } from './panels/pretraining';
 import { storagePanel } from './panels/storage';
 import { openTabtuneDb } from '../store/db';
 import { markInterruptedRuns } from '../store/runs';
@@ -42,7 +43,7 @@ export async function startApp(root: HTMLElement): Promise<void> {
 
   root.replaceChildren(
     headerView(ctx),
-    h('main', null, dataPanel(ctx), modelPanel(ctx), trainPanel(ctx), evaluatePanel(ctx), playgroundPanel(ctx), runsPanel(ctx), storagePanel(ctx)),
+    h('main', null, dataPanel(ctx), modelPanel(ctx), trainPanel(ctx), evaluatePanel(ctx), playgroundPanel(ctx), pretrainingPanel(ctx), runsPanel(ctx), storagePanel(ctx)),
   );
 
   // A hook for tests and the curious: how many loss points the live chart holds.

@@ -1,5 +1,5 @@
 // The page's handle on the training worker: typed sends, typed listeners, and promise helpers.
-import type { FromWorker, ToWorker, PredictRequest, ImportAdapterRequest, EvaluateSuitesRequest, SuiteEvaluation, ModelRef } from '../protocol';
+import type { FromWorker, ToWorker, PredictRequest, ImportAdapterRequest, EvaluateSuitesRequest, SuiteEvaluation, ModelRef, MaskFill } from '../protocol';
 import type { BackendName } from '../runtime/backend';
 
 type Ready = Extract<FromWorker, { type: 'ready' }>;
@@ -96,6 +96,22 @@ export class WorkerClient {
         }
       });
       this.send({ type: 'evaluate-suites', requestId, ...req });
+    });
+  }
+
+  fillMask(model: ModelRef, text: string): Promise<MaskFill[]> {
+    const requestId = crypto.randomUUID();
+    return new Promise((resolve, reject) => {
+      const off = this.on((m) => {
+        if (m.type === 'mask-filled' && m.requestId === requestId) {
+          off();
+          resolve(m.fills);
+        } else if (m.type === 'error' && m.requestId === requestId) {
+          off();
+          reject(new Error(m.message));
+        }
+      });
+      this.send({ type: 'fill-mask', requestId, model, text });
     });
   }
 

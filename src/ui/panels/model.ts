@@ -2,7 +2,7 @@
 import { h, field, replace, fmtNum } from '../dom';
 import type { AppContext } from '../context';
 import { explain, TEXTS } from './explain';
-import { MODEL_OPTIONS, estimateTrainingBytes, fmtBytes, type ModelOption } from '../models';
+import { MODEL_OPTIONS, estimateTrainingBytes, fmtBytes, modelRef, type ModelOption } from '../models';
 import { isModelCached } from '../../model/cache';
 
 export function modelPanel(ctx: AppContext): HTMLElement {
@@ -15,6 +15,31 @@ export function modelPanel(ctx: AppContext): HTMLElement {
   select.value = known ? ctx.settings.modelId : '__custom';
   if (!known) custom.value = ctx.settings.modelId;
   const info = h('div', { class: 'card', attrs: { 'data-testid': 'model-info' } });
+  // What pretraining taught the model, asked directly: its guesses for a blanked-out word.
+  const maskInput = h('input', { attrs: { type: 'text', spellcheck: false }, style: { minWidth: '18rem' } });
+  maskInput.value = 'A [MASK] is a domestic animal that barks.';
+  const maskOut = h('div', { attrs: { 'data-testid': 'mask-fill', 'aria-live': 'polite' } });
+  const maskBtn = h('button', { class: 'secondary', on: { click: () => void askMask() } }, 'Fill in [MASK]');
+  const maskCard = h(
+    'div',
+    { class: 'card' },
+    h('h3', null, 'What does the base model already know?'),
+    h('p', { class: 'muted' }, 'A pretrained model learned English by filling in hidden words. Hide one with [MASK] and see its guesses; the random-weight twin guesses nonsense.'),
+    h('div', { class: 'row' }, field('Sentence with [MASK]', maskInput), maskBtn),
+    maskOut,
+  );
+  async function askMask() {
+    const text = maskInput.value;
+    if (!text.includes('[MASK]')) return replace(maskOut, h('p', { class: 'bad' }, 'Put [MASK] where a word should be guessed.'));
+    replace(maskOut, h('p', { class: 'muted' }, 'Asking the model…'));
+    try {
+      const fills = await ctx.client.fillMask(modelRef(ctx.settings.modelId, location.href), text);
+      replace(maskOut, ...fills.map((f) => h('p', null, `[MASK] → `, ...f.top.flatMap((t, i) => [i ? ', ' : '', h('strong', null, t.token), ` ${(t.probability * 100).toFixed(1)} %`]))));
+    } catch (e) {
+      replace(maskOut, h('p', { class: 'bad' }, e instanceof Error ? e.message : String(e)));
+    }
+  }
+
   const download = h('progress', { attrs: { max: 1, value: 0, 'aria-label': 'Model download progress' }, style: { display: 'none' } });
   const downloadText = h('p', { class: 'muted', attrs: { role: 'status' } });
 
@@ -25,6 +50,8 @@ export function modelPanel(ctx: AppContext): HTMLElement {
   async function render() {
     customField.style.display = select.value === '__custom' ? '' : 'none';
     const m = current();
+    maskCard.hidden = !m?.fillsMasks;
+    replace(maskOut);
     const cfg = ctx.settings.config;
     if (!m) {
       replace(info, h('p', null, `${ctx.settings.modelId}: a hub model; its size is read from its files when it loads.`));
@@ -85,6 +112,7 @@ export function modelPanel(ctx: AppContext): HTMLElement {
     explain('What is a pretrained model?', ...TEXTS.model),
     h('div', { class: 'row' }, field('Base model', select), customField),
     info,
+    maskCard,
     download,
     downloadText,
   );
