@@ -85,15 +85,18 @@ def main() -> None:
 
     out = []
     w = out.append
-    w('---\nlanguage: en\nlicense: mit\nlibrary_name: transformers\npipeline_tag: fill-mask\n'
+    w('---\nlanguage: en\nlicense: other\nlibrary_name: transformers\npipeline_tag: fill-mask\n'
       'tags: [tabtune, bert, fill-mask, pretrained]\n---\n')
     w('# tabtune-mini\n')
     w('A small BERT encoder **pretrained with masked-language modelling** on English text that Debian can install, '
       'made by `scripts/pretrain/` in this repository (seeded, reproducible on a 2-core machine). It ships with '
       'tabtune as its offline base model: unlike the random-weight `tiny-bert`, it already knows some English, '
       'so fine-tuning it is real fine-tuning. It is in the Hugging Face hub\'s formats (`config.json`, '
-      '`model.safetensors`, `tokenizer.json`, `tokenizer_config.json`, `vocab.txt`) and loads as '
-      '`BertForMaskedLM` / `BertModel` in transformers and through tabtune\'s own loader.\n')
+      '`model.safetensors`, `tokenizer.json`, `tokenizer_config.json`, `vocab.txt`, and `modules.json` + '
+      '`1_Pooling/` declaring mean pooling) with the tensor names of transformers\' `BertForMaskedLM`; tabtune\'s '
+      'own loader reads it, and its MLM predictions match the PyTorch model it was trained as '
+      '(`test/unit/tabtune-mini.test.ts`). Licence: the training text keeps its own licences (below); no '
+      'separate licence has been chosen for the weights yet, hence `license: other`.\n')
     w('## Model\n')
     w(f'- BERT, post-LayerNorm, exact GELU: {config["num_hidden_layers"]} layers, hidden {config["hidden_size"]}, '
       f'{config["num_attention_heads"]} heads, intermediate {config["intermediate_size"]}, '
@@ -177,6 +180,8 @@ def main() -> None:
               f'{pct(r["after"]["macro_f1"])} | {", ".join(f"{v:.3f}" for v in r["val_loss"])} | {r["steps"]} | '
               f'{r["seconds"]:.0f} s ({r["backend"]}) |')
         w('')
+        w('Times are wall-clock with the runs side by side on a shared 2-core machine (other work was running): '
+          'compare them with each other, not across machines.\n')
     else:
         w('Not measured: run `scripts/pretrain/compare_finetune.py` (part of `run_all.py`).\n')
     w('## Rerun\n')
@@ -184,7 +189,8 @@ def main() -> None:
     w('runs every step with the settings above: installs `wordnet-base` and the apt English descriptions index '
       'if missing, builds the corpus (`corpus.py`), trains the vocabulary and tokenises (`tokenize_corpus.py`), '
       'checks the tokenizer against transformers.js (`tokenizer_cases.py`, `check_tokenizer.mjs`), pretrains '
-      '(`pretrain.py`), writes the hub files and test goldens (`export.py`) and this card (`make_card.py`). '
+      '(`pretrain.py`), writes the hub files and test goldens (`export.py`), fine-tunes it against random weights '
+      '(`compare_finetune.py`) and writes this card (`make_card.py`). '
       'Working files go to `tmp/pretrain/` (ignored by git). It uses OpenBLAS (Debian `libopenblas0-serial`, '
       'installed if missing, loaded for this process only): Debian\'s torch otherwise runs on the reference BLAS, '
       f'about 20 times slower. Pretraining took {hours:.1f} hours here; the exact command was\n')
