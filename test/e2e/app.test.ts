@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 // Small and short so the tier stays quick on a 2-core machine; the flow is the same at any size.
-const QUERY = '?n=400&epochs=4';
+const QUERY = '?n=400&epochs=4&model=tiny-bert&lr=0.02';
 
 async function open(page: Page, query = QUERY) {
   await page.goto(server.url + query);
@@ -33,6 +33,13 @@ async function train(page: Page) {
 }
 
 const pct = (s: string | null) => Number((s ?? '').replace(/[^0-9.]/g, ''));
+
+/** What the pretraining comparison must show, set from the measured figures (see the model card). */
+function expectPretrainingWins(pre: { before: number; after: number }, rnd: { before: number; after: number }) {
+  // Measured here (300 emails, 1 epoch, seed 0, wasm: deterministic): 50.0 → 71.9 % against 25.0 → 25.0 %.
+  expect(pre.before).toBeGreaterThan(rnd.before + 10);
+  expect(pre.after).toBeGreaterThan(rnd.after + 10);
+}
 
 describe('the app', () => {
   it('a whole flow: backend, data, LoRA training, before/after, playground, reload, compare', async () => {
@@ -50,8 +57,22 @@ describe('the app', () => {
     expect(await page.getByTestId('dataset-summary').textContent()).toMatch(/400 examples, 4 labels/);
     await snap(page, '01-data');
 
+    // An evaluation file of the user's own, checked against the dataset's labels before it is kept.
+    mkdirSync('test-results', { recursive: true });
+    const hard = ['text,label', ...Array.from({ length: 12 }, (_, i) => `"Hard case ${i}: invoice or order? ref ${i}",${['invoice', 'order', 'support', 'spam'][i % 4]}`)];
+    writeFileSync('test-results/hard-cases.csv', [...hard.slice(0, 4), '"Where is my parcel?",delivery', ...hard.slice(4)].join('\n'));
+    const suiteInput = page.getByLabel('Add an evaluation file');
+    await suiteInput.setInputFiles('test-results/hard-cases.csv');
+    await expect.poll(() => page.getByTestId('suites-message').textContent(), { timeout: 30_000 }).toMatch(/was not added/);
+    expect(await page.getByTestId('suites-message').textContent()).toContain('hard-cases.csv:5: label: label "delivery" is not one of this dataset\'s labels');
+    writeFileSync('test-results/hard-cases.csv', hard.join('\n'));
+    await suiteInput.setInputFiles('test-results/hard-cases.csv');
+    await expect.poll(() => page.getByTestId('suites').textContent(), { timeout: 30_000 }).toMatch(/hard-cases — 12 examples from hard-cases\.csv/);
+
     await page.evaluate(() => ((window as unknown as { __long: number[] }).__long = []));
     await train(page);
+    // The run was scored on the user's suite too, before and after.
+    await expect.poll(() => page.getByTestId('suites').textContent(), { timeout: 30_000 }).toMatch(/hard-cases — 12 examples .* latest run \d+\.\d % before → \d+\.\d % after/);
     const longTasks = await page.evaluate(() => (window as unknown as { __long: number[] }).__long);
     console.log(`main-thread long tasks during training: ${longTasks.length} (${longTasks.map((d) => d.toFixed(0)).join(', ')} ms)`);
     // Reported, not asserted: a duration depends on what else the shared 2-core machine is doing (seen: 0 tasks
@@ -95,7 +116,7 @@ describe('the app', () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     const errors = watchErrors(page);
-    const q = '?n=400&epochs=3&checkpointEvery=5&dataSeed=7';
+    const q = '?n=400&epochs=3&checkpointEvery=5&dataSeed=7&model=tiny-bert&lr=0.02';
     await open(page, q);
     const step = async () => Number(/step (\d+)/.exec((await page.getByTestId('run-stats').textContent()) ?? '')?.[1] ?? 0);
     await page.getByRole('button', { name: 'Train', exact: true }).click();
@@ -108,7 +129,7 @@ describe('the app', () => {
     expect(await step()).toBe(pausedAt);
     await page.getByRole('button', { name: 'Resume', exact: true }).click();
     await expect.poll(step, { timeout: 120_000, interval: 200 }).toBeGreaterThanOrEqual(Math.max(11, pausedAt + 1));
-    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
     await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 60_000 }).toMatch(/cancelled/i);
 
     await page.reload();
@@ -149,6 +170,39 @@ describe('the app', () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     await snap(page, '05-phone-import');
     expect(overflow).toBeLessThanOrEqual(0);
+    await context.close();
+  });
+
+  it('opens on the pretrained tabtune-mini, and trains it side by side with its random-weight twin', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await open(page, '?n=300&epochs=1');
+    // The built-in default, offline: the bundled pretrained model.
+    expect(await page.locator('#model-select').inputValue()).toBe('tabtune-mini');
+    expect(await page.getByTestId('model-info').textContent()).toMatch(/pretrained.*Bundled with tabtune: works offline/s);
+    // What pretraining taught it, asked directly.
+    await page.getByLabel('Sentence with [MASK]').fill('The [MASK] of the river is very deep.');
+    await page.getByRole('button', { name: 'Fill in [MASK]' }).click();
+    await expect.poll(() => page.getByTestId('mask-fill').textContent(), { timeout: 60_000 }).toMatch(/^\[MASK\] → (\S+ [\d.]+ %, ){4}\S+ [\d.]+ %$/);
+    console.log(`tabtune-mini fills "The [MASK] of the river is very deep." with: ${await page.getByTestId('mask-fill').textContent()}`);
+    await page.getByRole('button', { name: 'Train both side by side' }).click();
+    await expect.poll(() => page.getByTestId('compare-summary').textContent(), { timeout: 900_000, interval: 2000 }).toMatch(/^Result:/);
+    const numbers = async (id: string) => {
+      const m = /Before ([\d.]+) % → after ([\d.]+) %/.exec((await page.getByTestId(`compare-result-${id}`).textContent()) ?? '');
+      expect(m).not.toBeNull();
+      return { before: Number(m![1]), after: Number(m![2]) };
+    };
+    const pre = await numbers('tabtune-mini');
+    const rnd = await numbers('tabtune-mini-random');
+    console.log(`pretraining comparison (300 emails, 1 epoch): tabtune-mini ${pre.before} → ${pre.after} %, random twin ${rnd.before} → ${rnd.after} %`);
+    expectPretrainingWins(pre, rnd);
+    // Both are ordinary runs, listed with the others.
+    const rows = page.getByTestId('runs-table').locator('tbody tr');
+    await expect.poll(() => rows.count(), { timeout: 30_000 }).toBe(2);
+    expect(await page.getByTestId('runs-table').textContent()).toMatch(/tabtune-mini-random/);
+    await snap(page, '07-pretraining');
+    expect(errors).toEqual([]);
     await context.close();
   });
 });

@@ -17,14 +17,14 @@ export function modelPanel(ctx: AppContext): HTMLElement {
   const info = h('div', { class: 'card', attrs: { 'data-testid': 'model-info' } });
   // What pretraining taught the model, asked directly: its guesses for a blanked-out word.
   const maskInput = h('input', { attrs: { type: 'text', spellcheck: false }, style: { minWidth: '18rem' } });
-  maskInput.value = 'A [MASK] is a domestic animal that barks.';
+  maskInput.value = 'The [MASK] States of America.';
   const maskOut = h('div', { attrs: { 'data-testid': 'mask-fill', 'aria-live': 'polite' } });
   const maskBtn = h('button', { class: 'secondary', on: { click: () => void askMask() } }, 'Fill in [MASK]');
   const maskCard = h(
     'div',
     { class: 'card' },
     h('h3', null, 'What does the base model already know?'),
-    h('p', { class: 'muted' }, 'A pretrained model learned English by filling in hidden words. Hide one with [MASK] and see its guesses; the random-weight twin guesses nonsense.'),
+    h('p', { class: 'muted' }, 'A pretrained model learned its English by filling in hidden words. Hide one with [MASK] and see its guesses. tabtune-mini is small and trained for under an hour, so it mostly knows which words are common and which go together (its guesses are right 15 % of the time on unseen text); its random-weight twin knows nothing at all.'),
     h('div', { class: 'row' }, field('Sentence with [MASK]', maskInput), maskBtn),
     maskOut,
   );
