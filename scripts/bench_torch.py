@@ -2,13 +2,17 @@
 """PyTorch side of `npm run bench`: the same training step (BERT encoder + classifier head, LoRA/head/full,
 AdamW) on the CPU with the same thread count, timed the same way. Prints one JSON object per line.
 
-usage: /usr/bin/python3 scripts/bench_torch.py '<json list of {model, method, seq, batch, layers, hidden, heads, ffn, vocab}>' THREADS STEPS
+usage: /usr/bin/python3 scripts/bench_torch.py '<json list of {model, method, seq, batch, layers, hidden, heads, ffn, vocab}>' THREADS STEPS [BUDGET_S]
+       /usr/bin/python3 scripts/bench_torch.py --serve THREADS
+  --serve: prints {"torch": version, "threads": n} first, then answers each stdin line
+  {"case": {...}, "steps": N, "budget_s": S} with one JSON line (the bench keeps one process for the whole run).
+Timed steps stop at STEPS or once they took BUDGET_S together (at least one), as the tfjs side does.
 """
 import json, math, sys, time
 import torch
 
 
-def run(case, steps):
+def run(case, steps, budget_s=float('inf')):
     torch.manual_seed(0)
     L, H, nH, I, V = case['layers'], case['hidden'], case['heads'], case['ffn'], case['vocab']
     B, S = case['batch'], case['seq']
@@ -56,19 +60,38 @@ def run(case, steps):
         opt.step()
         return loss
 
-    for _ in range(2):
-        step()
+    t0 = time.perf_counter()
+    step()
+    warm = time.perf_counter() - t0
+    if warm < budget_s / 4:
+        step()  # a second warm-up step when it is cheap
     times = []
-    for _ in range(steps):
+    while len(times) < steps and (not times or sum(times) < budget_s * 1000):
         t0 = time.perf_counter()
         step()
         times.append((time.perf_counter() - t0) * 1000)
-    times.sort()
-    return times[len(times) // 2]
+    s = sorted(times)
+    k = len(s)
+    med = s[k // 2] if k % 2 else (s[k // 2 - 1] + s[k // 2]) / 2
+    return {'torch_ms_per_step': med, 'torch_spread_ms': s[-1] - s[0], 'torch_steps_timed': k, 'torch_warmup_ms': warm * 1000}
 
 
-cases = json.loads(sys.argv[1])
-torch.set_num_threads(int(sys.argv[2]))
-steps = int(sys.argv[3])
-for c in cases:
-    print(json.dumps({**c, 'torch_ms_per_step': run(c, steps)}), flush=True)
+if sys.argv[1] == '--serve':
+    torch.set_num_threads(int(sys.argv[2]))
+    print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads()}), flush=True)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        req = json.loads(line)
+        try:
+            out = {**req['case'], **run(req['case'], req['steps'], req.get('budget_s', float('inf')))}
+        except Exception as e:  # a case that fails (e.g. out of memory) answers with its error, the server goes on
+            out = {**req['case'], 'error': f'{type(e).__name__}: {e}'}
+        print(json.dumps(out), flush=True)
+else:
+    cases = json.loads(sys.argv[1])
+    torch.set_num_threads(int(sys.argv[2]))
+    steps = int(sys.argv[3])
+    budget = float(sys.argv[4]) if len(sys.argv) > 4 else float('inf')
+    for c in cases:
+        print(json.dumps({**c, **run(c, steps, budget)}), flush=True)

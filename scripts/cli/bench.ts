@@ -1,172 +1,373 @@
-// `npm run bench [-- --quick] [-- --json]`: the real training step (src/train/loop's trainStep: encoder, LoRA or
-// head or full, cross-entropy, AdamW) on random-weight models of real shapes, timed side by side in one run with
-// the same step in PyTorch on the CPU (same thread count). Figures are printed, never judged: no time fails.
-// Node backends only for now (wasm, cpu); the browser backends (webgpu, webgl, wasm in Chromium) are not in this
-// version of the bench — see bench/RESULTS.md.
-import { spawnSync } from 'node:child_process';
-import { cpus } from 'node:os';
-import { resolve } from 'node:path';
+// `npm run bench [-- --quick] [-- --json] [-- --backends a,b] [-- --models a,b] [-- --methods a,b] [-- --seqs 32,64]`
+// The real training step (src/train/loop's trainStep: encoder, LoRA or head or full, cross-entropy, AdamW) on
+// random-weight models of real shapes, on tfjs in Node (wasm, cpu) and in headless Debian Chromium (webgpu, wasm,
+// webgl — a page built from bench/browser/ with Vite and driven through Playwright), timed side by side in one run
+// with the same step in PyTorch on the CPU (one thread, as tfjs-wasm). The row code is shared (bench/shared.ts).
+// Figures are printed, never judged: no time fails. Slow rows time fewer steps (`steps_timed`) and rows predicted
+// slower than --max-step-seconds are listed with `skipped` and the reason; a backend that cannot start gives rows
+// with `error`.
+//
+// Other options: --steps N (timed steps per row, after one warm-up), --row-seconds S (stop timing a row once its
+// timed steps took S), --max-step-seconds C, --max-minutes M (rows not reached by then are listed as skipped),
+// --markdown (the table as Markdown, for bench/RESULTS.md).
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createServer } from 'node:net';
+import { cpus, loadavg, totalmem, tmpdir, release, platform } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { build, preview, type PreviewServer } from 'vite';
+import { chromium, type Browser, type Page } from 'playwright';
 import { tf, useBackend } from '../../src/runtime/tf-node';
-import { createClassifier } from '../../src/model/classifier';
-import { loadModel, type LoadedModel } from '../../src/model/load';
-import type { EncoderConfig, HostBatch, Method } from '../../src/model/types';
-import { AdamW } from '../../src/train/optimizer';
-import { trainStep } from '../../src/train/loop';
-import { createRng } from '../../src/train/rng';
+import type { Method } from '../../src/model/types';
+import type { LoadedModel } from '../../src/model/load';
+import { chromiumArgs, chromiumPath } from '../chromium.mjs';
+import { BATCH, METHODS, SEQS, SHAPES, flops, matmulGflops, measureRow, randomModel, shapeByName, type Measured, type MeasureOptions, type RowPlan, type Shape } from '../../bench/shared';
+import type { BenchApi, InitResult } from '../../bench/browser/bench-page';
 
-interface Shape { name: string; layers: number; hidden: number; heads: number; ffn: number; vocab: number }
-const SHAPES: Shape[] = [
-  { name: 'tiny-bert', layers: 2, hidden: 64, heads: 2, ffn: 256, vocab: 4096 },
-  { name: 'minilm-l6', layers: 6, hidden: 384, heads: 12, ffn: 1536, vocab: 30522 },
-  { name: 'distilbert', layers: 6, hidden: 768, heads: 12, ffn: 3072, vocab: 30522 },
+// ---- options ---------------------------------------------------------------------------------------------------
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(name);
+const opt = (name: string): string | undefined => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
+};
+const list = (name: string) => opt(name)?.split(',').map((s) => s.trim()).filter(Boolean);
+const quick = flag('--quick');
+const asJson = flag('--json');
+const asMarkdown = flag('--markdown');
+const STEPS = Number(opt('--steps') ?? (quick ? 3 : 5));
+const ROW_MS = Number(opt('--row-seconds') ?? (quick ? 8 : 12)) * 1000;
+const MAX_STEP_MS = Number(opt('--max-step-seconds') ?? (quick ? 20 : 40)) * 1000;
+const DEADLINE = Date.now() + Number(opt('--max-minutes') ?? (quick ? 10 : 55)) * 60_000;
+
+/** Where a row runs: tfjs in Node, or tfjs in headless Chromium. */
+type Runtime = 'node' | 'chromium';
+type BackendName = 'webgpu' | 'wasm' | 'webgl' | 'cpu';
+interface Target { id: string; runtime: Runtime; backend: BackendName }
+const TARGETS: Target[] = [
+  { id: 'node-wasm', runtime: 'node', backend: 'wasm' },
+  { id: 'node-cpu', runtime: 'node', backend: 'cpu' },
+  { id: 'chromium-wasm', runtime: 'chromium', backend: 'wasm' },
+  { id: 'chromium-webgpu', runtime: 'chromium', backend: 'webgpu' },
+  { id: 'chromium-webgl', runtime: 'chromium', backend: 'webgl' },
 ];
-const quick = process.argv.includes('--quick');
-const asJson = process.argv.includes('--json');
-const BATCH = 16;
-const STEPS = quick ? 3 : 5;
-
-/** A LoadedModel with random weights of a real shape, built in memory (no files, no tokenizer needed). */
-async function randomModel(s: Shape): Promise<LoadedModel> {
-  if (s.name === 'tiny-bert') return loadModel({ id: 'tiny-bert', url: resolve('public/models/tiny-bert') });
-  const config: EncoderConfig = { modelType: 'bert', vocabSize: s.vocab, hiddenSize: s.hidden, numLayers: s.layers, numHeads: s.heads, intermediateSize: s.ffn, maxPositions: 512, typeVocabSize: 2, layerNormEps: 1e-12, padTokenId: 0 };
-  const rng = createRng(1);
-  const t = (shape: number[], fill?: number) => ({ dtype: 'F32', shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => fill ?? (rng.next() - 0.5) * 0.04) });
-  const w: LoadedModel['weights'] = {
-    'embeddings.word_embeddings.weight': t([s.vocab, s.hidden]),
-    'embeddings.position_embeddings.weight': t([512, s.hidden]),
-    'embeddings.token_type_embeddings.weight': t([2, s.hidden]),
-    'embeddings.LayerNorm.weight': t([s.hidden], 1),
-    'embeddings.LayerNorm.bias': t([s.hidden], 0),
-  };
-  for (let i = 0; i < s.layers; i++) {
-    const p = `encoder.layer.${i}.`;
-    for (const m of ['attention.self.query', 'attention.self.key', 'attention.self.value', 'attention.output.dense']) Object.assign(w, { [`${p}${m}.weight`]: t([s.hidden, s.hidden]), [`${p}${m}.bias`]: t([s.hidden], 0) });
-    Object.assign(w, { [`${p}intermediate.dense.weight`]: t([s.ffn, s.hidden]), [`${p}intermediate.dense.bias`]: t([s.ffn], 0), [`${p}output.dense.weight`]: t([s.hidden, s.ffn]), [`${p}output.dense.bias`]: t([s.hidden], 0) });
-    for (const n of ['attention.output.LayerNorm', 'output.LayerNorm']) Object.assign(w, { [`${p}${n}.weight`]: t([s.hidden], 1), [`${p}${n}.bias`]: t([s.hidden], 0) });
-  }
-  return { id: s.name, revision: 'random', config, weights: w, tokenizer: null as never, pooling: 'cls', rawConfig: {}, rawTokenizer: { json: null, config: {} } };
+/** --backends takes target ids, bare backend names (wasm = both wasm targets) or node / chromium. */
+function pickTargets(names: string[] | undefined): Target[] {
+  if (!names) return TARGETS;
+  const out = TARGETS.filter((t) => names.some((n) => n === t.id || n === t.backend || n === t.runtime || (n === 'browser' && t.runtime === 'chromium')));
+  if (!out.length) throw new Error(`--backends ${names.join(',')} matches none of ${TARGETS.map((t) => t.id).join(', ')}`);
+  return out;
 }
+const targets = pickTargets(list('--backends'));
+const models = (list('--models') ?? SHAPES.map((s) => s.name)).map(shapeByName);
+const methods = (list('--methods') ?? METHODS) as Method[];
+const seqs = (list('--seqs') ?? SEQS.map(String)).map(Number);
 
-/** Analytic FLOPs of one step: forward 2·tokens·(linear weights) + attention 4·B·L²·H per layer; backward ×2 for
- * full, ×1 for LoRA (activation gradients only, plus the small adapters), ≈0 for head-only (no encoder backward). */
-function flops(s: Shape, method: Method, seq: number): number {
-  const tokens = BATCH * seq;
-  const fwd = s.layers * (2 * tokens * (4 * s.hidden * s.hidden + 2 * s.hidden * s.ffn) + 4 * BATCH * seq * seq * s.hidden);
-  return fwd * (method === 'full' ? 3 : method === 'lora' ? 2 : 1);
-}
-
-async function matmulGflops(): Promise<number> {
-  const a = tf.randomNormal([1024, 1024]);
-  const b = tf.randomNormal([1024, 1024]);
-  tf.matMul(a, b).dispose();
-  const t0 = performance.now();
-  const reps = 3;
-  for (let i = 0; i < reps; i++) {
-    const c = tf.matMul(a, b);
-    await c.data();
-    c.dispose();
-  }
-  const ms = (performance.now() - t0) / reps;
-  tf.dispose([a, b]);
-  return (2 * 1024 ** 3) / (ms / 1000) / 1e9;
-}
-
-type Row = Record<string, number | string | null>;
-const rows: Row[] = [];
-const plan: { backend: 'wasm' | 'cpu'; shape: Shape; method: Method; seq: number }[] = [];
-for (const backend of ['wasm', 'cpu'] as const) {
-  for (const shape of SHAPES) {
-    if (backend === 'cpu' && shape.name !== 'tiny-bert') continue; // plain-JS cpu is ~30× slower than wasm
-    for (const method of ['head', 'lora', 'full'] as Method[]) {
-      for (const seq of [32, 64, 128]) {
-        // --quick (under two minutes here): tiny-bert's three methods on wasm, MiniLM-L6's LoRA, one cpu row; seq 32.
-        if (quick && (seq !== 32 || (shape.name === 'distilbert') || (shape.name === 'minilm-l6' && method !== 'lora') || (backend === 'cpu' && method !== 'lora'))) continue;
-        plan.push({ backend, shape, method, seq });
+interface Planned extends RowPlan { target: Target; shape: Shape }
+const plan: Planned[] = [];
+// Cheapest first, so a run cut short by --max-minutes still has every method compared at the shorter lengths.
+for (const shape of models) {
+  for (const seq of seqs) {
+    for (const method of methods) {
+      for (const target of targets) {
+        // --quick (about two minutes here): seq 32; tiny-bert's three methods on Node wasm, tiny-bert LoRA on every
+        // other backend, and MiniLM-L6 LoRA on both wasm targets (the app's fallback, and the ratio-to-PyTorch budget).
+        if (quick) {
+          if (seq !== 32 || shape.name === 'distilbert') continue;
+          if (shape.name === 'minilm-l6' && !(method === 'lora' && target.backend === 'wasm')) continue;
+          if (shape.name === 'tiny-bert' && target.id !== 'node-wasm' && method !== 'lora') continue;
+        }
+        plan.push({ model: shape.name, method, seq, target, shape });
       }
     }
   }
 }
 
-const matmul: Record<string, number> = {};
-for (const backend of ['wasm', 'cpu'] as const) {
-  await useBackend(backend);
-  matmul[backend] = await matmulGflops();
-}
-for (const p of plan) {
-  await useBackend(p.backend);
-  const model = await randomModel(p.shape);
-  const clf = createClassifier(model, { method: p.method, numLabels: 2, seed: 0, lora: { r: 8, alpha: 16, dropout: 0, targetModules: ['query', 'value'] } });
-  const opt = new AdamW(clf.trainable, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 });
-  const rng = createRng(2);
-  const batch: HostBatch = { batchSize: BATCH, seqLen: p.seq, inputIds: Int32Array.from({ length: BATCH * p.seq }, () => 5 + rng.int(p.shape.vocab - 5)), attentionMask: new Int32Array(BATCH * p.seq).fill(1), labels: Int32Array.from({ length: BATCH }, () => rng.int(2)) };
-  const run = async () => {
-    const l = trainStep(clf, opt, batch, 1e-4, 1.0);
-    await l.data(); // the timing needs the step finished; the app itself reads the loss back once per 10 steps
-    l.dispose();
+// ---- rows ------------------------------------------------------------------------------------------------------
+type Row = Record<string, unknown> & { model: string; method: Method; backend: BackendName; runtime: Runtime; target: string; seq: number };
+const rows: Row[] = [];
+const log = (s: string) => process.stderr.write(`${s}\n`);
+const round = (x: number, d = 1) => +x.toFixed(d);
+
+function rowFrom(p: Planned, m: Measured, matmul: number, inUse: string): Row {
+  const ms = m.ms_per_step;
+  const gflops = m.flops_per_step / (ms / 1000) / 1e9;
+  return {
+    model: p.model, method: p.method, backend: p.target.backend, runtime: p.target.runtime, target: p.target.id, backend_in_use: inUse,
+    seq: p.seq, batch: BATCH,
+    ms_per_step: round(ms), spread_ms: round(m.spread_ms), steps_timed: m.steps_timed, warmup_ms: round(m.warmup_ms),
+    examples_per_s: round((BATCH / ms) * 1000), tokens_per_s: Math.round(((BATCH * p.seq) / ms) * 1000),
+    gflops: round(gflops, 2), matmul_gflops: round(matmul, 2), efficiency: round(gflops / matmul, 3),
+    peak_bytes: m.peak_bytes, leaked_tensors: m.leaked_tensors,
+    kernels_per_step: round(m.kernels_per_step, 1), dispatches_per_step: round(m.dispatches_per_step, 1), dispatch_unit: m.dispatch_unit,
+    readbacks_per_step: round(m.readbacks_per_step, 2), readback_sites: m.readback_sites,
+    // On the plain-JS cpu backend every kernel writes its output through backend.write: no uploads to count there.
+    ...(p.target.backend === 'cpu'
+      ? { uploads_per_step: null, upload_bytes_per_step: null, largest_upload: null }
+      : { uploads_per_step: round(m.uploads_per_step, 1), upload_bytes_per_step: Math.round(m.upload_bytes_per_step), largest_upload: m.largest_upload }),
+    torch_ms_per_step: null, ratio_vs_torch: null,
+    trainable_params: m.trainable_params, flops_per_step: m.flops_per_step,
   };
-  await run();
-  // Kernels launched per step (each one is a GPU dispatch on WebGPU, a wasm call here), counted by tfjs's profiler.
-  const profile = await tf.profile(async () => {
-    const l = trainStep(clf, opt, batch, 1e-4, 1.0);
-    l.dispose();
-  });
-  const dispatches = profile.kernels.length;
-  // Readbacks counted by instrumenting the backend's read: the step itself must make none.
-  const backendImpl = tf.backend() as unknown as { read: (...a: unknown[]) => unknown; readSync: (...a: unknown[]) => unknown };
-  let reads = 0;
-  const [origRead, origReadSync] = [backendImpl.read, backendImpl.readSync];
-  backendImpl.read = (...a) => (reads++, origRead.apply(backendImpl, a));
-  backendImpl.readSync = (...a) => (reads++, origReadSync.apply(backendImpl, a));
-  tf.tidy(() => void trainStep(clf, opt, batch, 1e-4, 1.0));
-  [backendImpl.read, backendImpl.readSync] = [origRead, origReadSync];
-  const startTensors = tf.memory().numTensors;
-  let peak = 0;
-  const times: number[] = [];
-  for (let i = 0; i < STEPS; i++) {
-    const t0 = performance.now();
-    await run();
-    times.push(performance.now() - t0);
-    peak = Math.max(peak, tf.memory().numBytes);
-  }
-  times.sort((a, b) => a - b);
-  const ms = times[Math.floor(times.length / 2)];
-  const gflops = flops(p.shape, p.method, p.seq) / (ms / 1000) / 1e9;
-  rows.push({
-    model: p.shape.name, method: p.method, backend: p.backend, seq: p.seq, batch: BATCH,
-    ms_per_step: +ms.toFixed(1), spread_ms: +(times[times.length - 1] - times[0]).toFixed(1),
-    examples_per_s: +((BATCH / ms) * 1000).toFixed(1), tokens_per_s: Math.round(((BATCH * p.seq) / ms) * 1000),
-    gflops: +gflops.toFixed(2), matmul_gflops: +matmul[p.backend].toFixed(2), efficiency: +(gflops / matmul[p.backend]).toFixed(3),
-    peak_bytes: peak, leaked_tensors: tf.memory().numTensors - startTensors,
-    dispatches_per_step: dispatches, readbacks_per_step: reads, torch_ms_per_step: null, ratio_vs_torch: null,
-    trainable_params: clf.trainableParamCount(),
-  });
-  opt.dispose();
-  clf.dispose();
-  if (model.device) (await import('../../src/model/encoder')).disposeEncoder(model.device as never);
-  process.stderr.write(`${p.backend} ${p.shape.name} ${p.method} seq ${p.seq}: ${ms.toFixed(1)} ms/step\n`);
+}
+function emptyRow(p: Planned, extra: Record<string, unknown>): Row {
+  return { model: p.model, method: p.method, backend: p.target.backend, runtime: p.target.runtime, target: p.target.id, seq: p.seq, batch: BATCH, ms_per_step: null, torch_ms_per_step: null, ratio_vs_torch: null, flops_per_step: flops(p.shape, p.method, p.seq), ...extra };
 }
 
-// PyTorch, same shapes and steps, one thread (tfjs-wasm in Node runs on one thread).
-const torchCases = [...new Map(rows.map((r) => [`${r.model}|${r.method}|${r.seq}`, r])).values()].map((r) => {
-  const s = SHAPES.find((x) => x.name === r.model)!;
-  return { model: r.model, method: r.method, seq: r.seq, batch: BATCH, layers: s.layers, hidden: s.hidden, heads: s.heads, ffn: s.ffn, vocab: s.vocab };
-});
-const py = spawnSync('/usr/bin/python3', ['scripts/bench_torch.py', JSON.stringify(torchCases), '1', String(STEPS)], { encoding: 'utf8', maxBuffer: 1 << 24 });
-if (py.status === 0) {
-  const torch = new Map(py.stdout.trim().split('\n').map((l) => JSON.parse(l)).map((t) => [`${t.model}|${t.method}|${t.seq}`, t.torch_ms_per_step as number]));
-  for (const r of rows) {
-    const t = torch.get(`${r.model}|${r.method}|${r.seq}`);
-    if (t) Object.assign(r, { torch_ms_per_step: +t.toFixed(1), ratio_vs_torch: +((r.ms_per_step as number) / t).toFixed(2) });
+// ---- Node targets ----------------------------------------------------------------------------------------------
+let nodeModel: LoadedModel | null = null;
+async function nodeRow(p: Planned, o: MeasureOptions): Promise<Measured> {
+  await useBackend(p.target.backend as 'wasm' | 'cpu');
+  if (nodeModel?.id !== p.model) {
+    nodeModel = null;
+    nodeModel = randomModel(p.shape);
   }
-} else process.stderr.write(`PyTorch side skipped: ${py.stderr || py.error?.message} (install Debian's python3-torch)\n`);
-
-const cols = ['model', 'method', 'backend', 'seq', 'ms_per_step', 'spread_ms', 'tokens_per_s', 'gflops', 'matmul_gflops', 'efficiency', 'peak_bytes', 'leaked_tensors', 'torch_ms_per_step', 'ratio_vs_torch'];
-console.log(cols.join('\t'));
-for (const r of rows) console.log(cols.map((c) => r[c] ?? '—').join('\t'));
-const lora = rows.filter((r) => r.method === 'lora');
-for (const l of lora) {
-  const f = rows.find((r) => r.method === 'full' && r.model === l.model && r.backend === l.backend && r.seq === l.seq);
-  if (f) console.log(`LoRA/full step cost ${l.model} ${l.backend} seq ${l.seq}: ${((l.ms_per_step as number) / (f.ms_per_step as number)).toFixed(2)}`);
+  return measureRow(nodeModel, p.shape, p, o);
 }
-const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, tfjs: tf.version.tfjs, torch_threads: 1, steps: STEPS, quick };
+
+// ---- Chromium targets: the bench page, built with Vite, served by vite preview, driven by Playwright ----------
+interface Browserside { browser: Browser; page: Page; server: PreviewServer; outDir: string; url: string }
+let side = null as Browserside | null;
+let browserInfo = null as Record<string, unknown> | null;
+const chromiumFlags = [...chromiumArgs(), '--no-sandbox', '--enable-features=Vulkan', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
+
+async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      srv.close(() => (typeof a === 'object' && a ? ok(a.port) : fail(new Error('no free port'))));
+    });
+  });
+}
+
+async function openPage(browser: Browser, url: string): Promise<Page> {
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => log(`[page] ${e.message}`));
+  page.on('console', (m) => (m.type() === 'error' || m.type() === 'warning') && log(`[page ${m.type()}] ${m.text()}`));
+  await page.goto(url);
+  await page.waitForFunction(() => 'tabtuneBench' in globalThis, null, { timeout: 120_000 });
+  return page;
+}
+
+async function startBrowser(): Promise<Browserside> {
+  const root = resolve('bench/browser');
+  const outDir = mkdtempSync(join(tmpdir(), 'tabtune-bench-'));
+  const t0 = performance.now();
+  const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+  // The page is built like the app (production build, same tf-browser setup), not served by the dev server.
+  await build({ configFile: false, root, base: './', logLevel: 'error', publicDir: false, build: { outDir, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 8000, reportCompressedSize: false } });
+  const port = await freePort();
+  const server = await preview({ configFile: false, root, logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port, strictPort: true, headers: isolation } });
+  const url = `http://127.0.0.1:${port}/`;
+  const browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumFlags, headless: true });
+  const page = await openPage(browser, url);
+  log(`bench page built and opened in ${((performance.now() - t0) / 1000).toFixed(1)} s (Chromium ${browser.version()})`);
+  return { browser, page, server, outDir, url };
+}
+
+async function browserside(): Promise<Browserside> {
+  if (!side) side = await startBrowser();
+  if (side.page.isClosed() || !side.browser.isConnected()) {
+    if (!side.browser.isConnected()) side.browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumFlags, headless: true });
+    side.page = await openPage(side.browser, side.url);
+  }
+  return side;
+}
+
+/** Calls window.tabtuneBench[method](...args) in the page (a string expression: nothing of this file's compiled code
+ * is shipped into the page). A crashed or stuck page is closed and replaced, so the rows after it still run. */
+async function pageCall<K extends keyof BenchApi>(method: K, args: unknown[], timeoutMs: number): Promise<Awaited<ReturnType<BenchApi[K]>>> {
+  const s = await browserside();
+  const call = s.page.evaluate(`globalThis.tabtuneBench.${method}(...${JSON.stringify(args)})`) as Promise<Awaited<ReturnType<BenchApi[K]>>>;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, fail) => (timer = setTimeout(() => fail(new Error(`no answer from the page within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs)));
+  try {
+    return await Promise.race([call, timeout]);
+  } catch (e) {
+    await s.page.close().catch(() => {});
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function chromiumInit(b: BackendName): Promise<InitResult> {
+  return pageCall('init', [b], 180_000);
+}
+
+// ---- PyTorch: one long-lived process, a case per line ------------------------------------------------------------
+let torchProc = null as ChildProcessWithoutNullStreams | null;
+let torchLines: AsyncIterator<string> | null = null;
+let torchInfo: { torch?: string; threads?: number; error?: string } = {};
+async function torchCase(p: Planned): Promise<Record<string, number | string>> {
+  if (!torchProc) {
+    torchProc = spawn('/usr/bin/python3', ['scripts/bench_torch.py', '--serve', '1']);
+    torchProc.stderr.on('data', (d) => log(`[torch] ${String(d).trim()}`));
+    torchLines = createInterface({ input: torchProc.stdout })[Symbol.asyncIterator]();
+    const first = await torchLines.next();
+    if (first.done) throw new Error('the PyTorch side did not start (install Debian\'s python3-torch)');
+    torchInfo = JSON.parse(first.value);
+  }
+  const s = p.shape;
+  const c = { model: p.model, method: p.method, seq: p.seq, batch: BATCH, layers: s.layers, hidden: s.hidden, heads: s.heads, ffn: s.ffn, vocab: s.vocab };
+  torchProc.stdin.write(`${JSON.stringify({ case: c, steps: STEPS, budget_s: ROW_MS / 1000 })}\n`);
+  const line = await torchLines!.next();
+  if (line.done) throw new Error('the PyTorch side exited');
+  return JSON.parse(line.value);
+}
+
+// ---- the run ---------------------------------------------------------------------------------------------------
+const matmul = new Map<string, number>();
+const inits = new Map<string, InitResult>();
+/** Best achieved GFLOP/s so far per target and method (then per target): predicts the next row's step time. */
+const achieved = new Map<string, { gflops: number; from: string }>();
+const startedAt = new Date();
+const load0 = loadavg()[0];
+
+async function runTarget(p: Planned, o: MeasureOptions): Promise<Row> {
+  const t = p.target;
+  if (t.runtime === 'node') {
+    await useBackend(t.backend as 'wasm' | 'cpu');
+    if (!matmul.has(t.id)) matmul.set(t.id, await matmulGflops());
+    const m = await nodeRow(p, o);
+    const simd = t.backend === 'wasm' && (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+    return rowFrom(p, m, matmul.get(t.id)!, t.backend === 'wasm' ? `wasm — ${simd ? 'SIMD' : 'no SIMD'}, 1 thread (Node)` : 'plain JavaScript (Node)');
+  }
+  const init = await chromiumInit(t.backend);
+  if (!inits.has(t.id)) inits.set(t.id, init);
+  if (!init.ok) return emptyRow(p, { error: `${t.backend} could not be initialised in Chromium: ${init.error}` });
+  if (!browserInfo) browserInfo = await pageCall('info', [], 60_000); // early: a later crashed page cannot answer
+  if (!matmul.has(t.id)) matmul.set(t.id, await pageCall('matmul', [3], 600_000));
+  const m = await pageCall('row', [{ model: p.model, method: p.method, seq: p.seq } satisfies RowPlan, o], Math.max(300_000, MAX_STEP_MS * (STEPS + 3)));
+  const row = rowFrom(p, m, matmul.get(t.id)!, init.backend_in_use);
+  if (m.gpu_errors) {
+    // Figures kept but labelled: a dropped command batch makes the step look cheaper than it is.
+    Object.assign(row, { gpu_errors: m.gpu_errors, error: `WebGPU reported ${m.gpu_errors} uncaptured error(s) during the row, so some work was dropped and the figures are not valid (first: ${m.gpu_error_first})` });
+  }
+  return row;
+}
+
+function skipReason(p: Planned): string | null {
+  if (Date.now() > DEADLINE) return `not reached: the run's time budget (--max-minutes) was used up`;
+  if (p.target.id === 'node-cpu' && p.model !== 'tiny-bert') {
+    const [c, w] = [matmul.get('node-cpu'), matmul.get('node-wasm')];
+    return `the plain-JS cpu backend (the last resort) runs tiny-bert only${c && w ? `: its matmul is ${c.toFixed(2)} GFLOP/s against wasm's ${w.toFixed(1)}` : ''}`;
+  }
+  const seen = achieved.get(`${p.target.id}|${p.method}`) ?? achieved.get(p.target.id);
+  if (seen) {
+    const predicted = flops(p.shape, p.method, p.seq) / (seen.gflops * 1e9) * 1000;
+    if (predicted > MAX_STEP_MS) return `predicted ≈ ${(predicted / 1000).toFixed(0)} s/step at ${seen.gflops.toFixed(2)} GFLOP/s (best so far, ${seen.from}) > --max-step-seconds ${MAX_STEP_MS / 1000}`;
+  }
+  return null;
+}
+
+const t0 = performance.now();
+const byCase = new Map<string, Planned[]>();
+for (const p of plan) byCase.set(`${p.model}|${p.method}|${p.seq}`, [...(byCase.get(`${p.model}|${p.method}|${p.seq}`) ?? []), p]);
+for (const [, group] of byCase) {
+  const caseRows: Row[] = [];
+  for (const p of group) {
+    const why = skipReason(p);
+    if (why) {
+      caseRows.push(emptyRow(p, { skipped: why }));
+      log(`${p.target.id} ${p.model} ${p.method} seq ${p.seq}: skipped — ${why}`);
+      continue;
+    }
+    try {
+      const r = await runTarget(p, { steps: STEPS, budgetMs: ROW_MS });
+      r.load1 = round(loadavg()[0], 2); // the machine is shared: the 1-minute load average when the row ended
+      caseRows.push(r);
+      if (typeof r.gflops === 'number' && !r.error) {
+        for (const key of [`${p.target.id}|${p.method}`, p.target.id]) {
+          const prev = achieved.get(key);
+          if (!prev || r.gflops > prev.gflops) achieved.set(key, { gflops: r.gflops, from: `${p.model} ${p.method} seq ${p.seq}` });
+        }
+      }
+      log(`${p.target.id} ${p.model} ${p.method} seq ${p.seq}: ${r.ms_per_step ?? '—'} ms/step${r.steps_timed ? ` (${r.steps_timed} timed)` : ''}${r.error ? ` — ${r.error}` : ''}`);
+    } catch (e) {
+      const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
+      caseRows.push(emptyRow(p, { error: msg }));
+      log(`${p.target.id} ${p.model} ${p.method} seq ${p.seq}: error — ${msg}`);
+    }
+  }
+  // PyTorch for this (model, method, seq) when at least one tfjs row of it ran.
+  if (caseRows.some((r) => typeof r.ms_per_step === 'number')) {
+    try {
+      const t = await torchCase(group[0]);
+      if (typeof t.torch_ms_per_step === 'number') {
+        for (const r of caseRows) {
+          r.torch_ms_per_step = round(t.torch_ms_per_step);
+          r.torch_steps_timed = t.torch_steps_timed;
+          if (typeof r.ms_per_step === 'number') r.ratio_vs_torch = round(r.ms_per_step / t.torch_ms_per_step, 2);
+        }
+        log(`torch ${group[0].model} ${group[0].method} seq ${group[0].seq}: ${t.torch_ms_per_step.toFixed(1)} ms/step`);
+      } else log(`torch ${group[0].model} ${group[0].method} seq ${group[0].seq}: ${t.error}`);
+    } catch (e) {
+      torchInfo.error = e instanceof Error ? e.message : String(e);
+      log(`PyTorch side skipped: ${torchInfo.error}`);
+    }
+  }
+  rows.push(...caseRows);
+}
+
+// ---- machine, shutdown -----------------------------------------------------------------------------------------
+const machine = {
+  cpus: cpus().length,
+  cpu: cpus()[0]?.model,
+  memory_gb: round(totalmem() / 2 ** 30, 1),
+  os: `${platform()} ${release()}`,
+  node: process.version,
+  tfjs: tf.version.tfjs,
+  torch: torchInfo.torch ?? null,
+  torch_threads: torchInfo.threads ?? null,
+  torch_error: torchInfo.error,
+  chromium: side ? side.browser.version() : null,
+  chromium_flags: side ? chromiumFlags : null,
+  browser: browserInfo,
+  backends_in_use: Object.fromEntries([...inits].map(([id, r]) => [id, r.ok ? r.backend_in_use : `unavailable: ${r.error}`])),
+  matmul_gflops: Object.fromEntries([...matmul].map(([k, v]) => [k, round(v, 2)])),
+  batch: BATCH,
+  steps_max: STEPS,
+  row_budget_s: ROW_MS / 1000,
+  max_step_s: MAX_STEP_MS / 1000,
+  quick,
+  started: startedAt.toISOString(),
+  wall_s: round((performance.now() - t0) / 1000, 0),
+  loadavg_start: round(load0, 2),
+  loadavg_end: round(loadavg()[0], 2),
+  notes: 'tfjs-wasm runs on one thread in Node and in Chromium (the app disables the threaded build); PyTorch gets one thread. The bench reads every step\'s loss back to time it; readbacks_per_step counts only reads made inside trainStep.',
+};
+if (side) {
+  await side.browser.close().catch(() => {});
+  await side.server.close().catch(() => {});
+  rmSync(side.outDir, { recursive: true, force: true });
+}
+torchProc?.stdin.end();
+
+// ---- output ----------------------------------------------------------------------------------------------------
+const cols: [string, string][] = [
+  ['model', 'model'], ['method', 'method'], ['target', 'backend'], ['seq', 'seq'], ['ms_per_step', 'ms/step'], ['spread_ms', 'spread'], ['steps_timed', 'steps'],
+  ['tokens_per_s', 'tokens/s'], ['gflops', 'GFLOP/s'], ['matmul_gflops', 'matmul GFLOP/s'], ['efficiency', 'eff.'], ['peak_bytes', 'peak bytes'],
+  ['leaked_tensors', 'leaked'], ['dispatches_per_step', 'dispatches/step'], ['readbacks_per_step', 'readbacks/step'], ['uploads_per_step', 'uploads/step'],
+  ['torch_ms_per_step', 'torch ms/step'], ['ratio_vs_torch', 'ratio vs torch'],
+];
+const cell = (r: Row, c: string) => (r[c] === null || r[c] === undefined ? '—' : String(r[c]));
+const note = (r: Row) => (r.skipped ? `skipped: ${r.skipped}` : r.error ? `error: ${r.error}` : '');
+if (asMarkdown) {
+  console.log(`| ${cols.map(([, h]) => h).join(' | ')} | note |`);
+  console.log(`|${cols.map(() => '---').join('|')}|---|`);
+  for (const r of rows) console.log(`| ${cols.map(([c]) => cell(r, c)).join(' | ')} | ${note(r)} |`);
+} else {
+  const table = [cols.map(([, h]) => h), ...rows.map((r) => cols.map(([c]) => cell(r, c)))];
+  const widths = cols.map((_, i) => Math.max(...table.map((t) => t[i].length)));
+  for (const [i, t] of table.entries()) console.log(`${t.map((v, j) => v.padEnd(widths[j])).join('  ')}${i ? `  ${note(rows[i - 1])}` : ''}`.trimEnd());
+}
+console.log('');
+for (const l of rows.filter((r) => r.method === 'lora' && typeof r.ms_per_step === 'number')) {
+  const f = rows.find((r) => r.method === 'full' && r.model === l.model && r.target === l.target && r.seq === l.seq && typeof r.ms_per_step === 'number');
+  if (f) console.log(`LoRA/full step cost ${l.model} ${l.target} seq ${l.seq}: ${((l.ms_per_step as number) / (f.ms_per_step as number)).toFixed(2)} (budget ≤ 0.7)`);
+}
+for (const [id, r] of inits) console.log(`${id}: ${r.ok ? r.backend_in_use : `unavailable — ${r.error}`}`);
 if (asJson) console.log(JSON.stringify({ rows, machine }));
+process.exit(0);

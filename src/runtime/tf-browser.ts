@@ -7,6 +7,9 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { BackendName } from './backend';
+import { untransposeWasmMatMul } from './wasm-matmul';
+
+untransposeWasmMatMul();
 
 setWasmPaths({
   'tfjs-backend-wasm.wasm': wasmPlain,

@@ -4,6 +4,9 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { BackendName } from './backend';
+import { untransposeWasmMatMul } from './wasm-matmul';
+
+untransposeWasmMatMul();
 
 const require = createRequire(import.meta.url);
 setWasmPaths(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + '/');

@@ -1,0 +1,91 @@
+// The browser side of `npm run bench`: the same rows as the Node bench (bench/shared.ts: the real trainStep on
+// random-weight models), on tfjs's browser backends, set up exactly as the app sets them up
+// (src/runtime/tf-browser.ts). scripts/cli/bench.ts drives it through Playwright: it calls the functions on
+// `window.tabtuneBench` with page.evaluate and gets plain JSON back. Runs on the page's main thread (the app runs
+// the same step in a worker; the figures are the same work, and the page here has nothing else to do).
+import { tf, useBackend, WASM_THREADS } from '../../src/runtime/tf-browser';
+import { describeAdapter, probeCapabilities, type BackendName } from '../../src/runtime/backend';
+import type { LoadedModel } from '../../src/model/load';
+import { matmulGflops, measureRow, randomModel, shapeByName, type MeasureOptions, type Measured, type RowPlan } from '../shared';
+
+export interface InitResult { ok: boolean; backend: string | null; backend_in_use: string; error?: string }
+
+let cached: LoadedModel | null = null;
+
+// WebGPU reports an invalid shader or pipeline as an uncaptured error on the device, and the command batch holding
+// it is dropped: the step then "runs" without doing its work. Each row reports how many such errors it saw.
+const gpuErrors: string[] = [];
+const watched = new WeakSet<object>();
+function watchWebGpuErrors(): void {
+  const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+  if (!device || watched.has(device)) return;
+  watched.add(device);
+  device.addEventListener('uncapturederror', (e) => gpuErrors.push((e as GPUUncapturedErrorEvent).error.message.split('\n')[0]));
+}
+
+function webglRenderer(): string {
+  try {
+    const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGL2RenderingContext } }).gpgpu?.gl;
+    if (!gl) return 'unknown renderer';
+    const ext = gl.getExtension('WEBGL_debug_renderer_info');
+    const r = ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER);
+    return `WebGL ${tf.env().getNumber('WEBGL_VERSION')} — ${String(r)}`;
+  } catch (e) {
+    return `renderer unreadable (${e instanceof Error ? e.message : String(e)})`;
+  }
+}
+
+async function describe(backend: BackendName): Promise<string> {
+  if (backend === 'webgpu') {
+    const caps = await probeCapabilities();
+    if (!caps.webgpu) return `WebGPU — no adapter (${caps.webgpuError ?? '?'})`;
+    const a = caps.webgpu;
+    return `WebGPU — ${describeAdapter(a)}${a.isFallbackAdapter ? ' (fallback adapter)' : ''}`;
+  }
+  if (backend === 'wasm') {
+    const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+    return `wasm — ${simd ? 'SIMD' : 'no SIMD'}, ${WASM_THREADS ? 'threaded' : '1 thread'}`;
+  }
+  if (backend === 'webgl') return webglRenderer();
+  return 'plain JavaScript';
+}
+
+const api = {
+  async init(backend: BackendName): Promise<InitResult> {
+    try {
+      await useBackend(backend);
+      if (tf.getBackend() !== backend) throw new Error(`tfjs is on ${tf.getBackend()} after asking for ${backend}`);
+      if (backend === 'webgpu') watchWebGpuErrors();
+      return { ok: true, backend: tf.getBackend(), backend_in_use: await describe(backend) };
+    } catch (e) {
+      return { ok: false, backend: tf.getBackend() ?? null, backend_in_use: '—', error: e instanceof Error ? e.message : String(e) };
+    }
+  },
+  matmul: (reps?: number) => matmulGflops(reps),
+  async row(plan: RowPlan, opts: MeasureOptions): Promise<Measured & { gpu_errors: number; gpu_error_first: string | null }> {
+    if (cached?.id !== plan.model) {
+      cached = null; // let the previous shape's host weights go before making the next
+      cached = randomModel(shapeByName(plan.model));
+    }
+    gpuErrors.length = 0;
+    const m = await measureRow(cached, shapeByName(plan.model), plan, opts);
+    await new Promise((r) => setTimeout(r, 50)); // let queued uncapturederror events arrive
+    return { ...m, gpu_errors: gpuErrors.length, gpu_error_first: gpuErrors[0] ?? null };
+  },
+  async info(): Promise<Record<string, unknown>> {
+    const caps = await probeCapabilities();
+    return {
+      user_agent: navigator.userAgent,
+      cross_origin_isolated: globalThis.crossOriginIsolated,
+      hardware_concurrency: navigator.hardwareConcurrency,
+      webgpu_adapter: caps.webgpu ?? caps.webgpuError ?? null,
+      webgpu_is_software: caps.webgpu ? caps.webgpu.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe/i.test(describeAdapter(caps.webgpu)) : null,
+      tfjs: tf.version.tfjs,
+      wasm_threads: WASM_THREADS,
+    };
+  },
+};
+
+export type BenchApi = typeof api;
+(globalThis as unknown as { tabtuneBench: BenchApi }).tabtuneBench = api;
+document.title = 'tabtune bench — ready';

@@ -1,0 +1,81 @@
+// `npx tsx bench/report.ts FILE`: turns the JSON line that `npm run bench -- --json` prints last (FILE holds the
+// bench's stdout) into the Markdown of bench/RESULTS.md: the machine, the table, and each budget of issue 7 with
+// the figures that decide it. Figures only: nothing here is typed by hand.
+import { readFileSync } from 'node:fs';
+
+type Row = Record<string, unknown> & { model: string; method: string; target: string; seq: number; ms_per_step: number | null };
+const file = process.argv[2];
+if (!file) throw new Error('usage: tsx bench/report.ts BENCH_STDOUT_FILE');
+const last = readFileSync(file, 'utf8').trim().split('\n').filter((l) => l.startsWith('{"rows"')).pop();
+if (!last) throw new Error(`${file}: no {"rows": …} line (run the bench with --json)`);
+const { rows, machine } = JSON.parse(last) as { rows: Row[]; machine: Record<string, unknown> };
+const ok = (r: Row) => typeof r.ms_per_step === 'number' && !r.error;
+const out: string[] = [];
+const p = (s = '') => out.push(s);
+const fmt = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'number' ? String(v) : String(v));
+const mb = (b: unknown) => (typeof b === 'number' ? (b / 2 ** 20).toFixed(1) : '—');
+
+// ---- machine
+const m = machine as Record<string, any>;
+p('## Machine');
+p();
+p(`- ${m.cpus} cores (${m.cpu}), ${m.memory_gb} GiB, ${m.os}; load average ${m.loadavg_start} at the start, ${m.loadavg_end} at the end (other work shares this machine).`);
+p(`- Node ${m.node}, tfjs ${m.tfjs}; PyTorch ${m.torch} (Debian) with ${m.torch_threads} thread; Chromium ${m.chromium ?? '—'} headless.`);
+for (const [id, what] of Object.entries(m.backends_in_use ?? {})) p(`- \`${id}\`: ${what}`);
+if (m.browser?.webgpu_adapter) p(`- WebGPU adapter facts: ${JSON.stringify(m.browser.webgpu_adapter)} — a software (CPU) implementation, not a GPU.`);
+p(`- 1024×1024 matmul, GFLOP/s, same run: ${Object.entries(m.matmul_gflops ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
+p(`- Batch ${m.batch}; per row one warm-up step, then up to ${m.steps_max} timed steps, fewer once they took ${m.row_budget_s} s (\`steps\` column); rows predicted slower than ${m.max_step_s} s/step are listed as skipped. Run started ${m.started}, took ${Math.round((m.wall_s ?? 0) / 60)} min.`);
+p(`- ${m.notes}`);
+p();
+
+// ---- table
+p('## Rows');
+p();
+const cols: [string, string][] = [
+  ['model', 'model'], ['method', 'method'], ['target', 'backend'], ['seq', 'seq'], ['ms_per_step', 'ms/step'], ['spread_ms', 'spread'], ['steps_timed', 'steps'],
+  ['tokens_per_s', 'tokens/s'], ['gflops', 'GFLOP/s'], ['efficiency', 'eff.'], ['peak_bytes', 'peak MiB'], ['leaked_tensors', 'leaked'],
+  ['dispatches_per_step', 'dispatches'], ['readbacks_per_step', 'reads'], ['upload_bytes_per_step', 'upload MiB'], ['torch_ms_per_step', 'torch ms'], ['ratio_vs_torch', 'vs torch'],
+];
+p(`| ${cols.map(([, h]) => h).join(' | ')} | note |`);
+p(`|${cols.map(() => '---').join('|')}|---|`);
+for (const r of rows) {
+  const cells = cols.map(([c]) => (c === 'peak_bytes' || c === 'upload_bytes_per_step' ? mb(r[c]) : fmt(r[c])));
+  const note = r.skipped ? `skipped: ${r.skipped}` : r.error ? `error: ${r.error}` : '';
+  p(`| ${cells.join(' | ')} | ${note} |`);
+}
+p();
+p('`eff.` is achieved GFLOP/s (analytic count, bench/shared.ts `flops`) over the same backend\'s matmul GFLOP/s. `dispatches`: WebGPU compute dispatches recorded, WebGL shader programs run, wasm/cpu kernels called. `reads`: backend reads made inside `trainStep` (the bench\'s own loss read per step is not counted). `upload MiB`: host data written to the backend per step (not counted on cpu, where every kernel output is such a write).');
+p();
+
+// ---- budgets
+p('## Budgets (issue 7)');
+p();
+const pairs: string[] = [];
+let held = 0;
+let total = 0;
+for (const l of rows.filter((r) => r.method === 'lora' && ok(r))) {
+  const f = rows.find((r) => r.method === 'full' && r.model === l.model && r.target === l.target && r.seq === l.seq && ok(r));
+  if (!f) continue;
+  const ratio = (l.ms_per_step as number) / (f.ms_per_step as number);
+  total++;
+  if (ratio <= 0.7) held++;
+  pairs.push(`${l.model} ${l.target} seq ${l.seq}: ${ratio.toFixed(3)}${ratio <= 0.7 ? '' : ' ✗'}`);
+}
+p(`- **LoRA step ≤ 0.7 of a full step, same backend**: holds in ${held} of ${total} measured pairs. ${pairs.join('; ')}.`);
+const reads = new Map<string, number[]>();
+for (const r of rows.filter(ok)) reads.set(r.target, [...(reads.get(r.target) ?? []), r.readbacks_per_step as number]);
+const sites = new Map<string, string>();
+for (const r of rows.filter(ok)) if (r.readback_sites && Object.keys(r.readback_sites as object).length) sites.set(r.target, Object.entries(r.readback_sites as Record<string, number>).map(([k, v]) => `${k} ×${v}`).join(', '));
+p(`- **≤ 1 readback per 10 steps**: reads inside one \`trainStep\`, per backend (min–max over rows): ${[...reads].map(([t, v]) => `${t} ${Math.min(...v)}–${Math.max(...v)}${sites.has(t) ? ` (${sites.get(t)})` : ''}`).join('; ')}. The app adds one loss read per 10 steps (\`lossReadEvery\`); the bench itself reads the loss every step to time it, and that read is not in these counts.`);
+const leaks = rows.filter(ok).map((r) => r.leaked_tensors as number);
+p(`- **Zero leaked tensors**: ${leaks.every((x) => x === 0) ? `holds — 0 in all ${leaks.length} measured rows` : `does not hold — max ${Math.max(...leaks)} (${rows.filter((r) => ok(r) && (r.leaked_tensors as number) > 0).map((r) => `${r.model} ${r.method} ${r.target} seq ${r.seq}: ${r.leaked_tensors}`).join('; ')})`}.`);
+const wasmLora = rows.filter((r) => r.model === 'minilm-l6' && r.method === 'lora' && (r.target === 'node-wasm' || r.target === 'chromium-wasm') && ok(r));
+p(`- **wasm MiniLM-L6 LoRA step no slower than PyTorch (ratio ≤ 1.0)**: ${wasmLora.length ? (wasmLora.every((r) => (r.ratio_vs_torch as number) <= 1) ? 'holds' : 'does not hold') : 'not measured'} — ${wasmLora.map((r) => `${r.target} seq ${r.seq}: ${r.ms_per_step} ms vs ${r.torch_ms_per_step} ms = ${r.ratio_vs_torch}`).join('; ')}.`);
+const disp = rows.filter((r) => r.method === 'lora' && ok(r)).map((r) => `${r.model} ${r.target} seq ${r.seq}: ${r.dispatches_per_step}`);
+p(`- **Dispatches per step** (LoRA rows; counted, no budget figure in the issue): ${disp.join('; ')}.`);
+const ups = rows.filter((r) => r.method === 'lora' && ok(r) && typeof r.upload_bytes_per_step === 'number').map((r) => {
+  const lu = r.largest_upload as { bytes: number; shape: number[]; during: string } | null;
+  return `${r.model} ${r.target} seq ${r.seq}: ${r.uploads_per_step} uploads, ${mb(r.upload_bytes_per_step)} MiB${lu ? ` (largest ${JSON.stringify(lu.shape)})` : ''}`;
+});
+p(`- **Uploads per step** (LoRA rows): ${ups.join('; ')}.`);
+console.log(out.join('\n'));

@@ -1,0 +1,265 @@
+// What the Node bench (scripts/cli/bench.ts) and the browser bench page (bench/browser/bench-page.ts) share: the model
+// shapes, the random-weight models, the analytic FLOP count, the 1024×1024 matmul probe and one row's measurement
+// (the real trainStep of src/train/loop.ts, timed, with kernels, dispatches, readbacks and uploads counted by
+// instrumenting tfjs). Environment-free: it imports '@tensorflow/tfjs' only, and whoever calls it has already
+// chosen and initialised the backend (src/runtime/tf-node.ts in Node, src/runtime/tf-browser.ts in the page).
+import * as tf from '@tensorflow/tfjs';
+import { createClassifier } from '../src/model/classifier';
+import { disposeEncoder, type EncoderWeights } from '../src/model/encoder';
+import type { LoadedModel } from '../src/model/load';
+import type { EncoderConfig, HostBatch, Method } from '../src/model/types';
+import { AdamW } from '../src/train/optimizer';
+import { trainStep } from '../src/train/loop';
+import { createRng } from '../src/train/rng';
+
+export interface Shape { name: string; layers: number; hidden: number; heads: number; ffn: number; vocab: number }
+
+/** tiny-bert is the shape of the project's generated test model (public/models/tiny-bert); the others are real models' shapes. */
+export const SHAPES: Shape[] = [
+  { name: 'tiny-bert', layers: 2, hidden: 64, heads: 2, ffn: 256, vocab: 4096 },
+  { name: 'minilm-l6', layers: 6, hidden: 384, heads: 12, ffn: 1536, vocab: 30522 },
+  { name: 'distilbert', layers: 6, hidden: 768, heads: 12, ffn: 3072, vocab: 30522 },
+];
+export const METHODS: Method[] = ['head', 'lora', 'full'];
+export const SEQS = [32, 64, 128];
+export const BATCH = 16;
+export const LORA = { r: 8, alpha: 16, dropout: 0, targetModules: ['query', 'value'] };
+
+export function shapeByName(name: string): Shape {
+  const s = SHAPES.find((x) => x.name === name);
+  if (!s) throw new Error(`unknown model shape ${name} (known: ${SHAPES.map((x) => x.name).join(', ')})`);
+  return s;
+}
+
+/** A LoadedModel with random weights of a real shape, built in memory (no files, no tokenizer needed). */
+export function randomModel(s: Shape): LoadedModel {
+  const config: EncoderConfig = { modelType: 'bert', vocabSize: s.vocab, hiddenSize: s.hidden, numLayers: s.layers, numHeads: s.heads, intermediateSize: s.ffn, maxPositions: 512, typeVocabSize: 2, layerNormEps: 1e-12, padTokenId: 0 };
+  const rng = createRng(1);
+  const t = (shape: number[], fill?: number) => {
+    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    if (fill !== undefined) data.fill(fill);
+    else for (let i = 0; i < data.length; i++) data[i] = (rng.next() - 0.5) * 0.04;
+    return { dtype: 'F32', shape, data };
+  };
+  const w: LoadedModel['weights'] = {
+    'embeddings.word_embeddings.weight': t([s.vocab, s.hidden]),
+    'embeddings.position_embeddings.weight': t([512, s.hidden]),
+    'embeddings.token_type_embeddings.weight': t([2, s.hidden]),
+    'embeddings.LayerNorm.weight': t([s.hidden], 1),
+    'embeddings.LayerNorm.bias': t([s.hidden], 0),
+  };
+  for (let i = 0; i < s.layers; i++) {
+    const p = `encoder.layer.${i}.`;
+    for (const m of ['attention.self.query', 'attention.self.key', 'attention.self.value', 'attention.output.dense']) Object.assign(w, { [`${p}${m}.weight`]: t([s.hidden, s.hidden]), [`${p}${m}.bias`]: t([s.hidden], 0) });
+    Object.assign(w, { [`${p}intermediate.dense.weight`]: t([s.ffn, s.hidden]), [`${p}intermediate.dense.bias`]: t([s.ffn], 0), [`${p}output.dense.weight`]: t([s.hidden, s.ffn]), [`${p}output.dense.bias`]: t([s.hidden], 0) });
+    for (const n of ['attention.output.LayerNorm', 'output.LayerNorm']) Object.assign(w, { [`${p}${n}.weight`]: t([s.hidden], 1), [`${p}${n}.bias`]: t([s.hidden], 0) });
+  }
+  return { id: s.name, revision: 'random', config, weights: w, tokenizer: null as never, pooling: 'cls', rawConfig: {}, rawTokenizer: { json: null, config: {} } };
+}
+
+/**
+ * Analytic FLOPs of one training step (multiply-add = 2 FLOPs), batch BATCH:
+ * forward = layers · (2·tokens·(4·H² + 2·H·FFN) [the six linear layers] + 4·B·L²·H [QKᵀ and attention·V]);
+ * the step is forward × 3 for `full` (activation and weight gradients), × 2 for `lora` (activation gradients
+ * through the frozen layers; the r-8 adapters are < 1 %), × 1 for `head` (no encoder backward). Embeddings,
+ * LayerNorm, softmax, GELU and the optimizer are left out (memory-bound, a few % of the total).
+ */
+export function flops(s: Shape, method: Method, seq: number, batch = BATCH): number {
+  const tokens = batch * seq;
+  const fwd = s.layers * (2 * tokens * (4 * s.hidden * s.hidden + 2 * s.hidden * s.ffn) + 4 * batch * seq * seq * s.hidden);
+  return fwd * (method === 'full' ? 3 : method === 'lora' ? 2 : 1);
+}
+
+/** The current backend's 1024×1024 float32 matmul rate, GFLOP/s: one warm-up product, then up to `reps` timed
+ * ones (each read back), fewer once they took `budgetMs` together (SwiftShader WebGPU needs seconds for one). */
+export async function matmulGflops(reps = 3, budgetMs = 3000): Promise<number> {
+  const a = tf.randomNormal([1024, 1024]);
+  const b = tf.randomNormal([1024, 1024]);
+  const warm = tf.matMul(a, b);
+  await warm.data();
+  warm.dispose();
+  const t0 = performance.now();
+  let done = 0;
+  while (done < reps && (done === 0 || performance.now() - t0 < budgetMs)) {
+    const c = tf.matMul(a, b);
+    await c.data();
+    c.dispose();
+    done++;
+  }
+  const ms = (performance.now() - t0) / done;
+  tf.dispose([a, b]);
+  return (2 * 1024 ** 3) / (ms / 1000) / 1e9;
+}
+
+export interface RowPlan { model: string; method: Method; seq: number }
+export interface MeasureOptions {
+  /** At most this many timed steps after the warm-up step… */
+  steps: number;
+  /** …and no more once the timed steps together took this long (at least one timed step is always made). */
+  budgetMs: number;
+}
+export interface Measured {
+  ms_per_step: number;
+  spread_ms: number;
+  steps_timed: number;
+  warmup_ms: number;
+  times_ms: number[];
+  peak_bytes: number;
+  leaked_tensors: number;
+  kernels_per_step: number;
+  dispatches_per_step: number;
+  /** What `dispatches_per_step` counts on this backend. */
+  dispatch_unit: string;
+  readbacks_per_step: number;
+  uploads_per_step: number;
+  upload_bytes_per_step: number;
+  /** Where the counted readbacks of the last timed step came from: kernel name → reads. */
+  readback_sites: Record<string, number>;
+  /** The largest single host→device upload of the last timed step. */
+  largest_upload: { bytes: number; shape: number[]; during: string } | null;
+  trainable_params: number;
+  flops_per_step: number;
+}
+
+type Fn = (...a: unknown[]) => unknown;
+/** Wraps obj[name] (when it is a function) to count calls; returns the undo. */
+function countCalls(obj: Record<string, unknown> | undefined, name: string, onCall: (args: unknown[]) => void, after?: () => void): () => void {
+  const orig = obj?.[name];
+  if (!obj || typeof orig !== 'function') return () => {};
+  obj[name] = function (this: unknown, ...a: unknown[]) {
+    onCall(a);
+    const out = (orig as Fn).apply(this, a);
+    after?.();
+    return out;
+  };
+  return () => void (obj[name] = orig);
+}
+
+/**
+ * Counts, while `f` runs synchronously: kernels (every engine.runKernelFunc call — what tf.profile lists), device
+ * dispatches (WebGPU: compute dispatches recorded, i.e. recordAndSubmit calls; WebGL: shader programs run; wasm and
+ * cpu: kernels, each a call into wasm/JS), readbacks (the backend's read/readSync) and uploads (backend.write, i.e.
+ * tensors made from host data, with their bytes).
+ */
+interface Counts { peakBytes: number; kernels: number; dispatches: number; reads: number; uploads: number; uploadBytes: number; readSites: Record<string, number>; largestUpload: { bytes: number; shape: number[]; during: string } | null }
+function instrumented<T>(f: () => T): Counts & { out: T; dispatchUnit: string } {
+  const engine = tf.engine() as unknown as Record<string, unknown>;
+  const backend = tf.backend() as unknown as Record<string, unknown>;
+  const state = (engine as { state?: { numBytes?: number } }).state;
+  const c: Counts = { peakBytes: state?.numBytes ?? 0, kernels: 0, dispatches: 0, reads: 0, uploads: 0, uploadBytes: 0, readSites: {}, largestUpload: null };
+  let kernel = '(outside a kernel)'; // the kernel most recently started: where a read or an upload comes from
+  const name = tf.getBackend();
+  const dispatchFn = name === 'webgpu' ? 'recordAndSubmit' : name === 'webgl' ? 'runWebGLProgram' : null;
+  const read = () => {
+    c.reads++;
+    c.readSites[kernel] = (c.readSites[kernel] ?? 0) + 1;
+  };
+  const undo = [
+    countCalls(engine, 'runKernelFunc', (a) => {
+      c.kernels++;
+      kernel = (a[0] as { kernelName?: string } | undefined)?.kernelName ?? kernel;
+    }, () => {
+      // Tensor bytes alive after each kernel (forward activations are kept for the backward pass): the step's peak.
+      c.peakBytes = Math.max(c.peakBytes, state?.numBytes ?? 0);
+    }),
+    countCalls(backend, 'read', read),
+    countCalls(backend, 'readSync', read),
+    countCalls(backend, 'write', (a) => {
+      const bytes = (a[0] as ArrayBufferView | null)?.byteLength ?? 0;
+      c.uploads++;
+      c.uploadBytes += bytes;
+      if (bytes > (c.largestUpload?.bytes ?? 0)) c.largestUpload = { bytes, shape: [...((a[1] as number[]) ?? [])], during: kernel };
+    }),
+    dispatchFn ? countCalls(backend, dispatchFn, () => c.dispatches++) : () => {},
+  ];
+  try {
+    const out = f();
+    return { out, ...c, dispatches: dispatchFn ? c.dispatches : c.kernels, dispatchUnit: dispatchFn ? `${dispatchFn} calls` : 'kernels' };
+  } finally {
+    for (const u of undo.reverse()) u();
+  }
+}
+
+/**
+ * One bench row: builds the classifier and AdamW on `model` with the current backend, makes one warm-up step
+ * (shader compilation, optimizer state), then timed steps. Each timed step is trainStep (counted, see
+ * `instrumented`) followed by reading its loss back — the bench must wait for the step to finish to time it; the
+ * app reads the loss once per 10 steps, so that read is not counted in `readbacks_per_step`.
+ */
+export async function measureRow(model: LoadedModel, shape: Shape, plan: RowPlan, opts: MeasureOptions): Promise<Measured> {
+  const clf = createClassifier(model, { method: plan.method, numLabels: 2, seed: 0, lora: LORA });
+  const opt = new AdamW(clf.trainable, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 });
+  const rng = createRng(2);
+  const n = BATCH * plan.seq;
+  const batch: HostBatch = {
+    batchSize: BATCH,
+    seqLen: plan.seq,
+    inputIds: Int32Array.from({ length: n }, () => 5 + rng.int(shape.vocab - 5)),
+    attentionMask: new Int32Array(n).fill(1),
+    labels: Int32Array.from({ length: BATCH }, () => rng.int(2)),
+  };
+  try {
+    const w0 = performance.now();
+    const warm = trainStep(clf, opt, batch, 1e-4, 1.0);
+    await warm.data();
+    warm.dispose();
+    const warmupMs = performance.now() - w0;
+
+    const startTensors = tf.memory().numTensors;
+    let peak = tf.memory().numBytes;
+    const times: number[] = [];
+    const totals = { kernels: 0, dispatches: 0, reads: 0, uploads: 0, uploadBytes: 0 };
+    let dispatchUnit = 'kernels';
+    let last: Counts | null = null;
+    let spent = 0;
+    while (times.length < opts.steps && (times.length === 0 || spent < opts.budgetMs)) {
+      const t0 = performance.now();
+      const r = instrumented(() => trainStep(clf, opt, batch, 1e-4, 1.0));
+      await r.out.data();
+      const dt = performance.now() - t0;
+      peak = Math.max(peak, r.peakBytes, tf.memory().numBytes);
+      r.out.dispose();
+      times.push(dt);
+      spent += dt;
+      totals.kernels += r.kernels;
+      totals.dispatches += r.dispatches;
+      totals.reads += r.reads;
+      totals.uploads += r.uploads;
+      totals.uploadBytes += r.uploadBytes;
+      dispatchUnit = r.dispatchUnit;
+      last = r;
+    }
+    const leaked = tf.memory().numTensors - startTensors;
+    const sorted = [...times].sort((a, b) => a - b);
+    const k = times.length;
+    return {
+      ms_per_step: median(sorted),
+      spread_ms: sorted[k - 1] - sorted[0],
+      steps_timed: k,
+      warmup_ms: warmupMs,
+      times_ms: times,
+      peak_bytes: peak,
+      leaked_tensors: leaked,
+      kernels_per_step: totals.kernels / k,
+      dispatches_per_step: totals.dispatches / k,
+      dispatch_unit: dispatchUnit,
+      readbacks_per_step: totals.reads / k,
+      uploads_per_step: totals.uploads / k,
+      upload_bytes_per_step: totals.uploadBytes / k,
+      readback_sites: last?.readSites ?? {},
+      largest_upload: last?.largestUpload ?? null,
+      trainable_params: clf.trainableParamCount(),
+      flops_per_step: flops(shape, plan.method, plan.seq),
+    };
+  } finally {
+    opt.dispose();
+    clf.dispose();
+    if (model.device) disposeEncoder(model.device as EncoderWeights);
+    model.device = undefined;
+  }
+}
+
+export function median(sorted: number[]): number {
+  const k = sorted.length;
+  return k % 2 ? sorted[(k - 1) / 2] : (sorted[k / 2 - 1] + sorted[k / 2]) / 2;
+}
