@@ -210,4 +210,4 @@ export type FromWorker =
   | { type: 'suites-evaluated'; requestId: string; suites: SuiteEvaluation[] }
   | { type: 'token-counts'; requestId: string; counts: Int32Array }
   | { type: 'mask-filled'; requestId: string; fills: MaskFill[] }
-  | { type: 'error'; runId?: string; requestId?: string; message: string; deviceLost?: boolean };
+  | { type: 'error'; runId?: string; requestId?: string; message: string; deviceLost?: boolean; workerBroken?: boolean };

@@ -3,6 +3,7 @@
 import { tf, takeWebGpuErrors, useBackend } from '../src/runtime/tf-browser';
 import { chooseBackend, probeCapabilities, type BackendName } from '../src/runtime/backend';
 import type { FromWorker, ToWorker } from '../src/protocol';
+import { outOfMemoryMessage } from '../src/train/out-of-memory';
 import { runTraining, predictText, importAdapterRun, evaluateStoredRun, countTokens, fillMaskText, ModelCache, DeviceLostError } from '../src/train/session';
 
 const post = (msg: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(msg, transfer);
@@ -91,8 +92,9 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
         // a task or two and says why, so give it a moment before deciding what kind of failure this was.
         if (backend === 'webgpu' && !(e instanceof DeviceLostError)) await new Promise((r) => setTimeout(r, 100));
         const problem = e instanceof DeviceLostError ? null : control.deviceProblem();
-        const message = problem ? `The GPU stopped giving trustworthy results (${problem}). The run is kept up to its last checkpoint.` : errorText(e);
-        post({ type: 'error', runId: msg.runId, message, deviceLost: e instanceof DeviceLostError || !!problem });
+        const oom = problem ? null : outOfMemoryMessage(errorText(e), backend);
+        const message = problem ? `The GPU stopped giving trustworthy results (${problem}). The run is kept up to its last checkpoint.` : (oom ?? errorText(e));
+        post({ type: 'error', runId: msg.runId, message, deviceLost: e instanceof DeviceLostError || !!problem, workerBroken: !!oom });
       } finally {
         busy = false;
       }

@@ -296,6 +296,8 @@ export class RunController {
         } else {
           this.setPhase('failed', m.message);
           await this.persist(() => updateRun(db, live.runId, { status: 'failed', error: m.message, finished: Date.now() }));
+          // An aborted wasm module cannot run anything again: a fresh worker keeps the page usable.
+          if (m.workerBroken) await this.client.restart(this.ctx.settings.backend);
         }
         this.ctx.bus.emit('runs');
         return;

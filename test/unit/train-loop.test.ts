@@ -166,3 +166,17 @@ describe('trainLoop', () => {
     model.dispose();
   });
 });
+
+describe('out of memory', () => {
+  it('turns the wasm heap failures the bench met into what helps, and leaves other errors alone', async () => {
+    const { outOfMemoryMessage } = await import('../../src/train/out-of-memory');
+    // The two messages tfjs-wasm gave for DistilBERT in bench/RESULTS.md.
+    for (const raw of ['Aborted(). Build with -sASSERTIONS for more info.', 'memory access out of bounds']) {
+      const m = outOfMemoryMessage(raw, 'wasm');
+      expect(m).toMatch(/^The run needed more memory than the WebAssembly heap/);
+      expect(m).toMatch(/Try a smaller batch, fewer max tokens, or LoRA or head-only/);
+    }
+    expect(outOfMemoryMessage('Aborted(). Build with -sASSERTIONS for more info.', 'wasm')).toContain('(Aborted()');
+    expect(outOfMemoryMessage('The training loss became NaN at step 3.', 'wasm')).toBeNull();
+  });
+});
