@@ -3,7 +3,7 @@
 // (src/runtime/tf-browser.ts). scripts/cli/bench.ts drives it through Playwright: it calls the functions on
 // `window.tabtuneBench` with page.evaluate and gets plain JSON back. Runs on the page's main thread (the app runs
 // the same step in a worker; the figures are the same work, and the page here has nothing else to do).
-import { tf, useBackend, WASM_THREADS } from '../../src/runtime/tf-browser';
+import { tf, takeWebGpuErrors, useBackend, WASM_THREADS } from '../../src/runtime/tf-browser';
 import { describeAdapter, probeCapabilities, type BackendName } from '../../src/runtime/backend';
 import type { LoadedModel } from '../../src/model/load';
 import { matmulGflops, measureRow, randomModel, shapeByName, type MeasureOptions, type Measured, type RowPlan } from '../shared';
@@ -11,17 +11,6 @@ import { matmulGflops, measureRow, randomModel, shapeByName, type MeasureOptions
 export interface InitResult { ok: boolean; backend: string | null; backend_in_use: string; error?: string }
 
 let cached: LoadedModel | null = null;
-
-// WebGPU reports an invalid shader or pipeline as an uncaptured error on the device, and the command batch holding
-// it is dropped: the step then "runs" without doing its work. Each row reports how many such errors it saw.
-const gpuErrors: string[] = [];
-const watched = new WeakSet<object>();
-function watchWebGpuErrors(): void {
-  const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
-  if (!device || watched.has(device)) return;
-  watched.add(device);
-  device.addEventListener('uncapturederror', (e) => gpuErrors.push((e as GPUUncapturedErrorEvent).error.message.split('\n')[0]));
-}
 
 function webglRenderer(): string {
   try {
@@ -55,7 +44,6 @@ const api = {
     try {
       await useBackend(backend);
       if (tf.getBackend() !== backend) throw new Error(`tfjs is on ${tf.getBackend()} after asking for ${backend}`);
-      if (backend === 'webgpu') watchWebGpuErrors();
       return { ok: true, backend: tf.getBackend(), backend_in_use: await describe(backend) };
     } catch (e) {
       return { ok: false, backend: tf.getBackend() ?? null, backend_in_use: '—', error: e instanceof Error ? e.message : String(e) };
@@ -67,9 +55,12 @@ const api = {
       cached = null; // let the previous shape's host weights go before making the next
       cached = randomModel(shapeByName(plan.model));
     }
-    gpuErrors.length = 0;
+    // useBackend('webgpu') records the device's errors (an invalid pipeline drops its command batch silently):
+    // each row reports the ones it caused.
+    takeWebGpuErrors();
     const m = await measureRow(cached, shapeByName(plan.model), plan, opts);
     await new Promise((r) => setTimeout(r, 50)); // let queued uncapturederror events arrive
+    const gpuErrors = takeWebGpuErrors().map((e) => e.split('\n')[0]);
     return { ...m, gpu_errors: gpuErrors.length, gpu_error_first: gpuErrors[0] ?? null };
   },
   async info(): Promise<Record<string, unknown>> {
