@@ -80,12 +80,7 @@ export async function runTraining(
   hooks.status('baseline', 'zero-shot accuracy of the untrained base model');
   const before = job.before ?? (await zeroShotSummary(base, test, labels, cfg));
 
-  const model = createClassifier(base, {
-    method: cfg.method,
-    numLabels: labels.length,
-    seed: cfg.seed,
-    lora: { r: cfg.loraR, alpha: cfg.loraAlpha, dropout: cfg.loraDropout, targetModules: cfg.loraTargets },
-  });
+  const model = classifierFor(base, labels.length, cfg);
   try {
     const totalSteps = totalStepsFor(train.length, cfg);
     hooks.baseline({ before, trainableParams: model.trainableParamCount(), totalParams: model.totalParamCount(), pooling: base.pooling, totalSteps });
@@ -203,14 +198,19 @@ export async function evaluateStoredRun(
   }
 }
 
-/** A run's classifier rebuilt from its settings and stored weights. */
-function classifierFromCheckpoint(base: LoadedModel, labels: string[], cfg: TrainConfig, weights: ArrayBuffer): Classifier {
-  const model = createClassifier(base, {
+/** The classifier a run's settings describe, freshly initialised from its seed. */
+function classifierFor(base: LoadedModel, numLabels: number, cfg: TrainConfig): Classifier {
+  return createClassifier(base, {
     method: cfg.method,
-    numLabels: labels.length,
+    numLabels,
     seed: cfg.seed,
     lora: { r: cfg.loraR, alpha: cfg.loraAlpha, dropout: cfg.loraDropout, targetModules: cfg.loraTargets },
   });
+}
+
+/** A run's classifier rebuilt from its settings and stored weights. */
+function classifierFromCheckpoint(base: LoadedModel, labels: string[], cfg: TrainConfig, weights: ArrayBuffer): Classifier {
+  const model = classifierFor(base, labels.length, cfg);
   try {
     loadWeights(model, weights);
     return model;
