@@ -50,85 +50,43 @@ export class WorkerClient {
     });
   }
 
-  predict(req: Omit<PredictRequest, 'type' | 'requestId'>): Promise<number[]> {
-    const requestId = crypto.randomUUID();
+  /** Sends a request tagged with a fresh id and settles with the worker's reply of type `reply` to that id, or
+   * rejects with its error. */
+  private request<K extends FromWorker['type']>(msg: ToWorker & { requestId: string }, reply: K): Promise<Extract<FromWorker, { type: K }>> {
     return new Promise((resolve, reject) => {
       const off = this.on((m) => {
-        if (m.type === 'prediction' && m.requestId === requestId) {
+        if (!('requestId' in m) || m.requestId !== msg.requestId) return;
+        if (m.type === reply) {
           off();
-          resolve(m.probs);
-        } else if (m.type === 'error' && m.requestId === requestId) {
+          resolve(m as Extract<FromWorker, { type: K }>);
+        } else if (m.type === 'error') {
           off();
           reject(new Error(m.message));
         }
       });
-      // The adapter is copied, not transferred: the page keeps its own copy for the next prediction.
-      this.send({ type: 'predict', requestId, ...req });
+      this.send(msg);
     });
+  }
+
+  async predict(req: Omit<PredictRequest, 'type' | 'requestId'>): Promise<number[]> {
+    // The adapter is copied, not transferred: the page keeps its own copy for the next prediction.
+    return (await this.request({ type: 'predict', requestId: crypto.randomUUID(), ...req }, 'prediction')).probs;
   }
 
   importAdapter(req: Omit<ImportAdapterRequest, 'type' | 'requestId'>): Promise<Extract<FromWorker, { type: 'adapter-imported' }>> {
-    const requestId = crypto.randomUUID();
-    return new Promise((resolve, reject) => {
-      const off = this.on((m) => {
-        if (m.type === 'adapter-imported' && m.requestId === requestId) {
-          off();
-          resolve(m);
-        } else if (m.type === 'error' && m.requestId === requestId) {
-          off();
-          reject(new Error(m.message));
-        }
-      });
-      this.send({ type: 'import-adapter', requestId, ...req });
-    });
+    return this.request({ type: 'import-adapter', requestId: crypto.randomUUID(), ...req }, 'adapter-imported');
   }
 
-  evaluateSuites(req: Omit<EvaluateSuitesRequest, 'type' | 'requestId'>): Promise<SuiteEvaluation[]> {
-    const requestId = crypto.randomUUID();
-    return new Promise((resolve, reject) => {
-      const off = this.on((m) => {
-        if (m.type === 'suites-evaluated' && m.requestId === requestId) {
-          off();
-          resolve(m.suites);
-        } else if (m.type === 'error' && m.requestId === requestId) {
-          off();
-          reject(new Error(m.message));
-        }
-      });
-      this.send({ type: 'evaluate-suites', requestId, ...req });
-    });
+  async evaluateSuites(req: Omit<EvaluateSuitesRequest, 'type' | 'requestId'>): Promise<SuiteEvaluation[]> {
+    return (await this.request({ type: 'evaluate-suites', requestId: crypto.randomUUID(), ...req }, 'suites-evaluated')).suites;
   }
 
-  fillMask(model: ModelRef, text: string): Promise<MaskFill[]> {
-    const requestId = crypto.randomUUID();
-    return new Promise((resolve, reject) => {
-      const off = this.on((m) => {
-        if (m.type === 'mask-filled' && m.requestId === requestId) {
-          off();
-          resolve(m.fills);
-        } else if (m.type === 'error' && m.requestId === requestId) {
-          off();
-          reject(new Error(m.message));
-        }
-      });
-      this.send({ type: 'fill-mask', requestId, model, text });
-    });
+  async fillMask(model: ModelRef, text: string): Promise<MaskFill[]> {
+    return (await this.request({ type: 'fill-mask', requestId: crypto.randomUUID(), model, text }, 'mask-filled')).fills;
   }
 
-  countTokens(model: ModelRef, texts: string[]): Promise<Int32Array> {
-    const requestId = crypto.randomUUID();
-    return new Promise((resolve, reject) => {
-      const off = this.on((m) => {
-        if (m.type === 'token-counts' && m.requestId === requestId) {
-          off();
-          resolve(m.counts);
-        } else if (m.type === 'error' && m.requestId === requestId) {
-          off();
-          reject(new Error(m.message));
-        }
-      });
-      this.send({ type: 'count-tokens', requestId, model, texts });
-    });
+  async countTokens(model: ModelRef, texts: string[]): Promise<Int32Array> {
+    return (await this.request({ type: 'count-tokens', requestId: crypto.randomUUID(), model, texts }, 'token-counts')).counts;
   }
 
   terminate(): void {
