@@ -103,17 +103,24 @@ export function dataPanel(ctx: AppContext): HTMLElement {
 
   let shown: Example[] = [];
   let refine = 0;
+  // Token counts depend on the texts and the tokenizer only: a settings change (max tokens) re-checks them
+  // without asking the worker to tokenise every text again.
+  let counted: { examples: Example[]; modelId: string; byText: Map<string, number>; split: ReturnType<typeof splitDataset> } | null = null;
   /** The word-count estimate of "too long" replaced by the selected model's own tokenizer, when it is at hand
    * (bundled or cached: counting must not start a 100 MB download). */
   async function refineWarnings() {
     const examples = shown;
-    const model = MODEL_OPTIONS.find((m) => m.id === ctx.settings.modelId);
-    if (!examples.length || !(model?.bundled || (await isModelCached(ctx.settings.modelId).catch(() => false)))) return;
-    const ticket = ++refine;
-    const counts = await ctx.client.countTokens(modelRef(ctx.settings.modelId, location.href), examples.map((e) => e.text)).catch(() => null);
-    if (!counts || ticket !== refine || examples !== shown) return;
-    const byText = new Map(examples.map((e, i) => [e.text, counts[i]]));
-    const report = validateDataset(examples, { maxLen: ctx.settings.config.maxLen, countTokens: (t) => byText.get(t) ?? 0, splits: splitDataset(examples, { seed: SPLIT_SEED }) });
+    const modelId = ctx.settings.modelId;
+    if (counted?.examples !== examples || counted.modelId !== modelId) {
+      const model = MODEL_OPTIONS.find((m) => m.id === modelId);
+      if (!examples.length || !(model?.bundled || (await isModelCached(modelId).catch(() => false)))) return;
+      const ticket = ++refine;
+      const counts = await ctx.client.countTokens(modelRef(modelId, location.href), examples.map((e) => e.text)).catch(() => null);
+      if (!counts || ticket !== refine || examples !== shown) return;
+      counted = { examples, modelId, byText: new Map(examples.map((e, i) => [e.text, counts[i]])), split: splitDataset(examples, { seed: SPLIT_SEED }) };
+    }
+    const { byText, split } = counted;
+    const report = validateDataset(examples, { maxLen: ctx.settings.config.maxLen, countTokens: (t) => byText.get(t) ?? 0, splits: split });
     replace(warnings, ...report.warnings.map((w) => h('li', null, h('strong', null, w.message), ' ', w.why)));
   }
   ctx.bus.on('model', () => void refineWarnings());
