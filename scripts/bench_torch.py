@@ -5,7 +5,8 @@ AdamW) on the CPU with the same thread count, timed the same way. Prints one JSO
 usage: /usr/bin/python3 scripts/bench_torch.py '<json list of {model, method, seq, batch, layers, hidden, heads, ffn, vocab}>' THREADS STEPS [BUDGET_S]
        /usr/bin/python3 scripts/bench_torch.py --serve THREADS
   --serve: prints {"torch": version, "threads": n} first, then answers each stdin line
-  {"case": {...}, "steps": N, "budget_s": S} with one JSON line (the bench keeps one process for the whole run).
+  {"case": {...}, "steps": N, "budget_s": S} with one JSON line (the bench keeps one process for the whole run);
+  {"matmul": REPS} answers {"matmul_gflops": g}: a 1024×1024 float32 matmul, timed as the tfjs side times its own.
 Timed steps stop at STEPS or once they took BUDGET_S together (at least one), as the tfjs side does.
 """
 import json, math, sys, time
@@ -76,6 +77,16 @@ def run(case, steps, budget_s=float('inf')):
     return {'torch_ms_per_step': med, 'torch_spread_ms': s[-1] - s[0], 'torch_steps_timed': k, 'torch_warmup_ms': warm * 1000}
 
 
+def matmul_gflops(reps=3, budget_s=3.0):
+    a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
+    a @ b  # warm-up
+    t0, done = time.perf_counter(), 0
+    while done < reps and (done == 0 or time.perf_counter() - t0 < budget_s):
+        a @ b
+        done += 1
+    return 2 * 1024 ** 3 / ((time.perf_counter() - t0) / done) / 1e9
+
+
 if sys.argv[1] == '--serve':
     torch.set_num_threads(int(sys.argv[2]))
     print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads()}), flush=True)
@@ -83,6 +94,9 @@ if sys.argv[1] == '--serve':
         if not line.strip():
             continue
         req = json.loads(line)
+        if 'matmul' in req:
+            print(json.dumps({'matmul_gflops': matmul_gflops(req['matmul'])}), flush=True)
+            continue
         try:
             out = {**req['case'], **run(req['case'], req['steps'], req.get('budget_s', float('inf')))}
         except Exception as e:  # a case that fails (e.g. out of memory) answers with its error, the server goes on

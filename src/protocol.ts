@@ -123,6 +123,8 @@ export interface TrainResult {
 export interface InitRequest {
   type: 'init';
   backend?: BackendName | null;
+  /** false: wasm runs its single-threaded build (the threaded one failed to start in this page before). */
+  wasmThreads?: boolean;
 }
 export interface TrainRequest {
   type: 'train';

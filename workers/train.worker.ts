@@ -1,6 +1,6 @@
 // The training worker is thin: it turns protocol messages into calls on src/train and posts results back.
 // Heavy work lives here so the page never blocks.
-import { tf, takeWebGpuErrors, useBackend } from '../src/runtime/tf-browser';
+import { tf, takeWebGpuErrors, useBackend, wasmThreading } from '../src/runtime/tf-browser';
 import { chooseBackend, probeCapabilities, type BackendName } from '../src/runtime/backend';
 import type { FromWorker, ToWorker } from '../src/protocol';
 import { outOfMemoryMessage } from '../src/train/out-of-memory';
@@ -41,12 +41,14 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
   switch (msg.type) {
     case 'init': {
       try {
+        if (msg.wasmThreads === false) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
         const caps = await probeCapabilities();
         const choice = chooseBackend(caps, msg.backend ?? null);
         try {
           await useBackend(choice.backend);
           backend = choice.backend;
-          post({ type: 'ready', choice, caps });
+          const reason = backend === 'wasm' ? `${choice.reason} (${wasmThreading().note})` : choice.reason;
+          post({ type: 'ready', choice: { ...choice, reason }, caps });
         } catch (e) {
           // A backend that fails to start (lost device, blocked wasm) falls back to plain JS rather than no training.
           await useBackend('cpu');

@@ -3,7 +3,7 @@
 // (src/runtime/tf-browser.ts). scripts/cli/bench.ts drives it through Playwright: it calls the functions on
 // `window.tabtuneBench` with page.evaluate and gets plain JSON back. Runs on the page's main thread (the app runs
 // the same step in a worker; the figures are the same work, and the page here has nothing else to do).
-import { tf, takeWebGpuErrors, useBackend, WASM_THREADS } from '../../src/runtime/tf-browser';
+import { tf, takeWebGpuErrors, useBackend, wasmThreading } from '../../src/runtime/tf-browser';
 import { describeAdapter, probeCapabilities, type BackendName } from '../../src/runtime/backend';
 import type { LoadedModel } from '../../src/model/load';
 import { matmulGflops, measureRow, randomModel, shapeByName, type MeasureOptions, type Measured, type RowPlan } from '../shared';
@@ -33,7 +33,7 @@ async function describe(backend: BackendName): Promise<string> {
   }
   if (backend === 'wasm') {
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-    return `wasm — ${simd ? 'SIMD' : 'no SIMD'}, ${WASM_THREADS ? 'threaded' : '1 thread'}`;
+    return `wasm — ${simd ? 'SIMD' : 'no SIMD'}, ${wasmThreading().note}`;
   }
   if (backend === 'webgl') return webglRenderer();
   return 'plain JavaScript';
@@ -72,7 +72,7 @@ const api = {
       webgpu_adapter: caps.webgpu ?? caps.webgpuError ?? null,
       webgpu_is_software: caps.webgpu ? caps.webgpu.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe/i.test(describeAdapter(caps.webgpu)) : null,
       tfjs: tf.version.tfjs,
-      wasm_threads: WASM_THREADS,
+      wasm_threads: tf.getBackend() === 'wasm' ? wasmThreading().threads : null,
     };
   },
 };

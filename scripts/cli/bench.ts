@@ -22,6 +22,7 @@ import { tf, useBackend } from '../../src/runtime/tf-node';
 import type { Method } from '../../src/model/types';
 import type { LoadedModel } from '../../src/model/load';
 import { chromiumArgs, chromiumPath } from '../chromium.mjs';
+import { tfjsWasmThreads } from '../vite-wasm-threads';
 import { BATCH, METHODS, SEQS, SHAPES, flops, matmulGflops, measureRow, randomModel, shapeByName, type Measured, type MeasureOptions, type RowPlan, type Shape } from '../../bench/shared';
 import type { BenchApi, InitResult } from '../../bench/browser/bench-page';
 
@@ -156,7 +157,7 @@ async function startBrowser(): Promise<Browserside> {
   const t0 = performance.now();
   const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
   // The page is built like the app (production build, same tf-browser setup), not served by the dev server.
-  await build({ configFile: false, root, base: './', logLevel: 'error', publicDir: false, build: { outDir, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 8000, reportCompressedSize: false } });
+  await build({ configFile: false, root, base: './', logLevel: 'error', publicDir: false, plugins: [tfjsWasmThreads()], worker: { format: 'es' }, build: { outDir, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 8000, reportCompressedSize: false } });
   const port = await freePort();
   const server = await preview({ configFile: false, root, logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port, strictPort: true, headers: isolation } });
   const url = `http://127.0.0.1:${port}/`;
@@ -200,7 +201,7 @@ async function chromiumInit(b: BackendName): Promise<InitResult> {
 let torchProc = null as ChildProcessWithoutNullStreams | null;
 let torchLines: AsyncIterator<string> | null = null;
 let torchInfo: { torch?: string; threads?: number; error?: string } = {};
-async function torchCase(p: Planned): Promise<Record<string, number | string>> {
+async function torchAsk(request: object): Promise<Record<string, number | string>> {
   if (!torchProc) {
     torchProc = spawn('/usr/bin/python3', ['scripts/bench_torch.py', '--serve', '1']);
     torchProc.stderr.on('data', (d) => log(`[torch] ${String(d).trim()}`));
@@ -209,12 +210,19 @@ async function torchCase(p: Planned): Promise<Record<string, number | string>> {
     if (first.done) throw new Error('the PyTorch side did not start (install Debian\'s python3-torch)');
     torchInfo = JSON.parse(first.value);
   }
-  const s = p.shape;
-  const c = { model: p.model, method: p.method, seq: p.seq, batch: BATCH, layers: s.layers, hidden: s.hidden, heads: s.heads, ffn: s.ffn, vocab: s.vocab };
-  torchProc.stdin.write(`${JSON.stringify({ case: c, steps: STEPS, budget_s: ROW_MS / 1000 })}\n`);
+  torchProc.stdin.write(`${JSON.stringify(request)}\n`);
   const line = await torchLines!.next();
   if (line.done) throw new Error('the PyTorch side exited');
   return JSON.parse(line.value);
+}
+
+async function torchCase(p: Planned): Promise<Record<string, number | string>> {
+  const s = p.shape;
+  const c = { model: p.model, method: p.method, seq: p.seq, batch: BATCH, layers: s.layers, hidden: s.hidden, heads: s.heads, ffn: s.ffn, vocab: s.vocab };
+  const out = await torchAsk({ case: c, steps: STEPS, budget_s: ROW_MS / 1000 });
+  // PyTorch's own matmul ceiling, once, beside the tfjs backends' (the ratio of the two bounds ratio_vs_torch).
+  if (!matmul.has('torch')) matmul.set('torch', Number((await torchAsk({ matmul: 3 })).matmul_gflops));
+  return out;
 }
 
 // ---- the run ---------------------------------------------------------------------------------------------------
@@ -336,7 +344,7 @@ const machine = {
   wall_s: round((performance.now() - t0) / 1000, 0),
   loadavg_start: round(load0, 2),
   loadavg_end: round(loadavg()[0], 2),
-  notes: 'tfjs-wasm runs on one thread in Node and in Chromium (the app disables the threaded build); PyTorch gets one thread. The bench reads every step\'s loss back to time it; readbacks_per_step counts only reads made inside trainStep.',
+  notes: 'tfjs-wasm runs one thread in Node; in Chromium the page is cross-origin isolated and runs the threaded build with the thread count tfjs picks (half the logical cores, see backends_in_use); PyTorch gets one thread. matmul_gflops.torch is PyTorch\'s 1024×1024 matmul at that thread count. The bench reads every step\'s loss back to time it; readbacks_per_step counts only reads made inside trainStep.',
 };
 if (side) {
   await side.browser.close().catch(() => {});
@@ -369,5 +377,12 @@ for (const l of rows.filter((r) => r.method === 'lora' && typeof r.ms_per_step =
   if (f) console.log(`LoRA/full step cost ${l.model} ${l.target} seq ${l.seq}: ${((l.ms_per_step as number) / (f.ms_per_step as number)).toFixed(2)} (budget ≤ 0.7)`);
 }
 for (const [id, r] of inits) console.log(`${id}: ${r.ok ? r.backend_in_use : `unavailable — ${r.error}`}`);
+// The matmul ceilings side by side: a step made of matmuls cannot beat PyTorch by more than their ratio allows.
+const torchMatmul = matmul.get('torch');
+if (matmul.size) {
+  const each = [...matmul].map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
+  const wasm = [...matmul].filter(([k]) => k.endsWith('wasm')).map(([k, v]) => `${k} ${(torchMatmul! / v).toFixed(2)}`);
+  console.log(`1024×1024 matmul GFLOP/s: ${each}${torchMatmul && wasm.length ? `; PyTorch's matmul is faster by ${wasm.join(', ')}×` : ''}`);
+}
 if (asJson) console.log(JSON.stringify({ rows, machine }));
 process.exit(0);

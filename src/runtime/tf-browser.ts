@@ -2,7 +2,7 @@
 // binaries Vite serves, so nothing is fetched from a CDN.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -17,11 +17,9 @@ setWasmPaths({
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
 });
 
-// tfjs-wasm's threaded build spawns pthread workers from an inlined script that breaks once bundled
-// ("e is not defined" in every blob worker), so the single-threaded SIMD build is used even when the page is
-// cross-origin isolated. The page says so next to the backend.
-tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-export const WASM_THREADS = false;
+// The threaded build is used when the page is cross-origin isolated (SharedArrayBuffer); its pthread workers only
+// work because scripts/vite-wasm-threads.ts rewrites how tfjs hands them their script. tfjs picks the thread count
+// itself: half the logical cores the browser reports (it assumes two hardware threads per core), 1 to 8.
 
 // tfjs-backend-webgpu 4.22 runs AddN as one shader that binds every input as a storage buffer. tfjs asks the
 // device for no more than WebGPU's default 8 storage buffers per stage, so AddN of more than 7 tensors is an
@@ -64,6 +62,20 @@ function splitWebGpuAddN(): void {
   });
 }
 splitWebGpuAddN();
+
+/**
+ * How many threads the wasm backend computes with, in words for the page: the threaded build needs
+ * SharedArrayBuffer, which browsers grant only to cross-origin isolated pages (COOP/COEP, vite.config.ts).
+ */
+export function wasmThreading(): { threads: number; note: string } {
+  const threads = getThreadsCount();
+  if (threads > 1) return { threads, note: `${threads} threads` };
+  if (!globalThis.crossOriginIsolated) {
+    return { threads, note: 'one thread: this page is not cross-origin isolated, so the browser withholds the shared memory threads need' };
+  }
+  const cores = navigator.hardwareConcurrency || 1;
+  return { threads, note: `one thread: tfjs takes half of the ${cores} logical core${cores === 1 ? '' : 's'} this browser reports` };
+}
 
 /** Switches tfjs to `backend` and waits until it is ready; throws with the backend's name when it cannot. */
 export async function useBackend(backend: BackendName): Promise<typeof tf> {

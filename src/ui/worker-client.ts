@@ -4,16 +4,28 @@ import type { BackendName } from '../runtime/backend';
 
 type Ready = Extract<FromWorker, { type: 'ready' }>;
 
+/** How long a worker may take to start its backend before the page tries again without wasm threads. */
+export const START_TIMEOUT_MS = 60_000;
+
+function trainWorker(): Worker {
+  return new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'tabtune-train' });
+}
+
 export class WorkerClient {
   private worker: Worker;
   private listeners = new Set<(m: FromWorker) => void>();
+  /** Cleared once the threaded wasm build failed to start in this page; every later worker runs one thread. */
+  private wasmThreads = true;
 
-  constructor() {
+  constructor(
+    private readonly makeWorker: () => Worker = trainWorker,
+    private readonly startTimeoutMs = START_TIMEOUT_MS,
+  ) {
     this.worker = this.spawn();
   }
 
   private spawn(): Worker {
-    const worker = new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'tabtune-train' });
+    const worker = this.makeWorker();
     worker.onmessage = (e: MessageEvent<FromWorker>) => this.listeners.forEach((fn) => fn(e.data));
     worker.onerror = (e) => this.listeners.forEach((fn) => fn({ type: 'error', message: `The training worker crashed: ${e.message}` }));
     return worker;
@@ -35,18 +47,40 @@ export class WorkerClient {
     return () => this.listeners.delete(fn);
   }
 
-  init(backend: BackendName | null): Promise<Ready> {
+  /**
+   * Starts the worker's backend. The threaded wasm build waits for all its pthread workers before it answers, so
+   * anything that stops them (a blocked blob: worker, a bundling fault) would hang the page at start-up; after
+   * startTimeoutMs the worker is replaced by one that runs wasm on a single thread, and the reason says so.
+   */
+  async init(backend: BackendName | null): Promise<Ready> {
+    try {
+      return await this.initOnce(backend, this.wasmThreads ? this.startTimeoutMs : null);
+    } catch (e) {
+      if (!(e instanceof StartTimeout)) throw e;
+      this.wasmThreads = false;
+      this.worker.terminate();
+      this.worker = this.spawn();
+      const ready = await this.initOnce(backend, null);
+      const seconds = Math.round(this.startTimeoutMs / 1000);
+      return { ...ready, choice: { ...ready.choice, reason: `${ready.choice.reason} — the multi-threaded build did not start within ${seconds} s` } };
+    }
+  }
+
+  private initOnce(backend: BackendName | null, timeoutMs: number | null): Promise<Ready> {
     return new Promise((resolve, reject) => {
+      const timer = timeoutMs === null ? undefined : setTimeout(() => (off(), reject(new StartTimeout())), timeoutMs);
       const off = this.on((m) => {
         if (m.type === 'ready') {
           off();
+          clearTimeout(timer);
           resolve(m);
         } else if (m.type === 'error' && !m.runId && !m.requestId) {
           off();
+          clearTimeout(timer);
           reject(new Error(m.message));
         }
       });
-      this.send({ type: 'init', backend });
+      this.send({ type: 'init', backend, wasmThreads: this.wasmThreads });
     });
   }
 
@@ -93,3 +127,5 @@ export class WorkerClient {
     this.worker.terminate();
   }
 }
+
+class StartTimeout extends Error {}

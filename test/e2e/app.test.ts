@@ -46,6 +46,8 @@ describe('the app', () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     const errors = watchErrors(page);
+    const wasmFiles: string[] = [];
+    context.on('request', (r) => r.url().endsWith('.wasm') && wasmFiles.push(r.url().split('/').pop()!));
     await page.addInitScript(() => {
       // Main-thread tasks over 50 ms while training, as the browser reports them.
       (window as unknown as { __long: number[] }).__long = [];
@@ -54,6 +56,10 @@ describe('the app', () => {
     await open(page);
     // This machine's only WebGPU adapter is SwiftShader, so the page must explain why it uses wasm.
     expect(await page.getByTestId('backend-status').textContent()).toMatch(/^CPU \(wasm\) — only a software WebGPU adapter was found/);
+    // The page is cross-origin isolated, so the worker runs tfjs's threaded build, and says with how many threads
+    // (tfjs takes half the logical cores). Bundled without scripts/vite-wasm-threads.ts, this build never starts.
+    expect(wasmFiles.some((f) => f.startsWith('tfjs-backend-wasm-threaded-simd'))).toBe(true);
+    expect(await page.getByTestId('backend-status').textContent()).toMatch(/\((\d+ threads|one thread: tfjs takes half of the \d+ logical cores? this browser reports)\)$/);
     expect(await page.getByTestId('dataset-summary').textContent()).toMatch(/400 examples, 4 labels/);
     await snap(page, '01-data');
 

@@ -18,14 +18,7 @@ export function headerView(ctx: AppContext): HTMLElement {
     ctx.saveSettings();
     location.reload();
   });
-  ctx.bus.on('backend', () =>
-    replace(
-      status,
-      ctx.backend?.reason ?? 'No backend',
-      // tfjs-wasm's threaded build breaks once bundled (see src/runtime/tf-browser.ts), so say it runs on one thread.
-      ctx.backend?.backend === 'wasm' ? ' (one thread: the multi-threaded wasm build is not usable in this app yet)' : '',
-    ),
-  );
+  ctx.bus.on('backend', () => replace(status, ctx.backend?.reason ?? 'No backend'));
   return h(
     'header',
     { class: 'top' },

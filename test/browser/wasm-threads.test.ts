@@ -1,0 +1,68 @@
+// The threaded wasm build: pthread workers start (they did not once bundled, see scripts/vite-wasm-threads.ts) and
+// two threads compute what one thread computes.
+import { expect, it } from 'vitest';
+import { tf, useBackend, wasmThreading } from '../../src/runtime/tf-browser';
+
+interface Result {
+  isolated: boolean;
+  threads: number;
+  loss: number;
+  product: Float32Array;
+  grad: Float32Array;
+  error?: string;
+}
+
+function inThreadedWorker(): Promise<Result> {
+  const w = new Worker(new URL('./wasm-threads.worker.ts', import.meta.url), { type: 'module' });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the threaded wasm backend did not start within 60 s')), 60_000);
+    w.onmessage = (e) => {
+      clearTimeout(timer);
+      w.terminate();
+      resolve(e.data);
+    };
+    w.onerror = (e) => reject(new Error(e.message));
+    w.postMessage('go');
+  });
+}
+
+function seeded(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 32 - 0.5;
+  }
+  return out;
+}
+
+function maxRelDiff(a: Float32Array, b: Float32Array): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / scale;
+}
+
+it('runs the threaded wasm build on two threads with the same results as one', async () => {
+  const threaded = await inThreadedWorker();
+  expect(threaded.error).toBeUndefined();
+  expect(threaded.isolated).toBe(true);
+  expect(threaded.threads).toBe(2);
+
+  await useBackend('wasm');
+  const x = tf.tensor2d(seeded(256 * 384, 1), [256, 384]);
+  const w = tf.variable(tf.tensor2d(seeded(384 * 512, 2), [384, 512]));
+  const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(tf.matMul(x, w))), [w]);
+  const product = tf.matMul(x, w);
+  const one = { threads: wasmThreading().threads, loss: (await value.data())[0], product: (await product.data()) as Float32Array, grad: (await grads[w.name].data()) as Float32Array };
+  tf.dispose([x, w, value, product, grads[w.name]]);
+
+  expect(one.threads).toBe(Math.min(8, Math.max(1, Math.floor(navigator.hardwareConcurrency / 2))));
+  expect(threaded.product.length).toBe(256 * 512);
+  expect(maxRelDiff(threaded.product, one.product)).toBeLessThan(1e-6);
+  expect(maxRelDiff(threaded.grad, one.grad)).toBeLessThan(1e-6);
+  expect(Math.abs(threaded.loss - one.loss) / one.loss).toBeLessThan(1e-6);
+});
