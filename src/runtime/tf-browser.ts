@@ -23,7 +23,7 @@ setWasmPaths({
 
 // tfjs-backend-webgpu 4.22 runs AddN as one shader that binds every input as a storage buffer. tfjs asks the
 // device for no more than WebGPU's default 8 storage buffers per stage, so AddN of more than 7 tensors is an
-// invalid pipeline on every GPU; clipByGlobalNorm sums one term per trainable tensor (10 for the smallest LoRA
+// invalid pipeline on every GPU; the gradient clip norm sums one term per trainable tensor (10 for the smallest LoRA
 // run), and the dropped command batch left the parameters wrong by 6e-3 to 2e-2 after two clipped steps (issue #4).
 // Concat already splits its inputs at that limit (tensorflow/tfjs#6532); AddN is given the same treatment here:
 // a tree of sums of at most limit − 1 inputs each. Same additions, in groups.

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config';
 import type { EncodedExample, HostBatch, TrainableClassifier } from '../model/types';
-import { AdamW, clipByGlobalNorm, type AdamWState } from './optimizer';
+import { AdamW, clipCoefficient, type AdamWState } from './optimizer';
 import { linearWarmupDecay, warmupStepsFromRatio } from './schedule';
 import { epochBatches, evalBatches } from './batching';
 
@@ -354,8 +354,7 @@ export function trainStep(
       return tf.add(loss, tf.mul(rehearsal.weight, rehearsalLoss(model, rehearsal, rehearsal.offset))) as tf.Scalar;
     }, model.trainable);
     const ordered = model.trainable.map((v) => grads[v.name] ?? tf.zerosLike(v));
-    const clipped = maxGradNorm > 0 ? clipByGlobalNorm(ordered, maxGradNorm).grads : ordered;
-    optimizer.step(clipped, lr);
+    optimizer.step(ordered, lr, maxGradNorm > 0 ? clipCoefficient(ordered, maxGradNorm).coef : undefined);
     if (ce) {
       value.dispose();
       return ce;

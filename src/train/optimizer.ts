@@ -60,8 +60,11 @@ export class AdamW {
     return this.t;
   }
 
-  /** One update with `grads` in the same order as the variables, at learning rate `lr`. The caller owns the grads. */
-  step(grads: tf.Tensor[], lr: number): void {
+  /**
+   * One update with `grads` in the same order as the variables, at learning rate `lr`; each gradient is first
+   * multiplied by `gradScale` when given (the clip coefficient, see clipCoefficient). The caller owns the grads.
+   */
+  step(grads: tf.Tensor[], lr: number, gradScale?: tf.Scalar): void {
     this.checkAlive('step');
     if (!Number.isFinite(lr) || lr < 0) throw new Error(`AdamW.step: learning rate must be a finite number >= 0, got ${lr}.`);
     if (grads.length !== this.vars.length) {
@@ -79,12 +82,13 @@ export class AdamW {
     const stepSizeValue = lr / (1 - beta1 ** this.t);
     const sqrtBc2Value = Math.sqrt(1 - beta2 ** this.t);
     const keepValue = 1 - lr * weightDecay;
-    tf.tidy(() => {
-      const stepSize = tf.scalar(stepSizeValue);
-      const sqrtBc2 = tf.scalar(sqrtBc2Value);
-      const keep = tf.scalar(keepValue);
-      this.vars.forEach((p, i) => {
-        const g = grads[i];
+    const [stepSize, sqrtBc2, keep] = [stepSizeValue, sqrtBc2Value, keepValue].map((x) => tf.scalar(x));
+    // One tidy per variable: each update's six temporaries are freed before the next variable's are made. In one
+    // tidy around them all, they piled up to several times the model's size and DistilBERT's full fine-tuning ran
+    // out of wasm memory (4 GB) in its first step.
+    this.vars.forEach((p, i) =>
+      tf.tidy(() => {
+        const g = gradScale ? tf.mul(grads[i], gradScale) : grads[i];
         const m = tf.add(tf.mul(this.m[i], c.beta1), tf.mul(g, c.oneMinusBeta1));
         const v = tf.add(tf.mul(this.v[i], c.beta2), tf.mul(tf.square(g), c.oneMinusBeta2));
         this.m[i].assign(m);
@@ -93,8 +97,9 @@ export class AdamW {
         const denom = tf.add(tf.div(tf.sqrt(v), sqrtBc2), c.eps);
         // torch's addcdiv_(m, denom, value=-stepSize) computes (stepSize * m) / denom in that order.
         p.assign(tf.sub(decayed, tf.div(tf.mul(m, stepSize), denom)));
-      });
-    });
+      }),
+    );
+    tf.dispose([stepSize, sqrtBc2, keep]);
   }
 
   /** Copies the state to the CPU (a readback: call it for checkpoints, not every step). */
@@ -152,14 +157,29 @@ export class AdamW {
  * before clipping as a device scalar: nothing is read back.
  */
 export function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number): { grads: tf.Tensor[]; norm: tf.Scalar } {
+  if (grads.length === 0) {
+    clipCoefficient(grads, maxNorm); // checks maxNorm
+    return { grads: [], norm: tf.scalar(0) };
+  }
+  return tf.tidy(() => {
+    const { coef, norm } = clipCoefficient(grads, maxNorm);
+    return { grads: grads.map((g) => tf.mul(g, coef)), norm };
+  });
+}
+
+/**
+ * The factor clip_grad_norm_ multiplies every gradient by, min(1, maxNorm / (norm + 1e-6)), and the norm, as
+ * device scalars. The training step hands the factor to AdamW.step instead of making a clipped copy of every
+ * gradient (for full fine-tuning, a second copy of the model's size).
+ */
+export function clipCoefficient(grads: tf.Tensor[], maxNorm: number): { coef: tf.Scalar; norm: tf.Scalar } {
   if (!Number.isFinite(maxNorm) || maxNorm <= 0) {
     throw new Error(`clipByGlobalNorm: maxNorm must be a finite number > 0, got ${maxNorm} (skip the call to turn clipping off).`);
   }
-  if (grads.length === 0) return { grads: [], norm: tf.scalar(0) };
   return tf.tidy(() => {
-    const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
-    const coef = tf.minimum(tf.div(tf.scalar(maxNorm), tf.add(norm, tf.scalar(1e-6))), tf.scalar(1));
-    return { grads: grads.map((g) => tf.mul(g, coef)), norm };
+    const norm = grads.length ? (tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar) : tf.scalar(0);
+    const coef = tf.minimum(tf.div(tf.scalar(maxNorm), tf.add(norm, tf.scalar(1e-6))), tf.scalar(1)) as tf.Scalar;
+    return { coef, norm };
   });
 }
 
