@@ -7,10 +7,36 @@ usage: /usr/bin/python3 scripts/bench_torch.py '<json list of {model, method, se
   --serve: prints {"torch": version, "threads": n} first, then answers each stdin line
   {"case": {...}, "steps": N, "budget_s": S} with one JSON line (the bench keeps one process for the whole run);
   {"matmul": REPS} answers {"matmul_gflops": g}: a 1024×1024 float32 matmul, timed as the tfjs side times its own.
+  Either may carry "threads": N, PyTorch's thread count for that request (THREADS otherwise).
 Timed steps stop at STEPS or once they took BUDGET_S together (at least one), as the tfjs side does.
 """
-import json, math, sys, time
+import ctypes, json, math, sys, time
 import torch
+
+
+def _openblas():
+    # Debian's torch does its matmuls in the system BLAS (OpenBLAS). torch.set_num_threads sets OpenMP's threads,
+    # not OpenBLAS's pthread pool, which takes every core by default: so its threads are set here too, or the
+    # "1 thread" rows would use them all (and with the serial build, N-thread rows would use one).
+    for line in open('/proc/self/maps'):
+        path = line.split()[-1]
+        if 'openblas' in path or 'libblas.so' in path:
+            try:
+                lib = ctypes.CDLL(path)
+                lib.openblas_set_num_threads
+                return lib
+            except (OSError, AttributeError):
+                continue
+    return None
+
+
+_blas = _openblas()
+
+
+def set_threads(n):
+    torch.set_num_threads(n)
+    if _blas is not None:
+        _blas.openblas_set_num_threads(n)
 
 
 def run(case, steps, budget_s=float('inf')):
@@ -88,12 +114,13 @@ def matmul_gflops(reps=3, budget_s=3.0):
 
 
 if sys.argv[1] == '--serve':
-    torch.set_num_threads(int(sys.argv[2]))
-    print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads()}), flush=True)
+    set_threads(int(sys.argv[2]))
+    print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'blas': _blas._name if _blas else None}), flush=True)
     for line in sys.stdin:
         if not line.strip():
             continue
         req = json.loads(line)
+        set_threads(int(req.get('threads', sys.argv[2])))
         if 'matmul' in req:
             print(json.dumps({'matmul_gflops': matmul_gflops(req['matmul'])}), flush=True)
             continue
@@ -104,7 +131,7 @@ if sys.argv[1] == '--serve':
         print(json.dumps(out), flush=True)
 else:
     cases = json.loads(sys.argv[1])
-    torch.set_num_threads(int(sys.argv[2]))
+    set_threads(int(sys.argv[2]))
     steps = int(sys.argv[3])
     budget = float(sys.argv[4]) if len(sys.argv) > 4 else float('inf')
     for c in cases:

@@ -8,7 +8,7 @@ import { describeAdapter, probeCapabilities, type BackendName } from '../../src/
 import type { LoadedModel } from '../../src/model/load';
 import { matmulGflops, measureRow, randomModel, shapeByName, type MeasureOptions, type Measured, type RowPlan } from '../shared';
 
-export interface InitResult { ok: boolean; backend: string | null; backend_in_use: string; error?: string }
+export interface InitResult { ok: boolean; backend: string | null; backend_in_use: string; threads?: number | null; error?: string }
 
 let cached: LoadedModel | null = null;
 
@@ -44,7 +44,7 @@ const api = {
     try {
       await useBackend(backend);
       if (tf.getBackend() !== backend) throw new Error(`tfjs is on ${tf.getBackend()} after asking for ${backend}`);
-      return { ok: true, backend: tf.getBackend(), backend_in_use: await describe(backend) };
+      return { ok: true, backend: tf.getBackend(), backend_in_use: await describe(backend), threads: backend === 'wasm' ? wasmThreading().threads : null };
     } catch (e) {
       return { ok: false, backend: tf.getBackend() ?? null, backend_in_use: '—', error: e instanceof Error ? e.message : String(e) };
     }

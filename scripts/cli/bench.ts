@@ -45,11 +45,14 @@ const DEADLINE = Date.now() + Number(opt('--max-minutes') ?? (quick ? 10 : 55)) 
 /** Where a row runs: tfjs in Node, or tfjs in headless Chromium. */
 type Runtime = 'node' | 'chromium';
 type BackendName = 'webgpu' | 'wasm' | 'webgl' | 'cpu';
-interface Target { id: string; runtime: Runtime; backend: BackendName }
+/** allCores: the page claims twice the machine's logical cores, so tfjs's threaded wasm build (which takes half)
+ * runs one thread per logical core; PyTorch gets the same thread count for those rows. */
+interface Target { id: string; runtime: Runtime; backend: BackendName; allCores?: boolean }
 const TARGETS: Target[] = [
   { id: 'node-wasm', runtime: 'node', backend: 'wasm' },
   { id: 'node-cpu', runtime: 'node', backend: 'cpu' },
   { id: 'chromium-wasm', runtime: 'chromium', backend: 'wasm' },
+  { id: 'chromium-wasm-mt', runtime: 'chromium', backend: 'wasm', allCores: true },
   { id: 'chromium-webgpu', runtime: 'chromium', backend: 'webgpu' },
   { id: 'chromium-webgl', runtime: 'chromium', backend: 'webgl' },
 ];
@@ -127,7 +130,7 @@ async function nodeRow(p: Planned, o: MeasureOptions): Promise<Measured> {
 }
 
 // ---- Chromium targets: the bench page, built with Vite, served by vite preview, driven by Playwright ----------
-interface Browserside { browser: Browser; page: Page; server: PreviewServer; outDir: string; url: string }
+interface Browserside { browser: Browser; pages: Map<string, Page>; server: PreviewServer; outDir: string; url: string }
 let side = null as Browserside | null;
 let browserInfo = null as Record<string, unknown> | null;
 const chromiumFlags = [...chromiumArgs(), '--no-sandbox', '--enable-features=Vulkan', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
@@ -142,8 +145,10 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function openPage(browser: Browser, url: string): Promise<Page> {
+async function openPage(browser: Browser, url: string, allCores = false): Promise<Page> {
   const page = await browser.newPage();
+  // Before any script of the page: tfjs reads the core count when its wasm module starts.
+  if (allCores) await page.addInitScript((n) => Object.defineProperty(navigator, 'hardwareConcurrency', { value: n, configurable: true }), 2 * cpus().length);
   page.on('pageerror', (e) => log(`[page] ${e.message}`));
   page.on('console', (m) => (m.type() === 'error' || m.type() === 'warning') && log(`[page ${m.type()}] ${m.text()}`));
   await page.goto(url);
@@ -162,45 +167,51 @@ async function startBrowser(): Promise<Browserside> {
   const server = await preview({ configFile: false, root, logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port, strictPort: true, headers: isolation } });
   const url = `http://127.0.0.1:${port}/`;
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumFlags, headless: true });
-  const page = await openPage(browser, url);
-  log(`bench page built and opened in ${((performance.now() - t0) / 1000).toFixed(1)} s (Chromium ${browser.version()})`);
-  return { browser, page, server, outDir, url };
+  log(`bench page built in ${((performance.now() - t0) / 1000).toFixed(1)} s (Chromium ${browser.version()})`);
+  return { browser, pages: new Map(), server, outDir, url };
 }
 
-async function browserside(): Promise<Browserside> {
+/** The bench page for `t`: one page for the ordinary Chromium targets, another for the all-cores one. */
+async function pageFor(t: Target): Promise<Page> {
   if (!side) side = await startBrowser();
-  if (side.page.isClosed() || !side.browser.isConnected()) {
-    if (!side.browser.isConnected()) side.browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumFlags, headless: true });
-    side.page = await openPage(side.browser, side.url);
+  if (!side.browser.isConnected()) {
+    side.browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumFlags, headless: true });
+    side.pages.clear();
   }
-  return side;
+  const key = t.allCores ? 'all-cores' : 'default';
+  let page = side.pages.get(key);
+  if (!page || page.isClosed()) {
+    page = await openPage(side.browser, side.url, t.allCores);
+    side.pages.set(key, page);
+  }
+  return page;
 }
 
 /** Calls window.tabtuneBench[method](...args) in the page (a string expression: nothing of this file's compiled code
  * is shipped into the page). A crashed or stuck page is closed and replaced, so the rows after it still run. */
-async function pageCall<K extends keyof BenchApi>(method: K, args: unknown[], timeoutMs: number): Promise<Awaited<ReturnType<BenchApi[K]>>> {
-  const s = await browserside();
-  const call = s.page.evaluate(`globalThis.tabtuneBench.${method}(...${JSON.stringify(args)})`) as Promise<Awaited<ReturnType<BenchApi[K]>>>;
+async function pageCall<K extends keyof BenchApi>(t: Target, method: K, args: unknown[], timeoutMs: number): Promise<Awaited<ReturnType<BenchApi[K]>>> {
+  const page = await pageFor(t);
+  const call = page.evaluate(`globalThis.tabtuneBench.${method}(...${JSON.stringify(args)})`) as Promise<Awaited<ReturnType<BenchApi[K]>>>;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, fail) => (timer = setTimeout(() => fail(new Error(`no answer from the page within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs)));
   try {
     return await Promise.race([call, timeout]);
   } catch (e) {
-    await s.page.close().catch(() => {});
+    await page.close().catch(() => {});
     throw e;
   } finally {
     clearTimeout(timer);
   }
 }
 
-async function chromiumInit(b: BackendName): Promise<InitResult> {
-  return pageCall('init', [b], 180_000);
+async function chromiumInit(t: Target): Promise<InitResult> {
+  return pageCall(t, 'init', [t.backend], 180_000);
 }
 
 // ---- PyTorch: one long-lived process, a case per line ------------------------------------------------------------
 let torchProc = null as ChildProcessWithoutNullStreams | null;
 let torchLines: AsyncIterator<string> | null = null;
-let torchInfo: { torch?: string; threads?: number; error?: string } = {};
+let torchInfo: { torch?: string; threads?: number; blas?: string | null; error?: string } = {};
 async function torchAsk(request: object): Promise<Record<string, number | string>> {
   if (!torchProc) {
     torchProc = spawn('/usr/bin/python3', ['scripts/bench_torch.py', '--serve', '1']);
@@ -216,12 +227,14 @@ async function torchAsk(request: object): Promise<Record<string, number | string
   return JSON.parse(line.value);
 }
 
-async function torchCase(p: Planned): Promise<Record<string, number | string>> {
+/** PyTorch's step for p's case on `threads` threads (1 unless the rows it is compared with used more). */
+async function torchCase(p: Planned, threads = 1): Promise<Record<string, number | string>> {
   const s = p.shape;
   const c = { model: p.model, method: p.method, seq: p.seq, batch: BATCH, layers: s.layers, hidden: s.hidden, heads: s.heads, ffn: s.ffn, vocab: s.vocab };
-  const out = await torchAsk({ case: c, steps: STEPS, budget_s: ROW_MS / 1000 });
-  // PyTorch's own matmul ceiling, once, beside the tfjs backends' (the ratio of the two bounds ratio_vs_torch).
-  if (!matmul.has('torch')) matmul.set('torch', Number((await torchAsk({ matmul: 3 })).matmul_gflops));
+  const out = await torchAsk({ case: c, steps: STEPS, budget_s: ROW_MS / 1000, threads });
+  // PyTorch's own matmul ceiling, once per thread count, beside the tfjs backends' (their ratio bounds ratio_vs_torch).
+  const key = threads === 1 ? 'torch' : `torch-${threads}t`;
+  if (!matmul.has(key)) matmul.set(key, Number((await torchAsk({ matmul: 3, threads })).matmul_gflops));
   return out;
 }
 
@@ -242,13 +255,14 @@ async function runTarget(p: Planned, o: MeasureOptions): Promise<Row> {
     const simd = t.backend === 'wasm' && (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
     return rowFrom(p, m, matmul.get(t.id)!, t.backend === 'wasm' ? `wasm — ${simd ? 'SIMD' : 'no SIMD'}, 1 thread (Node)` : 'plain JavaScript (Node)');
   }
-  const init = await chromiumInit(t.backend);
+  const init = await chromiumInit(t);
   if (!inits.has(t.id)) inits.set(t.id, init);
   if (!init.ok) return emptyRow(p, { error: `${t.backend} could not be initialised in Chromium: ${init.error}` });
-  if (!browserInfo) browserInfo = await pageCall('info', [], 60_000); // early: a later crashed page cannot answer
-  if (!matmul.has(t.id)) matmul.set(t.id, await pageCall('matmul', [3], 600_000));
-  const m = await pageCall('row', [{ model: p.model, method: p.method, seq: p.seq } satisfies RowPlan, o], Math.max(300_000, MAX_STEP_MS * (STEPS + 3)));
+  if (!browserInfo && !t.allCores) browserInfo = await pageCall(t, 'info', [], 60_000); // early: a later crashed page cannot answer
+  if (!matmul.has(t.id)) matmul.set(t.id, await pageCall(t, 'matmul', [3], 600_000));
+  const m = await pageCall(t, 'row', [{ model: p.model, method: p.method, seq: p.seq } satisfies RowPlan, o], Math.max(300_000, MAX_STEP_MS * (STEPS + 3)));
   const row = rowFrom(p, m, matmul.get(t.id)!, init.backend_in_use);
+  row.threads = init.threads ?? null;
   if (m.gpu_errors) {
     // Figures kept but labelled: a dropped command batch makes the step look cheaper than it is.
     Object.assign(row, { gpu_errors: m.gpu_errors, error: `WebGPU reported ${m.gpu_errors} uncaptured error(s) during the row, so some work was dropped and the figures are not valid (first: ${m.gpu_error_first})` });
@@ -269,6 +283,9 @@ function skipReason(p: Planned): string | null {
   }
   return null;
 }
+
+/** The thread count a row computed with: tfjs-wasm's in Chromium, 1 everywhere else. */
+const threadsOf = (r: Row) => (typeof r.threads === 'number' && r.threads > 0 ? r.threads : 1);
 
 const t0 = performance.now();
 const byCase = new Map<string, Planned[]>();
@@ -299,17 +316,19 @@ for (const [, group] of byCase) {
       log(`${p.target.id} ${p.model} ${p.method} seq ${p.seq}: error — ${msg}`);
     }
   }
-  // PyTorch for this (model, method, seq) when at least one tfjs row of it ran.
-  if (caseRows.some((r) => typeof r.ms_per_step === 'number')) {
+  // PyTorch for this (model, method, seq) when at least one tfjs row of it ran, at each thread count the rows used.
+  const threadCounts = new Set(caseRows.filter((r) => typeof r.ms_per_step === 'number').map((r) => threadsOf(r)));
+  for (const threads of threadCounts) {
     try {
-      const t = await torchCase(group[0]);
+      const t = await torchCase(group[0], threads);
       if (typeof t.torch_ms_per_step === 'number') {
-        for (const r of caseRows) {
+        for (const r of caseRows.filter((x) => threadsOf(x) === threads)) {
           r.torch_ms_per_step = round(t.torch_ms_per_step);
+          r.torch_threads = threads;
           r.torch_steps_timed = t.torch_steps_timed;
           if (typeof r.ms_per_step === 'number') r.ratio_vs_torch = round(r.ms_per_step / t.torch_ms_per_step, 2);
         }
-        log(`torch ${group[0].model} ${group[0].method} seq ${group[0].seq}: ${t.torch_ms_per_step.toFixed(1)} ms/step`);
+        log(`torch ${group[0].model} ${group[0].method} seq ${group[0].seq} (${threads} thread${threads > 1 ? 's' : ''}): ${t.torch_ms_per_step.toFixed(1)} ms/step`);
       } else log(`torch ${group[0].model} ${group[0].method} seq ${group[0].seq}: ${t.error}`);
     } catch (e) {
       torchInfo.error = e instanceof Error ? e.message : String(e);
@@ -328,9 +347,9 @@ const machine = {
   node: process.version,
   tfjs: tf.version.tfjs,
   torch: torchInfo.torch ?? null,
-  torch_threads: torchInfo.threads ?? null,
+  torch_blas: torchInfo.blas ?? null,
   torch_error: torchInfo.error,
-  chromium: side ? side.browser.version() : null,
+  chromium: side?.browser.isConnected() ? side.browser.version() : null,
   chromium_flags: side ? chromiumFlags : null,
   browser: browserInfo,
   backends_in_use: Object.fromEntries([...inits].map(([id, r]) => [id, r.ok ? r.backend_in_use : `unavailable: ${r.error}`])),
@@ -344,7 +363,7 @@ const machine = {
   wall_s: round((performance.now() - t0) / 1000, 0),
   loadavg_start: round(load0, 2),
   loadavg_end: round(loadavg()[0], 2),
-  notes: 'tfjs-wasm runs one thread in Node; in Chromium the page is cross-origin isolated and runs the threaded build with the thread count tfjs picks (half the logical cores, see backends_in_use); PyTorch gets one thread. matmul_gflops.torch is PyTorch\'s 1024×1024 matmul at that thread count. The bench reads every step\'s loss back to time it; readbacks_per_step counts only reads made inside trainStep.',
+  notes: 'tfjs-wasm runs one thread in Node; in Chromium the page is cross-origin isolated and runs the threaded build with the thread count tfjs picks (half the logical cores: chromium-wasm), and, for chromium-wasm-mt, one thread per logical core (the page claims twice the cores). Each row\'s PyTorch step uses the row\'s thread count (torch_threads); matmul_gflops.torch is PyTorch\'s 1024×1024 matmul on one thread, torch-Nt on N. The bench reads every step\'s loss back to time it; readbacks_per_step counts only reads made inside trainStep.',
 };
 if (side) {
   await side.browser.close().catch(() => {});
