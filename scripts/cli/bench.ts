@@ -220,6 +220,9 @@ async function torchAsk(request: object): Promise<Record<string, number | string
     const first = await torchLines.next();
     if (first.done) throw new Error('the PyTorch side did not start (install Debian\'s python3-torch)');
     torchInfo = JSON.parse(first.value);
+    if (torchInfo.blas?.includes('openblas-pthread')) {
+      log(`[torch] ${torchInfo.blas}: OpenBLAS's pthread build oversubscribes beside torch's OpenMP threads; install libopenblas0-openmp for fair multi-threaded rows`);
+    }
   }
   torchProc.stdin.write(`${JSON.stringify(request)}\n`);
   const line = await torchLines!.next();

@@ -4,6 +4,42 @@ import { inTransaction, type RunRecord, type TabtuneDb, type TabtuneSchema } fro
 
 export type { RunRecord } from './db';
 
+/** What every new run record starts from: its dataset version, model, settings and where it runs. */
+export interface NewRun {
+  id: string;
+  dataset: { hash: string; name?: string; labels: string[] };
+  model: { id: string; revision?: string };
+  config: RunRecord['config'];
+  backend: RunRecord['backend'];
+  status: RunRecord['status'];
+  now: number;
+  notes?: string;
+}
+
+export function newRunRecord(r: NewRun): RunRecord {
+  return {
+    id: r.id,
+    datasetHash: r.dataset.hash,
+    datasetName: r.dataset.name,
+    modelId: r.model.id,
+    modelRevision: r.model.revision ?? 'bundled',
+    method: r.config.method,
+    config: r.config,
+    seed: r.config.seed,
+    backend: r.backend,
+    status: r.status,
+    created: r.now,
+    started: r.now,
+    elapsedMs: 0,
+    step: 0,
+    totalSteps: 0,
+    epochMetrics: [],
+    lossCurve: [],
+    labels: r.dataset.labels,
+    notes: r.notes,
+  };
+}
+
 export async function createRun(db: TabtuneDb, run: RunRecord): Promise<void> {
   await db.add('runs', run);
 }

@@ -3,7 +3,7 @@ import { zipSync, unzipSync, strToU8 } from 'fflate';
 import type { AppContext } from './context';
 import { listSuites, suiteData } from '../store/suites';
 import { modelRef } from './models';
-import { createRun } from '../store/runs';
+import { createRun, newRunRecord } from '../store/runs';
 import { saveCheckpoint } from '../store/checkpoints';
 import { savePredictions } from '../store/predictions';
 import { h } from './dom';
@@ -67,25 +67,18 @@ export async function importAdapterZip(ctx: AppContext, file: File): Promise<str
   const { result, checkpoint, config } = await ctx.client.importAdapter({ runId, model: ref, files, data: ctx.dataset.splits, config: ctx.settings.config, suites });
   const now = Date.now();
   await createRun(ctx.db, {
-    id: runId,
-    datasetHash: ctx.dataset.hash,
-    datasetName: ctx.dataset.name,
-    modelId: ref.id,
-    modelRevision: ref.revision ?? 'bundled',
-    method: config.method,
-    config,
-    seed: config.seed,
-    backend: result.backend,
-    status: 'completed',
-    created: now,
-    started: now,
+    ...newRunRecord({
+      id: runId,
+      dataset: { hash: ctx.dataset.hash, name: ctx.dataset.name, labels: ctx.dataset.splits.labels },
+      model: ref,
+      config,
+      backend: result.backend,
+      status: 'completed',
+      now,
+      notes: `imported PEFT adapter ${file.name}`,
+    }),
     finished: now,
     elapsedMs: result.seconds * 1000,
-    step: 0,
-    totalSteps: 0,
-    epochMetrics: [],
-    lossCurve: [],
-    labels: ctx.dataset.splits.labels,
     before: result.before,
     after: result.after,
     adapterSha256: result.adapterSha256,
@@ -95,7 +88,6 @@ export async function importAdapterZip(ctx: AppContext, file: File): Promise<str
     totalParams: result.totalParams,
     forgetting: result.forgetting,
     suites: result.suites,
-    notes: `imported PEFT adapter ${file.name}`,
   });
   await saveCheckpoint(ctx.db, { runId, step: 0, epoch: 0, batchIndex: 0, created: now, adapter: checkpoint, optimizer: new ArrayBuffer(0) });
   const test = ctx.dataset.splits.test;

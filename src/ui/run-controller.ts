@@ -8,7 +8,7 @@ import type { WorkerClient } from './worker-client';
 import { modelRef } from './models';
 import { linearWarmupDecaySeries, warmupStepsFromRatio } from '../train/schedule';
 import { overfitSignal } from '../guards/overfit';
-import { createRun, updateRun, getRun, type RunRecord } from '../store/runs';
+import { createRun, updateRun, getRun, newRunRecord, type RunRecord } from '../store/runs';
 import { saveCheckpoint, latestCheckpoint } from '../store/checkpoints';
 import { savePredictions } from '../store/predictions';
 import { PendingWrites } from '../store/pending';
@@ -70,27 +70,16 @@ export class RunController {
     const config = structuredClone(spec.config);
     const runId = `run-${new Date().toISOString().replace(/[:.]/g, '-')}-${Math.random().toString(36).slice(2, 6)}`;
     const ref = modelRef(spec.modelId, location.href);
-    const record: RunRecord = {
+    const record = newRunRecord({
       id: runId,
-      datasetHash: ctx.dataset.hash,
-      datasetName: ctx.dataset.name,
-      modelId: ref.id,
-      modelRevision: ref.revision ?? 'bundled',
-      method: config.method,
+      dataset: { hash: ctx.dataset.hash, name: ctx.dataset.name, labels: ctx.dataset.splits.labels },
+      model: ref,
       config,
-      seed: config.seed,
       backend: ctx.backend?.backend ?? 'cpu',
       status: 'running',
-      created: Date.now(),
-      started: Date.now(),
-      elapsedMs: 0,
-      step: 0,
-      totalSteps: 0,
-      epochMetrics: [],
-      lossCurve: [],
-      labels: ctx.dataset.splits.labels,
+      now: Date.now(),
       notes: spec.notes,
-    };
+    });
     await createRun(ctx.db, record);
     this.begin(runId, config);
     ctx.bus.emit('runs');

@@ -2,6 +2,7 @@
 // two threads compute what one thread computes.
 import { expect, it } from 'vitest';
 import { tf, useBackend, wasmThreading } from '../../src/runtime/tf-browser';
+import { seeded } from '../helpers/seeded';
 
 interface Result {
   isolated: boolean;
@@ -24,16 +25,6 @@ function inThreadedWorker(): Promise<Result> {
     w.onerror = (e) => reject(new Error(e.message));
     w.postMessage('go');
   });
-}
-
-function seeded(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32 - 0.5;
-  }
-  return out;
 }
 
 function maxRelDiff(a: Float32Array, b: Float32Array): number {

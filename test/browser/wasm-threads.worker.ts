@@ -1,16 +1,8 @@
 // Claims 4 logical cores before tfjs loads, so its threaded wasm build runs on 2 threads (it takes half), then
 // computes a forward and backward pass there and sends the numbers back for comparison with one thread.
-Object.defineProperty(navigator, 'hardwareConcurrency', { value: 4, configurable: true });
+import { seeded } from '../helpers/seeded';
 
-function seeded(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32 - 0.5;
-  }
-  return out;
-}
+Object.defineProperty(navigator, 'hardwareConcurrency', { value: 4, configurable: true });
 
 self.onmessage = async () => {
   try {

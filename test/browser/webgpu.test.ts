@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { takeWebGpuErrors, tf, useBackend } from '../../src/runtime/tf-browser';
 import type { Capabilities, BackendChoice } from '../../src/runtime/backend';
+import { seeded } from '../helpers/seeded';
 
 function inWorker(): Promise<{ caps: Capabilities; choice: BackendChoice }> {
   const w = new Worker(new URL('./probe.worker.ts', import.meta.url), { type: 'module' });
@@ -12,16 +13,6 @@ function inWorker(): Promise<{ caps: Capabilities; choice: BackendChoice }> {
     w.onerror = (e) => reject(new Error(e.message));
     w.postMessage('probe');
   });
-}
-
-function seeded(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32 - 0.5;
-  }
-  return out;
 }
 
 describe('WebGPU in this Chromium', () => {
