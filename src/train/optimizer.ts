@@ -152,29 +152,15 @@ export class AdamW {
 }
 
 /**
- * torch.nn.utils.clip_grad_norm_ (L2): every gradient times min(1, maxNorm / (norm + 1e-6)), where norm is the
- * L2 norm of all gradients together. Returns new tensors (the caller disposes them and the inputs) and the norm
- * before clipping as a device scalar: nothing is read back.
- */
-export function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number): { grads: tf.Tensor[]; norm: tf.Scalar } {
-  if (grads.length === 0) {
-    clipCoefficient(grads, maxNorm); // checks maxNorm
-    return { grads: [], norm: tf.scalar(0) };
-  }
-  return tf.tidy(() => {
-    const { coef, norm } = clipCoefficient(grads, maxNorm);
-    return { grads: grads.map((g) => tf.mul(g, coef)), norm };
-  });
-}
-
-/**
- * The factor clip_grad_norm_ multiplies every gradient by, min(1, maxNorm / (norm + 1e-6)), and the norm, as
- * device scalars. The training step hands the factor to AdamW.step instead of making a clipped copy of every
- * gradient (for full fine-tuning, a second copy of the model's size).
+ * torch.nn.utils.clip_grad_norm_ (L2) as a factor: every gradient is to be multiplied by
+ * min(1, maxNorm / (norm + 1e-6)), where norm is the L2 norm of all gradients together. Returns the factor and the
+ * norm before clipping as device scalars (nothing is read back); the caller disposes them. The training step hands
+ * the factor to AdamW.step instead of making a clipped copy of every gradient (for full fine-tuning, a second copy
+ * of the model's size).
  */
 export function clipCoefficient(grads: tf.Tensor[], maxNorm: number): { coef: tf.Scalar; norm: tf.Scalar } {
   if (!Number.isFinite(maxNorm) || maxNorm <= 0) {
-    throw new Error(`clipByGlobalNorm: maxNorm must be a finite number > 0, got ${maxNorm} (skip the call to turn clipping off).`);
+    throw new Error(`clipCoefficient: maxNorm must be a finite number > 0, got ${maxNorm} (skip the call to turn clipping off).`);
   }
   return tf.tidy(() => {
     const norm = grads.length ? (tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar) : tf.scalar(0);

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
-import { AdamW, clipByGlobalNorm, clipCoefficient, type AdamWOptions } from '../../src/train/optimizer';
+import { AdamW, clipCoefficient, type AdamWOptions } from '../../src/train/optimizer';
 import { useBackend } from '../../src/runtime/tf-node';
 
 // Made by scripts/make_optimizer_goldens.py with torch.optim.AdamW + clip_grad_norm_ (no project code).
@@ -60,9 +60,9 @@ describe(`AdamW against torch.optim.AdamW + clip_grad_norm_ (goldens from torch 
       for (let step = 0; step < sc.lrs.length; step++) {
         const norm = tf.tidy(() => {
           const grads = sc.grads[step].map((g, i) => tf.tensor(g, sc.shapes[i]));
-          const clipped = clipByGlobalNorm(grads, sc.max_norm);
-          opt.step(clipped.grads, sc.lrs[step]);
-          return clipped.norm.dataSync()[0];
+          const { coef, norm } = clipCoefficient(grads, sc.max_norm);
+          opt.step(grads, sc.lrs[step], coef);
+          return norm.dataSync()[0];
         });
         expect(Math.abs(norm - sc.norms[step]) / sc.norms[step]).toBeLessThan(1e-6);
         vars.forEach((v, i) => {
@@ -118,12 +118,12 @@ describe('AdamW.step memory and the clip factor', () => {
     const grads = Array.from({ length: 10 }, (_, i) => tf.randomNormal([1000], 0, 3, 'float32', 50 + i));
     const [o1, o2] = [new AdamW(byCopy, opts), new AdamW(byFactor, opts)];
     for (let k = 0; k < 3; k++) {
-      const clipped = clipByGlobalNorm(grads, 1);
-      o1.step(clipped.grads, 0.01);
       const { coef, norm } = clipCoefficient(grads, 1);
       expect(coef.dataSync()[0]).toBeLessThan(1); // the clip is active
+      const clipped = grads.map((g) => tf.mul(g, coef));
+      o1.step(clipped, 0.01);
       o2.step(grads, 0.01, coef);
-      tf.dispose([...clipped.grads, clipped.norm, coef, norm]);
+      tf.dispose([...clipped, coef, norm]);
     }
     byCopy.forEach((v, i) => expect(Array.from(byFactor[i].dataSync())).toEqual(Array.from(v.dataSync())));
     [o1, o2].forEach((o) => o.dispose());
@@ -145,28 +145,41 @@ describe('AdamW.step memory and the clip factor', () => {
   });
 });
 
-describe('clipByGlobalNorm (torch.nn.utils.clip_grad_norm_)', () => {
+describe('clipCoefficient (torch.nn.utils.clip_grad_norm_)', () => {
+  /** The gradients clip_grad_norm_ would leave, from the factor. */
+  const clip = (gs: tf.Tensor[], maxNorm: number) => {
+    const { coef, norm } = clipCoefficient(gs, maxNorm);
+    const grads = gs.map((g) => tf.mul(g, coef));
+    coef.dispose();
+    return { grads, norm };
+  };
+
   it('scales by maxNorm / (norm + 1e-6) when the norm is larger, leaves the gradients alone otherwise', () => {
     // Gradients [3, 4] and [12]: norm sqrt(9 + 16 + 144) = 13; coef for maxNorm 1 = 1 / 13.000001.
     const gs = [tf.tensor1d([3, 4]), tf.tensor1d([12])];
-    const small = clipByGlobalNorm(gs, 1);
+    const small = clip(gs, 1);
     expect(small.norm.dataSync()[0]).toBeCloseTo(13, 5);
     const coef = 1 / 13.000001;
     expect(Array.from(small.grads[0].dataSync())).toEqual([Math.fround(3 * coef), Math.fround(4 * coef)].map((x) => expect.closeTo(x, 7)));
     expect(small.grads[1].dataSync()[0]).toBeCloseTo(12 * coef, 6);
-    const large = clipByGlobalNorm(gs, 100); // coef 100 / 13 > 1, clamped to 1
+    const large = clip(gs, 100); // coef 100 / 13 > 1, clamped to 1
     expect(Array.from(large.grads[0].dataSync())).toEqual([3, 4]);
     expect(Array.from(large.grads[1].dataSync())).toEqual([12]);
     [...gs, ...small.grads, small.norm, ...large.grads, large.norm].forEach((t) => t.dispose());
   });
 
-  it('leaves only its results alive and refuses a non-positive maxNorm', () => {
+  it('leaves only its results alive, also for no gradients, and refuses a non-positive maxNorm', () => {
     const gs = [tf.tensor2d([[1, 2], [3, 4]]), tf.tensor1d([5])];
     const before = tf.memory().numTensors;
-    const out = clipByGlobalNorm(gs, 1);
-    expect(tf.memory().numTensors).toBe(before + 3); // two clipped gradients and the norm
-    [...out.grads, out.norm, ...gs].forEach((t) => t.dispose());
-    expect(() => clipByGlobalNorm([], 0)).toThrow(/maxNorm must be a finite number > 0, got 0/);
+    const out = clipCoefficient(gs, 1);
+    expect(tf.memory().numTensors).toBe(before + 2); // the factor and the norm
+    tf.dispose([out.coef, out.norm]);
+    const none = clipCoefficient([], 1);
+    expect(none.norm.dataSync()[0]).toBe(0);
+    expect(none.coef.dataSync()[0]).toBe(1);
+    expect(tf.memory().numTensors).toBe(before + 2);
+    tf.dispose([none.coef, none.norm, ...gs]);
+    expect(() => clipCoefficient([], 0)).toThrow(/maxNorm must be a finite number > 0, got 0/);
   });
 });
 
@@ -178,7 +191,8 @@ describe('AdamW memory, resume and errors', () => {
   const lrAt = (k: number) => 0.01 * (1 + (k % 3));
   const step = (opt: AdamW, k: number) =>
     tf.tidy(() => {
-      opt.step(clipByGlobalNorm(gradsAt(k), 1).grads, lrAt(k));
+      const grads = gradsAt(k);
+      opt.step(grads, lrAt(k), clipCoefficient(grads, 1).coef);
     });
 
   it('makes no tensors and no bytes across 50 steps (clipping included), even when built inside a tidy', () => {
