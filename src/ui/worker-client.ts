@@ -33,9 +33,13 @@ export class WorkerClient {
 
   /** A fresh worker on `backend` (after a lost GPU device), keeping every listener the page registered. */
   async restart(backend: BackendName | null): Promise<Ready> {
+    this.replaceWorker();
+    return this.init(backend);
+  }
+
+  private replaceWorker(): void {
     this.worker.terminate();
     this.worker = this.spawn();
-    return this.init(backend);
   }
 
   send(msg: ToWorker, transfer: Transferable[] = []): void {
@@ -58,8 +62,7 @@ export class WorkerClient {
     } catch (e) {
       if (!(e instanceof StartTimeout)) throw e;
       this.wasmThreads = false;
-      this.worker.terminate();
-      this.worker = this.spawn();
+      this.replaceWorker();
       const ready = await this.initOnce(backend, null);
       const seconds = Math.round(this.startTimeoutMs / 1000);
       return { ...ready, choice: { ...ready.choice, reason: `${ready.choice.reason} — the multi-threaded build did not start within ${seconds} s` } };
