@@ -2,7 +2,7 @@
 // two threads compute what one thread computes.
 import { expect, it } from 'vitest';
 import { tf, useBackend, wasmThreading } from '../../src/runtime/tf-browser';
-import { seeded } from '../helpers/seeded';
+import { productAndGradient } from '../helpers/product-case';
 
 interface Result {
   isolated: boolean;
@@ -44,12 +44,7 @@ it('runs the threaded wasm build on two threads with the same results as one', a
   expect(threaded.threads).toBe(2);
 
   await useBackend('wasm');
-  const x = tf.tensor2d(seeded(256 * 384, 1), [256, 384]);
-  const w = tf.variable(tf.tensor2d(seeded(384 * 512, 2), [384, 512]));
-  const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(tf.matMul(x, w))), [w]);
-  const product = tf.matMul(x, w);
-  const one = { threads: wasmThreading().threads, loss: (await value.data())[0], product: (await product.data()) as Float32Array, grad: (await grads[w.name].data()) as Float32Array };
-  tf.dispose([x, w, value, product, grads[w.name]]);
+  const one = { threads: wasmThreading().threads, ...(await productAndGradient(tf)) };
 
   expect(one.threads).toBe(Math.min(8, Math.max(1, Math.floor(navigator.hardwareConcurrency / 2))));
   expect(threaded.product.length).toBe(256 * 512);
