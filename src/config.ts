@@ -99,3 +99,33 @@ export const TRAIN_CONFIG_HELP: Record<keyof TrainConfig, string> = {
   mixShare: 'Mix in this share of examples from an earlier dataset with the same labels, so the model keeps what it learned there (0 = off).',
   mixFrom: 'The earlier dataset to mix examples from.',
 };
+
+/** The model the page opens on and the command line trains when no model is named. */
+export const DEFAULT_MODEL_ID = 'tabtune-mini';
+
+/** The settings a per-model table may set: the method and the few hyperparameters that depend on the base model. */
+export type ModelDefaults = Partial<Pick<TrainConfig, 'method' | 'lr' | 'epochs' | 'loraR' | 'loraAlpha' | 'loraTargets' | 'maxLen' | 'batchSize'>>;
+
+// A random-weight model must learn everything from scratch and needs a far higher learning rate than a pretrained
+// one, which a low rate protects from forgetting.
+const RANDOM_DEFAULTS: ModelDefaults = { lr: 2e-2, epochs: 5 };
+const HUB_PRETRAINED_DEFAULTS: ModelDefaults = { lr: 5e-4, epochs: 3 };
+
+/**
+ * Fine-tuning defaults per base model, one table for the page (applied when a model is picked) and the command line
+ * (used where no flag overrides them). tabtune-mini's row was chosen by measurement on the project's real-text
+ * checks (`scripts/checks/realtext.ts`; figures in public/models/tabtune-mini/README.md). Emails and short texts fit
+ * in 64 tokens.
+ */
+export const MODEL_DEFAULTS: Record<string, ModelDefaults> = {
+  'tabtune-mini': { method: 'lora', lr: 2e-3, epochs: 3, maxLen: 64 },
+  'tabtune-mini-random': { method: 'lora', lr: 2e-3, epochs: 3, maxLen: 64 },
+  'tiny-bert': RANDOM_DEFAULTS,
+  'tiny-distilbert': RANDOM_DEFAULTS,
+};
+
+/** The full training configuration a run of this model starts from. Unknown (hub) models get pretrained defaults. */
+export function defaultConfigFor(modelId: string): TrainConfig {
+  const own = MODEL_DEFAULTS[modelId] ?? HUB_PRETRAINED_DEFAULTS;
+  return { ...DEFAULT_TRAIN_CONFIG, ...own, loraTargets: [...(own.loraTargets ?? DEFAULT_TRAIN_CONFIG.loraTargets)] };
+}

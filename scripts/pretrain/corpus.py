@@ -1,17 +1,15 @@
-"""Builds the tabtune-mini pretraining corpus from what Debian's apt can install, nothing else.
+"""Builds the tabtune-mini pretraining corpus from text Debian installs, nothing else (sources.py lists every
+source with its packages and licence).
 
-Sources (both English, both free to redistribute; see the model card for the licence texts):
-  * WordNet 3.0 (Debian package `wordnet-base`, /usr/share/wordnet/data.*): every synset becomes one line,
-    "lemma, lemma: gloss; "example"". WordNet 3.0 licence (permissive, notice must be kept).
-  * Debian bookworm package descriptions (apt's Translation-en index, fetched by
-    `apt-get update -o Acquire::Languages=en`): every paragraph of every long description, deduplicated.
-    Each description is part of its package and under that package's licence (Debian main: all DFSG-free).
+Each document (a paragraph or a dictionary entry) is folded to ASCII, filtered (too short, mostly symbols, web
+addresses, index lines) and exactly deduplicated. The held-out 1% is chosen by a hash of the document text, so the
+split does not depend on the order sources are read in.
 
-Output (in --out): train.txt and heldout.txt, one document per line; the held-out 1% is chosen by a hash of the
-document text, so the split does not depend on the order sources are read in. Also sources.json with counts.
+Output (in --out): train.txt and heldout.txt, one document per line; pairs.tsv (contrastive pairs the corpus
+holds: package summary ↔ description, WordNet lemmas ↔ gloss; only pairs whose texts are both in train.txt);
+sources.json with counts per source.
 """
 import argparse
-import glob
 import hashlib
 import json
 import os
@@ -19,77 +17,47 @@ import re
 import subprocess
 import unicodedata
 
-WORDNET_DIR = '/usr/share/wordnet'
-APT_LISTS = '/var/lib/apt/lists'
+import sources
+
+# Dictionary-style sources whose entries are short by nature; prose sources need whole sentences.
+SHORT_OK = {'wordnet', 'gcide', 'devil', 'debian-descriptions'}
 
 
-def ensure_sources() -> None:
-    if not os.path.exists(os.path.join(WORDNET_DIR, 'data.noun')):
-        subprocess.run(['apt-get', 'install', '-y', 'wordnet-base'], check=True,
+def ensure_packages() -> None:
+    pkgs = sorted({p for pk, _, _ in sources.SOURCES.values() for p in pk})
+    missing = [p for p in pkgs if subprocess.run(['dpkg', '-s', p], capture_output=True).returncode != 0]
+    if missing:
+        subprocess.run(['apt-get', 'install', '-y', *missing], check=True,
                        env={**os.environ, 'DEBIAN_FRONTEND': 'noninteractive'})
-    if not glob.glob(os.path.join(APT_LISTS, '*Translation-en*')):
+    if not any('Translation-en' in f for f in os.listdir(sources.APT_LISTS)):
         # Docker images switch translations off (Acquire::Languages "none"); ask for English once.
         subprocess.run(['apt-get', 'update', '-o', 'Acquire::Languages=en'], check=True)
 
 
 def clean(text: str) -> str:
     # Fold accents and odd punctuation to ASCII so the vocabulary is spent on words, not on rare glyphs.
+    text = text.replace('\u2019', "'").replace('\u2018', "'").replace('\u201c', '"').replace('\u201d', '"')
+    text = text.replace('\u2013', '-').replace('\u2014', ' - ').replace('\u00b6', '')
     text = unicodedata.normalize('NFKD', text)
     text = ''.join(c for c in text if unicodedata.category(c) != 'Mn')
-    text = text.replace('\u2019', "'").replace('\u2018', "'").replace('\u201c', '"').replace('\u201d', '"')
     text = text.encode('ascii', 'ignore').decode('ascii')
     return re.sub(r'\s+', ' ', text).strip()
 
 
-def wordnet_docs():
-    for pos in ('noun', 'verb', 'adj', 'adv'):
-        with open(os.path.join(WORDNET_DIR, f'data.{pos}'), encoding='latin-1') as f:
-            for line in f:
-                if line.startswith('  '):  # licence header lines
-                    continue
-                head, _, gloss = line.partition('|')
-                fields = head.split()
-                n_words = int(fields[3], 16)
-                lemmas = [fields[4 + 2 * i] for i in range(n_words)]
-                lemmas = [re.sub(r'\(\w+\)$', '', w).replace('_', ' ') for w in lemmas]
-                doc = clean(', '.join(lemmas) + ': ' + gloss)
-                if doc:
-                    yield doc
+def keep(doc: str, source: str) -> bool:
+    if len(doc) < 20 or 'http' in doc or 'www.' in doc:
+        return False
+    letters = sum(c.isalpha() or c == ' ' for c in doc)
+    if letters < 0.8 * len(doc):
+        return False
+    if source not in SHORT_OK and (len(doc.split()) < 6 or not re.search(r'[a-z]{3,} [a-z]{2,} [a-z]{2,}', doc)):
+        return False  # index entries, headings, lists of names
+    return True
 
 
-def debian_paragraphs():
-    files = sorted(glob.glob(os.path.join(APT_LISTS, '*Translation-en*')))
-    for path in files:
-        raw = subprocess.run(['/usr/lib/apt/apt-helper', 'cat-file', path], check=True,
-                             capture_output=True).stdout.decode('utf-8', 'replace')
-        for stanza in raw.split('\n\n'):
-            lines = stanza.split('\n')
-            desc = []
-            in_desc = False
-            for ln in lines:
-                if ln.startswith('Description-en:'):
-                    in_desc = True
-                    desc.append(ln[len('Description-en:'):].strip() + '.')
-                elif in_desc and ln.startswith(' '):
-                    desc.append(ln[1:])
-                elif in_desc:
-                    break
-            # Long descriptions use " ." for blank lines: those separate paragraphs.
-            para = []
-            for ln in desc[1:] + ['.']:
-                if ln.strip() == '.':
-                    if para:
-                        yield clean(' '.join(para))
-                    para = []
-                else:
-                    para.append(ln.strip())
-            if desc:
-                yield clean(desc[0])
-
-
-def keep(doc: str) -> bool:
-    letters = sum(c.isalpha() for c in doc)
-    return len(doc) >= 20 and letters >= 0.6 * len(doc) and 'http' not in doc
+def split_of(doc: str, heldout_percent: int) -> str:
+    h = int(hashlib.sha1(doc.encode()).hexdigest()[:8], 16)
+    return 'heldout' if h % 100 < heldout_percent else 'train'
 
 
 def main() -> None:
@@ -97,32 +65,45 @@ def main() -> None:
     ap.add_argument('--out', default='tmp/pretrain')
     ap.add_argument('--heldout-percent', type=int, default=1)
     args = ap.parse_args()
-    ensure_sources()
+    ensure_packages()
     os.makedirs(args.out, exist_ok=True)
     seen = set()
     counts = {}
-    train, held = [], []
-    for source, docs in (('wordnet', wordnet_docs()), ('debian-descriptions', debian_paragraphs())):
+    out = {s: open(os.path.join(args.out, f'{s}.txt'), 'w') for s in ('train', 'heldout')}
+    for source, read in sources.READERS.items():
         n = chars = 0
-        for doc in docs:
+        for raw in read():
+            doc = clean(raw)
             key = doc.lower()
-            if key in seen or not keep(doc):
+            if key in seen or not keep(doc, source):
                 continue
             seen.add(key)
-            h = int(hashlib.sha1(doc.encode()).hexdigest()[:8], 16)
-            (held if h % 100 < args.heldout_percent else train).append(doc)
+            out[split_of(doc, args.heldout_percent)].write(doc + '\n')
             n += 1
             chars += len(doc)
-        counts[source] = {'documents': n, 'characters': chars}
-    with open(os.path.join(args.out, 'train.txt'), 'w') as f:
-        f.write('\n'.join(train) + '\n')
-    with open(os.path.join(args.out, 'heldout.txt'), 'w') as f:
-        f.write('\n'.join(held) + '\n')
-    summary = {'sources': counts, 'train_documents': len(train), 'heldout_documents': len(held),
-               'train_characters': sum(map(len, train)), 'heldout_characters': sum(map(len, held))}
+        counts[source] = {'documents': n, 'characters': chars, 'packages': sources.SOURCES[source][0],
+                          'licence': sources.SOURCES[source][1], 'what': sources.SOURCES[source][2]}
+        print(source, counts[source]['documents'], counts[source]['characters'], flush=True)
+    for f in out.values():
+        f.close()
+    # Pairs for the sentence-embedding stage, from training documents only (held-out text stays unseen).
+    n_pairs = 0
+    with open(os.path.join(args.out, 'pairs.tsv'), 'w') as f:
+        for kind, gen in (('package', sources.debian_description_pairs()), ('wordnet', sources.wordnet_pairs())):
+            for a, b in gen:
+                a, b = clean(a), clean(b)
+                if len(a) < 3 or len(b) < 20 or a.lower() == b.lower() or split_of(b, args.heldout_percent) != 'train':
+                    continue
+                f.write(f'{kind}\t{a}\t{b}\n')
+                n_pairs += 1
+    summary = {'sources': counts, 'pairs': n_pairs,
+               'train_documents': sum(1 for _ in open(os.path.join(args.out, 'train.txt'))),
+               'heldout_documents': sum(1 for _ in open(os.path.join(args.out, 'heldout.txt'))),
+               'train_characters': os.path.getsize(os.path.join(args.out, 'train.txt')),
+               'heldout_characters': os.path.getsize(os.path.join(args.out, 'heldout.txt'))}
     with open(os.path.join(args.out, 'sources.json'), 'w') as f:
         json.dump(summary, f, indent=1)
-    print(json.dumps(summary, indent=1))
+    print(json.dumps({k: v for k, v in summary.items() if k != 'sources'}, indent=1))
 
 
 if __name__ == '__main__':

@@ -161,7 +161,8 @@ class Transform(nn.Module):
         self.LayerNorm = nn.LayerNorm(c.hidden_size, eps=c.layer_norm_eps)
 
     def forward(self, x):
-        return self.LayerNorm(F.gelu(self.dense(x)))
+        # .float(): under CPU bf16 autocast the dense output is bf16 and torch 1.13's layer_norm wants one dtype.
+        return self.LayerNorm(F.gelu(self.dense(x)).float())
 
 
 class Predictions(nn.Module):
