@@ -124,8 +124,14 @@ export const MODEL_DEFAULTS: Record<string, ModelDefaults> = {
   'tiny-distilbert': RANDOM_DEFAULTS,
 };
 
-/** The full training configuration a run of this model starts from. Unknown (hub) models get pretrained defaults. */
-export function defaultConfigFor(modelId: string): TrainConfig {
+/** This model's row of the table; unknown (hub) models get the pretrained defaults. */
+export function modelDefaults(modelId: string): ModelDefaults {
   const own = MODEL_DEFAULTS[modelId] ?? HUB_PRETRAINED_DEFAULTS;
+  return own.loraTargets ? { ...own, loraTargets: [...own.loraTargets] } : { ...own };
+}
+
+/** The full training configuration a run of this model starts from. */
+export function defaultConfigFor(modelId: string): TrainConfig {
+  const own = modelDefaults(modelId);
   return { ...DEFAULT_TRAIN_CONFIG, ...own, loraTargets: [...(own.loraTargets ?? DEFAULT_TRAIN_CONFIG.loraTargets)] };
 }

@@ -12,23 +12,14 @@
 // Fine-tuning uses the model's defaults (src/config.ts defaultConfigFor) unless flags override them, exactly as
 // `npm run train` does with no hyperparameter flags. One JSON object is printed (and written to --out).
 import { parseArgs } from 'node:util';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { useBackend } from '../../src/runtime/tf-node';
 import { DEFAULT_MODEL_ID, defaultConfigFor, type TrainConfig } from '../../src/config';
-import { importText } from '../../src/data/import';
-import { splitDataset } from '../../src/data/split';
-import { generateEmails } from '../../src/data/synth';
 import type { Example } from '../../src/data/types';
 import { runTraining, ModelCache } from '../../src/train/session';
-import { embedTexts } from '../../src/model/zeroshot';
-import { trainBagOfWords } from '../../src/baseline/bag-of-words';
-import { TfidfVectorizer, cosineSparse } from '../../src/baseline/tfidf';
-import { cosine, spearman } from '../../src/guards/forgetting';
 import type { TrainResult } from '../../src/protocol';
-import { cliModelRef } from '../cli/model-ref';
-
-const FIXTURES = 'test/fixtures/realtext';
+import { cliModelId, cliModelRef } from '../cli/model-ref';
+import { bagOfWordsAccuracy, emailTask, fortuneFolds, labelsOf, stsFigures, trainSplit } from './tasks';
 
 const { values } = parseArgs({
   options: {
@@ -46,7 +37,7 @@ const { values } = parseArgs({
   },
 });
 
-const modelId = basename(values.model!);
+const modelId = cliModelId(values.model!);
 const defaults = defaultConfigFor(modelId);
 const config: TrainConfig = {
   ...defaults,
@@ -58,12 +49,6 @@ const config: TrainConfig = {
   ...(values['max-len'] ? { maxLen: Number(values['max-len']) } : {}),
 };
 
-function readJsonl(file: string): Example[] {
-  const res = importText(readFileSync(file, 'utf8'), { file });
-  if (res.refused || res.errors.length) throw new Error(`${file}: ${res.refused ?? res.errors.map((e) => `${e.line}: ${e.message}`).join('; ')}`);
-  return res.examples;
-}
-
 const log = (s: string) => process.stderr.write(s + '\n');
 await useBackend('wasm');
 const models = new ModelCache();
@@ -71,8 +56,8 @@ const ref = cliModelRef(values.model!);
 const strip = (xs: { text: string; label: string }[]) => xs.map(({ text, label }) => ({ text, label }));
 
 async function fineTune(train: Example[], test: Example[], seed = 0): Promise<TrainResult> {
-  const split = splitDataset(train, { seed, testFraction: 0 });
-  const labels = [...new Set([...train, ...test].map((e) => e.label))].sort();
+  const split = trainSplit(train, seed);
+  const labels = labelsOf(train, test);
   const r = await runTraining(
     { runId: `check-${Date.now()}`, model: ref, data: { labels, train: strip(split.train), validation: strip(split.validation), test: strip(test) }, config },
     models,
@@ -84,63 +69,39 @@ async function fineTune(train: Example[], test: Example[], seed = 0): Promise<Tr
   return r;
 }
 
-function bagOfWords(train: Example[], test: Example[], seed = 0): number {
-  // The same training split the fine-tune learns from (its validation part only steers early stopping).
-  const split = splitDataset(train, { seed, testFraction: 0 });
-  const labels = [...new Set([...train, ...test].map((e) => e.label))].sort();
-  const clf = trainBagOfWords(split.train.map((e) => e.text), split.train.map((e) => labels.indexOf(e.label)), labels.length);
-  const pred = clf.predict(test.map((e) => e.text));
-  return pred.filter((p, i) => labels[p] === test[i].label).length / test.length;
-}
-
 const report: Record<string, unknown> = { model: values.model, config: { method: config.method, lr: config.lr, epochs: config.epochs, loraR: config.loraR, loraTargets: config.loraTargets, maxLen: config.maxLen, batchSize: config.batchSize } };
 const only = new Set(values.only!.split(','));
 
 if (only.has('emails')) {
   log('emails: fine-tuning on the built-in generated emails, scoring hand-written ones');
-  const train = generateEmails({ count: Number(values['demo-count']), seed: 0 });
-  const test = readJsonl(`${FIXTURES}/emails.jsonl`);
+  const { train, test } = emailTask(Number(values['demo-count']));
   const r = await fineTune(train, test);
-  report.emails = { test: test.length, zeroShot: r.before.accuracy, fineTuned: r.after.accuracy, fineTunedMacroF1: r.after.macroF1, bagOfWords: bagOfWords(train, test), seconds: r.seconds, steps: r.steps };
+  report.emails = { test: test.length, zeroShot: r.before.accuracy, fineTuned: r.after.accuracy, fineTunedMacroF1: r.after.macroF1, bagOfWords: bagOfWordsAccuracy(train, test), seconds: r.seconds, steps: r.steps };
   log(JSON.stringify(report.emails));
 }
 
 if (only.has('fortunes')) {
-  const all = readJsonl(`${FIXTURES}/fortunes-topics.jsonl`);
   const k = Number(values.folds);
+  const folds = fortuneFolds(k);
+  const n = folds.reduce((s, f) => s + f.test.length, 0);
   let zs = 0;
   let ft = 0;
   let bow = 0;
   let seconds = 0;
-  for (let f = 0; f < k; f++) {
-    const test = all.filter((_, i) => i % k === f);
-    const train = all.filter((_, i) => i % k !== f);
+  for (const [f, { train, test }] of folds.entries()) {
     log(`fortunes fold ${f + 1}/${k}: ${train.length} train, ${test.length} test`);
     const r = await fineTune(train, test);
     zs += r.before.accuracy * test.length;
     ft += r.after.accuracy * test.length;
-    bow += bagOfWords(train, test) * test.length;
+    bow += bagOfWordsAccuracy(train, test) * test.length;
     seconds += r.seconds;
   }
-  report.fortunes = { test: all.length, folds: k, zeroShot: zs / all.length, fineTuned: ft / all.length, bagOfWords: bow / all.length, seconds };
+  report.fortunes = { test: n, folds: k, zeroShot: zs / n, fineTuned: ft / n, bagOfWords: bow / n, seconds };
   log(JSON.stringify(report.fortunes));
 }
 
 if (only.has('sts')) {
-  const rows = readFileSync(`${FIXTURES}/sts-pairs.tsv`, 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'));
-  const gold = rows.map((r) => Number(r[0]));
-  const a = rows.map((r) => r[1]);
-  const b = rows.map((r) => r[2]);
-  const base = await models.get(ref);
-  const emb = async (texts: string[]) => embedTexts(base, texts.map((t) => base.tokenizer.encode(t, 128)), { batchSize: 32, maxLen: 128 });
-  const [ea, eb] = [await emb(a), await emb(b)];
-  const model = spearman(ea.map((e, i) => cosine(e, eb[i])), gold);
-  // TF-IDF fitted on the pairs' own sentences, as one would for a similarity baseline without other text.
-  const vec = new TfidfVectorizer();
-  vec.fit([...a, ...b]);
-  const [ta, tb] = [vec.transform(a), vec.transform(b)];
-  const tfidf = spearman(ta.map((r, i) => cosineSparse(r, tb[i])), gold);
-  report.sts = { pairs: rows.length, meanPooledSpearman: model, tfidfSpearman: tfidf };
+  report.sts = await stsFigures(await models.get(ref));
   log(JSON.stringify(report.sts));
 }
 

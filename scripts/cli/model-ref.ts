@@ -1,6 +1,6 @@
 // A CLI model argument is a local folder (hub file layout) or a hub id.
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { ModelRef } from '../../src/protocol';
 import { MODEL_OPTIONS } from '../../src/ui/models';
 
@@ -12,4 +12,10 @@ export function cliModelRef(arg: string, hubHost = process.env.TABTUNE_HUB ?? 'h
   const bundled = resolve('public/models', arg);
   if (existsSync(bundled)) return { id: arg, url: bundled };
   return { id: arg, revision: process.env.TABTUNE_REVISION ?? 'main', hubHost };
+}
+
+/** The id a model's defaults are filed under (src/config.ts MODEL_DEFAULTS): a local folder is known by its name
+ * (public/models/tabtune-mini → tabtune-mini), anything else by the argument itself. */
+export function cliModelId(arg: string): string {
+  return existsSync(arg) && !MODEL_OPTIONS.some((m) => m.id === arg) ? basename(resolve(arg)) : arg;
 }

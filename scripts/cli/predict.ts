@@ -8,11 +8,11 @@ import { loadModel } from '../../src/model/load';
 import { createClassifier } from '../../src/model/classifier';
 import { readSafetensors } from '../../src/model/safetensors';
 import { cliModelRef } from './model-ref';
-import { DEFAULT_TRAIN_CONFIG } from '../../src/config';
+import { DEFAULT_MODEL_ID, DEFAULT_TRAIN_CONFIG } from '../../src/config';
 
 // Errors end the command with one readable line, not a stack trace through minified wasm glue.
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { model: { type: 'string', default: 'tiny-bert' }, adapter: { type: 'string' }, text: { type: 'string' }, 'max-len': { type: 'string', default: '128' }, backend: { type: 'string', default: 'wasm' } } });
+  const { values } = parseArgs({ options: { model: { type: 'string', default: DEFAULT_MODEL_ID }, adapter: { type: 'string' }, text: { type: 'string' }, 'max-len': { type: 'string', default: '128' }, backend: { type: 'string', default: 'wasm' } } });
   if (values.text === undefined) {
     process.stderr.write('usage: npm run -s predict -- --model DIR_OR_ID [--adapter DIR] --text "..."\n');
     process.exit(2);

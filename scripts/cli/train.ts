@@ -4,11 +4,11 @@ import { parseArgs } from 'node:util';
 import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { useBackend } from '../../src/runtime/tf-node';
-import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../src/config';
+import { DEFAULT_MODEL_ID, defaultConfigFor, type TrainConfig } from '../../src/config';
 import { importText } from '../../src/data/import';
 import { splitDataset } from '../../src/data/split';
 import { runTraining, ModelCache } from '../../src/train/session';
-import { cliModelRef } from './model-ref';
+import { cliModelId, cliModelRef } from './model-ref';
 import type { CheckpointPayload, TrainResult } from '../../src/protocol';
 import { writeAdapterFolder } from '../../src/model/peft';
 
@@ -16,8 +16,8 @@ const { values } = parseArgs({
   options: {
     data: { type: 'string' },
     eval: { type: 'string' },
-    model: { type: 'string', default: 'public/models/tiny-bert' },
-    method: { type: 'string', default: DEFAULT_TRAIN_CONFIG.method },
+    model: { type: 'string', default: DEFAULT_MODEL_ID },
+    method: { type: 'string' },
     r: { type: 'string' },
     alpha: { type: 'string' },
     dropout: { type: 'string' },
@@ -39,10 +39,13 @@ function fail(msg: string): never {
 }
 
 if (values.help || !values.data) {
-  process.stderr.write('usage: npm run -s train -- --data FILE [--eval FILE] --model DIR_OR_ID --method lora|head|full [--r 8 --alpha 16 --dropout 0.1 --targets query,value --epochs 3 --lr 5e-4 --batch 16 --max-len 128 --seed 0 --backend wasm|cpu] --out DIR\n');
+  process.stderr.write(`usage: npm run -s train -- --data FILE [--eval FILE] [--model DIR_OR_ID (default ${DEFAULT_MODEL_ID})] [--method lora|head|full --r 8 --alpha 16 --dropout 0.1 --targets query,value --epochs 3 --lr 5e-4 --batch 16 --max-len 128 --seed 0 --backend wasm|cpu] [--out DIR]\n` +
+    "Flags left out take the model's defaults (src/config.ts MODEL_DEFAULTS, the same table the page uses).\n");
   process.exit(values.help ? 0 : 2);
 }
-if (!['lora', 'head', 'full'].includes(values.method!)) fail(`--method must be lora, head or full, not "${values.method}".`);
+// The model's own defaults: a bundled folder is known by its name (public/models/tabtune-mini → tabtune-mini).
+const defaults = defaultConfigFor(cliModelId(values.model!));
+if (values.method !== undefined && !['lora', 'head', 'full'].includes(values.method)) fail(`--method must be lora, head or full, not "${values.method}".`);
 if (!['wasm', 'cpu'].includes(values.backend!)) fail(`--backend must be wasm or cpu in Node, not "${values.backend}".`);
 
 const num = (name: string, v: string | undefined, fallback: number) => {
@@ -52,17 +55,17 @@ const num = (name: string, v: string | undefined, fallback: number) => {
   return x;
 };
 const config: TrainConfig = {
-  ...DEFAULT_TRAIN_CONFIG,
-  method: values.method as TrainConfig['method'],
-  loraR: num('r', values.r, DEFAULT_TRAIN_CONFIG.loraR),
-  loraAlpha: num('alpha', values.alpha, DEFAULT_TRAIN_CONFIG.loraAlpha),
-  loraDropout: num('dropout', values.dropout, DEFAULT_TRAIN_CONFIG.loraDropout),
-  loraTargets: values.targets ? values.targets.split(',').map((s) => s.trim()) : DEFAULT_TRAIN_CONFIG.loraTargets,
-  epochs: num('epochs', values.epochs, DEFAULT_TRAIN_CONFIG.epochs),
-  lr: num('lr', values.lr, DEFAULT_TRAIN_CONFIG.lr),
-  batchSize: num('batch', values.batch, DEFAULT_TRAIN_CONFIG.batchSize),
-  maxLen: num('max-len', values['max-len'], DEFAULT_TRAIN_CONFIG.maxLen),
-  seed: num('seed', values.seed, DEFAULT_TRAIN_CONFIG.seed),
+  ...defaults,
+  method: (values.method ?? defaults.method) as TrainConfig['method'],
+  loraR: num('r', values.r, defaults.loraR),
+  loraAlpha: num('alpha', values.alpha, defaults.loraAlpha),
+  loraDropout: num('dropout', values.dropout, defaults.loraDropout),
+  loraTargets: values.targets ? values.targets.split(',').map((s) => s.trim()) : defaults.loraTargets,
+  epochs: num('epochs', values.epochs, defaults.epochs),
+  lr: num('lr', values.lr, defaults.lr),
+  batchSize: num('batch', values.batch, defaults.batchSize),
+  maxLen: num('max-len', values['max-len'], defaults.maxLen),
+  seed: num('seed', values.seed, defaults.seed),
 };
 
 async function readExamples(file: string) {

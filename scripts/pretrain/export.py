@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import struct
 
 import numpy as np
@@ -132,10 +133,17 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument('--work', default='tmp/pretrain')
     ap.add_argument('--model-dir', default='public/models/tabtune-mini')
+    ap.add_argument('--tokenizer-dir', default='', help='copy tokenizer.json, tokenizer_config.json and vocab.txt '
+                                                         'from here (tokenize_corpus.py writes them there)')
+    ap.add_argument('--checkpoint', default='', help='default: checkpoint-sentence.pt (after the sentence stage) '
+                                                      'if present, else checkpoint.pt (MLM only)')
     ap.add_argument('--goldens', default='scripts/pretrain/mlm_goldens.json')
     args = ap.parse_args()
     torch.set_num_threads(1)
-    ckpt = torch.load(os.path.join(args.work, 'checkpoint.pt'))
+    name = args.checkpoint or ('checkpoint-sentence.pt' if os.path.exists(os.path.join(args.work, 'checkpoint-sentence.pt'))
+                               else 'checkpoint.pt')
+    print('exporting', name, flush=True)
+    ckpt = torch.load(os.path.join(args.work, name))
     cfg = BertConfig(**ckpt['config'])
     cfg.hidden_dropout_prob = cfg.attention_probs_dropout_prob = 0.1
     model = BertForMaskedLM(cfg)
@@ -143,6 +151,9 @@ def main() -> None:
     state = {k: v for k, v in model.state_dict().items() if not k.startswith('bert.pooler.')}
 
     os.makedirs(args.model_dir, exist_ok=True)
+    if args.tokenizer_dir:
+        for fname in ('tokenizer.json', 'tokenizer_config.json', 'vocab.txt'):
+            shutil.copyfile(os.path.join(args.tokenizer_dir, fname), os.path.join(args.model_dir, fname))
     st_path = os.path.join(args.model_dir, 'model.safetensors')
     write_safetensors(st_path, state)
     with open(os.path.join(args.model_dir, 'config.json'), 'w') as f:
@@ -169,6 +180,7 @@ def main() -> None:
     f16.eval()
     print('held-out with F16 weights', json.dumps(ev16), flush=True)
     metrics['final_f16'] = ev16
+    metrics['exported_checkpoint'] = name
     metrics['file_bytes'] = os.path.getsize(st_path)
     with open(os.path.join(args.work, 'metrics.json'), 'w') as f:
         json.dump(metrics, f, indent=1)

@@ -1,10 +1,17 @@
-"""tabtune-mini end to end: corpus → vocabulary → tokenizer check → pretraining → hub files → fine-tuning comparison → model card.
+"""tabtune-mini end to end: corpus → vocabulary → tokenizer check → MLM pretraining → sentence-embedding stage →
+hub files → real-text checks → model card.
 
-usage: /usr/bin/python3 scripts/pretrain/run_all.py [--skip-pretrain]   (from the repository root)
+usage: /usr/bin/python3 scripts/pretrain/run_all.py [--device cpu|cuda] [--minutes N] [--work DIR]
+       (from the repository root)
 
-The settings below are the ones the shipped model was trained with; the seed is fixed, so a rerun on the same
-machine and libraries gives the same weights. Pretraining runs niced, on one thread, with OpenBLAS loaded for
-this process only (Debian's torch otherwise uses the reference BLAS, about 20 times slower).
+Every stage is resumable: run the same command again after a stop and it continues where it was (the corpus and
+tokens are reused when present, pretraining and the contrastive stage continue from their resume checkpoints). The
+settings below are the ones the shipped model was trained with; seeds are fixed, and a run that is stopped and
+resumed ends with the same weights as one that is not (bit for bit on the same machine and libraries).
+
+On the CPU, products run in bf16 (oneDNN, AVX512-BF16) with fp32 weights, OpenBLAS (Debian `libopenblas0-openmp`,
+installed if missing, loaded for this process only) for what stays fp32, on every core. With `--device cuda` the
+same scripts run on an NVIDIA GPU (bf16 autocast); `--minutes` then sets the step count from the measured speed.
 """
 import argparse
 import os
@@ -13,9 +20,13 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-OPENBLAS = '/usr/lib/x86_64-linux-gnu/openblas-serial'
-PRETRAIN_ARGS = ['--hidden', '192', '--layers', '4', '--heads', '4', '--batch', '32', '--seq', '128',
-                 '--steps', '3300', '--lr', '1e-3', '--seed', '0', '--eval-every', '500', '--log-every', '25']
+OPENBLAS = '/usr/lib/x86_64-linux-gnu/openblas-openmp'
+ARCH = ['--hidden', '256', '--layers', '4', '--heads', '4']
+PRETRAIN_ARGS = ['--batch', '64', '--seq', '128', '--lr', '1e-3', '--seed', '0', '--eval-every', '400',
+                 '--log-every', '25']
+CPU_STEPS = '3200'
+CONTRASTIVE_ARGS = ['--steps', '600', '--batch', '64', '--lr', '1e-4', '--temperature', '0.05', '--seed', '0']
+VOCAB = '12288'
 
 
 def run(cmd, env=None) -> None:
@@ -27,31 +38,41 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument('--work', default='tmp/pretrain')
     ap.add_argument('--model-dir', default='public/models/tabtune-mini')
-    ap.add_argument('--skip-pretrain', action='store_true', help='reuse tmp/pretrain/checkpoint.pt and metrics.json')
-    ap.add_argument('--stop-after', default='0', help='passed to pretrain.py (see the model card)')
+    ap.add_argument('--device', default='cpu', choices=['cpu', 'cuda'])
+    ap.add_argument('--minutes', type=float, default=0,
+                    help='MLM time budget (sets the step count from the measured speed); 0: the CPU recipe\'s steps')
+    ap.add_argument('--threads', type=int, default=os.cpu_count() or 1)
+    ap.add_argument('--skip-checks', action='store_true', help='do not run the real-text checks (they need Node)')
     args = ap.parse_args()
     py = sys.executable
     env = dict(os.environ)
-    if not os.path.exists(os.path.join(OPENBLAS, 'libblas.so.3')):
-        run(['apt-get', 'install', '-y', 'libopenblas0-serial'], env={**env, 'DEBIAN_FRONTEND': 'noninteractive'})
-        # Installing switches the machine's default BLAS; keep others on what they had, use OpenBLAS here only.
-        for name, ref in (('libblas.so.3-x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu/blas/libblas.so.3'),
-                          ('liblapack.so.3-x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu/lapack/liblapack.so.3')):
-            if os.path.exists(ref):
-                run(['update-alternatives', '--set', name, ref])
-    env['LD_LIBRARY_PATH'] = OPENBLAS + (':' + env['LD_LIBRARY_PATH'] if env.get('LD_LIBRARY_PATH') else '')
-    env['OPENBLAS_NUM_THREADS'] = '1'
-    common = ['--work', args.work]
+    if args.device == 'cpu' and not os.path.exists(os.path.join(OPENBLAS, 'libblas.so.3')):
+        run(['apt-get', 'install', '-y', 'libopenblas0-openmp'], env={**env, 'DEBIAN_FRONTEND': 'noninteractive'})
+    if args.device == 'cpu':
+        env['LD_LIBRARY_PATH'] = OPENBLAS + (':' + env['LD_LIBRARY_PATH'] if env.get('LD_LIBRARY_PATH') else '')
+        env['OMP_NUM_THREADS'] = str(args.threads)
+    work = args.work
+    tok_dir = os.path.join(work, 'tokenizer')
     s = lambda name: os.path.join(HERE, name)  # noqa: E731
-    run([py, s('corpus.py'), '--out', args.work], env)
-    run([py, s('tokenize_corpus.py'), *common, '--model-dir', args.model_dir], env)
-    run([py, s('tokenizer_cases.py'), *common, '--model-dir', args.model_dir], env)
-    run(['node', s('check_tokenizer.mjs'), args.work, args.model_dir], env)
-    if not args.skip_pretrain:
-        run(['nice', '-n', '19', py, s('pretrain.py'), *common, *PRETRAIN_ARGS,
-             '--stop-after', args.stop_after], env)
-    run([py, s('export.py'), *common, '--model-dir', args.model_dir], env)
-    run([py, s('compare_finetune.py'), *common], env)
+    common = ['--work', work]
+    if not os.path.exists(os.path.join(work, 'train.txt')):
+        run([py, s('corpus.py'), '--out', work], env)
+    if not os.path.exists(os.path.join(work, 'train_ids.npy')):
+        run([py, s('tokenize_corpus.py'), *common, '--model-dir', tok_dir, '--vocab-size', VOCAB], env)
+    run([py, s('tokenizer_cases.py'), *common, '--model-dir', tok_dir], env)
+    run(['node', s('check_tokenizer.mjs'), work, tok_dir], env)
+    budget = ['--minutes', str(args.minutes)] if args.minutes else ['--steps', CPU_STEPS]
+    device = ['--device', args.device, '--threads', str(args.threads)]
+    if not os.path.exists(os.path.join(work, 'checkpoint.pt')):
+        run(['nice', '-n', '5', py, s('pretrain.py'), *common, *ARCH, *PRETRAIN_ARGS, *budget, *device, '--resume'],
+            env)
+    if not os.path.exists(os.path.join(work, 'checkpoint-sentence.pt')):
+        run(['nice', '-n', '5', py, s('contrastive.py'), *common, '--model-dir', tok_dir, *CONTRASTIVE_ARGS, *device,
+             '--resume'], env)
+    run([py, s('export.py'), *common, '--tokenizer-dir', tok_dir, '--model-dir', args.model_dir], env)
+    if not args.skip_checks:
+        run(['npx', 'tsx', 'scripts/checks/realtext.ts', '--model', args.model_dir,
+             '--out', os.path.join(work, 'checks.json')], env)
     run([py, s('make_card.py'), *common, '--model-dir', args.model_dir], env)
 
 

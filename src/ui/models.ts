@@ -13,28 +13,21 @@ export interface ModelOption {
   hidden: number;
   layers: number;
   description: string;
-  /** Settings that suit this model; applied when it is picked. A random-weight model must learn everything from
-   * scratch and needs a far higher learning rate than a pretrained one, which a low rate protects from forgetting. */
-  recommended: { lr: number; epochs: number };
   /** Saved with its masked-language-model head: the page can ask it to fill in a [MASK]. */
   fillsMasks?: boolean;
   /** A random-weight twin: the bundled folder it loads, with every weight re-drawn from this seed. */
   twinOf?: { folder: string; seed: number };
 }
 
-const RANDOM = { lr: 2e-2, epochs: 5 };
-const PRETRAINED = { lr: 5e-4, epochs: 3 };
-const MINI = { lr: 2e-3, epochs: 3 };
-
 export const MODEL_OPTIONS: ModelOption[] = [
-  { id: 'tabtune-mini', label: 'tabtune-mini (bundled, pretrained)', bundled: true, params: 3_285_504, downloadBytes: 6_900_000, hidden: 192, layers: 4, description: 'A small BERT pretrained on English text (WordNet glosses and Debian package descriptions) for this app: real fine-tuning, offline.', recommended: MINI, fillsMasks: true },
-  { id: 'tabtune-mini-random', label: 'tabtune-mini, random weights (bundled)', bundled: true, params: 3_285_504, downloadBytes: 6_900_000, hidden: 192, layers: 4, description: 'tabtune-mini with its knowledge taken out: same architecture and tokenizer, every weight re-drawn at random in the page. Compare the two to see what pretraining is worth.', recommended: MINI, twinOf: { folder: 'tabtune-mini', seed: 0 }, fillsMasks: true },
-  { id: 'tiny-bert', label: 'tiny-bert (bundled, random weights)', bundled: true, params: 395_136, downloadBytes: 1_700_000, hidden: 64, layers: 2, description: 'A small BERT with random weights: fast, shows that training works, knows no English.', recommended: RANDOM },
-  { id: 'tiny-distilbert', label: 'tiny-distilbert (bundled, random weights)', bundled: true, params: 395_008, downloadBytes: 1_700_000, hidden: 64, layers: 2, description: 'The DistilBERT architecture in miniature, random weights.', recommended: RANDOM },
-  { id: 'sentence-transformers/all-MiniLM-L6-v2', label: 'all-MiniLM-L6-v2 (hub)', bundled: false, params: 22_700_000, downloadBytes: 90_900_000, hidden: 384, layers: 6, description: 'A popular sentence-embedding model; mean pooling.', recommended: PRETRAINED },
-  { id: 'sentence-transformers/paraphrase-MiniLM-L3-v2', label: 'paraphrase-MiniLM-L3-v2 (hub)', bundled: false, params: 17_400_000, downloadBytes: 69_600_000, hidden: 384, layers: 3, description: 'Three layers: the fastest hub model here.', recommended: PRETRAINED },
-  { id: 'BAAI/bge-small-en-v1.5', label: 'bge-small-en-v1.5 (hub)', bundled: false, params: 33_400_000, downloadBytes: 133_000_000, hidden: 384, layers: 12, description: 'A strong small embedding model (12 layers).', recommended: PRETRAINED },
-  { id: 'distilbert-base-uncased', label: 'distilbert-base-uncased (hub)', bundled: false, params: 66_400_000, downloadBytes: 268_000_000, hidden: 768, layers: 6, description: 'The classic distilled BERT; [CLS] pooling.', recommended: PRETRAINED },
+  { id: 'tabtune-mini', label: 'tabtune-mini (bundled, pretrained)', bundled: true, params: 3_285_504, downloadBytes: 6_900_000, hidden: 192, layers: 4, description: 'A small BERT pretrained on English text (WordNet glosses and Debian package descriptions) for this app: real fine-tuning, offline.', fillsMasks: true },
+  { id: 'tabtune-mini-random', label: 'tabtune-mini, random weights (bundled)', bundled: true, params: 3_285_504, downloadBytes: 6_900_000, hidden: 192, layers: 4, description: 'tabtune-mini with its knowledge taken out: same architecture and tokenizer, every weight re-drawn at random in the page. Compare the two to see what pretraining is worth.', twinOf: { folder: 'tabtune-mini', seed: 0 }, fillsMasks: true },
+  { id: 'tiny-bert', label: 'tiny-bert (bundled, random weights)', bundled: true, params: 395_136, downloadBytes: 1_700_000, hidden: 64, layers: 2, description: 'A small BERT with random weights: fast, shows that training works, knows no English.' },
+  { id: 'tiny-distilbert', label: 'tiny-distilbert (bundled, random weights)', bundled: true, params: 395_008, downloadBytes: 1_700_000, hidden: 64, layers: 2, description: 'The DistilBERT architecture in miniature, random weights.' },
+  { id: 'sentence-transformers/all-MiniLM-L6-v2', label: 'all-MiniLM-L6-v2 (hub)', bundled: false, params: 22_700_000, downloadBytes: 90_900_000, hidden: 384, layers: 6, description: 'A popular sentence-embedding model; mean pooling.' },
+  { id: 'sentence-transformers/paraphrase-MiniLM-L3-v2', label: 'paraphrase-MiniLM-L3-v2 (hub)', bundled: false, params: 17_400_000, downloadBytes: 69_600_000, hidden: 384, layers: 3, description: 'Three layers: the fastest hub model here.' },
+  { id: 'BAAI/bge-small-en-v1.5', label: 'bge-small-en-v1.5 (hub)', bundled: false, params: 33_400_000, downloadBytes: 133_000_000, hidden: 384, layers: 12, description: 'A strong small embedding model (12 layers).' },
+  { id: 'distilbert-base-uncased', label: 'distilbert-base-uncased (hub)', bundled: false, params: 66_400_000, downloadBytes: 268_000_000, hidden: 768, layers: 6, description: 'The classic distilled BERT; [CLS] pooling.' },
 ];
 
 export const HUB_HOST = 'https://huggingface.co';

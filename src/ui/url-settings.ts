@@ -1,8 +1,7 @@
 // The page's settings live in the URL, so a teacher can share a link that opens with the same dataset, model
 // and hyperparameters. Only values that differ from the defaults are written, to keep links short.
-import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../config';
+import { DEFAULT_MODEL_ID, DEFAULT_TRAIN_CONFIG, defaultConfigFor, type TrainConfig } from '../config';
 import { parseBackendParam, type BackendName } from '../runtime/backend';
-import { MODEL_OPTIONS } from './models';
 
 export interface PageSettings {
   /** Size of the built-in demo dataset, and its seed. */
@@ -14,15 +13,14 @@ export interface PageSettings {
 }
 
 // The page opens on the bundled, pretrained tabtune-mini: it works offline on first open and fine-tuning it is
-// real fine-tuning. Its recommended settings (MODEL_OPTIONS) are the page's defaults; emails fit in 64 tokens.
-export const DEFAULT_MODEL_ID = 'tabtune-mini';
-const DEFAULT_MODEL = MODEL_OPTIONS.find((m) => m.id === DEFAULT_MODEL_ID)!;
+// real fine-tuning. Its row of MODEL_DEFAULTS (src/config.ts) is the page's default settings, as it is the CLI's.
+export { DEFAULT_MODEL_ID };
 export const DEFAULT_PAGE_SETTINGS: PageSettings = {
   demoCount: 2000,
   demoSeed: 0,
   modelId: DEFAULT_MODEL_ID,
   backend: null,
-  config: { ...DEFAULT_TRAIN_CONFIG, ...DEFAULT_MODEL.recommended, maxLen: 64 },
+  config: defaultConfigFor(DEFAULT_MODEL_ID),
 };
 
 const NUMERIC_KEYS = Object.entries(DEFAULT_TRAIN_CONFIG)

@@ -4,6 +4,7 @@ import type { AppContext } from '../context';
 import { explain, TEXTS } from './explain';
 import { MODEL_OPTIONS, estimateTrainingBytes, fmtBytes, modelRef, type ModelOption } from '../models';
 import { isModelCached } from '../../model/cache';
+import { modelDefaults } from '../../config';
 
 export function modelPanel(ctx: AppContext): HTMLElement {
   const select = h('select', { id: 'model-select' });
@@ -75,8 +76,8 @@ export function modelPanel(ctx: AppContext): HTMLElement {
   select.addEventListener('change', () => {
     if (select.value !== '__custom') {
       ctx.settings.modelId = select.value;
-      const rec = MODEL_OPTIONS.find((m) => m.id === select.value)?.recommended;
-      if (rec) Object.assign(ctx.settings.config, rec);
+      // The picked model's row of the defaults table (the CLI uses the same one); the other settings stay.
+      Object.assign(ctx.settings.config, modelDefaults(select.value));
       ctx.saveSettings();
       ctx.bus.emit('model');
     }

@@ -1,0 +1,82 @@
+// The real-text checks' data and the figures that need no fine-tuning: shared by scripts/checks/realtext.ts (the
+// full check, with fine-tuning) and test/unit/realtext-checks.test.ts (the figures the test tier reports).
+import { readFileSync } from 'node:fs';
+import { importText } from '../../src/data/import';
+import { splitDataset } from '../../src/data/split';
+import { generateEmails } from '../../src/data/synth';
+import type { Example } from '../../src/data/types';
+import type { LoadedModel } from '../../src/model/load';
+import { embedTexts, zeroShot } from '../../src/model/zeroshot';
+import { trainBagOfWords } from '../../src/baseline/bag-of-words';
+import { TfidfVectorizer, cosineSparse } from '../../src/baseline/tfidf';
+import { cosine, spearman } from '../../src/guards/forgetting';
+
+export const FIXTURES = 'test/fixtures/realtext';
+
+export function readJsonl(file: string): Example[] {
+  const res = importText(readFileSync(file, 'utf8'), { file });
+  if (res.refused || res.errors.length) throw new Error(`${file}: ${res.refused ?? res.errors.map((e) => `${e.line}: ${e.message}`).join('; ')}`);
+  return res.examples;
+}
+
+/** The email task: the page's built-in generated emails to learn from, hand-written ones to be scored on. */
+export function emailTask(count = 2000): { train: Example[]; test: Example[] } {
+  return { train: generateEmails({ count, seed: 0 }), test: readJsonl(`${FIXTURES}/emails.jsonl`) };
+}
+
+/** The fortunes topic task, as k folds: every quote is in exactly one test fold. */
+export function fortuneFolds(k = 5): { train: Example[]; test: Example[] }[] {
+  const all = readJsonl(`${FIXTURES}/fortunes-topics.jsonl`);
+  return Array.from({ length: k }, (_, f) => ({ train: all.filter((_, i) => i % k !== f), test: all.filter((_, i) => i % k === f) }));
+}
+
+export function stsPairs(): { a: string; b: string; score: number }[] {
+  return readFileSync(`${FIXTURES}/sts-pairs.tsv`, 'utf8').trim().split('\n').slice(1).map((l) => {
+    const [score, a, b] = l.split('\t');
+    return { a, b, score: Number(score) };
+  });
+}
+
+export function labelsOf(...sets: Example[][]): string[] {
+  return [...new Set(sets.flat().map((e) => e.label))].sort();
+}
+
+/** The training split a fine-tune learns from (the CLI's split when --eval is given; validation only steers early
+ * stopping), so the baseline learns from exactly the same examples. */
+export function trainSplit(train: Example[], seed = 0) {
+  return splitDataset(train, { seed, testFraction: 0 });
+}
+
+/** Accuracy of TF-IDF + logistic regression trained on the fine-tune's training split. */
+export function bagOfWordsAccuracy(train: Example[], test: Example[]): number {
+  const split = trainSplit(train).train;
+  const labels = labelsOf(train, test);
+  const clf = trainBagOfWords(split.map((e) => e.text), split.map((e) => labels.indexOf(e.label)), labels.length);
+  const pred = clf.predict(test.map((e) => e.text));
+  return pred.filter((p, i) => labels[p] === test[i].label).length / test.length;
+}
+
+/** Zero-shot accuracy: each text goes to the label whose name its mean-pooled embedding is closest to. */
+export async function zeroShotAccuracy(model: LoadedModel, test: Example[], labels: string[], maxLen = 64): Promise<number> {
+  const { predictions } = await zeroShot(model, test.map((e) => model.tokenizer.encode(e.text, maxLen)), labels, { batchSize: 32, maxLen });
+  return predictions.filter((p, i) => labels[p] === test[i].label).length / test.length;
+}
+
+/** Spearman correlation with the hand-written judgements: the model's mean-pooled cosine, and TF-IDF cosine fitted
+ * on the pairs' own sentences (a similarity baseline that needs no other text). */
+export async function stsFigures(model: LoadedModel): Promise<{ pairs: number; meanPooledSpearman: number; tfidfSpearman: number }> {
+  const pairs = stsPairs();
+  const gold = pairs.map((p) => p.score);
+  const emb = (texts: string[]) => embedTexts(model, texts.map((t) => model.tokenizer.encode(t, 128)), { batchSize: 32, maxLen: 128 });
+  const ea = await emb(pairs.map((p) => p.a));
+  const eb = await emb(pairs.map((p) => p.b));
+  const vec = new TfidfVectorizer();
+  vec.fit(pairs.flatMap((p) => [p.a, p.b]));
+  const ta = vec.transform(pairs.map((p) => p.a));
+  const tb = vec.transform(pairs.map((p) => p.b));
+  return {
+    pairs: pairs.length,
+    meanPooledSpearman: spearman(ea.map((e, i) => cosine(e, eb[i])), gold),
+    tfidfSpearman: spearman(ta.map((r, i) => cosineSparse(r, tb[i])), gold),
+  };
+}
