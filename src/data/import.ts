@@ -35,6 +35,7 @@ export interface ImportResult {
 }
 
 export const MIN_EXAMPLES = 10;
+const MESSAGE_KEYS = new Set(['role', 'content', 'name', 'weight']);
 const ROLES = new Set(['system', 'user', 'assistant']);
 
 /** The format a file's extension names, if it names one. */
@@ -77,6 +78,10 @@ export function parseChatLine(raw: string, line: number, file: string): { exampl
     const where = `messages[${i}]`;
     if (!m || typeof m !== 'object') return errors.push(err('must be an object with "role" and "content"', where));
     const { role, content } = m as { role?: unknown; content?: unknown };
+    // The hosted services' format checker refuses keys it does not know and allows `name` and `weight`: refusing
+    // them here too means a file that passes tabtune's validation also passes theirs.
+    const unknown = Object.keys(m).filter((k) => !MESSAGE_KEYS.has(k));
+    if (unknown.length) return errors.push(err(`unrecognized key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')} (allowed: role, content, name, weight)`, `${where}.${unknown[0]}`));
     if (typeof role !== 'string' || !ROLES.has(role)) return errors.push(err(`unknown role ${JSON.stringify(role)} (allowed: system, user, assistant)`, `${where}.role`));
     if (typeof content !== 'string') return errors.push(err(`content must be a string (got ${content === null ? 'null' : typeof content})`, `${where}.content`));
     if (!content.trim()) return errors.push(err('content is empty', `${where}.content`));

@@ -48,6 +48,7 @@ export class RunController {
   private pending = new PendingWrites();
   private valLoss: number[] = [];
   private trainLoss: number[] = [];
+  private valAccuracy: number[] = [];
   private readonly client: WorkerClient;
 
   /** `client` is the worker this controller trains in: the page's own, or a second one for a side-by-side run. */
@@ -99,6 +100,7 @@ export class RunController {
     this.live!.train = run.lossCurve.map((p) => ({ x: p.step, y: p.loss }));
     this.valLoss = run.epochMetrics.map((e) => e.valLoss);
     this.trainLoss = run.epochMetrics.map((e) => e.trainLoss);
+    this.valAccuracy = run.epochMetrics.map((e) => e.valAccuracy);
     this.live!.val = run.epochMetrics.map((e) => ({ x: e.step, y: e.valLoss }));
     await updateRun(ctx.db, runId, { status: 'running' });
     ctx.bus.emit('runs');
@@ -154,6 +156,7 @@ export class RunController {
   private begin(runId: string, config: TrainConfig) {
     this.valLoss = [];
     this.trainLoss = [];
+    this.valAccuracy = [];
     this.live = { runId, phase: 'loading', message: 'Loading the model…', config, train: [], val: [], lr: [], best: null, overfit: null, progress: null, totalSteps: 0 };
     this.onChange();
   }
@@ -207,6 +210,7 @@ export class RunController {
       case 'eval': {
         this.valLoss.push(m.valLoss);
         this.trainLoss.push(m.trainLoss);
+        this.valAccuracy.push(m.valAccuracy);
         live.val.push({ x: m.step, y: m.valLoss });
         const signal = overfitSignal(this.valLoss, this.trainLoss, live.config.patience);
         live.best = live.val[signal.bestEpoch] ?? null;
@@ -216,7 +220,7 @@ export class RunController {
       }
       case 'checkpoint': {
         const lossCurve = live.train.map((p) => ({ step: p.x, loss: p.y }));
-        const epochMetrics = this.valLoss.map((v, i) => ({ epoch: i + 1, step: live.val[i].x, trainLoss: this.trainLoss[i], valLoss: v, valAccuracy: NaN }));
+        const epochMetrics = this.valLoss.map((v, i) => ({ epoch: i + 1, step: live.val[i].x, trainLoss: this.trainLoss[i], valLoss: v, valAccuracy: this.valAccuracy[i] }));
         await this.persist(async () => {
           await saveCheckpoint(db, {
             runId: m.runId,

@@ -30,10 +30,11 @@ describe('chat JSONL import', () => {
       JSON.stringify({ messages: [{ role: 'user', content: '  ' }, { role: 'assistant', content: 'spam' }] }),
       JSON.stringify({ messages: [{ role: 'user', content: 42 }, { role: 'assistant', content: 'spam' }] }),
       JSON.stringify({ messages: [{ role: 'bot', content: 'hi' }, { role: 'assistant', content: 'spam' }] }),
+      JSON.stringify({ messages: [{ role: 'user', content: 'hi', mood: 'happy' }, { role: 'assistant', content: 'spam' }] }),
     ];
     const r = importText(lines.join('\n'), { file: 'bad.jsonl' });
     expect(r.examples).toEqual([]);
-    expect(r.refused).toMatch(/^8 errors in 8 lines; nothing was stored/);
+    expect(r.refused).toMatch(/^9 errors in 9 lines; nothing was stored/);
     const brief = r.errors.map((e) => `${e.file}:${e.line}:${e.field ?? ''}: ${e.message.replace(/:.*$/, '')}`);
     expect(brief).toEqual([
       'bad.jsonl:11:: broken JSON',
@@ -44,7 +45,15 @@ describe('chat JSONL import', () => {
       'bad.jsonl:16:messages[0].content: content is empty',
       'bad.jsonl:17:messages[0].content: content must be a string (got number)',
       'bad.jsonl:18:messages[0].role: unknown role "bot" (allowed',
+      'bad.jsonl:19:messages[0].mood: unrecognized key "mood" (allowed',
     ]);
+  });
+
+  it('allows the keys the hosted services allow in a message: name and weight', () => {
+    const ok = Array.from({ length: 10 }, (_, i) => JSON.stringify({ messages: [{ role: 'system', content: 'Classify.', name: 'setup' }, { role: 'user', content: `mail ${i}`, name: 'alice' }, { role: 'assistant', content: i % 2 ? 'a' : 'b', weight: 1 }] }));
+    const r = importText(ok.join('\n'), { file: 'ok.jsonl' });
+    expect(r.errors).toEqual([]);
+    expect(r.examples.length).toBe(10);
   });
 
   it('keeps the good lines when asked to skip bad ones, and says how many were skipped', () => {
