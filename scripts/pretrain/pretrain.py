@@ -3,11 +3,16 @@
 Batches are windows at random offsets in the training stream (documents separated by [SEP], RoBERTa-style
 packing), each wrapped in [CLS] … [SEP]. 15% of the non-special tokens are selected; of those 80% become
 [MASK], 10% a random token, 10% stay; the loss is cross-entropy at the selected positions only, so the
-8k-wide decoder runs on 15% of the tokens. AdamW, linear warmup then linear decay to zero, gradient clipping,
-fixed seed, one thread.
+vocabulary-wide decoder runs on 15% of the tokens. AdamW, linear warmup then linear decay to zero, gradient
+clipping, fixed seed; bf16 products with fp32 weights (CPU with AVX512-BF16, or CUDA with --device cuda).
 
-Writes into --work: metrics.json (loss curve, held-out evaluations, settings) and checkpoint.pt; the hub files
-are written by export.py.
+Resumable: every --checkpoint-minutes, <work>/resume.pt gets the weights, the optimizer, the step and step count,
+and the data and masking random states; --resume continues from it and ends with the weights an uninterrupted run
+ends with. --minutes sets the step count from the speed measured over the first steps (on a throwaway copy), and
+the count is kept in resume.pt, so a resumed run keeps its schedule.
+
+Writes into --work: metrics.json (loss curve, held-out evaluations with minutes and tokens seen, settings) and
+checkpoint.pt at the end; the hub files are written by export.py.
 """
 import argparse
 import contextlib

@@ -7,7 +7,8 @@ usage: /usr/bin/python3 scripts/pretrain/run_all.py [--device cpu|cuda] [--minut
 Every stage is resumable: run the same command again after a stop and it continues where it was (the corpus and
 tokens are reused when present, pretraining and the contrastive stage continue from their resume checkpoints). The
 settings below are the ones the shipped model was trained with; seeds are fixed, and a run that is stopped and
-resumed ends with the same weights as one that is not (bit for bit on the same machine and libraries).
+resumed ends with the same weights as one that is not (bit for bit on the same machine and libraries;
+scripts/pretrain/check_resume.py checks both training stages).
 
 On the CPU, products run in bf16 (oneDNN, AVX512-BF16) with fp32 weights, OpenBLAS (Debian `libopenblas0-openmp`,
 installed if missing, loaded for this process only) for what stays fp32, on every core. With `--device cuda` the
