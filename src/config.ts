@@ -132,6 +132,6 @@ export function modelDefaults(modelId: string): ModelDefaults {
 
 /** The full training configuration a run of this model starts from. */
 export function defaultConfigFor(modelId: string): TrainConfig {
-  const own = modelDefaults(modelId);
-  return { ...DEFAULT_TRAIN_CONFIG, ...own, loraTargets: [...(own.loraTargets ?? DEFAULT_TRAIN_CONFIG.loraTargets)] };
+  const own = modelDefaults(modelId); // already a copy: its loraTargets can be handed out as they are
+  return { ...DEFAULT_TRAIN_CONFIG, ...own, loraTargets: own.loraTargets ?? [...DEFAULT_TRAIN_CONFIG.loraTargets] };
 }

@@ -18,6 +18,7 @@ import wordpiece
 from export import read_safetensors
 from model import BertConfig, BertForMaskedLM
 from pretrain import evaluate, N_SPECIAL
+from tokenize_corpus import encode_file
 
 
 def load(model_dir: str, random_weights: bool = False):
@@ -34,19 +35,8 @@ def load(model_dir: str, random_weights: bool = False):
     return cfg, model, tok
 
 
-def encode_docs(tok, path: str) -> np.ndarray:
-    ids = []
-    with open(path) as f:
-        for line in f:
-            line = line.strip()
-            if line:
-                ids.extend(tok.encode(line, special=False))
-                ids.append(tok.sep)
-    return np.asarray(ids, dtype=np.int64)
-
-
 def unigram_id(tok, path: str) -> int:
-    counts = np.bincount(encode_docs(tok, path), minlength=len(tok.vocab))
+    counts = np.bincount(encode_file(tok, path), minlength=len(tok.vocab))
     counts[:N_SPECIAL] = 0
     return int(counts.argmax())
 
@@ -72,7 +62,7 @@ def main() -> None:
     for spec, rnd in [(m, False) for m in args.model] + [(m, True) for m in args.random]:
         name, model_dir = spec.split('=', 1)
         cfg, model, tok = load(model_dir, rnd)
-        stream = encode_docs(tok, heldout)
+        stream = encode_file(tok, heldout)
         res = evaluate(model, stream, 126, 10 ** 9, cfg.vocab_size, unigram_id(tok, sample))
         res['vocab_size'] = cfg.vocab_size
         results[name] = res

@@ -122,7 +122,6 @@ def main() -> None:
       'the bag-of-words baseline is TF-IDF (word 1-2-grams, sublinear tf) + logistic regression '
       '(`src/baseline/`, equal to scikit-learn\'s) trained on exactly the same examples.\n')
     w('| | v2 | v1 | v2 random twin |\n|---|---|---|---|')
-    row = lambda name, k: mlm.get(name, v1.get('mlm') if name == 'v1' else None)  # noqa: E731
     mv2, mv1, mtw = mlm.get('v2'), v1.get('mlm'), mlm.get('v2-random')
     f = lambda r, k: pct(r[k]) if r else 'n/a'  # noqa: E731
     w(f'| held-out masked-token accuracy (own tokenizer) | **{f(mv2, "accuracy")}** | {f(mv1, "accuracy")} | '

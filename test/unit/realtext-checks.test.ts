@@ -34,7 +34,10 @@ describe('real-text check sets', () => {
   it('graded pairs: 260, scores 0 to 5, every band of one point used', () => {
     const pairs = stsPairs();
     expect(pairs.length).toBe(260);
-    for (const p of pairs) expect(p.score).toBeGreaterThanOrEqual(0), expect(p.score).toBeLessThanOrEqual(5);
+    for (const p of pairs) {
+      expect(p.score).toBeGreaterThanOrEqual(0);
+      expect(p.score).toBeLessThanOrEqual(5);
+    }
     for (let band = 0; band < 5; band++) expect(pairs.filter((p) => p.score >= band && p.score < band + 1).length).toBeGreaterThan(30);
   });
 });
