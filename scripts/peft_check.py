@@ -7,8 +7,10 @@ target_modules, pools ([CLS] or mean, from tabtune.json) and runs the classifier
 with the ones tabtune computed.
 
 usage: /usr/bin/python3 scripts/peft_check.py BASE_DIR ADAPTER_DIR CASES.json
-CASES.json: {"ids": [[...], ...], "mask": [[...], ...], "logits": [[...], ...]}
-Prints the max abs difference and exits 0 when it is <= 1e-4, 1 otherwise.
+CASES.json: {"ids": [[...], ...], "mask": [[...], ...], "logits": [[...], ...],
+             "embedding_rows": [i, ...], "embeddings": [[...], ...]}   (the last two optional: pooled embeddings of
+             those rows, e.g. from `predict --adapter`, compared with the pooled output of the adapted encoder)
+Prints the max abs differences and exits 0 when both are <= 1e-4, 1 otherwise.
 """
 import json, math, struct, sys
 import torch
@@ -92,8 +94,12 @@ def main(base_dir, adapter_dir, cases_path):
         pooled = (x * m).sum(1) / m.sum(1).clamp(min=1e-9)
     logits = pooled @ A['base_model.model.classifier.weight'].T + A['base_model.model.classifier.bias']
     diff = (logits - torch.tensor(cases['logits'], dtype=DT)).abs().max().item()
-    print(json.dumps({'max_abs_diff': diff, 'labels': meta['labels'], 'n': B}))
-    return 0 if diff <= 1e-4 else 1
+    emb_diff = 0.0
+    if cases.get('embeddings'):
+        rows = pooled[torch.tensor(cases['embedding_rows'])]
+        emb_diff = (rows - torch.tensor(cases['embeddings'], dtype=DT)).abs().max().item()
+    print(json.dumps({'max_abs_diff': diff, 'max_abs_embedding_diff': emb_diff, 'labels': meta['labels'], 'n': B}))
+    return 0 if diff <= 1e-4 and emb_diff <= 1e-4 else 1
 
 
 if __name__ == '__main__':

@@ -103,6 +103,9 @@ export const TRAIN_CONFIG_HELP: Record<keyof TrainConfig, string> = {
 /** The model the page opens on and the command line trains when no model is named. */
 export const DEFAULT_MODEL_ID = 'tabtune-mini';
 
+/** The built-in demo dataset the page opens on and `train --data demo` uses: this many generated emails, this seed. */
+export const DEMO_DATASET = { count: 2000, seed: 0 } as const;
+
 /** The settings a per-model table may set: the method and the few hyperparameters that depend on the base model. */
 export type ModelDefaults = Partial<Pick<TrainConfig, 'method' | 'lr' | 'epochs' | 'loraR' | 'loraAlpha' | 'loraTargets' | 'maxLen' | 'batchSize'>>;
 

@@ -87,12 +87,17 @@ export interface EvalSuiteData {
   examples: Example[];
 }
 
-/** One run's scores on one evaluation suite: the zero-shot base model ("before") and the tuned model ("after"). */
+/**
+ * One run's scores on one evaluation suite: the zero-shot base model ("before"), the tuned model ("after") and the
+ * bag-of-words baseline trained on the run's training split (absent from runs stored before it existed, and from
+ * suites scored later without the training split).
+ */
 export interface SuiteEvaluation {
   suiteId: string;
   name: string;
   before: EvalSummary;
   after: EvalSummary;
+  baseline?: EvalSummary;
 }
 
 export interface TrainResult {
@@ -107,6 +112,8 @@ export interface TrainResult {
   totalParams: number;
   before: EvalSummary;
   after: EvalSummary;
+  /** TF-IDF + logistic regression trained on the same training split, scored on the same test split. */
+  baseline: EvalSummary;
   trainLoss: number[];
   valLoss: number[];
   adapterSha256: string;
@@ -171,6 +178,8 @@ export interface EvaluateSuitesRequest {
   config: TrainConfig;
   adapter: ArrayBuffer;
   suites: EvalSuiteData[];
+  /** The run's training split, so the bag-of-words baseline is scored on the suites too. */
+  train?: Example[];
 }
 /** Exact token counts of texts under a model's tokenizer (for the "will be truncated" warning). */
 export interface CountTokensRequest {

@@ -2,7 +2,7 @@
 // generated? `npx tsx scripts/checks/realtext.ts [--model DIR_OR_ID] [--out FILE] [--only emails,fortunes,sts]`
 //
 // - emails: fine-tune on the page's built-in 2,000 generated emails (seed 0, the CLI's split), score on the
-//   hand-written emails of test/fixtures/realtext/emails.jsonl. TF-IDF + logistic regression is trained on the same
+//   hand-written emails of src/data/handwritten-emails.jsonl. TF-IDF + logistic regression is trained on the same
 //   training split.
 // - fortunes: topic of a quote from Debian's fortunes (test/fixtures/realtext/fortunes-topics.jsonl, text the
 //   pretraining corpus does not hold), 5-fold cross-validation so every quote is scored once.

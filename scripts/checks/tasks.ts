@@ -12,6 +12,8 @@ import { TfidfVectorizer, cosineSparse } from '../../src/baseline/tfidf';
 import { cosine, spearman } from '../../src/guards/forgetting';
 
 export const FIXTURES = 'test/fixtures/realtext';
+/** The demo's hand-written suite, shipped with the page (src/data/demo-suite.ts). */
+export const HANDWRITTEN_EMAILS = 'src/data/handwritten-emails.jsonl';
 
 export function readJsonl(file: string): Example[] {
   const res = importText(readFileSync(file, 'utf8'), { file });
@@ -21,7 +23,7 @@ export function readJsonl(file: string): Example[] {
 
 /** The email task: the page's built-in generated emails to learn from, hand-written ones to be scored on. */
 export function emailTask(count = 2000): { train: Example[]; test: Example[] } {
-  return { train: generateEmails({ count, seed: 0 }), test: readJsonl(`${FIXTURES}/emails.jsonl`) };
+  return { train: generateEmails({ count, seed: 0 }), test: readJsonl(HANDWRITTEN_EMAILS) };
 }
 
 /** The fortunes topic task, as k folds: every quote is in exactly one test fold. */

@@ -1,5 +1,7 @@
 // `npm run -s predict -- --model DIR_OR_ID [--adapter DIR] --text "..."`: one JSON line with the token ids, the
-// pooled embedding and, with an adapter, the labels and their probabilities.
+// pooled embedding and, with an adapter, the labels and their probabilities. With an adapter, `embedding` is the
+// tuned model's (LoRA applied, or the fully tuned encoder) and `base_embedding` the base model's, so the tuned
+// embedding can be checked against the adapter merged into the base weights by another library.
 import { parseArgs } from 'node:util';
 import { readFileSync, existsSync } from 'node:fs';
 import { importPeftAdapter } from '../../src/model/peft';
@@ -25,13 +27,15 @@ async function main(): Promise<void> {
   
   let labels: string[] | undefined;
   let probs: number[] | undefined;
-  let clf = createClassifier(model, { method: 'head', numLabels: 2, seed: DEFAULT_TRAIN_CONFIG.seed, lora: { r: 1, alpha: 1, dropout: 0, targetModules: ['query'] } });
+  let tuned: number[] | undefined;
+  const baseClf = createClassifier(model, { method: 'head', numLabels: 2, seed: DEFAULT_TRAIN_CONFIG.seed, lora: { r: 1, alpha: 1, dropout: 0, targetModules: ['query'] } });
+  const baseEmbedding = Array.from(tf.tidy(() => baseClf.embedBase(idsT, mask)).dataSync());
+  baseClf.dispose();
   if (values.adapter) {
     const files = Object.fromEntries(['adapter_config.json', 'adapter_model.safetensors', 'tabtune.json'].filter((f) => existsSync(`${values.adapter}/${f}`)).map((f) => [f, new Uint8Array(readFileSync(`${values.adapter}/${f}`))]));
     const adapter = importPeftAdapter(files, model);
     labels = adapter.labels;
-    clf.dispose();
-    clf = createClassifier(model, { method: adapter.method, numLabels: labels.length, seed: 0, lora: { r: adapter.r, alpha: adapter.alpha, dropout: 0, targetModules: adapter.targets.length ? adapter.targets : ['query'] } });
+    const clf = createClassifier(model, { method: adapter.method, numLabels: labels.length, seed: 0, lora: { r: adapter.r, alpha: adapter.alpha, dropout: 0, targetModules: adapter.targets.length ? adapter.targets : ['query'] } });
     const { tensors } = readSafetensors(adapter.checkpoint, 'adapter');
     clf.trainableNames().forEach((n, i) => {
       const t = tensors[n];
@@ -41,10 +45,11 @@ async function main(): Promise<void> {
       value.dispose();
     });
     probs = Array.from(tf.tidy(() => tf.softmax(clf.logits(idsT, mask, false))).dataSync());
+    tuned = Array.from(tf.tidy(() => clf.embed(idsT, mask)).dataSync());
+    clf.dispose();
   }
-  const embedding = Array.from(tf.tidy(() => clf.embedBase(idsT, mask)).dataSync());
-  process.stdout.write(JSON.stringify({ input_ids: ids, pooling: model.pooling, embedding, ...(labels ? { labels, probs } : {}) }) + '\n');
-  
+  const out = tuned ? { embedding: tuned, base_embedding: baseEmbedding, labels, probs } : { embedding: baseEmbedding };
+  process.stdout.write(JSON.stringify({ input_ids: ids, pooling: model.pooling, ...out }) + '\n');
 }
 
 main().catch((e: unknown) => {

@@ -1,10 +1,15 @@
-// `npm run -s train -- --data FILE --eval FILE --model DIR_OR_ID --method lora|head|full [...] --out DIR`
+// `npm run -s train -- --data FILE|demo --eval FILE --suite FILE... --model DIR_OR_ID --method lora|head|full [...] --out DIR`
 // The same session as the worker, in Node on the wasm backend: progress on stderr, one JSON line on stdout.
+// `--data demo` is the page's built-in demo (generated emails) and brings its hand-written suite, as in the page.
 import { parseArgs } from 'node:util';
 import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { useBackend } from '../../src/runtime/tf-node';
-import { DEFAULT_MODEL_ID, defaultConfigFor, type TrainConfig } from '../../src/config';
+import { readFileSync } from 'node:fs';
+import { DEFAULT_MODEL_ID, DEMO_DATASET, defaultConfigFor, type TrainConfig } from '../../src/config';
+import { generateEmails } from '../../src/data/synth';
+import { DEMO_SUITE_NAME, parseDemoSuite } from '../../src/data/demo-suite';
+import type { EvalSuiteData } from '../../src/protocol';
 import { importText } from '../../src/data/import';
 import { splitDataset } from '../../src/data/split';
 import { runTraining, ModelCache } from '../../src/train/session';
@@ -16,6 +21,7 @@ const { values } = parseArgs({
   options: {
     data: { type: 'string' },
     eval: { type: 'string' },
+    suite: { type: 'string', multiple: true },
     model: { type: 'string', default: DEFAULT_MODEL_ID },
     method: { type: 'string' },
     r: { type: 'string' },
@@ -39,8 +45,9 @@ function fail(msg: string): never {
 }
 
 if (values.help || !values.data) {
-  process.stderr.write(`usage: npm run -s train -- --data FILE [--eval FILE] [--model DIR_OR_ID (default ${DEFAULT_MODEL_ID})] [--method lora|head|full --r 8 --alpha 16 --dropout 0.1 --targets query,value --epochs 3 --lr 5e-4 --batch 16 --max-len 128 --seed 0 --backend wasm|cpu] [--out DIR]\n` +
-    "Flags left out take the model's defaults (src/config.ts MODEL_DEFAULTS, the same table the page uses).\n");
+  process.stderr.write(`usage: npm run -s train -- --data FILE|demo [--eval FILE] [--suite FILE ...] [--model DIR_OR_ID (default ${DEFAULT_MODEL_ID})] [--method lora|head|full --r 8 --alpha 16 --dropout 0.1 --targets query,value --epochs 3 --lr 5e-4 --batch 16 --max-len 128 --seed 0 --backend wasm|cpu] [--out DIR]\n` +
+    "Flags left out take the model's defaults (src/config.ts MODEL_DEFAULTS, the same table the page uses).\n" +
+    `--data demo trains on the page's built-in demo (${DEMO_DATASET.count} generated emails, seed ${DEMO_DATASET.seed}) and scores its hand-written suite too; --suite adds evaluation files.\n`);
   process.exit(values.help ? 0 : 2);
 }
 // The model's own defaults: a bundled folder is known by its name (public/models/tabtune-mini → tabtune-mini).
@@ -80,12 +87,24 @@ async function readExamples(file: string) {
 }
 
 await useBackend(values.backend as 'wasm' | 'cpu');
-const data = await readExamples(values.data!);
+const isDemo = values.data === 'demo';
+const data = isDemo ? generateEmails({ count: DEMO_DATASET.count, seed: DEMO_DATASET.seed }) : await readExamples(values.data!);
 // --eval is the held-out test set; without it, the data's own pinned test split is used.
 const split = splitDataset(data, { seed: 0, ...(values.eval ? { testFraction: 0 } : {}) });
 const test = values.eval ? await readExamples(values.eval) : split.test;
 const labels = [...new Set([...data, ...test].map((e) => e.label))].sort();
 const strip = (xs: { text: string; label: string }[]) => xs.map(({ text, label }) => ({ text, label }));
+const suites: EvalSuiteData[] = [];
+if (isDemo) {
+  const file = new URL('../../src/data/handwritten-emails.jsonl', import.meta.url);
+  suites.push({ id: 'handwritten-emails', name: DEMO_SUITE_NAME, examples: parseDemoSuite(readFileSync(file, 'utf8')) });
+}
+for (const [i, file] of (values.suite ?? []).entries()) {
+  const examples = await readExamples(file);
+  const unknown = examples.find((e) => !labels.includes(e.label));
+  if (unknown) fail(`${file}: label "${unknown.label}" is not one of the data's labels (${labels.join(', ')}).`);
+  suites.push({ id: `suite-${i}`, name: file, examples: strip(examples) });
+}
 
 let last: CheckpointPayload | null = null;
 const ref = cliModelRef(values.model!);
@@ -97,6 +116,7 @@ const result = await runTraining(
     model: ref,
     data: { labels, train: strip(split.train), validation: strip(split.validation), test: strip(test) },
     config,
+    suites,
   },
   models,
   values.backend as 'wasm' | 'cpu',
@@ -116,6 +136,9 @@ const result = await runTraining(
 );
 if (result === 'cancelled') fail('cancelled');
 const r = result as TrainResult;
+for (const s of [{ name: 'test split', before: r.before, after: r.after, baseline: r.baseline }, ...(r.suites ?? [])]) {
+  process.stderr.write(`${s.name}: accuracy ${s.before.accuracy.toFixed(4)} before, ${s.after.accuracy.toFixed(4)} after, bag-of-words baseline ${s.baseline ? s.baseline.accuracy.toFixed(4) : '—'}\n`);
+}
 let out: string | null = null;
 if (values.out) {
   out = resolve(values.out);
@@ -133,6 +156,15 @@ process.stdout.write(
   JSON.stringify({
     before: { accuracy: r.before.accuracy, macro_f1: r.before.macroF1 },
     after: { accuracy: r.after.accuracy, macro_f1: r.after.macroF1 },
+    baseline: { accuracy: r.baseline.accuracy, macro_f1: r.baseline.macroF1 },
+    suites: (r.suites ?? []).map((s) => ({
+      name: s.name,
+      examples: s.after.predictions.length,
+      before: { accuracy: s.before.accuracy, macro_f1: s.before.macroF1 },
+      after: { accuracy: s.after.accuracy, macro_f1: s.after.macroF1 },
+      baseline: s.baseline ? { accuracy: s.baseline.accuracy, macro_f1: s.baseline.macroF1 } : null,
+    })),
+    forgetting: r.forgetting,
     train_loss: r.trainLoss,
     val_loss: r.valLoss,
     steps: r.steps,

@@ -60,11 +60,32 @@ def split_of(doc: str, heldout_percent: int) -> str:
     return 'heldout' if h % 100 < heldout_percent else 'train'
 
 
+def copies(doc: str, weight: float) -> int:
+    """How many times a training document is written under a source weight: the whole part always, the fraction
+    for a share of documents chosen by a hash (not the held-out hash), so a rebuild gives the same corpus."""
+    whole = int(weight)
+    h = int(hashlib.sha1(('w' + doc).encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+    return whole + (1 if h < weight - whole else 0)
+
+
+def parse_weights(spec: str) -> dict:
+    weights = {}
+    for part in filter(None, spec.split(',')):
+        name, _, value = part.partition('=')
+        if name not in sources.READERS:
+            raise SystemExit(f'--weights: unknown source {name!r} (sources: {", ".join(sources.READERS)})')
+        weights[name] = float(value)
+    return weights
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument('--out', default='tmp/pretrain')
     ap.add_argument('--heldout-percent', type=int, default=1)
+    ap.add_argument('--weights', default='', help='source=factor,... : write each training document of a source '
+                    'this many times on average (0.2 keeps a fifth, 2 doubles); held-out text is never reweighted')
     args = ap.parse_args()
+    weights = parse_weights(args.weights)
     ensure_packages()
     os.makedirs(args.out, exist_ok=True)
     seen = set()
@@ -78,10 +99,12 @@ def main() -> None:
             if key in seen or not keep(doc, source):
                 continue
             seen.add(key)
-            out[split_of(doc, args.heldout_percent)].write(doc + '\n')
-            n += 1
-            chars += len(doc)
-        counts[source] = {'documents': n, 'characters': chars, 'packages': sources.SOURCES[source][0],
+            split = split_of(doc, args.heldout_percent)
+            k = 1 if split == 'heldout' else copies(doc, weights.get(source, 1.0))
+            out[split].write((doc + '\n') * k)
+            n += k
+            chars += len(doc) * k
+        counts[source] = {'documents': n, 'characters': chars, 'weight': weights.get(source, 1.0), 'packages': sources.SOURCES[source][0],
                           'licence': sources.SOURCES[source][1], 'what': sources.SOURCES[source][2]}
         print(source, counts[source]['documents'], counts[source]['characters'], flush=True)
     for f in out.values():

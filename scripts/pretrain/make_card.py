@@ -152,7 +152,7 @@ def main() -> None:
             w(f' The email run took {checks["emails"]["seconds"]:.0f} s ({checks["emails"]["steps"]} steps) in Node on '
               f'wasm on this machine, with other work running.')
         w('\n')
-    w('The checks: `test/fixtures/realtext/emails.jsonl` (205 emails written by hand for the project, with a written '
+    w('The checks: `src/data/handwritten-emails.jsonl` (205 emails written by hand for the project, with a written '
       'labelling rule for the ambiguous ones; fine-tuned on the page\'s 2,000 generated emails, so the test text '
       'follows none of the generator\'s templates), `fortunes-topics.jsonl` (700 quotes from Debian\'s `fortunes` '
       'package in five of its own categories, text the pretraining corpus does not contain) and `sts-pairs.tsv` '

@@ -151,6 +151,8 @@ def main() -> None:
     ap.add_argument('--checkpoint-minutes', type=float, default=3.0,
                     help='save a resumable checkpoint (weights, optimizer, step, data and random state) this often')
     ap.add_argument('--resume', action='store_true', help='continue from <work>/resume.pt if it exists')
+    ap.add_argument('--init', help='start from the weights of this checkpoint.pt (continued pretraining on another '
+                    'corpus with the same tokenizer: a fresh optimizer and schedule, the shape taken from it)')
     ap.add_argument('--stop-after', type=int, default=0,
                     help='stop (and save a resumable checkpoint) after this many steps, keeping the schedule')
     ap.add_argument('--bench', type=int, default=0, help='time this many steps and exit')
@@ -171,7 +173,17 @@ def main() -> None:
     counts[:N_SPECIAL] = 0
     unigram_id = int(counts.argmax())
 
+    if args.init:
+        init = torch.load(args.init, map_location='cpu')
+        c = init['config']
+        args.hidden, args.layers, args.heads = c['hidden_size'], c['num_hidden_layers'], c['num_attention_heads']
+        args.intermediate = c['intermediate_size']
+        if c['vocab_size'] != vocab_size:
+            raise SystemExit(f'--init has vocabulary {c["vocab_size"]}, the corpus {vocab_size}: tokenise it with '
+                             f'that checkpoint\'s tokenizer (tokenize_corpus.py --vocab)')
     cfg, model, opt = build(args, vocab_size, device)
+    if args.init:
+        model.load_state_dict(init['model'])
     n_params = sum(p.numel() for p in model.parameters())
     inner = args.seq - 2
     rng = np.random.default_rng(args.seed)

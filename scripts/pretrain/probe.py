@@ -20,6 +20,7 @@ from model import BertConfig, BertForMaskedLM
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIX = os.path.join(ROOT, 'test/fixtures/realtext')
+EMAILS = os.path.join(ROOT, 'src/data/handwritten-emails.jsonl')
 
 
 def read_chat(path):
@@ -62,7 +63,7 @@ def main() -> None:
         model.eval()
         tok = wordpiece.WordPiece(wordpiece.load_vocab(args.vocab))
         res = {'step': ck.get('step', ck.get('state', {}).get('step'))}
-    res['emails'] = probe(model, tok, read_chat(args.emails_train), read_chat(os.path.join(FIX, 'emails.jsonl')))
+    res['emails'] = probe(model, tok, read_chat(args.emails_train), read_chat(EMAILS))
     texts, labels = read_chat(os.path.join(FIX, 'fortunes-topics.jsonl'))
     accs = []
     for f in range(5):

@@ -27,11 +27,16 @@ def main() -> None:
     ap.add_argument('--model-dir', default='public/models/tabtune-mini')
     ap.add_argument('--vocab-size', type=int, default=8192)
     ap.add_argument('--max-len', type=int, default=128)
+    ap.add_argument('--vocab', help="reuse this vocab.txt instead of training one (continued pretraining keeps its "
+                    "model's tokenizer)")
     args = ap.parse_args()
     t0 = time.time()
-    with open(os.path.join(args.work, 'train.txt')) as f:
-        vocab = wordpiece.train_vocab(f, args.vocab_size)
-    print(f'vocab {len(vocab)} in {time.time() - t0:.0f}s', flush=True)
+    if args.vocab:
+        vocab = wordpiece.load_vocab(args.vocab)
+    else:
+        with open(os.path.join(args.work, 'train.txt')) as f:
+            vocab = wordpiece.train_vocab(f, args.vocab_size)
+        print(f'vocab {len(vocab)} in {time.time() - t0:.0f}s', flush=True)
     wordpiece.write_files(vocab, args.model_dir, args.max_len)
     tok = wordpiece.WordPiece(vocab)
     with open(os.path.join(args.work, 'vocab_size.txt'), 'w') as f:

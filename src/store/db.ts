@@ -90,6 +90,8 @@ export interface RunRecord {
   lossCurve: { step: number; loss: number }[];
   before?: EvalSummary;
   after?: EvalSummary;
+  /** The bag-of-words baseline on the same test split (runs stored before it existed have none). */
+  baseline?: EvalSummary;
   adapterSha256?: string;
   parentRunId?: string;
   labels: string[];

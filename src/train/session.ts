@@ -7,6 +7,7 @@ import type { TrainConfig } from '../config';
 import { importPeftAdapter } from '../model/peft';
 import type { BackendName } from '../runtime/backend';
 import type { EncodedExample, Pooling } from '../model/types';
+import type { Example } from '../data/types';
 import { loadModel, type LoadedModel, type ProgressFn } from '../model/load';
 import { reinitialised } from '../model/reinit';
 import { baseEncoder, createClassifier, type Classifier } from '../model/classifier';
@@ -19,6 +20,7 @@ import { trainLoop, totalStepsFor, type LoopControl, type RehearsalData } from '
 import { REHEARSAL_TEXTS } from '../guards/rehearsal-set';
 import type { AdamWState } from './optimizer';
 import { forgettingCheck } from './forgetting-check';
+import { bagOfWordsBaseline, type BaselineScorer } from './baseline-eval';
 
 export interface SessionHooks {
   status(phase: 'loading' | 'baseline' | 'training' | 'paused' | 'evaluating', detail?: string): void;
@@ -79,6 +81,9 @@ export async function runTraining(
 
   hooks.status('baseline', 'zero-shot accuracy of the untrained base model');
   const before = job.before ?? (await zeroShotSummary(base, test, labels, cfg));
+  hooks.status('baseline', 'bag-of-words baseline (TF-IDF + logistic regression) on the same splits');
+  const bagOfWords = bagOfWordsBaseline(job.data.train, labels);
+  const baseline = bagOfWords.score(job.data.test);
 
   const model = classifierFor(base, labels.length, cfg);
   try {
@@ -115,7 +120,7 @@ export async function runTraining(
 
     hooks.status('evaluating', 'accuracy of the tuned model on the held-out test split');
     const after = await classifierSummary(model, test, labels, cfg, padId);
-    const suites = await suiteEvaluations(model, base, job.suites, labels, cfg);
+    const suites = await suiteEvaluations(model, base, job.suites, labels, cfg, bagOfWords);
     const weights = encodeWeights(model, await Promise.all(model.trainable.map(async (v) => new Float32Array(await v.data()))));
     // The final weights (the best epoch's when early stopping restored them) replace the last epoch's checkpoint.
     hooks.checkpoint({
@@ -139,6 +144,7 @@ export async function runTraining(
       totalParams: model.totalParamCount(),
       before,
       after,
+      baseline,
       trainLoss: loop.trainLoss,
       valLoss: loop.valLoss,
       adapterSha256: await sha256Hex(weights),
@@ -169,8 +175,8 @@ export async function rehearsalData(base: LoadedModel, cfg: Pick<TrainConfig, 'r
   return { inputIds, attentionMask, count: ids.length, seqLen, targets, hidden: H, weight: cfg.rehearsal, perStep };
 }
 
-/** "Before" (zero-shot base) and "after" (tuned) on each of the dataset's user-added evaluation suites. */
-async function suiteEvaluations(model: Classifier, base: LoadedModel, suites: EvalSuiteData[] | undefined, labels: string[], cfg: TrainConfig): Promise<SuiteEvaluation[]> {
+/** "Before" (zero-shot base), "after" (tuned) and the baseline on each of the dataset's evaluation suites. */
+async function suiteEvaluations(model: Classifier, base: LoadedModel, suites: EvalSuiteData[] | undefined, labels: string[], cfg: TrainConfig, baseline?: BaselineScorer): Promise<SuiteEvaluation[]> {
   const out: SuiteEvaluation[] = [];
   for (const s of suites ?? []) {
     const encoded = encodeSplit(base, s.examples, labels, cfg.maxLen);
@@ -179,6 +185,7 @@ async function suiteEvaluations(model: Classifier, base: LoadedModel, suites: Ev
       name: s.name,
       before: await zeroShotSummary(base, encoded, labels, cfg),
       after: await classifierSummary(model, encoded, labels, cfg, base.config.padTokenId),
+      ...(baseline ? { baseline: baseline.score(s.examples) } : {}),
     });
   }
   return out;
@@ -186,13 +193,14 @@ async function suiteEvaluations(model: Classifier, base: LoadedModel, suites: Ev
 
 /** Scores a stored run's final weights on suites added after it trained, so it can face the promotion gate. */
 export async function evaluateStoredRun(
-  req: { model: ModelRef; labels: string[]; config: TrainConfig; adapter: ArrayBuffer; suites: EvalSuiteData[] },
+  req: { model: ModelRef; labels: string[]; config: TrainConfig; adapter: ArrayBuffer; suites: EvalSuiteData[]; train?: Example[] },
   models: ModelCache,
 ): Promise<SuiteEvaluation[]> {
   const base = await models.get(req.model);
   const model = classifierFromCheckpoint(base, req.labels, req.config, req.adapter);
   try {
-    return await suiteEvaluations(model, base, req.suites, req.labels, req.config);
+    const baseline = req.train?.length ? bagOfWordsBaseline(req.train, req.labels) : undefined;
+    return await suiteEvaluations(model, base, req.suites, req.labels, req.config, baseline);
   } finally {
     model.dispose();
   }
@@ -404,6 +412,7 @@ export async function importAdapterRun(
     const test = encodeSplit(base, req.data.test, labels, config.maxLen);
     const before = await zeroShotSummary(base, test, labels, config);
     const after = await classifierSummary(model, test, labels, config, base.config.padTokenId);
+    const bagOfWords = bagOfWordsBaseline(req.data.train, labels);
     const result: TrainResult = {
       runId: req.runId,
       backend,
@@ -416,13 +425,14 @@ export async function importAdapterRun(
       totalParams: model.totalParamCount(),
       before,
       after,
+      baseline: bagOfWords.score(req.data.test),
       trainLoss: [],
       valLoss: [],
       adapterSha256: await sha256Hex(bytes),
       stoppedEarly: false,
       bestEpoch: -1,
       forgetting: await forgettingCheck(model, base, config.maxLen),
-      suites: await suiteEvaluations(model, base, req.suites, labels, config),
+      suites: await suiteEvaluations(model, base, req.suites, labels, config, bagOfWords),
     };
     return { result, checkpoint: toArrayBuffer(bytes), config };
   } finally {

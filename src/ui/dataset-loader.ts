@@ -7,6 +7,7 @@ import { splitDataset, datasetHash } from '../data/split';
 import { validateDataset, type ValidationReport } from '../data/validate';
 import { saveDataset, getDataset, getExamples } from '../store/datasets';
 import type { TabtuneDb } from '../store/db';
+import { ensureDemoSuite } from './demo-suite';
 
 export const SPLIT_SEED = 0;
 
@@ -38,6 +39,8 @@ export async function activateDataset(
       [...split.train, ...split.validation, ...split.test].sort((a, b) => a.index - b.index),
     );
   }
+  // The generated demo comes with its hand-written suite, so every demo run shows a figure on real text.
+  if (meta.format === 'generated') await ensureDemoSuite(ctx.db, hash);
   const splits: DataSplits = { labels, train: strip(split.train), validation: strip(split.validation), test: strip(split.test) };
   ctx.dataset = { hash, name: meta.name, instruction: meta.instruction, splits };
   ctx.bus.emit('dataset');

@@ -80,6 +80,7 @@ export async function importAdapterZip(ctx: AppContext, file: File): Promise<str
     finished: now,
     elapsedMs: result.seconds * 1000,
     before: result.before,
+    baseline: result.baseline,
     after: result.after,
     adapterSha256: result.adapterSha256,
     pooling: result.pooling,

@@ -240,7 +240,7 @@ export class RunController {
       case 'done': {
         const r = m.result;
         live.result = r;
-        this.setPhase('finished', `Run finished: accuracy ${pct(r.before.accuracy)} before, ${pct(r.after.accuracy)} after, ${r.steps} steps in ${r.seconds.toFixed(1)} s.`);
+        this.setPhase('finished', `Run finished: accuracy ${pct(r.before.accuracy)} before, ${pct(r.after.accuracy)} after (bag-of-words baseline ${pct(r.baseline.accuracy)}), ${r.steps} steps in ${r.seconds.toFixed(1)} s.`);
         await this.persist(async () => {
           await updateRun(db, r.runId, {
             status: 'completed',
@@ -249,6 +249,7 @@ export class RunController {
             step: r.steps,
             before: r.before,
             after: r.after,
+            baseline: r.baseline,
             adapterSha256: r.adapterSha256,
             trainableParams: r.trainableParams,
             totalParams: r.totalParams,

@@ -1,6 +1,6 @@
 // The page's settings live in the URL, so a teacher can share a link that opens with the same dataset, model
 // and hyperparameters. Only values that differ from the defaults are written, to keep links short.
-import { DEFAULT_MODEL_ID, DEFAULT_TRAIN_CONFIG, defaultConfigFor, type TrainConfig } from '../config';
+import { DEFAULT_MODEL_ID, DEFAULT_TRAIN_CONFIG, DEMO_DATASET, defaultConfigFor, type TrainConfig } from '../config';
 import { parseBackendParam, type BackendName } from '../runtime/backend';
 
 export interface PageSettings {
@@ -16,8 +16,8 @@ export interface PageSettings {
 // real fine-tuning. Its row of MODEL_DEFAULTS (src/config.ts) is the page's default settings, as it is the CLI's.
 export { DEFAULT_MODEL_ID };
 export const DEFAULT_PAGE_SETTINGS: PageSettings = {
-  demoCount: 2000,
-  demoSeed: 0,
+  demoCount: DEMO_DATASET.count,
+  demoSeed: DEMO_DATASET.seed,
   modelId: DEFAULT_MODEL_ID,
   backend: null,
   config: defaultConfigFor(DEFAULT_MODEL_ID),

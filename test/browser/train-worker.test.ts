@@ -4,6 +4,7 @@ import type { FromWorker, ToWorker, TrainResult } from '../../src/protocol';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/config';
 import { generateEmails } from '../../src/data/synth';
 import { splitDataset } from '../../src/data/split';
+import { trainBagOfWords } from '../../src/baseline/bag-of-words';
 
 function startWorker() {
   const worker = new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module' });
@@ -67,6 +68,14 @@ describe('the training worker', () => {
     expect(suite).toMatchObject({ suiteId: 's1', name: 'first forty' });
     expect(suite.after.predictions).toEqual(result.after.predictions.slice(0, 40));
     expect(suite.before.predictions).toEqual(result.before.predictions.slice(0, 40));
+
+    // The bag-of-words baseline beside before/after: trained on the run's training split, scored on the same test
+    // split and suites; the same answers as the baseline trained here, outside the worker.
+    const bow = trainBagOfWords(split.train.map((e) => e.text), split.train.map((e) => labels.indexOf(e.label)), labels.length);
+    const bowPred = bow.predict(split.test.map((e) => e.text));
+    expect(result.baseline.predictions).toEqual(bowPred);
+    expect(result.baseline.accuracy).toBe(bowPred.filter((p, i) => labels[p] === split.test[i].label).length / split.test.length);
+    expect(suite.baseline!.predictions).toEqual(bowPred.slice(0, 40));
     // A stored run scored later, from its final checkpoint, on a suite added after it trained: the same answers.
     const last = w.messages.filter((m) => m.type === 'checkpoint').pop() as Extract<FromWorker, { type: 'checkpoint' }>;
     w.send({
@@ -77,12 +86,14 @@ describe('the training worker', () => {
       config: { ...DEFAULT_TRAIN_CONFIG, method: 'lora', epochs: 5, lr: 2e-2, loraTargets: ['query', 'value'], maxLen: 64 },
       adapter: last.adapter,
       suites: [{ id: 's1', name: 'first forty', examples: strip(split.test).slice(0, 40) }],
+      train: strip(split.train),
     });
     const later = await w.next((m) => (m.type === 'suites-evaluated' || m.type === 'error') && (m as { requestId?: string }).requestId === 'later');
     if (later.type === 'error') throw new Error(later.message);
     const scored = (later as Extract<FromWorker, { type: 'suites-evaluated' }>).suites[0];
     expect(scored.after.predictions).toEqual(suite.after.predictions);
     expect(scored.after.accuracy).toBe(suite.after.accuracy);
+    expect(scored.baseline!.predictions).toEqual(suite.baseline!.predictions);
     w.worker.terminate();
   });
 });

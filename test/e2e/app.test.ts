@@ -91,6 +91,35 @@ describe('the app', () => {
     const lossPoints = await page.evaluate(() => (window as unknown as { __tabtune: { lossPoints(): number } }).__tabtune.lossPoints());
     expect(lossPoints).toBeGreaterThan(3);
 
+    // The stored run, read straight from IndexedDB: the baseline beside before/after, the demo's hand-written
+    // suite scored with all three, and each epoch's validation accuracy (once dropped as NaN).
+    const stored = await page.evaluate(
+      () =>
+        new Promise<{ baseline?: { accuracy: number }; after: { accuracy: number }; epochMetrics: { valAccuracy: number }[]; suites: { name: string; before: { accuracy: number }; after: { accuracy: number; predictions: number[] }; baseline?: { accuracy: number } }[] }>((resolve, reject) => {
+          const req = indexedDB.open('tabtune');
+          req.onerror = () => reject(req.error);
+          req.onsuccess = () => {
+            const all = req.result.transaction('runs').objectStore('runs').getAll();
+            all.onsuccess = () => resolve(all.result.sort((a, b) => b.created - a.created)[0]);
+            all.onerror = () => reject(all.error);
+          };
+        }),
+    );
+    expect(stored.after.accuracy * 100).toBeCloseTo(after, 1);
+    expect(stored.epochMetrics).toHaveLength(4);
+    for (const e of stored.epochMetrics) {
+      expect(e.valAccuracy).toBeGreaterThanOrEqual(0);
+      expect(e.valAccuracy).toBeLessThanOrEqual(1);
+    }
+    const shownBaseline = pct(await page.getByTestId('acc-baseline').textContent());
+    expect(stored.baseline!.accuracy * 100).toBeCloseTo(shownBaseline, 1);
+    const handwritten = stored.suites.find((x) => x.name === 'hand-written emails')!;
+    expect(handwritten.after.predictions).toHaveLength(205);
+    expect(handwritten.baseline!.accuracy).toBeGreaterThan(0);
+    const scores = await page.getByTestId('suite-scores').textContent();
+    expect(scores).toContain(`hand-written emails205${(handwritten.before.accuracy * 100).toFixed(1)} %${(handwritten.after.accuracy * 100).toFixed(1)} %${(handwritten.baseline!.accuracy * 100).toFixed(1)} %`);
+    console.log(`e2e baseline: test split ${shownBaseline} %; hand-written emails before ${(handwritten.before.accuracy * 100).toFixed(1)} %, after ${(handwritten.after.accuracy * 100).toFixed(1)} %, baseline ${(handwritten.baseline!.accuracy * 100).toFixed(1)} %`);
+
     await page.getByLabel('Text to classify').fill('Please find attached invoice INV-12345 for consulting services, amount due $500.00.');
     await page.getByRole('button', { name: 'Predict' }).click();
     await expect.poll(() => page.getByTestId('playground-out').textContent(), { timeout: 60_000 }).toMatch(/Tuned model/);

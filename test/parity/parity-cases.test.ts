@@ -98,6 +98,17 @@ for (const backend of ['cpu', 'wasm'] as const) {
     for (const name of ['tiny-bert', 'tiny-distilbert']) {
       const g = JSON.parse(readFileSync(`test/fixtures/goldens/${name}.json`, 'utf8')) as CaseGolden;
 
+      // A golden file emptied or cut short must fail here, not leave the loops below with nothing to compare.
+      it(`${name}: the golden holds every case scripts/make_goldens.py writes`, () => {
+        expect(g.ids).toHaveLength(3);
+        expect(Object.keys(g.grads)).toHaveLength(26);
+        expect(Object.keys(g.mean.grads)).toHaveLength(26);
+        expect(Object.keys(g.full.grads)).toHaveLength(name === 'tiny-bert' ? 7 : 6);
+        expect(g.full.word_rows.length).toBeGreaterThan(0);
+        expect(g.full.word_grad_rows).toHaveLength(g.full.word_rows.length);
+        expect(g.alpha / g.r).toBe(3);
+      });
+
       for (const pooling of ['cls', 'mean'] as const) {
         const ref = pooling === 'cls' ? { logits: g.logits, loss: g.loss, grads: g.grads } : g.mean;
         it(`${name}: LoRA on all ${g.targets.length} linear kinds + head, ${pooling} pooling: logits, loss, every gradient`, async () => {

@@ -1,4 +1,6 @@
-// A PEFT export checked by PyTorch alone (scripts/peft_check.py): same logits within 1e-4.
+// A PEFT export checked by PyTorch alone (scripts/peft_check.py): same logits within 1e-4, and the tuned embedding
+// that `predict --adapter` prints equals the adapted encoder's pooled output in PyTorch. The LoRA scaling is
+// alpha / r = 3 (not the default settings' 2), so a scaling hard-coded or read from the defaults fails here.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
@@ -18,8 +20,8 @@ for (const name of ['tiny-bert', 'tiny-distilbert']) {
       const dir = resolve(`public/models/${name}`);
       const model = await loadModel({ id: name, url: dir });
       const targets = name === 'tiny-bert' ? ['query', 'value', 'intermediate.dense'] : ['q_lin', 'v_lin', 'lin1'];
-      const config = { ...DEFAULT_TRAIN_CONFIG, loraR: 4, loraAlpha: 8, loraTargets: targets };
-      const clf = createClassifier(model, { method: 'lora', numLabels: 4, seed: 3, lora: { r: 4, alpha: 8, dropout: 0, targetModules: targets } });
+      const config = { ...DEFAULT_TRAIN_CONFIG, loraR: 4, loraAlpha: 12, loraTargets: targets };
+      const clf = createClassifier(model, { method: 'lora', numLabels: 4, seed: 3, lora: { r: 4, alpha: 12, dropout: 0, targetModules: targets } });
       // A trained-looking adapter: B away from zero, so the check covers the LoRA path, not just the base.
       clf.adapters.forEach((a, i) => a.b.assign(tf.randomNormal(a.b.shape, 0, 0.1, 'float32', 100 + i)));
       const names = clf.trainableNames();
@@ -27,7 +29,7 @@ for (const name of ['tiny-bert', 'tiny-distilbert']) {
       const out = mkdtempSync(join(tmpdir(), 'peft-'));
       await writeAdapterFolder(out, { modelRef: { id: name, url: dir }, modelType: model.config.modelType, hiddenSize: model.config.hiddenSize, config, labels: ['invoice', 'order', 'spam', 'support'], pooling: model.pooling, checkpoint: writeSafetensors(tensors).buffer as ArrayBuffer });
       const cfgJson = JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'));
-      expect(cfgJson).toMatchObject({ peft_type: 'LORA', task_type: 'SEQ_CLS', r: 4, lora_alpha: 8, target_modules: targets, modules_to_save: ['classifier'], label_names: ['invoice', 'order', 'spam', 'support'] });
+      expect(cfgJson).toMatchObject({ peft_type: 'LORA', task_type: 'SEQ_CLS', r: 4, lora_alpha: 12, target_modules: targets, modules_to_save: ['classifier'], label_names: ['invoice', 'order', 'spam', 'support'] });
 
       const texts = ['Your order has shipped.', 'Please pay invoice 42 by Friday, thanks a lot.', 'WIN A FREE PRIZE NOW'];
       const enc = texts.map((t) => model.tokenizer.encode(t, 32));
@@ -35,12 +37,23 @@ for (const name of ['tiny-bert', 'tiny-distilbert']) {
       const ids = enc.map((e) => [...e, ...Array(L - e.length).fill(0)]);
       const mask = enc.map((e) => [...e.map(() => 1), ...Array(L - e.length).fill(0)]);
       const logits = tf.tidy(() => clf.logits(tf.tensor2d(ids, undefined, 'int32'), tf.tensor2d(mask, undefined, 'int32'), false).arraySync());
-      writeFileSync(join(out, 'cases.json'), JSON.stringify({ ids, mask, logits }));
+      // The command line's view of the same adapter: one text, unpadded, through `predict --adapter`.
+      const p = spawnSync('npx', ['tsx', 'scripts/cli/predict.ts', '--model', dir, '--adapter', out, '--text', texts[1], '--max-len', '32', '--backend', 'cpu'], { encoding: 'utf8' });
+      if (p.status !== 0) throw new Error(`predict failed: ${p.stderr}`);
+      const predicted = JSON.parse(p.stdout.trim().split('\n').pop()!);
+      expect(predicted.input_ids).toEqual(enc[1]);
+      expect(predicted.labels).toEqual(['invoice', 'order', 'spam', 'support']);
+      const baseOnly = JSON.parse(spawnSync('npx', ['tsx', 'scripts/cli/predict.ts', '--model', dir, '--text', texts[1], '--max-len', '32', '--backend', 'cpu'], { encoding: 'utf8' }).stdout.trim().split('\n').pop()!);
+      expect(predicted.base_embedding).toEqual(baseOnly.embedding);
+      const moved = Math.max(...predicted.embedding.map((x: number, i: number) => Math.abs(x - predicted.base_embedding[i])));
+      expect(moved).toBeGreaterThan(1e-3);
+      writeFileSync(join(out, 'cases.json'), JSON.stringify({ ids, mask, logits, embedding_rows: [1], embeddings: [predicted.embedding] }));
       const r = spawnSync('/usr/bin/python3', ['scripts/peft_check.py', dir, out, join(out, 'cases.json')], { encoding: 'utf8' });
       if (r.error || (r.status !== 0 && !r.stdout)) throw new Error(`scripts/peft_check.py could not run (${r.error?.message ?? r.stderr}). It needs Debian's python3-torch: apt-get install -y python3-torch`);
       const res = JSON.parse(r.stdout.trim().split('\n').pop()!);
-      console.log(`${name}: PEFT export vs PyTorch, max abs logit difference ${res.max_abs_diff.toExponential(2)}`);
+      console.log(`${name}: PEFT export vs PyTorch, max abs logit difference ${res.max_abs_diff.toExponential(2)}, predict --adapter embedding ${res.max_abs_embedding_diff.toExponential(2)} (moved ${moved.toExponential(2)} from the base)`);
       expect(res.max_abs_diff).toBeLessThanOrEqual(1e-4);
+      expect(res.max_abs_embedding_diff).toBeLessThanOrEqual(1e-4);
       expect(r.status).toBe(0);
       clf.dispose();
     });

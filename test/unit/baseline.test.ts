@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { TfidfVectorizer, analyze, compareCodePoints, cosineSparse, type SparseRow } from '../../src/baseline/tfidf';
 import { fit, objectiveAndGradient } from '../../src/baseline/logreg';
+import { bagOfWordsBaseline } from '../../src/train/baseline-eval';
 import { trainBagOfWords } from '../../src/baseline/bag-of-words';
 import { createRng } from '../../src/train/rng';
 
@@ -235,5 +236,40 @@ describe('trainBagOfWords', () => {
     const accuracy = predicted.filter((p, i) => p === heldLabels[i]).length / held.length;
     console.log(`baseline: 2000 texts, ${model.vocabularySize} terms, trained in ${model.seconds.toFixed(2)} s, held-out accuracy ${accuracy.toFixed(3)}`);
     expect(accuracy).toBeGreaterThan(0.8);
+  });
+});
+
+describe('the baseline beside a run (src/train/baseline-eval.ts)', () => {
+  const train = [
+    { text: 'pay the invoice now', label: 'invoice' },
+    { text: 'invoice attached, amount due', label: 'invoice' },
+    { text: 'your parcel has shipped', label: 'order' },
+    { text: 'order shipped today, tracking inside', label: 'order' },
+  ];
+  const labels = ['invoice', 'order'];
+
+  it("scores examples in the run's label order, with the metrics of src/train/metrics.ts", () => {
+    const b = bagOfWordsBaseline(train, labels);
+    // Labels are given in the run's order, so index 1 is "order" even when it comes first in the data.
+    const reversed = bagOfWordsBaseline([...train].reverse(), labels);
+    const test = [
+      { text: 'the invoice amount is due', label: 'invoice' },
+      { text: 'shipped, tracking number below', label: 'order' },
+      { text: 'invoice for your shipped order', label: 'order' },
+    ];
+    const s = b.score(test);
+    expect(s.predictions.slice(0, 2)).toEqual([0, 1]);
+    expect(reversed.score(test).predictions.slice(0, 2)).toEqual([0, 1]);
+    const correct = s.predictions.filter((p, i) => labels[p] === test[i].label).length;
+    expect(s.accuracy).toBe(correct / 3);
+    expect(s.confusion.flat().reduce((a, x) => a + x, 0)).toBe(3);
+    expect(s.probs.map((row) => row.length)).toEqual([2, 2, 2]);
+    s.probs.forEach((row) => expect(row[0] + row[1]).toBeCloseTo(1, 12));
+    expect(s.perClass.map((c) => c.support)).toEqual([1, 2]);
+  });
+
+  it('names an example whose label the run does not have', () => {
+    expect(() => bagOfWordsBaseline([...train, { text: 'win a prize', label: 'spam' }], labels)).toThrow('Example 5 has label "spam", which is not one of: invoice, order.');
+    expect(() => bagOfWordsBaseline(train, labels).score([{ text: 'x', label: 'spam' }])).toThrow('Example 1 has label "spam"');
   });
 });

@@ -154,15 +154,24 @@ describe('trainLoop', () => {
   it('stops early when validation loss stops improving and restores the best weights', async () => {
     const model = fakeClassifier(100, 8, 3, 2);
     const valLosses: number[] = [];
+    const epochEnds: Float32Array[][] = [];
     // Tiny training set, big learning rate, many epochs: overfits and the validation loss turns up.
     const tiny = { train: toyData(9, 3, 5), validation: toyData(60, 3, 6), padId: 0 };
     const res = await trainLoop(model, tiny, cfg({ epochs: 40, lr: 0.5, earlyStopping: true, patience: 2, batchSize: 3 }), {
       onEval: (e) => valLosses.push(e.valLoss),
+      // The epoch-end checkpoint (batchIndex 0) holds that epoch's weights.
+      onCheckpoint: (c) => {
+        if (c.batchIndex === 0) epochEnds[c.epoch - 1] = c.weights.map((w) => Float32Array.from(w));
+      },
     });
     expect(res.stop).toBe('early-stopped');
     const best = Math.min(...valLosses);
     expect(res.bestEpoch).toBe(valLosses.indexOf(best));
     expect(valLosses.length).toBe(res.bestEpoch + 3);
+    // The weights left in the model are exactly the best epoch's, not the last epoch's.
+    const final = model.trainable.map((v) => v.dataSync() as Float32Array);
+    final.forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(epochEnds[res.bestEpoch][i])));
+    expect(final.some((w, i) => w.some((x, j) => x !== epochEnds[epochEnds.length - 1][i][j]))).toBe(true);
     model.dispose();
   });
 });

@@ -50,6 +50,11 @@ function compare(got: ArrayLike<number>, want: number[]) {
 const optionsOf = (sc: Scenario): AdamWOptions => ({ beta1: sc.beta1, beta2: sc.beta2, eps: sc.eps, weightDecay: sc.weight_decay });
 
 describe(`AdamW against torch.optim.AdamW + clip_grad_norm_ (goldens from torch ${golden.torch})`, () => {
+  // An emptied or truncated golden file must fail, not make the loop below run no case at all.
+  it('has every golden scenario scripts/make_optimizer_goldens.py writes', () => {
+    expect(golden.scenarios.map((s) => s.name)).toEqual(['hf-defaults', 'strong-decay']);
+    for (const sc of golden.scenarios) expect(sc.lrs).toHaveLength(5);
+  });
   for (const [backend, sc] of (['cpu', 'wasm'] as const).flatMap((b) => golden.scenarios.map((s) => [b, s] as const))) {
     it(`${backend} ${sc.name}: parameters after each of 5 steps, the clip norms and the final moments match float64 torch`, async () => {
       await useBackend(backend);

@@ -82,6 +82,47 @@ export function forgettingCard(r: TrainResult): HTMLElement {
   );
 }
 
+/**
+ * The bag-of-words baseline beside before and after: what the simplest thing that works scores on the same test
+ * examples, and whether the tuned transformer beat it.
+ */
+export function baselineCard(r: Pick<TrainResult, 'after' | 'baseline'>): HTMLElement {
+  const gap = r.after.accuracy - r.baseline.accuracy;
+  const verdict =
+    gap >= 0.02
+      ? `The tuned model beats it by ${(gap * 100).toFixed(1)} points.`
+      : gap > -0.02
+        ? `The tuned model and the baseline are within 2 points of each other (${gap >= 0 ? '+' : ''}${(gap * 100).toFixed(1)}): on this data, fine-tuning bought nothing a word count could not.`
+        : `The baseline beats the tuned model by ${(-gap * 100).toFixed(1)} points: on this data, a word count does better than this fine-tune.`;
+  return h(
+    'div',
+    { class: 'card', attrs: { 'data-testid': 'baseline' } },
+    h('h3', null, 'Baseline (bag of words)'),
+    h('p', null, h('span', { class: 'big', attrs: { 'data-testid': 'acc-baseline' } }, fmtPct(r.baseline.accuracy)), ' accuracy · macro-F1 ', fmtPct(r.baseline.macroF1)),
+    h('p', { attrs: { 'data-testid': 'baseline-verdict' } }, verdict),
+    h('p', { class: 'muted' }, ...TEXTS.baseline),
+  );
+}
+
+/** Every suite of the run (the test split first), before / after / baseline side by side. */
+export function suitesTable(r: Pick<TrainResult, 'before' | 'after' | 'baseline' | 'suites'>, testCount: number): HTMLElement {
+  const rows: { name: string; n: number; before: EvalSummary; after: EvalSummary; baseline?: EvalSummary }[] = [
+    { name: 'test split', n: testCount, before: r.before, after: r.after, baseline: r.baseline },
+    ...(r.suites ?? []).map((s) => ({ name: s.name, n: s.after.predictions.length, before: s.before, after: s.after, baseline: s.baseline })),
+  ];
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { attrs: { 'data-testid': 'suite-scores' } },
+      h('caption', null, 'Accuracy on every evaluation suite'),
+      h('thead', null, h('tr', null, ...['suite', 'examples', 'before', 'after', 'baseline'].map((t) => h('th', { class: t === 'suite' ? '' : 'num' }, t)))),
+      h('tbody', null, ...rows.map((x) => h('tr', null, h('td', null, x.name), h('td', { class: 'num' }, x.n), h('td', { class: 'num' }, fmtPct(x.before.accuracy)), h('td', { class: 'num' }, fmtPct(x.after.accuracy)), h('td', { class: 'num' }, fmtPct(x.baseline?.accuracy))))),
+    ),
+  );
+}
+
 export function evaluatePanel(ctx: AppContext): HTMLElement {
   const body = h('div', { attrs: { 'data-testid': 'evaluation' } }, h('p', { class: 'muted' }, 'Train a run to see its accuracy before and after.'));
   let page = 0;
@@ -118,6 +159,8 @@ export function evaluatePanel(ctx: AppContext): HTMLElement {
         h('div', { class: 'card' }, h('h3', null, 'Before (zero-shot base model)'), h('p', null, h('span', { class: 'big', attrs: { 'data-testid': 'acc-before' } }, fmtPct(r.before.accuracy)), ' accuracy · macro-F1 ', fmtPct(r.before.macroF1)), confusionTable(r.before, labels, 'Confusion matrix before')),
         h('div', { class: 'card' }, h('h3', null, 'After (tuned)'), h('p', null, h('span', { class: 'big', attrs: { 'data-testid': 'acc-after' } }, fmtPct(r.after.accuracy)), ' accuracy · macro-F1 ', fmtPct(r.after.macroF1), ' ', h('span', { class: `badge ${delta >= 0 ? 'good' : 'bad'}` }, `${delta >= 0 ? '+' : ''}${(delta * 100).toFixed(1)} points`)), confusionTable(r.after, labels, 'Confusion matrix after')),
       ),
+      baselineCard(r),
+      suitesTable(r, test.length),
       forgettingCard(r),
       perClassTable(r.before, r.after),
       h('div', { class: 'grid2' }, examplesTable(fixed, test, r.after.predictions, labels, 'Fixed by this run (wrong before, right after)', 8), examplesTable(broken, test, r.after.predictions, labels, 'Broken by this run (right before, wrong after)', 8)),

@@ -25,6 +25,10 @@ export const TEXTS = {
     '"Before" is the untrained base model answering zero-shot: it picks the label whose name is closest in meaning to the text. "After" is the tuned model, on the very same held-out test examples.',
     'Accuracy counts correct answers; macro-F1 averages each label\'s balance of precision (how often a predicted label is right) and recall (how many of a label\'s examples are found), so a rare label counts as much as a common one.',
   ],
+  baseline: [
+    'The baseline counts words: TF-IDF weighs each word and word pair by how telling it is, and a logistic regression learns which words point to which label. It trains in seconds on the same training examples and is scored on the same test examples.',
+    'It is the first thing practitioners try, and the bar a fine-tuned transformer has to clear. When the tuned model does not beat it, the labels follow keywords the words alone give away, or the base model knows too little about this kind of text: a larger base model, more varied training data, or simply the word count are the honest options.',
+  ],
   play: ['Type any text and compare what the base model and the tuned model answer, with their probabilities.'],
   runs: ['Every run is a version: its data hash, model, settings and results are kept, so you can say which version fixed which examples — and which it broke.'],
 };

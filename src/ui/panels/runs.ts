@@ -52,7 +52,7 @@ export function runsPanel(ctx: AppContext): HTMLElement {
     replace(
       table,
       h('caption', null, runs.length ? `${runs.length} run${runs.length === 1 ? '' : 's'} stored in this browser` : 'No runs yet.'),
-      h('thead', null, h('tr', null, ...['compare', 'date', 'status', 'dataset', 'model', 'method', 'before', 'after', 'time', 'adapter', 'actions'].map((t) => h('th', null, t)))),
+      h('thead', null, h('tr', null, ...['compare', 'date', 'status', 'dataset', 'model', 'method', 'before', 'after', 'baseline', 'time', 'adapter', 'actions'].map((t) => h('th', null, t)))),
       h(
         'tbody',
         null,
@@ -83,6 +83,7 @@ export function runsPanel(ctx: AppContext): HTMLElement {
                 ? h('span', { class: 'badge bad', title: `Embedding drift ${r.forgetting.meanDrift.toFixed(3)} is above your limit of ${driftLimit()}` }, ' forgetting')
                 : null,
             ),
+            h('td', { class: 'num', title: 'TF-IDF + logistic regression on the same splits' }, fmtPct(r.baseline?.accuracy)),
             h('td', { class: 'num' }, fmtDuration(r.elapsedMs)),
             h('td', null, r.adapterSha256 ? h('code', { title: r.adapterSha256 }, r.adapterSha256.slice(0, 10)) : '—'),
             h(
@@ -182,7 +183,13 @@ export function runsPanel(ctx: AppContext): HTMLElement {
       'table',
       { attrs: { 'data-testid': 'compare-metrics' } },
       h('thead', null, h('tr', null, h('th', null, 'metric'), h('th', null, 'older'), h('th', null, 'newer'), h('th', null, 'change'))),
-      h('tbody', null, row('accuracy', a.after!.accuracy, b.after!.accuracy), row('macro-F1', a.after!.macroF1, b.after!.macroF1)),
+      h(
+        'tbody',
+        null,
+        row('accuracy', a.after!.accuracy, b.after!.accuracy),
+        row('macro-F1', a.after!.macroF1, b.after!.macroF1),
+        a.baseline && b.baseline ? row('accuracy above the bag-of-words baseline', a.after!.accuracy - a.baseline.accuracy, b.after!.accuracy - b.baseline.accuracy) : null,
+      ),
     );
   }
 

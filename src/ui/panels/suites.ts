@@ -62,7 +62,7 @@ export function suitesCard(ctx: AppContext): HTMLElement {
       const ckpt = await latestCheckpoint(ctx.db, run.id);
       if (!ckpt) continue;
       replace(out, h('p', null, `Scoring run ${run.id} on ${todo.length} suite${todo.length === 1 ? '' : 's'}…`));
-      const results = await ctx.client.evaluateSuites({ model: modelRef(run.modelId, location.href), labels: run.labels, config: run.config, adapter: ckpt.adapter.slice(0), suites: suiteData(todo) });
+      const results = await ctx.client.evaluateSuites({ model: modelRef(run.modelId, location.href), labels: run.labels, config: run.config, adapter: ckpt.adapter.slice(0), suites: suiteData(todo), train: ds.splits.train });
       await updateRun(ctx.db, run.id, { suites: [...(run.suites ?? []), ...results] });
       scored += 1;
     }
@@ -79,7 +79,7 @@ export function suitesCard(ctx: AppContext): HTMLElement {
     const scoreOf = (s: SuiteRecord) => latest?.suites?.find((x) => x.suiteId === s.id);
     replace(
       list,
-      h('li', null, h('strong', null, 'test split'), ` — ${ds.splits.test.length} examples, pinned to this dataset version`, latest?.after ? ` · latest run ${fmtPct(latest.after.accuracy)}` : ''),
+      h('li', null, h('strong', null, 'test split'), ` — ${ds.splits.test.length} examples, pinned to this dataset version`, latest?.after ? ` · latest run ${fmtPct(latest.after.accuracy)} (baseline ${fmtPct(latest.baseline?.accuracy)})` : ''),
       ...suites.map((s) => {
         const sc = scoreOf(s);
         return h(
@@ -87,7 +87,7 @@ export function suitesCard(ctx: AppContext): HTMLElement {
           null,
           h('strong', null, s.name),
           ` — ${s.examples.length} examples from ${s.sourceFile}`,
-          sc ? ` · latest run ${fmtPct(sc.before.accuracy)} before → ${fmtPct(sc.after.accuracy)} after` : latest ? ' · latest run not scored yet' : '',
+          sc ? ` · latest run ${fmtPct(sc.before.accuracy)} before → ${fmtPct(sc.after.accuracy)} after (baseline ${fmtPct(sc.baseline?.accuracy)})` : latest ? ' · latest run not scored yet' : '',
           ' ',
           h(
             'button',

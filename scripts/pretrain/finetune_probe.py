@@ -1,0 +1,135 @@
+"""A fast stand-in for tabtune's fine-tuning, to compare base models and recipes in seconds while pretraining
+runs: LoRA on chosen Linear modules (or full fine-tuning) + a Linear head on the mean-pooled embedding, AdamW,
+the run settings of src/config.ts. It is PyTorch, not the app's tfjs loop, so its figures rank candidates; the
+figures a model card reports come from scripts/checks/realtext.ts.
+
+usage: finetune_probe.py (--model-dir DIR | --checkpoint FILE.pt --vocab vocab.txt) --emails-train GEN.jsonl
+       [--max-len 64] [--lr 2e-3] [--epochs 3] [--method lora|full] [--targets query,value] [--seeds 0,1]
+"""
+import argparse
+import copy
+import json
+import math
+import os
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import wordpiece
+from contrastive import batch_ids, embed
+from model import BertConfig, BertForMaskedLM
+from probe import EMAILS, FIX, read_chat
+
+
+class LoraLinear(nn.Module):
+    def __init__(self, base: nn.Linear, r: int, alpha: float, dropout: float):
+        super().__init__()
+        self.base = base
+        self.a = nn.Parameter(torch.empty(r, base.in_features))
+        nn.init.kaiming_uniform_(self.a, a=math.sqrt(5))
+        self.b = nn.Parameter(torch.zeros(base.out_features, r))
+        self.scale = alpha / r
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x):
+        return self.base(x) + (self.drop(x) @ self.a.t() @ self.b.t()) * self.scale
+
+
+def with_lora(model, targets, r, alpha, dropout):
+    for p in model.parameters():
+        p.requires_grad_(False)
+    for name, mod in list(model.named_modules()):
+        for child_name, child in list(mod.named_children()):
+            full = f'{name}.{child_name}' if name else child_name
+            if isinstance(child, nn.Linear) and child_name in targets and '.encoder.' in f'.{full}':
+                setattr(mod, child_name, LoraLinear(child, r, alpha, dropout))
+    return model
+
+
+def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, max_len, seed):
+    torch.manual_seed(seed)
+    model = copy.deepcopy(base)
+    if method == 'lora':
+        with_lora(model, targets, r, 2 * r, 0.1)
+    labels = sorted(set(train[1]))
+    head = nn.Linear(model.bert.embeddings.word_embeddings.weight.shape[1], len(labels))
+    nn.init.normal_(head.weight, 0, 0.02)
+    nn.init.zeros_(head.bias)
+    params = [p for p in model.parameters() if p.requires_grad] + list(head.parameters())
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
+    y = torch.tensor([labels.index(l) for l in train[1]])
+    rng = np.random.default_rng(seed)
+    model.train()
+    for _ in range(epochs):
+        order = rng.permutation(len(train[0]))
+        for i in range(0, len(order), batch):
+            idx = order[i:i + batch]
+            ids, mask = batch_ids(tok, [train[0][j] for j in idx], max_len)
+            with torch.autocast('cpu', dtype=torch.bfloat16):
+                loss = F.cross_entropy(head(embed(model, ids, mask)).float(), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    model.eval()
+    preds = []
+    with torch.no_grad():
+        for i in range(0, len(test[0]), 64):
+            ids, mask = batch_ids(tok, test[0][i:i + 64], max_len)
+            preds += head(embed(model, ids, mask)).argmax(-1).tolist()
+    return float(np.mean([labels[p] == t for p, t in zip(preds, test[1])]))
+
+
+def load_any(args):
+    if args.model_dir:
+        from compare_models import load
+        _, model, tok = load(args.model_dir, random_weights=args.random)
+        return model, tok
+    ck = torch.load(args.checkpoint, map_location='cpu')
+    cfg = BertConfig(**ck['config'])
+    cfg.hidden_dropout_prob = cfg.attention_probs_dropout_prob = 0.1
+    model = BertForMaskedLM(cfg)
+    model.load_state_dict(ck['model'])
+    return model, wordpiece.WordPiece(wordpiece.load_vocab(args.vocab))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--model-dir')
+    ap.add_argument('--random', action='store_true', help='with --model-dir: the same shape, weights re-drawn')
+    ap.add_argument('--checkpoint')
+    ap.add_argument('--vocab')
+    ap.add_argument('--emails-train', required=True)
+    ap.add_argument('--method', default='lora')
+    ap.add_argument('--targets', default='query,value')
+    ap.add_argument('--r', type=int, default=8)
+    ap.add_argument('--lr', type=float, default=2e-3)
+    ap.add_argument('--epochs', type=int, default=3)
+    ap.add_argument('--batch', type=int, default=16)
+    ap.add_argument('--max-len', type=int, default=64)
+    ap.add_argument('--seeds', default='0,1')
+    ap.add_argument('--fortunes', action='store_true', help='also the fortunes topics, 5-fold')
+    ap.add_argument('--threads', type=int, default=1)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    model, tok = load_any(args)
+    kw = dict(method=args.method, targets=args.targets.split(','), r=args.r, lr=args.lr, epochs=args.epochs,
+              batch=args.batch, max_len=args.max_len)
+    train, test = read_chat(args.emails_train), read_chat(EMAILS)
+    seeds = [int(s) for s in args.seeds.split(',')]
+    res = {'emails': [finetune(model, tok, train, test, seed=s, **kw) for s in seeds]}
+    if args.fortunes:
+        texts, labels = read_chat(os.path.join(FIX, 'fortunes-topics.jsonl'))
+        accs = []
+        for f in range(5):
+            tr = ([t for i, t in enumerate(texts) if i % 5 != f], [l for i, l in enumerate(labels) if i % 5 != f])
+            te = ([t for i, t in enumerate(texts) if i % 5 == f], [l for i, l in enumerate(labels) if i % 5 == f])
+            accs.append(finetune(model, tok, tr, te, seed=0, **kw))
+        res['fortunes'] = float(np.mean(accs))
+    res['emails_mean'] = float(np.mean(res['emails']))
+    print(json.dumps({**{k: v for k, v in vars(args).items() if v not in (None, False)}, **res}))
+
+
+if __name__ == '__main__':
+    main()
