@@ -62,9 +62,12 @@ export function createClassifier(model: LoadedModel, opts: ClassifierOptions): C
     'classifier.bias',
   ];
   const totalBase = countParams(baseVars);
+  // Each dropout mask's seed is a function of (run seed, step, call within the step), never of how many masks
+  // this object drew before: a counter would restart at 0 in a resumed run and draw other masks.
+  let step = 0;
   let dropoutCalls = 0;
   const hook = (training: boolean) =>
-    adapters.length ? loraHook(adapters, opts.lora.dropout, training, () => seed * 100_003 + ++dropoutCalls) : undefined;
+    adapters.length ? loraHook(adapters, opts.lora.dropout, training, () => seed * 100_003 + step * 1_009 + ++dropoutCalls) : undefined;
   const pooledThrough = (ids: tf.Tensor2D, mask: tf.Tensor2D, training: boolean, withAdapters = true) =>
     pool(encode(encoder, ids, mask, withAdapters ? hook(training) : undefined), mask, model.pooling);
   const pooled = method === 'head' ? frozenFeatures((ids, mask) => pooledThrough(ids, mask, false)) : pooledThrough;
@@ -77,6 +80,10 @@ export function createClassifier(model: LoadedModel, opts: ClassifierOptions): C
     encoder,
     trainable,
     trainableNames: () => names,
+    startStep(s) {
+      step = s;
+      dropoutCalls = 0;
+    },
     logits: (ids, mask, training) => tf.add(tf.matMul(pooled(ids, mask, training), head.kernel), head.bias) as tf.Tensor2D,
     embed: (ids, mask) => pooled(ids, mask, false),
     embedBase: (ids, mask) => pooled(ids, mask, false, false),

@@ -45,6 +45,11 @@ export interface TrainableClassifier {
   readonly trainable: tf.Variable[];
   /** Logits [batch, numLabels]. `training` turns dropout on (LoRA dropout only; the encoder's own dropout stays off). */
   logits(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, training: boolean): tf.Tensor2D;
+  /**
+   * Called by the loop before each training step (0-based). Dropout masks are drawn from the run's seed and this
+   * step, so a run resumed in a fresh worker draws the masks the uninterrupted run drew.
+   */
+  startStep?(step: number): void;
   /** Pooled embeddings with the trained weights (no dropout); needed for rehearsal. */
   embed?(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D): tf.Tensor2D;
   trainableParamCount(): number;

@@ -208,6 +208,7 @@ export async function trainLoop(
         }
         const batch = batches[b];
         const lr = linearWarmupDecay(step, totalSteps, warmupSteps, cfg.lr);
+        model.startStep?.(step);
         const stepLoss = trainStep(model, optimizer, batch, lr, cfg.maxGradNorm, rehearsal ? { ...rehearsal, offset: step * rehearsal.perStep } : undefined);
         const summed = tf.add(lossSum, stepLoss);
         lossSum.dispose();

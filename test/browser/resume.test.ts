@@ -1,5 +1,7 @@
 // A tab closed mid-training: the worker dies, its last stored checkpoint survives in IndexedDB, and a new worker
-// resumes from it with the same data order — the step count carries on where it stopped.
+// resumes from it with the same data order. It ends with the weights, optimizer state and test predictions of
+// the same run left alone (a restore that zeroes the Adam moments, resets the step or picks an older checkpoint
+// ends elsewhere).
 import { describe, expect, it } from 'vitest';
 import { deleteDB } from 'idb';
 import type { FromWorker, ToWorker, TrainRequest } from '../../src/protocol';
@@ -9,6 +11,20 @@ import { splitDataset } from '../../src/data/split';
 import { openTabtuneDb } from '../../src/store/db';
 import { createRun, markInterruptedRuns, getRun } from '../../src/store/runs';
 import { saveCheckpoint, latestCheckpoint } from '../../src/store/checkpoints';
+import { readSafetensors } from '../../src/model/safetensors';
+
+/** Largest difference between two safetensors files' tensors, which must have the same names and shapes. */
+function maxTensorDiff(a: ArrayBuffer, b: ArrayBuffer): { diff: number; tensors: number } {
+  const ta = readSafetensors(new Uint8Array(a), 'a').tensors;
+  const tb = readSafetensors(new Uint8Array(b), 'b').tensors;
+  expect(Object.keys(ta).sort()).toEqual(Object.keys(tb).sort());
+  let diff = 0;
+  for (const [name, t] of Object.entries(ta)) {
+    expect(tb[name].shape, name).toEqual(t.shape);
+    t.data.forEach((x, i) => (diff = Math.max(diff, Math.abs(x - tb[name].data[i]))));
+  }
+  return { diff, tensors: Object.keys(ta).length };
+}
 
 function worker() {
   const w = new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module' });
@@ -28,7 +44,7 @@ function worker() {
 }
 
 describe('resume after the worker is terminated', () => {
-  it('continues from the last stored checkpoint to the planned number of steps', async () => {
+  it('continues from the last stored checkpoint and ends exactly where the uninterrupted run ends', async () => {
     const name = `tabtune-resume-${Date.now()}`;
     const db = await openTabtuneDb(name);
     const ex = generateEmails({ count: 400, seed: 4 });
@@ -80,6 +96,32 @@ describe('resume after the worker is terminated', () => {
     expect(steps[steps.length - 1]).toBe(40);
     expect(end.type === 'done' && end.result.steps).toBe(40);
     second.w.terminate();
+
+    // The same run, never interrupted.
+    const straight = worker();
+    straight.send({ type: 'init', backend: 'wasm' });
+    await straight.until((m) => m.type === 'ready');
+    straight.send(request);
+    const whole = await straight.until((m) => m.type === 'done' || m.type === 'error');
+    if (whole.type === 'error') throw new Error(whole.message);
+    straight.w.terminate();
+    // The loop's last epoch-end checkpoint (step 40) carries the weights and AdamW's moments and step count.
+    const lastOf = (seen: FromWorker[]) => seen.find((m) => m.type === 'checkpoint' && m.step === 40) as Extract<FromWorker, { type: 'checkpoint' }>;
+    const [resumed, uninterrupted] = [lastOf(second.seen), lastOf(straight.seen)];
+    const weights = maxTensorDiff(resumed.adapter, uninterrupted.adapter);
+    const moments = maxTensorDiff(resumed.optimizer, uninterrupted.optimizer);
+    const optimizerStep = (b: ArrayBuffer) => readSafetensors(new Uint8Array(b), 'optimizer').metadata?.step;
+    console.log(`resume: weights differ by ${weights.diff.toExponential(2)} over ${weights.tensors} tensors, optimizer state by ${moments.diff.toExponential(2)} over ${moments.tensors}`);
+    expect(weights.tensors).toBeGreaterThan(2);
+    expect(weights.diff).toBeLessThanOrEqual(1e-6);
+    expect(moments.tensors).toBe(2 * (weights.tensors));
+    expect(moments.diff).toBeLessThanOrEqual(1e-6);
+    expect(optimizerStep(resumed.optimizer)).toBe('40');
+    expect(optimizerStep(uninterrupted.optimizer)).toBe('40');
+    const [a, b] = [(end as Extract<FromWorker, { type: 'done' }>).result, (whole as Extract<FromWorker, { type: 'done' }>).result];
+    expect(a.after.predictions).toEqual(b.after.predictions);
+    a.after.probs.forEach((row, i) => row.forEach((p, j) => expect(Math.abs(p - b.after.probs[i][j])).toBeLessThanOrEqual(1e-6)));
+    expect(a.adapterSha256).toBe(b.adapterSha256);
     db.close();
     await deleteDB(name);
   });
