@@ -208,6 +208,54 @@ describe('the app', () => {
     await context.close();
   });
 
+  it('trains on hostile label names and shows them as text in every view that lists labels', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    let dialogs = 0;
+    page.on('dialog', (d) => {
+      dialogs += 1;
+      void d.dismiss();
+    });
+    await open(page, '?epochs=1&model=tiny-bert&lr=0.02');
+    // Live handlers, not inert ones: inserted as HTML, the <img> would fire onerror at once.
+    const img = '<img src=x onerror=window.__pwned=1>';
+    const svg = '<svg onload=window.__pwned=2>';
+    const labels = [img, svg, 'plain'];
+    const words = [['bill', 'pay', 'due'], ['ship', 'parcel', 'track'], ['hello', 'thanks', 'later']];
+    const rows = ['text,label', ...Array.from({ length: 90 }, (_, i) => `"${words[i % 3][i % 2]} ${words[i % 3][2]} ${i}","${labels[i % 3]}"`)];
+    writeFileSync('test-results/hostile-labels.csv', rows.join('\n'));
+    await page.locator('#file-input').setInputFiles('test-results/hostile-labels.csv');
+    await expect.poll(() => page.getByTestId('dataset-summary').textContent(), { timeout: 30_000 }).toMatch(/hostile-labels\.csv: 90 examples, 3 labels/);
+    await train(page);
+    await page.getByLabel('Seed', { exact: true }).fill('1');
+    await page.getByLabel('Seed', { exact: true }).dispatchEvent('change');
+    await train(page);
+    await page.getByLabel('Text to classify').fill('pay the bill');
+    await page.getByRole('button', { name: 'Predict' }).click();
+    await expect.poll(() => page.getByTestId('playground-out').textContent(), { timeout: 60_000 }).toMatch(/Tuned model/);
+    const runRows = page.getByTestId('runs-table').locator('tbody tr');
+    await expect.poll(() => runRows.count(), { timeout: 30_000 }).toBe(2);
+    await runRows.nth(0).getByRole('checkbox').check();
+    await runRows.nth(1).getByRole('checkbox').check();
+    await expect.poll(() => page.getByTestId('compare').textContent(), { timeout: 30_000 }).toMatch(/accuracy/);
+    // Every view that names labels shows them literally, and none of them became markup.
+    for (const id of ['preview', 'evaluation', 'playground-out']) {
+      const text = (await page.getByTestId(id).textContent()) ?? '';
+      expect(text, id).toContain(img);
+      expect(text, id).toContain(svg);
+    }
+    const evaluation = page.getByTestId('evaluation');
+    expect(await evaluation.locator('table.confusion thead').first().textContent()).toContain(img);
+    expect(await page.locator('img, svg').count()).toBe(0);
+    await page.waitForTimeout(500);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(dialogs).toBe(0);
+    await snap(page, '05b-hostile-labels');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('opens on the pretrained tabtune-mini, and trains it side by side with its random-weight twin', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
