@@ -2,7 +2,7 @@
 // hub's file formats (config.json, model.safetensors, tokenizer.json, tokenizer_config.json, vocab.txt, README.md).
 // Run: npx tsx scripts/make_tiny_models.ts   (needs Debian's wamerican word list for the vocabulary filler)
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { generateEmails } from '../src/data/synth';
+import { keywordEmails as generateEmails } from '../test/helpers/keyword-emails';
 import { writeSafetensors } from '../src/model/safetensors';
 import { createRng } from '../src/train/rng';
 

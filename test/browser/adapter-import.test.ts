@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { tf, useBackend } from '../../src/runtime/tf-browser';
 import type { FromWorker, ToWorker } from '../../src/protocol';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/config';
-import { generateEmails } from '../../src/data/synth';
+import { keywordEmails as generateEmails } from '../helpers/keyword-emails';
 import { splitDataset } from '../../src/data/split';
 import { loadModel } from '../../src/model/load';
 import { createClassifier } from '../../src/model/classifier';

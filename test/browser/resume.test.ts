@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { deleteDB } from 'idb';
 import type { FromWorker, ToWorker, TrainRequest } from '../../src/protocol';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/config';
-import { generateEmails } from '../../src/data/synth';
+import { keywordEmails as generateEmails } from '../helpers/keyword-emails';
 import { splitDataset } from '../../src/data/split';
 import { openTabtuneDb } from '../../src/store/db';
 import { createRun, markInterruptedRuns, getRun } from '../../src/store/runs';

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FromWorker, ToWorker, TrainResult } from '../../src/protocol';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/config';
-import { generateEmails } from '../../src/data/synth';
+import { keywordEmails as generateEmails } from '../helpers/keyword-emails';
 import { splitDataset } from '../../src/data/split';
 import { trainBagOfWords } from '../../src/baseline/bag-of-words';
 

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { importText, importStream, type ImportResult } from '../../src/data/import';
-import { validateDataset } from '../../src/data/validate';
+import { validateDataset, normaliseText } from '../../src/data/validate';
 import { splitDataset, datasetHash } from '../../src/data/split';
 import { generateEmails, toChatJsonl, EMAIL_LABELS } from '../../src/data/synth';
+import { composeEmails, SCENARIOS, AMBIGUOUS, type EmailRecord } from '../../src/data/synth/compose';
+import { createSlots, expand, fill } from '../../src/data/synth/slots';
+import { createRng } from '../../src/train/rng';
 
 const line = (user: string, label: string, system = 'You are an email classifier.') =>
   JSON.stringify({ messages: [{ role: 'system', content: system }, { role: 'user', content: user }, { role: 'assistant', content: label }] });
@@ -169,6 +172,124 @@ describe('the email generator', () => {
     const back = importText(toChatJsonl(a), { file: 'g.jsonl' });
     expect(back.examples).toEqual(a);
     expect(() => generateEmails({ count: 50_001, seed: 1 })).toThrow(/1 to 50,000/);
+  });
+
+  // 2,000 mails, as the demo trains on; the figures below are what a generator a model cannot memorise looks like.
+  const mails = composeEmails({ count: 2000, seed: 0, ambiguity: 0.05 });
+  const words = (t: string) => t.match(/\S+/g)?.length ?? 0;
+  const share = (pred: (m: EmailRecord) => boolean, xs: EmailRecord[] = mails) => xs.filter(pred).length / xs.length;
+
+  it('writes 60+ body patterns per class from 20+ kinds of mail, and almost no two bodies alike', () => {
+    for (const label of EMAIL_LABELS) {
+      const own = mails.filter((m) => m.label === label);
+      expect(new Set(own.map((m) => m.pattern)).size, label).toBeGreaterThanOrEqual(60);
+      expect(new Set(own.map((m) => m.scenario)).size, label).toBeGreaterThanOrEqual(20);
+      expect(SCENARIOS[label].length, label).toBeGreaterThanOrEqual(18);
+    }
+    expect(new Set(mails.map((m) => m.text)).size).toBeGreaterThanOrEqual(1995);
+    // Not even the same words with other numbers: near-duplicates are what templates with slots usually produce.
+    expect(new Set(mails.map((m) => normaliseText(m.text))).size).toBeGreaterThanOrEqual(1980);
+    // Every slot and [a|b] alternative is filled.
+    expect(mails.filter((m) => /\{\w+\}|undefined|NaN|\[[^\]\n]*\|/.test(m.text))).toEqual([]);
+  });
+
+  it('renders every template of every kind of mail, each slot known', () => {
+    const rng = createRng(1);
+    let n = 0;
+    for (const sc of [...Object.values(SCENARIOS).flat(), ...AMBIGUOUS]) {
+      for (const t of [...sc.subjects, ...sc.opens, ...(sc.details ?? []), ...(sc.asks ?? []), ...(sc.shorts ?? [])]) {
+        const slots = createSlots(rng);
+        expect(fill(expand(rng, t), slots.get), `${sc.id}: ${t}`).not.toMatch(/\{\w*\}?|\[[^\]]*\||undefined|NaN/);
+        n++;
+      }
+    }
+    expect(n).toBeGreaterThan(1200);
+  });
+
+  it('mixes one-liners, ordinary mails and long ones, none too long for 512 tokens', () => {
+    const n = mails.map((m) => words(m.text));
+    expect(share((m) => words(m.text) <= 15)).toBeGreaterThan(0.07);
+    expect(share((m) => words(m.text) > 80)).toBeGreaterThan(0.05);
+    expect(share((m) => words(m.text) > 80)).toBeLessThan(0.3);
+    expect(Math.min(...n)).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...n)).toBeLessThanOrEqual(300);
+  });
+
+  it('has the structure of real mail: subjects, quoted replies, forwards, signatures, line items, many currencies', () => {
+    expect(share((m) => m.subject)).toBeGreaterThan(0.2);
+    expect(share((m) => !!m.quoted)).toBeGreaterThan(0.05);
+    expect(share((m) => /^> /m.test(m.text))).toBeGreaterThan(0.03);
+    expect(share((m) => /Forwarded message|Begin forwarded message|Original Message/.test(m.text))).toBeGreaterThan(0.04);
+    expect(share((m) => m.items)).toBeGreaterThan(0.02);
+    expect(share((m) => /\+\d{1,3} [\d -]{6,}|\(\d{3}\) \d{3}-\d{4}/.test(m.text))).toBeGreaterThan(0.03);
+    expect(share((m) => /Sent from my|Get Outlook/.test(m.text))).toBeGreaterThan(0.01);
+    // 1.234,56 and 1,234.56 both, and money in at least a dozen currencies.
+    expect(share((m) => /\d\.\d{3},\d{2}/.test(m.text))).toBeGreaterThan(0.005);
+    expect(share((m) => /\d,\d{3}\.\d{2}/.test(m.text))).toBeGreaterThan(0.02);
+    const currencies = ['$', '€', '£', '₹', '¥', 'zł', ' kr', 'CHF', 'R$', '₦', 'KSh', 'AED', 'Kč', 'A$', 'CA$', 'Rs.'];
+    expect(currencies.filter((c) => mails.some((m) => m.text.includes(c))).length).toBeGreaterThanOrEqual(12);
+    // Names from many regions, not only English ones.
+    expect(share((m) => /[À-žŁłŞşİı]/.test(m.text))).toBeGreaterThan(0.08);
+  });
+
+  it('says each class without its obvious keyword most of the time', () => {
+    const without = (label: string, re: RegExp) => share((m) => !re.test(m.text), mails.filter((m) => m.label === label));
+    expect(without('invoice', /invoice/i)).toBeGreaterThan(0.6);
+    expect(without('order', /\border/i)).toBeGreaterThan(0.35);
+    expect(without('support', /support|help/i)).toBeGreaterThan(0.6);
+    expect(without('spam', /click|win|free|prize/i)).toBeGreaterThan(0.6);
+  });
+
+  it('adds writing noise: typos, lower case, shouting, text-speak', () => {
+    expect(share((m) => m.noise.length > 0)).toBeGreaterThan(0.2);
+    expect(share((m) => m.noise.length > 0)).toBeLessThan(0.6);
+    expect(share((m) => m.text === m.text.toLowerCase())).toBeGreaterThan(0.01);
+    expect(share((m) => m.text === m.text.toUpperCase())).toBeGreaterThan(0.005);
+    for (const k of ['slips', 'text-speak', 'non-native', 'no-punctuation'] as const) expect(share((m) => m.noise.includes(k)), k).toBeGreaterThan(0.01);
+  });
+
+  it('keeps the share of ambiguous mails to the option, classes still balanced', () => {
+    expect(share((m) => m.ambiguous)).toBeGreaterThan(0.03);
+    expect(share((m) => m.ambiguous)).toBeLessThan(0.07);
+    expect(composeEmails({ count: 500, seed: 1, ambiguity: 0 }).filter((m) => m.ambiguous)).toEqual([]);
+    const half = composeEmails({ count: 2000, seed: 1, ambiguity: 0.5 });
+    expect(share((m) => m.ambiguous, half)).toBeGreaterThan(0.45);
+    expect(share((m) => m.ambiguous, half)).toBeLessThan(0.55);
+    for (const label of EMAIL_LABELS) expect(half.filter((m) => m.label === label).length).toBe(500);
+  });
+
+  it('labels ambiguous mails by the written rule, and the outermost message decides', () => {
+    // The tie-breaks of the labelling rule (src/data/synth.ts), one line per kind of ambiguous mail.
+    const RULE: Record<string, string> = {
+      'phish-invoice': 'spam', 'phish-order': 'spam', 'phish-refund': 'spam', 'phish-delivery-known-shop': 'spam', 'payment-redirect-supplier': 'spam',
+      'unsolicited-bill': 'spam', 'shop-promo': 'spam', 'gift-card-colleague': 'spam',
+      'forwarded-phishing': 'support', 'relative-scam': 'support', 'complaint-order': 'support', 'dispute-invoice': 'support', 'invoice-feature-howto': 'support',
+      'cancel-blocked': 'support', 'legit-account': 'support', 'case-survey': 'support',
+      'seller-delay': 'order', 'replacement-reply': 'order', 'refund-return': 'order', 'shipped-with-receipt': 'order', 'collect-balance': 'order',
+      'buyer-change': 'order', 'colleague-status': 'order',
+      'billing-credit-reply': 'invoice', 'service-credit': 'invoice', 'angry-unpaid': 'invoice', 'purchase-tax-receipt': 'invoice', 'reissue-address': 'invoice',
+    };
+    const all = composeEmails({ count: 4000, seed: 2, ambiguity: 1 });
+    expect(new Set(all.map((m) => m.scenario.replace('ambiguous/', '')))).toEqual(new Set(Object.keys(RULE)));
+    expect(AMBIGUOUS.every((a) => a.why && a.why.length > 20)).toBe(true);
+    for (const m of all) expect(m.label, m.scenario).toBe(RULE[m.scenario.replace('ambiguous/', '')]);
+    // Mails that imitate a bill, delivery or refund are spam because they push a link, a phone number or new bank details.
+    for (const m of [...all, ...mails].filter((x) => x.label === 'spam' && /phish|payment-redirect|fake-invoice/.test(x.scenario))) expect(m.text, m.scenario).toMatch(/https?:|hxxp|bit\.ly|tinyurl|\.[a-z]{2,}\/|\+\d|\d{3}[\s-]\d{3}|account|bank/i);
+
+    // Quoted and forwarded text is context: the label is the outer message's, except for a bare or FYI forward.
+    const regular = mails.filter((m) => !m.ambiguous);
+    for (const m of regular) expect(m.scenario.startsWith(`${m.label}/`), m.scenario).toBe(true);
+    expect(mails.filter((m) => m.quoted && m.quoted !== m.label).length).toBeGreaterThan(30);
+    const forwards = mails.filter((m) => m.forwarded);
+    expect(forwards.filter((m) => m.label !== m.forwarded).every((m) => m.scenario === 'ambiguous/forwarded-phishing')).toBe(true);
+    expect(forwards.length).toBeGreaterThan(40);
+  });
+
+  it('makes 2,000 mails (time printed, not asserted: no test fails on a time)', () => {
+    generateEmails({ count: 200, seed: 1 });
+    const t0 = performance.now();
+    expect(generateEmails({ count: 2000, seed: 4 })).toHaveLength(2000);
+    console.log(`generator: 2,000 emails in ${(performance.now() - t0).toFixed(0)} ms`);
   });
 });
 
