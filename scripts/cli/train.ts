@@ -10,6 +10,7 @@ import { DEFAULT_MODEL_ID, DEMO_DATASET, defaultConfigFor, type TrainConfig } fr
 import { generateEmails } from '../../src/data/synth';
 import { DEMO_SUITE_NAME, parseDemoSuite } from '../../src/data/demo-suite';
 import type { EvalSuiteData } from '../../src/protocol';
+import { DEFAULT_DRIFT_LIMIT, isForgetting } from '../../src/guards/forgetting';
 import { importText } from '../../src/data/import';
 import { splitDataset } from '../../src/data/split';
 import { runTraining, ModelCache } from '../../src/train/session';
@@ -164,7 +165,7 @@ process.stdout.write(
       after: { accuracy: s.after.accuracy, macro_f1: s.after.macroF1 },
       baseline: s.baseline ? { accuracy: s.baseline.accuracy, macro_f1: s.baseline.macroF1 } : null,
     })),
-    forgetting: r.forgetting,
+    forgetting: { ...r.forgetting, limit: DEFAULT_DRIFT_LIMIT, flagged: isForgetting(r.forgetting) },
     train_loss: r.trainLoss,
     val_loss: r.valLoss,
     steps: r.steps,

@@ -81,3 +81,21 @@ export function forgettingReport(
   const spearmanTuned = spearman(pairTuned.map(([a, b]) => cosine(a, b)), judgements);
   return { spearmanBase, spearmanTuned, spearmanDelta: spearmanTuned - spearmanBase, meanDrift: meanDrift(textBase, textTuned) };
 }
+
+/**
+ * Embedding drift above which a run is flagged for forgetting, unless the user sets another limit. Calibrated on
+ * tabtune-mini and the page's demo emails, by the product's own check (src/train/forgetting-check.ts):
+ * - 2,000 emails of the first generator (`npm run -s train -- --data demo`): the default LoRA run (query and
+ *   value, rate 0.002, 3 epochs) drifted 0.415; full fine-tuning at rate 0.001 drifted 0.835.
+ * - 400 emails of the current generator: default LoRA 0.036, full fine-tuning at 0.001 0.664, LoRA at ten times
+ *   the default rate 1.610 (test/unit/forgetting-calibration.test.ts reruns the first and the last).
+ * Head-only runs drift 0 by construction. The limit sits between the sound runs and the aggressive ones. The
+ * Spearman change on the probe pairs is shown but not judged: 40 pairs are too few to tell runs apart (measured
+ * on the first pair of runs: -0.27 on the sound one, -0.10 on the aggressive one).
+ */
+export const DEFAULT_DRIFT_LIMIT = 0.6;
+
+/** Whether a run's encoder moved further from its base model than the limit allows. */
+export function isForgetting(report: Pick<ForgettingReport, 'meanDrift'>, limit = DEFAULT_DRIFT_LIMIT): boolean {
+  return report.meanDrift > limit;
+}

@@ -6,6 +6,8 @@ import { PROBE_TEXTS } from '../../guards/probe-set';
 import type { AppContext } from '../context';
 import { explain, TEXTS } from './explain';
 import { fixedAndBroken } from '../../train/metrics';
+import { isForgetting } from '../../guards/forgetting';
+import { driftLimit } from '../drift-limit';
 
 export function confusionTable(e: EvalSummary, labels: string[], caption: string): HTMLElement {
   return h(
@@ -64,6 +66,14 @@ export function forgettingCard(r: TrainResult): HTMLElement {
     'div',
     { class: 'card', attrs: { 'data-testid': 'forgetting' } },
     h('h3', null, 'Forgetting check'),
+    h(
+      'p',
+      { attrs: { 'data-testid': 'forgetting-verdict' } },
+      isForgetting(f, driftLimit())
+        ? h('span', { class: 'badge bad' }, `Flagged: the drift is above the limit of ${driftLimit()}`)
+        : h('span', { class: 'badge good' }, `Within the limit of ${driftLimit()}`),
+      ' (set in Runs).',
+    ),
     h(
       'p',
       null,

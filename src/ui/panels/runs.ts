@@ -1,4 +1,6 @@
 // Step 6: every run is a version. List, resume, compare, delete, export.
+import { DEFAULT_DRIFT_LIMIT, isForgetting } from '../../guards/forgetting';
+import { DRIFT_KEY, driftLimit } from '../drift-limit';
 import { h, replace, field, fmtPct, fmtDuration } from '../dom';
 import type { AppContext } from '../context';
 import { explain, TEXTS } from './explain';
@@ -11,17 +13,12 @@ import { promote, changeLog } from '../../store/versions';
 import { listSuites } from '../../store/suites';
 import { suitesCard } from './suites';
 
-const DRIFT_KEY = 'tabtune.forgettingLimit';
-function driftLimit(): number {
-  const v = Number(localStorage.getItem(DRIFT_KEY));
-  return Number.isFinite(v) && v > 0 ? v : 0.05;
-}
 
 export function runsPanel(ctx: AppContext): HTMLElement {
   const limit = h('input', { attrs: { type: 'number', min: 0, max: 2, step: 0.01 } });
   limit.value = String(driftLimit());
   limit.addEventListener('change', () => {
-    localStorage.setItem(DRIFT_KEY, String(Math.max(0, Number(limit.value) || 0.05)));
+    localStorage.setItem(DRIFT_KEY, String(Math.max(0, Number(limit.value) || DEFAULT_DRIFT_LIMIT)));
     ctx.bus.emit('runs');
   });
   const table = h('table', { attrs: { 'data-testid': 'runs-table' } });
@@ -79,7 +76,7 @@ export function runsPanel(ctx: AppContext): HTMLElement {
               'td',
               { class: 'num' },
               fmtPct(r.after?.accuracy),
-              r.forgetting && r.forgetting.meanDrift > driftLimit()
+              r.forgetting && isForgetting(r.forgetting, driftLimit())
                 ? h('span', { class: 'badge bad', title: `Embedding drift ${r.forgetting.meanDrift.toFixed(3)} is above your limit of ${driftLimit()}` }, ' forgetting')
                 : null,
             ),
