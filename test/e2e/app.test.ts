@@ -17,8 +17,10 @@ afterAll(async () => {
   server?.stop();
 });
 
-// Small and short so the tier stays quick on a 2-core machine; the flow is the same at any size.
-const QUERY = '?n=400&epochs=4&model=tiny-bert&lr=0.02';
+// The page's default model and settings on a smaller demo, so the tier stays quick on a 2-core machine; the flow
+// is the same at any size. (The random tiny-bert cannot learn the varied demo emails; its tests use
+// test/helpers/keyword-emails.ts.)
+const QUERY = '?n=400';
 
 async function open(page: Page, query = QUERY) {
   await page.goto(server.url + query);
@@ -36,9 +38,11 @@ const pct = (s: string | null) => Number((s ?? '').replace(/[^0-9.]/g, ''));
 
 /** What the pretraining comparison must show, set from the measured figures (see the model card). */
 function expectPretrainingWins(pre: { before: number; after: number }, rnd: { before: number; after: number }) {
-  // Measured here (300 emails, 1 epoch, seed 0, wasm: deterministic): 50.0 → 71.9 % against 25.0 → 25.0 %.
-  expect(pre.before).toBeGreaterThan(rnd.before + 10);
-  expect(pre.after).toBeGreaterThan(rnd.after + 10);
+  // Measured here (800 demo emails, the default 3 epochs, seed 0, wasm: deterministic): 33.8 → 53.8 % against
+  // 25.0 → 42.5 %. (With the first, keyword-template generator, 300 emails and 1 epoch gave 50.0 → 71.9 % against
+  // 25.0 → 25.0 %: the varied demo is harder for both, and the pretrained model's lead is smaller.)
+  expect(pre.before).toBeGreaterThan(rnd.before + 5);
+  expect(pre.after).toBeGreaterThan(rnd.after + 5);
 }
 
 describe('the app', () => {
@@ -106,7 +110,7 @@ describe('the app', () => {
         }),
     );
     expect(stored.after.accuracy * 100).toBeCloseTo(after, 1);
-    expect(stored.epochMetrics).toHaveLength(4);
+    expect(stored.epochMetrics).toHaveLength(3);
     for (const e of stored.epochMetrics) {
       expect(e.valAccuracy).toBeGreaterThanOrEqual(0);
       expect(e.valAccuracy).toBeLessThanOrEqual(1);
@@ -124,6 +128,7 @@ describe('the app', () => {
     await page.getByRole('button', { name: 'Predict' }).click();
     await expect.poll(() => page.getByTestId('playground-out').textContent(), { timeout: 60_000 }).toMatch(/Tuned model/);
     expect(await page.getByTestId('playground-out').textContent()).toMatch(/Base model \(zero-shot\)Answer: \w+/);
+    expect(await page.getByTestId('playground-out').textContent()).toMatch(/Tuned model \(this run\)Answer: invoice/);
     await snap(page, '03-playground');
 
     await page.reload();
@@ -260,7 +265,7 @@ describe('the app', () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     const errors = watchErrors(page);
-    await open(page, '?n=300&epochs=1');
+    await open(page, '?n=800');
     // The built-in default, offline: the bundled pretrained model.
     expect(await page.locator('#model-select').inputValue()).toBe('tabtune-mini');
     expect(await page.getByTestId('model-info').textContent()).toMatch(/pretrained.*Bundled with tabtune: works offline/s);
@@ -278,7 +283,7 @@ describe('the app', () => {
     };
     const pre = await numbers('tabtune-mini');
     const rnd = await numbers('tabtune-mini-random');
-    console.log(`pretraining comparison (300 emails, 1 epoch): tabtune-mini ${pre.before} → ${pre.after} %, random twin ${rnd.before} → ${rnd.after} %`);
+    console.log(`pretraining comparison (800 emails, 3 epochs): tabtune-mini ${pre.before} → ${pre.after} %, random twin ${rnd.before} → ${rnd.after} %`);
     expectPretrainingWins(pre, rnd);
     // Both are ordinary runs, listed with the others.
     const rows = page.getByTestId('runs-table').locator('tbody tr');
