@@ -24,6 +24,15 @@ describe('loading a model from a hub', () => {
 
     const second = await loadModel(ref);
     expect(second.tokenizer.encode('order shipped', 16)).toEqual(first.tokenizer.encode('order shipped', 16));
+    // The cached copy is the model itself: every tensor, shape and value, the config and the tokenizer files.
+    expect(Object.keys(second.weights).sort()).toEqual(Object.keys(first.weights).sort());
+    expect(Object.keys(first.weights).length).toBeGreaterThan(20);
+    for (const [name, t] of Object.entries(first.weights)) {
+      expect(second.weights[name].shape, name).toEqual(t.shape);
+      expect(Array.from(second.weights[name].data).every((x, i) => x === t.data[i]), name).toBe(true);
+    }
+    expect(second.rawConfig).toEqual(first.rawConfig);
+    expect(second.rawTokenizer).toEqual(first.rawTokenizer);
     expect((await stats())['tiny-bert@main/model.safetensors']).toBe(1);
   });
 

@@ -162,12 +162,12 @@ describe('backup archive', () => {
     await fresh();
     await saveDataset(db, dataset(), rows);
     await createRun(db, run('a1', { status: 'completed' }));
-    await saveCheckpoint(db, ckpt('a1', 7, 0.3));
+    await saveCheckpoint(db, { ...ckpt('a1', 7, 0.3), epoch: 2, batchIndex: 3, adapter: new Uint8Array([7, 1, 2, 3]).buffer, optimizer: new Float32Array([0.5, -1.25, 3e-8]).buffer });
     await savePredictions(db, 'a1', [{ exampleIndex: 2, predicted: 0, probs: [0.7, 0.3], correct: true }]);
     const { addSuite, listSuites } = await import('../../src/store/suites');
     await addSuite(db, { id: 's1', datasetHash: 'h1', name: 'hard', sourceFile: 'hard.csv', created: 5, examples: [{ text: 'x', label: 'a' }] });
     const zip = await exportArchive(db);
-    const before = { runs: await listRuns(db), ex: await getExamples(db, 'h1'), ck: await listCheckpoints(db, 'a1'), suites: await listSuites(db, 'h1') };
+    const before = { runs: await listRuns(db), ex: await getExamples(db, 'h1'), ck: await listCheckpoints(db, 'a1'), suites: await listSuites(db, 'h1'), preds: await getPredictions(db, 'a1'), ds: await getDataset(db, 'h1') };
     db.close();
     await deleteDB(name);
     db = await openTabtuneDb(name);
@@ -175,9 +175,21 @@ describe('backup archive', () => {
     expect(await listRuns(db)).toEqual(before.runs);
     expect(await listSuites(db, 'h1')).toEqual(before.suites);
     expect(await getExamples(db, 'h1')).toEqual(before.ex);
+    // Whole records back: every field of the checkpoint (step, epoch, position, loss, both byte payloads), the
+    // predictions and the dataset record, not just the adapter bytes.
     const ck = await listCheckpoints(db, 'a1');
-    expect(new Uint8Array(ck[0].adapter)).toEqual(new Uint8Array(before.ck[0].adapter));
-    expect(await getPredictions(db, 'a1')).toHaveLength(1);
+    expect(ck).toHaveLength(1);
+    const bytes = (b: ArrayBuffer) => Array.from(new Uint8Array(b));
+    const { adapter, optimizer, ...fields } = ck[0];
+    const { adapter: adapter0, optimizer: optimizer0, ...fields0 } = before.ck[0];
+    expect(fields).toEqual(fields0);
+    expect(fields).toMatchObject({ step: 7, epoch: 2, batchIndex: 3, valLoss: 0.3 });
+    expect(bytes(adapter)).toEqual(bytes(adapter0));
+    expect(bytes(optimizer)).toEqual(bytes(optimizer0));
+    expect(Array.from(new Float32Array(optimizer))).toEqual([0.5, -1.25, Math.fround(3e-8)]);
+    expect(await getPredictions(db, 'a1')).toEqual(before.preds);
+    expect(before.preds).toHaveLength(1);
+    expect(await getDataset(db, 'h1')).toEqual(before.ds);
     // Importing again without overwrite skips what is there.
     expect(await importArchive(db, zip)).toEqual({ datasets: 0, examples: 0, runs: 0, checkpoints: 0, predictions: 0, suites: 0 });
     const newer = zipSync({ 'manifest.json': strToU8(JSON.stringify({ format: 'tabtune-archive', schemaVersion: 99, created: '', counts: {} })) });

@@ -1,7 +1,7 @@
 // A person's whole flow against the built app in Debian's Chromium, with a screenshot of each step
 // (test-results/screenshots/*.png).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright';
 import { launch, snap, startPreview, watchErrors } from './harness';
 
@@ -270,10 +270,14 @@ describe('the app', () => {
     expect(await page.locator('#model-select').inputValue()).toBe('tabtune-mini');
     expect(await page.getByTestId('model-info').textContent()).toMatch(/pretrained.*Bundled with tabtune: works offline/s);
     // What pretraining taught it, asked directly.
-    await page.getByLabel('Sentence with [MASK]').fill('The [MASK] of the river is very deep.');
+    // A case of the PyTorch goldens (scripts/pretrain/mlm_goldens.json): the page gives PyTorch's five answers, in order.
+    const golden = (JSON.parse(readFileSync('scripts/pretrain/mlm_goldens.json', 'utf8')) as { cases: { text: string; top5_tokens: string[] }[] }).cases.find((c) => c.text.startsWith('birr:'))!;
+    await page.getByLabel('Sentence with [MASK]').fill(golden.text);
     await page.getByRole('button', { name: 'Fill in [MASK]' }).click();
     await expect.poll(() => page.getByTestId('mask-fill').textContent(), { timeout: 60_000 }).toMatch(/^\[MASK\] → (\S+ [\d.]+ %, ){4}\S+ [\d.]+ %$/);
-    console.log(`tabtune-mini fills "The [MASK] of the river is very deep." with: ${await page.getByTestId('mask-fill').textContent()}`);
+    const fills = (await page.getByTestId('mask-fill').textContent())!;
+    console.log(`tabtune-mini fills "${golden.text}" with: ${fills}`);
+    expect([...fills.matchAll(/(\S+) [\d.]+ %/g)].map((m) => m[1])).toEqual(golden.top5_tokens);
     await page.getByRole('button', { name: 'Train both side by side' }).click();
     await expect.poll(() => page.getByTestId('compare-summary').textContent(), { timeout: 900_000, interval: 2000 }).toMatch(/^Result:/);
     const numbers = async (id: string) => {
