@@ -151,8 +151,9 @@ def main() -> None:
     ap.add_argument('--checkpoint-minutes', type=float, default=3.0,
                     help='save a resumable checkpoint (weights, optimizer, step, data and random state) this often')
     ap.add_argument('--resume', action='store_true', help='continue from <work>/resume.pt if it exists')
-    ap.add_argument('--init', help='start from the weights of this checkpoint.pt (continued pretraining on another '
-                    'corpus with the same tokenizer: a fresh optimizer and schedule, the shape taken from it)')
+    ap.add_argument('--init', help='start from the weights of this checkpoint.pt or model folder in the hub\'s files '
+                    '(continued pretraining on another corpus with the same tokenizer: a fresh optimizer and schedule, '
+                    'the shape taken from it)')
     ap.add_argument('--stop-after', type=int, default=0,
                     help='stop (and save a resumable checkpoint) after this many steps, keeping the schedule')
     ap.add_argument('--bench', type=int, default=0, help='time this many steps and exit')
@@ -174,7 +175,12 @@ def main() -> None:
     unigram_id = int(counts.argmax())
 
     if args.init:
-        init = torch.load(args.init, map_location='cpu')
+        if os.path.isdir(args.init):
+            from compare_models import load
+            init_cfg, init_model, _ = load(args.init)
+            init = {'config': init_cfg.__dict__, 'model': init_model.state_dict()}
+        else:
+            init = torch.load(args.init, map_location='cpu')
         c = init['config']
         args.hidden, args.layers, args.heads = c['hidden_size'], c['num_hidden_layers'], c['num_attention_heads']
         args.intermediate = c['intermediate_size']

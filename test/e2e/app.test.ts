@@ -146,7 +146,29 @@ describe('the app', () => {
     await rows.nth(0).getByRole('checkbox').check();
     await rows.nth(1).getByRole('checkbox').check();
     await expect.poll(() => page.getByTestId('compare').textContent(), { timeout: 30_000 }).toMatch(/accuracy.*macro-F1/s);
-    expect(await page.getByTestId('compare').textContent()).toMatch(/Fixed by the newer run \(\d+\)/);
+    // The counts the compare view shows are the stored predictions': wrong in the older run and right in the newer.
+    const counts = await page.evaluate(
+      () =>
+        new Promise<{ fixed: number; broken: number }>((resolve, reject) => {
+          const req = indexedDB.open('tabtune');
+          req.onerror = () => reject(req.error);
+          req.onsuccess = () => {
+            const tx = req.result.transaction(['runs', 'predictions']);
+            const runs = tx.objectStore('runs').getAll();
+            const preds = tx.objectStore('predictions').getAll();
+            tx.oncomplete = () => {
+              const [older, newer] = (runs.result as { id: string; created: number }[]).sort((a, b) => a.created - b.created);
+              const of = (id: string) => (preds.result as { runId: string; exampleIndex: number; correct: boolean }[]).filter((p) => p.runId === id).sort((a, b) => a.exampleIndex - b.exampleIndex);
+              const [a, b] = [of(older.id), of(newer.id)];
+              resolve({ fixed: b.filter((p, i) => p.correct && !a[i].correct).length, broken: b.filter((p, i) => !p.correct && a[i].correct).length });
+            };
+            tx.onerror = () => reject(tx.error);
+          };
+        }),
+    );
+    const compareText = (await page.getByTestId('compare').textContent())!;
+    expect(compareText).toContain(`Fixed by the newer run (${counts.fixed})`);
+    expect(compareText).toContain(`Broken by the newer run (${counts.broken})`);
     await snap(page, '04-compare');
     expect(errors).toEqual([]);
     await context.close();
