@@ -5,13 +5,13 @@ import { parseArgs } from 'node:util';
 import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { useBackend } from '../../src/runtime/tf-node';
-import { readFileSync } from 'node:fs';
 import { DEFAULT_MODEL_ID, DEMO_DATASET, defaultConfigFor, type TrainConfig } from '../../src/config';
 import { generateEmails } from '../../src/data/synth';
-import { DEMO_SUITE_NAME, parseDemoSuite } from '../../src/data/demo-suite';
+import { DEMO_SUITE_FILE, DEMO_SUITE_NAME, parseDemoSuite } from '../../src/data/demo-suite';
+import { checkSuite } from '../../src/store/suites';
 import type { EvalSuiteData } from '../../src/protocol';
 import { DEFAULT_DRIFT_LIMIT, isForgetting } from '../../src/guards/forgetting';
-import { importText } from '../../src/data/import';
+import { importText, type ImportError } from '../../src/data/import';
 import { splitDataset } from '../../src/data/split';
 import { runTraining, ModelCache } from '../../src/train/session';
 import { cliModelId, cliModelRef } from './model-ref';
@@ -76,15 +76,22 @@ const config: TrainConfig = {
   seed: num('seed', values.seed, defaults.seed),
 };
 
-async function readExamples(file: string) {
+function failOnErrors(file: string, errors: ImportError[]): void {
+  if (!errors.length) return;
+  for (const e of errors.slice(0, 50)) process.stderr.write(`${e.file}:${e.line}: ${e.field ? `${e.field}: ` : ''}${e.message}\n`);
+  fail(`${file} has ${errors.length} error(s); nothing was trained.`);
+}
+
+async function importFile(file: string) {
   const text = await readFile(file, 'utf8').catch((e) => fail(`cannot read ${file}: ${e.message}`));
   const res = importText(text, { file });
   if (res.refused) fail(`${file}: ${res.refused}`);
-  if (res.errors.length) {
-    for (const e of res.errors.slice(0, 50)) process.stderr.write(`${e.file}:${e.line}: ${e.field ? `${e.field}: ` : ''}${e.message}\n`);
-    fail(`${file} has ${res.errors.length} error(s); nothing was trained.`);
-  }
-  return res.examples;
+  failOnErrors(file, res.errors);
+  return res;
+}
+
+async function readExamples(file: string) {
+  return (await importFile(file)).examples;
 }
 
 await useBackend(values.backend as 'wasm' | 'cpu');
@@ -97,13 +104,15 @@ const labels = [...new Set([...data, ...test].map((e) => e.label))].sort();
 const strip = (xs: { text: string; label: string }[]) => xs.map(({ text, label }) => ({ text, label }));
 const suites: EvalSuiteData[] = [];
 if (isDemo) {
-  const file = new URL('../../src/data/handwritten-emails.jsonl', import.meta.url);
-  suites.push({ id: 'handwritten-emails', name: DEMO_SUITE_NAME, examples: parseDemoSuite(readFileSync(file, 'utf8')) });
+  const file = new URL(`../../src/data/${DEMO_SUITE_FILE}`, import.meta.url);
+  suites.push({ id: 'handwritten-emails', name: DEMO_SUITE_NAME, examples: parseDemoSuite(await readFile(file, 'utf8')) });
 }
 for (const [i, file] of (values.suite ?? []).entries()) {
-  const examples = await readExamples(file);
-  const unknown = examples.find((e) => !labels.includes(e.label));
-  if (unknown) fail(`${file}: label "${unknown.label}" is not one of the data's labels (${labels.join(', ')}).`);
+  // The page's check of an evaluation file: the data's labels only (errors name the line), warnings on overlap.
+  const { examples, lines } = await importFile(file);
+  const check = checkSuite(file, examples, lines, labels, split.train.map((e) => e.text));
+  failOnErrors(file, check.errors);
+  for (const w of check.warnings) process.stderr.write(`${file}: ${w}\n`);
   suites.push({ id: `suite-${i}`, name: file, examples: strip(examples) });
 }
 

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 import wordpiece
 from contrastive import batch_ids, embed
 from model import BertConfig, BertForMaskedLM
-from probe import EMAILS, FIX, read_chat
+from probe import EMAILS, fortune_folds, read_chat
 
 
 class LoraLinear(nn.Module):
@@ -120,13 +120,7 @@ def main() -> None:
     seeds = [int(s) for s in args.seeds.split(',')]
     res = {'emails': [finetune(model, tok, train, test, seed=s, **kw) for s in seeds]}
     if args.fortunes:
-        texts, labels = read_chat(os.path.join(FIX, 'fortunes-topics.jsonl'))
-        accs = []
-        for f in range(5):
-            tr = ([t for i, t in enumerate(texts) if i % 5 != f], [l for i, l in enumerate(labels) if i % 5 != f])
-            te = ([t for i, t in enumerate(texts) if i % 5 == f], [l for i, l in enumerate(labels) if i % 5 == f])
-            accs.append(finetune(model, tok, tr, te, seed=0, **kw))
-        res['fortunes'] = float(np.mean(accs))
+        res['fortunes'] = float(np.mean([finetune(model, tok, tr, te, seed=0, **kw) for tr, te in fortune_folds()]))
     res['emails_mean'] = float(np.mean(res['emails']))
     print(json.dumps({**{k: v for k, v in vars(args).items() if v not in (None, False)}, **res}))
 

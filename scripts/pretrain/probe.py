@@ -28,6 +28,13 @@ def read_chat(path):
     return [r['messages'][1]['content'] for r in rows], [r['messages'][2]['content'] for r in rows]
 
 
+def fortune_folds(k: int = 5):
+    """The fortunes topics as k (train, test) folds of (texts, labels), as scripts/checks/tasks.ts folds them."""
+    texts, labels = read_chat(os.path.join(FIX, 'fortunes-topics.jsonl'))
+    pick = lambda keep: ([t for i, t in enumerate(texts) if keep(i)], [l for i, l in enumerate(labels) if keep(i)])  # noqa: E731
+    return [(pick(lambda i: i % k != f), pick(lambda i: i % k == f)) for f in range(k)]
+
+
 @torch.no_grad()
 def embed_all(model, tok, texts, max_len=64, batch=64):
     out = []
@@ -64,13 +71,7 @@ def main() -> None:
         tok = wordpiece.WordPiece(wordpiece.load_vocab(args.vocab))
         res = {'step': ck.get('step', ck.get('state', {}).get('step'))}
     res['emails'] = probe(model, tok, read_chat(args.emails_train), read_chat(EMAILS))
-    texts, labels = read_chat(os.path.join(FIX, 'fortunes-topics.jsonl'))
-    accs = []
-    for f in range(5):
-        tr = ([t for i, t in enumerate(texts) if i % 5 != f], [l for i, l in enumerate(labels) if i % 5 != f])
-        te = ([t for i, t in enumerate(texts) if i % 5 == f], [l for i, l in enumerate(labels) if i % 5 == f])
-        accs.append(probe(model, tok, tr, te))
-    res['fortunes'] = float(np.mean(accs))
+    res['fortunes'] = float(np.mean([probe(model, tok, tr, te) for tr, te in fortune_folds()]))
     rows = [line.rstrip('\n').split('\t') for line in open(os.path.join(FIX, 'sts-pairs.tsv'))][1:]
     a = embed_all(model, tok, [r[1] for r in rows])
     b = embed_all(model, tok, [r[2] for r in rows])

@@ -19,6 +19,16 @@ export interface Evaluation {
   perClass: ClassMetrics[];
 }
 
+/** Each example's label as an index into `labels`; an example whose label is not there is named (1-based). */
+export function labelIndices(examples: readonly { label: string }[], labels: readonly string[]): number[] {
+  const index = new Map(labels.map((l, i) => [l, i]));
+  return examples.map((e, i) => {
+    const y = index.get(e.label);
+    if (y === undefined) throw new Error(`Example ${i + 1} has label "${e.label}", which is not one of: ${labels.join(', ')}.`);
+    return y;
+  });
+}
+
 /** yTrue and yPred hold label indices into `labels`. */
 export function evaluate(yTrue: number[], yPred: number[], labels: string[]): Evaluation {
   if (yTrue.length !== yPred.length) throw new Error(`evaluate: ${yTrue.length} true labels but ${yPred.length} predictions.`);

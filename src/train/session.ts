@@ -14,7 +14,7 @@ import { baseEncoder, createClassifier, type Classifier } from '../model/classif
 import { createMlmHead, fillMask, type MlmHead } from '../model/mlm';
 import { embedTexts, zeroShot } from '../model/zeroshot';
 import { readSafetensors, writeSafetensors } from '../model/safetensors';
-import { evaluate } from './metrics';
+import { evaluate, labelIndices } from './metrics';
 import { evalBatches } from './batching';
 import { trainLoop, totalStepsFor, type LoopControl, type RehearsalData } from './loop';
 import { REHEARSAL_TEXTS } from '../guards/rehearsal-set';
@@ -54,12 +54,8 @@ export class ModelCache {
 }
 
 export function encodeSplit(model: LoadedModel, examples: { text: string; label: string }[], labels: string[], maxLen: number): EncodedExample[] {
-  const index = new Map(labels.map((l, i) => [l, i]));
-  return examples.map((e, i) => {
-    const label = index.get(e.label);
-    if (label === undefined) throw new Error(`Example ${i + 1} has label "${e.label}", which is not one of: ${labels.join(', ')}.`);
-    return { ids: model.tokenizer.encode(e.text, maxLen), label };
-  });
+  const indices = labelIndices(examples, labels);
+  return examples.map((e, i) => ({ ids: model.tokenizer.encode(e.text, maxLen), label: indices[i] }));
 }
 
 export async function runTraining(

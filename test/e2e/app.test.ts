@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright';
-import { launch, snap, startPreview, watchErrors } from './harness';
+import { launch, snap, startPreview, storedRecords, watchErrors } from './harness';
 
 let server: { url: string; stop: () => void };
 let browser: Browser;
@@ -100,18 +100,8 @@ describe('the app', () => {
 
     // The stored run, read straight from IndexedDB: the baseline beside before/after, the demo's hand-written
     // suite scored with all three, and each epoch's validation accuracy (once dropped as NaN).
-    const stored = await page.evaluate(
-      () =>
-        new Promise<{ baseline?: { accuracy: number }; after: { accuracy: number }; epochMetrics: { valAccuracy: number }[]; suites: { name: string; before: { accuracy: number }; after: { accuracy: number; predictions: number[] }; baseline?: { accuracy: number } }[] }>((resolve, reject) => {
-          const req = indexedDB.open('tabtune');
-          req.onerror = () => reject(req.error);
-          req.onsuccess = () => {
-            const all = req.result.transaction('runs').objectStore('runs').getAll();
-            all.onsuccess = () => resolve(all.result.sort((a, b) => b.created - a.created)[0]);
-            all.onerror = () => reject(all.error);
-          };
-        }),
-    );
+    type StoredRun = { id: string; created: number; baseline?: { accuracy: number }; after: { accuracy: number }; epochMetrics: { valAccuracy: number }[]; suites: { name: string; before: { accuracy: number }; after: { accuracy: number; predictions: number[] }; baseline?: { accuracy: number } }[] };
+    const stored = (await storedRecords<StoredRun>(page, 'runs')).sort((x, y) => y.created - x.created)[0];
     expect(stored.after.accuracy * 100).toBeCloseTo(after, 1);
     expect(stored.epochMetrics).toHaveLength(3);
     for (const e of stored.epochMetrics) {
@@ -152,25 +142,12 @@ describe('the app', () => {
     await rows.nth(1).getByRole('checkbox').check();
     await expect.poll(() => page.getByTestId('compare').textContent(), { timeout: 30_000 }).toMatch(/accuracy.*macro-F1/s);
     // The counts the compare view shows are the stored predictions': wrong in the older run and right in the newer.
-    const counts = await page.evaluate(
-      () =>
-        new Promise<{ fixed: number; broken: number }>((resolve, reject) => {
-          const req = indexedDB.open('tabtune');
-          req.onerror = () => reject(req.error);
-          req.onsuccess = () => {
-            const tx = req.result.transaction(['runs', 'predictions']);
-            const runs = tx.objectStore('runs').getAll();
-            const preds = tx.objectStore('predictions').getAll();
-            tx.oncomplete = () => {
-              const [older, newer] = (runs.result as { id: string; created: number }[]).sort((a, b) => a.created - b.created);
-              const of = (id: string) => (preds.result as { runId: string; exampleIndex: number; correct: boolean }[]).filter((p) => p.runId === id).sort((a, b) => a.exampleIndex - b.exampleIndex);
-              const [a, b] = [of(older.id), of(newer.id)];
-              resolve({ fixed: b.filter((p, i) => p.correct && !a[i].correct).length, broken: b.filter((p, i) => !p.correct && a[i].correct).length });
-            };
-            tx.onerror = () => reject(tx.error);
-          };
-        }),
-    );
+    const [older, newer] = (await storedRecords<{ id: string; created: number }>(page, 'runs')).sort((x, y) => x.created - y.created);
+    const predictions = await storedRecords<{ runId: string; exampleIndex: number; correct: boolean }>(page, 'predictions');
+    const of = (id: string) => predictions.filter((p) => p.runId === id).sort((x, y) => x.exampleIndex - y.exampleIndex);
+    const [pa, pb] = [of(older.id), of(newer.id)];
+    expect(pb).toHaveLength(pa.length);
+    const counts = { fixed: pb.filter((p, i) => p.correct && !pa[i].correct).length, broken: pb.filter((p, i) => !p.correct && pa[i].correct).length };
     const compareText = (await page.getByTestId('compare').textContent())!;
     expect(compareText).toContain(`Fixed by the newer run (${counts.fixed})`);
     expect(compareText).toContain(`Broken by the newer run (${counts.broken})`);

@@ -64,3 +64,20 @@ export function watchErrors(page: Page): string[] {
   });
   return errors;
 }
+
+/** Every record of one of the page's IndexedDB stores (src/store/db.ts), read in the page as the app stored it. */
+export function storedRecords<T>(page: Page, store: 'runs' | 'predictions'): Promise<T[]> {
+  return page.evaluate(
+    (name) =>
+      new Promise<T[]>((resolve, reject) => {
+        const req = indexedDB.open('tabtune');
+        req.onerror = () => reject(req.error);
+        req.onsuccess = () => {
+          const all = req.result.transaction(name).objectStore(name).getAll();
+          all.onsuccess = () => resolve(all.result as T[]);
+          all.onerror = () => reject(all.error);
+        };
+      }),
+    store,
+  );
+}

@@ -62,6 +62,7 @@ export function examplesTable(indices: number[], texts: { text: string; label: s
 /** Forgetting, next to the accuracy: how far the tuned encoder moved from the base model on general English. */
 export function forgettingCard(r: TrainResult): HTMLElement {
   const f = r.forgetting;
+  const limit = driftLimit();
   return h(
     'div',
     { class: 'card', attrs: { 'data-testid': 'forgetting' } },
@@ -69,9 +70,9 @@ export function forgettingCard(r: TrainResult): HTMLElement {
     h(
       'p',
       { attrs: { 'data-testid': 'forgetting-verdict' } },
-      isForgetting(f, driftLimit())
-        ? h('span', { class: 'badge bad' }, `Flagged: the drift is above the limit of ${driftLimit()}`)
-        : h('span', { class: 'badge good' }, `Within the limit of ${driftLimit()}`),
+      isForgetting(f, limit)
+        ? h('span', { class: 'badge bad' }, `Flagged: the drift is above the limit of ${limit}`)
+        : h('span', { class: 'badge good' }, `Within the limit of ${limit}`),
       ' (set in Runs).',
     ),
     h(

@@ -46,6 +46,7 @@ export function runsPanel(ctx: AppContext): HTMLElement {
   async function render() {
     const runs = (await listRuns(ctx.db)).sort((a, b) => b.created - a.created);
     const counts = await Promise.all(runs.map((r) => listCheckpoints(ctx.db, r.id).then((c) => c.length)));
+    const limitNow = driftLimit(); // read once per redraw, not per row
     replace(
       table,
       h('caption', null, runs.length ? `${runs.length} run${runs.length === 1 ? '' : 's'} stored in this browser` : 'No runs yet.'),
@@ -76,8 +77,8 @@ export function runsPanel(ctx: AppContext): HTMLElement {
               'td',
               { class: 'num' },
               fmtPct(r.after?.accuracy),
-              r.forgetting && isForgetting(r.forgetting, driftLimit())
-                ? h('span', { class: 'badge bad', title: `Embedding drift ${r.forgetting.meanDrift.toFixed(3)} is above your limit of ${driftLimit()}` }, ' forgetting')
+              r.forgetting && isForgetting(r.forgetting, limitNow)
+                ? h('span', { class: 'badge bad', title: `Embedding drift ${r.forgetting.meanDrift.toFixed(3)} is above your limit of ${limitNow}` }, ' forgetting')
                 : null,
             ),
             h('td', { class: 'num', title: 'TF-IDF + logistic regression on the same splits' }, fmtPct(r.baseline?.accuracy)),
