@@ -2,7 +2,7 @@
 // papaparse) and a JSON array of {text, label}. Every problem is reported with file, line and field; a file
 // with errors yields nothing to store unless the user chose to skip bad lines.
 import Papa from 'papaparse';
-import type { Example } from './types';
+import type { Example } from '../domain';
 
 export type ImportFormat = 'chat-jsonl' | 'csv' | 'tsv' | 'json';
 
