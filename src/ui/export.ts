@@ -10,7 +10,7 @@ import type { RunRecord } from '../store/db';
 import type { TabtuneDb } from '../store/db';
 import { latestCheckpoint } from '../store/checkpoints';
 import { peftFiles } from '../model/peft';
-import { biggerMachineFiles } from '../interop/bigger-machine';
+import { accelerateExportFiles } from '../interop/accelerate-export';
 import type { DataSplits } from '../domain';
 
 export function download(name: string, data: BlobPart, type: string): void {
@@ -44,9 +44,9 @@ export async function exportRunZip(db: TabtuneDb, run: RunRecord): Promise<void>
   download(`${run.id}.zip`, zipSync(files) as BlobPart, 'application/zip');
 }
 
-/** The run as a folder for transformers + peft under accelerate (src/interop/bigger-machine.ts), zipped. */
+/** The run as a folder for transformers + peft under accelerate (src/interop/accelerate-export.ts), zipped. */
 export async function exportBiggerMachineZip(run: RunRecord, data: DataSplits): Promise<void> {
-  const files = biggerMachineFiles({ modelId: run.modelId, config: run.config, data });
+  const files = accelerateExportFiles({ modelId: run.modelId, config: run.config, data });
   download(`${run.id}-accelerate.zip`, zipSync(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, strToU8(v)]))) as BlobPart, 'application/zip');
 }
 

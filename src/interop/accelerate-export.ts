@@ -5,7 +5,7 @@ import type { TrainConfig } from '../config';
 import type { DataSplits } from '../domain';
 import { toChatJsonl } from '../data/synth';
 
-export function biggerMachineFiles(run: { modelId: string; config: TrainConfig; data: DataSplits; instruction?: string }): Record<string, string> {
+export function accelerateExportFiles(run: { modelId: string; config: TrainConfig; data: DataSplits; instruction?: string }): Record<string, string> {
   const c = run.config;
   const settings = {
     base_model: run.modelId,
