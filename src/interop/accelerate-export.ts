@@ -2,10 +2,10 @@
 // `accelerate launch` (one GPU, many GPUs, many nodes). Same base model, method, hyperparameters and pinned splits;
 // it writes a PEFT adapter that imports back into tabtune for comparison.
 import type { TrainConfig } from '../config';
-import type { DataSplits } from '../protocol';
+import type { DataSplits } from '../domain';
 import { toChatJsonl } from '../data/synth';
 
-export function biggerMachineFiles(run: { modelId: string; config: TrainConfig; data: DataSplits; instruction?: string }): Record<string, string> {
+export function accelerateExportFiles(run: { modelId: string; config: TrainConfig; data: DataSplits; instruction?: string }): Record<string, string> {
   const c = run.config;
   const settings = {
     base_model: run.modelId,
