@@ -14,7 +14,7 @@ import { writeSafetensors } from '../../src/model/safetensors';
 import { writeAdapterFolder } from '../../src/model/peft';
 import { mergedFiles } from '../../src/model/merge';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/config';
-import { biggerMachineFiles } from '../../src/interop/bigger-machine';
+import { accelerateExportFiles } from '../../src/interop/accelerate-export';
 import { generateEmails } from '../../src/data/synth';
 import { ensureHfPython } from '../../scripts/hf-python.mjs';
 
@@ -84,7 +84,7 @@ describe('tabtune-mini and its exports in transformers, peft and sentence-transf
     const emails = generateEmails({ count: 32, seed: 11 }).map(({ text, label }) => ({ text, label }));
     // 16 training examples at batch 16 and no warmup: exactly one optimizer step, at the full learning rate.
     const config = { ...DEFAULT_TRAIN_CONFIG, epochs: 1, batchSize: 16, warmupRatio: 0, lr: 5e-3, maxLen: 64, loraR: 4, loraAlpha: 12, loraTargets: ['query', 'value'] };
-    const files = biggerMachineFiles({ modelId: dir, config, data: { labels: LABELS, train: emails.slice(0, 16), validation: emails.slice(16, 24), test: emails.slice(24) } });
+    const files = accelerateExportFiles({ modelId: dir, config, data: { labels: LABELS, train: emails.slice(0, 16), validation: emails.slice(16, 24), test: emails.slice(24) } });
     const run = mkdtempSync(join(tmpdir(), 'train-py-'));
     mkdirSync(join(run, 'data'));
     for (const [f, text] of Object.entries(files)) writeFileSync(join(run, f), text);
