@@ -1,0 +1,27 @@
+// What runs a job's training and a tuned model's predictions. The jobs client (queue, store, events) never touches
+// tfjs: it hands an engine one run at a time. In Node the engine runs the session in-process
+// (engine/in-process.ts); in the page it will post the same run to the training worker.
+import type { TrainConfig } from '../config';
+import type { TrainResult } from '../domain';
+import type { SessionHooks, TrainJob } from '../train/session';
+import type { LoopControl } from '../train/loop';
+
+export interface EngineRun extends Omit<TrainJob, 'model'> {
+  /** The base model's id, as the API names it; the engine knows where its files are. */
+  modelId: string;
+}
+
+export interface EngineRunResult {
+  result: TrainResult;
+  /** Tokens the run trained on (real tokens, truncated to maxLen, over every epoch it ran). */
+  trainedTokens: number;
+}
+
+export interface JobEngine {
+  /** The base models this engine can load, by API id. */
+  baseModels(): string[];
+  train(run: EngineRun, hooks: SessionHooks, control: LoopControl): Promise<EngineRunResult | 'cancelled'>;
+  /** Label probabilities for one text: the tuned classifier when `adapter` is given, zero-shot otherwise. */
+  predict(req: { modelId: string; labels: string[]; config: TrainConfig; adapter?: ArrayBuffer; text: string }): Promise<number[]>;
+  dispose?(): Promise<void>;
+}

@@ -1,0 +1,234 @@
+// The queue: one job at a time per engine, oldest first. Jobs wait as `queued`; the runner takes the next one
+// when the previous ends. Pause and cancel of the running job stop the loop between steps; the loop then hands
+// out a checkpoint of where it stopped, which a pause keeps as the job's resume point, so a resumed job carries
+// on from it (src/train/loop.ts resumes bit-exactly) instead of holding the engine while it waits.
+import type { Checkpoint, EvalSummary, TrainResult } from '../domain';
+import { DEFAULT_DRIFT_LIMIT, isForgetting } from '../guards/forgetting';
+import { overfitRisk } from '../guards/overfit';
+import type { Context } from './context';
+import { mustGetJob, setStatus, updateJob } from './context';
+import { newId, seconds } from './ids';
+import { loadJobData } from './job-data';
+import { fineTunedModelName } from './params';
+import type { CheckpointObject, FineTuningJob, Score } from './types';
+
+type Stop = 'cancel' | 'pause' | 'shutdown';
+
+interface Current {
+  jobId: string;
+  stop: Stop | null;
+  done: Promise<void>;
+}
+
+const score = (s: EvalSummary): Score => ({ accuracy: s.accuracy, macro_f1: s.macroF1 });
+
+export class Runner {
+  private current: Current | null = null;
+  private loop: Promise<void> | null = null;
+  private closed = false;
+  constructor(private ctx: Context, private enabled: boolean) {}
+
+  /** Starts the queue if it is idle; safe to call any number of times. */
+  kick(): void {
+    if (!this.enabled || this.closed || this.loop) return;
+    this.loop = this.drain().finally(() => {
+      this.loop = null;
+    });
+  }
+
+  /** Resolves when no job is running and none is queued (tests, the CLI's --wait). */
+  async idle(): Promise<void> {
+    while (this.loop) await this.loop;
+  }
+
+  runningJobId(): string | null {
+    return this.current?.jobId ?? null;
+  }
+
+  /** Stops the running job for `why`; resolves once the runner has recorded the outcome. False if it is not running. */
+  async stop(jobId: string, why: Stop): Promise<boolean> {
+    const cur = this.current;
+    if (!cur || cur.jobId !== jobId) return false;
+    cur.stop ??= why;
+    await cur.done;
+    return true;
+  }
+
+  /** Stops taking jobs; a running one stops at its next step and stays `running` in the store, to be resumed
+   * from its last checkpoint by the next client that opens the store. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.current) await this.stop(this.current.jobId, 'shutdown');
+    await this.idle();
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      if (this.closed) return;
+      const next = (await this.ctx.store.listJobs()).find((j) => j.status === 'queued');
+      if (!next) return;
+      let finish!: () => void;
+      this.current = { jobId: next.id, stop: null, done: new Promise((r) => (finish = r)) };
+      try {
+        await this.run(next.id, this.current);
+      } finally {
+        this.current = null;
+        finish();
+      }
+    }
+  }
+
+  private async run(id: string, cur: Current): Promise<void> {
+    const { ctx } = this;
+    const resume = await ctx.store.getResumePoint(id);
+    const started = await ctx.serial.run(() => setStatus(ctx, id, 'running', () => {}, resume ? `resuming from step ${resume.step}` : undefined));
+    const data = await loadJobData(ctx, started);
+    if (!data.ok) {
+      await ctx.serial.run(() => setStatus(ctx, id, 'failed', () => {}, undefined, data.error));
+      return;
+    }
+    const cfg = started.tabtune.config;
+    let evaluatedStep: { epoch: number; step: number; trainLoss: number; valLoss: number; valAccuracy: number } | null = null;
+    let last: Checkpoint | null = null;
+    // Hooks are called synchronously by the loop; their writes queue behind each other on the one writer.
+    const write = (fn: () => Promise<unknown>) => void ctx.serial.run(fn).catch(() => {});
+    try {
+      const out = await ctx.engine.train(
+        { runId: id, modelId: started.model, data: data.data, config: cfg, resume: resume ?? undefined, suites: [] },
+        {
+          status: (phase, detail) => write(() => ctx.log.append(id, 'info', 'message', detail ? `${phase}: ${detail}` : phase, { phase })),
+          baseline: (b) =>
+            write(async () => {
+              await updateJob(ctx, id, (j) => {
+                j.tabtune.labels = data.data.labels;
+                j.tabtune.total_steps = b.totalSteps;
+                j.tabtune.before = score(b.before);
+                j.tabtune.trainable_params = b.trainableParams;
+                j.tabtune.total_params = b.totalParams;
+              });
+              await ctx.log.append(id, 'info', 'evaluation', `Before training (zero-shot): accuracy ${b.before.accuracy.toFixed(4)} on ${b.before.predictions.length} test examples; ${b.trainableParams} of ${b.totalParams} parameters train over ${b.totalSteps} steps`, {
+                phase: 'before',
+                accuracy: b.before.accuracy,
+                macro_f1: b.before.macroF1,
+                trainable_params: b.trainableParams,
+                total_params: b.totalParams,
+                total_steps: b.totalSteps,
+              });
+              const risk = overfitRisk(data.data.train.length, b.trainableParams, cfg.epochs, cfg.method);
+              if (risk) await ctx.log.append(id, 'warn', 'warning', risk.message, { kind: 'overfit-risk', suggestions: risk.suggestions });
+            }),
+          progress: (p) => {
+            if (p.loss === undefined) return;
+            write(async () => {
+              await updateJob(ctx, id, (j) => (j.tabtune.step = p.step));
+              await ctx.log.append(id, 'info', 'metrics', `Step ${p.step}/${p.totalSteps}: training loss=${p.loss!.toFixed(4)}`, {
+                step: p.step,
+                total_steps: p.totalSteps,
+                epoch: p.epoch,
+                train_loss: p.loss,
+                learning_rate: p.lr,
+                examples_per_sec: p.examplesPerSec,
+              });
+            });
+          },
+          evaluated: (e) => {
+            evaluatedStep = e;
+            write(() =>
+              ctx.log.append(id, 'info', 'evaluation', `Epoch ${e.epoch + 1}/${cfg.epochs}: validation loss=${e.valLoss.toFixed(4)}, validation accuracy=${e.valAccuracy.toFixed(4)}`, {
+                epoch: e.epoch,
+                step: e.step,
+                train_loss: e.trainLoss,
+                valid_loss: e.valLoss,
+                valid_accuracy: e.valAccuracy,
+              }),
+            );
+          },
+          checkpoint: (c) => {
+            last = c;
+            // The loop's end-of-epoch checkpoint follows its evaluation; the others (every N steps, or where a
+            // pause stopped it) are resume points only. The session's final weights carry no optimizer state.
+            const epochEnd = evaluatedStep;
+            evaluatedStep = null;
+            const final = !epochEnd && c.batchIndex === 0 && c.epoch >= cfg.epochs;
+            if (final) return;
+            write(async () => {
+              if (epochEnd) {
+                const meta: CheckpointObject = {
+                  id: newId('ftckpt'),
+                  object: 'fine_tuning.job.checkpoint',
+                  created_at: seconds(),
+                  fine_tuning_job_id: id,
+                  step_number: c.step,
+                  epoch: c.epoch,
+                  metrics: { step: c.step, train_loss: epochEnd.trainLoss, valid_loss: epochEnd.valLoss, valid_accuracy: epochEnd.valAccuracy },
+                };
+                await ctx.store.putCheckpoint(id, meta, c);
+                await ctx.log.append(id, 'info', 'checkpoint', `Checkpoint saved at step ${c.step} (end of epoch ${c.epoch})`, { checkpoint_id: meta.id, ...meta.metrics, epoch: c.epoch });
+              }
+              await ctx.store.putResumePoint(id, c);
+            });
+          },
+        },
+        { isCancelled: () => cur.stop !== null, whilePaused: async () => {} },
+      );
+      await ctx.serial.flush();
+      if (out === 'cancelled') {
+        if (cur.stop === 'pause') await ctx.serial.run(() => setStatus(ctx, id, 'paused', () => {}, `stopped at step ${last?.step ?? 0}; resume carries on from there`));
+        else if (cur.stop === 'cancel') {
+          await ctx.serial.run(async () => {
+            await ctx.store.putResumePoint(id, null);
+            await setStatus(ctx, id, 'cancelled');
+          });
+        }
+        return; // shutdown: left `running` on purpose, see close()
+      }
+      await this.succeed(id, out.result, out.trainedTokens, last!, data.data.train);
+    } catch (e) {
+      await ctx.serial.flush();
+      const message = e instanceof Error ? e.message : String(e);
+      const code = /training loss became/.test(message) ? 'training_diverged' : 'engine_error';
+      await ctx.serial.run(() => setStatus(ctx, id, 'failed', () => {}, undefined, { code, message, param: null }));
+    }
+  }
+
+  private async succeed(id: string, r: TrainResult, trainedTokens: number, final: Checkpoint, train: { text: string; label: string }[]): Promise<void> {
+    const { ctx } = this;
+    await ctx.serial.run(async () => {
+      const job = await mustGetJob(ctx, id);
+      const name = fineTunedModelName(job.model, job.suffix, id);
+      const labels = job.tabtune.labels ?? [];
+      // The model and the result go first; the job's `succeeded` is written last, so it never names a model
+      // that is not there.
+      await ctx.store.putModel(
+        { model: { id: name, object: 'model', created: seconds(), owned_by: 'local', tabtune: { base_model: job.model, job_id: id, labels } }, config: job.tabtune.config, baseline_train: train },
+        final.adapter,
+      );
+      await ctx.store.putResult(id, r);
+      await ctx.log.append(id, 'info', 'evaluation', `After training: accuracy ${r.after.accuracy.toFixed(4)} (before ${r.before.accuracy.toFixed(4)}, bag-of-words baseline ${r.baseline.accuracy.toFixed(4)})`, {
+        phase: 'after',
+        after: score(r.after),
+        before: score(r.before),
+        baseline: score(r.baseline),
+      });
+      const flagged = isForgetting(r.forgetting);
+      if (flagged) {
+        await ctx.log.append(id, 'warn', 'warning', `The tuned encoder drifted ${r.forgetting.meanDrift.toFixed(3)} from the base model on general English (limit ${DEFAULT_DRIFT_LIMIT}): it may have forgotten. Try a lower learning_rate_multiplier or fewer epochs.`, { kind: 'forgetting', ...r.forgetting });
+      }
+      await ctx.store.putResumePoint(id, null);
+      await setStatus(ctx, id, 'succeeded', (j: FineTuningJob) => {
+        j.fine_tuned_model = name;
+        j.trained_tokens = trainedTokens;
+        Object.assign(j.tabtune, {
+          step: r.steps,
+          before: score(r.before),
+          after: score(r.after),
+          baseline: score(r.baseline),
+          forgetting: { ...r.forgetting, flagged },
+          suites: (r.suites ?? []).map((s) => ({ name: s.name, before: score(s.before), after: score(s.after), baseline: s.baseline ? score(s.baseline) : null })),
+          adapter_sha256: r.adapterSha256,
+          seconds: r.seconds,
+        });
+      });
+    });
+  }
+}
