@@ -33,7 +33,7 @@ export interface Tabtune {
 export async function openTabtune(opts: OpenOptions): Promise<Tabtune> {
   const ctx = makeContext(opts.store, opts.engine, opts.readPath);
   const runner = new Runner(ctx, opts.run ?? true);
-  const jobs = jobsApi(ctx, runner) as JobsApi & { validate(id: string): Promise<void> };
+  const jobs = jobsApi(ctx, runner) as JobsApi & { validate(id: string): Promise<void>; settle(): Promise<void> };
   const { models, predict } = modelsApi(ctx);
 
   const revalidate: string[] = [];
@@ -46,7 +46,7 @@ export async function openTabtune(opts: OpenOptions): Promise<Tabtune> {
   for (const id of revalidate) await jobs.validate(id).catch(() => {});
   runner.kick();
 
-  const { validate: _, ...publicJobs } = jobs;
+  const { validate: _, settle: __, ...publicJobs } = jobs;
   return {
     files: filesApi(ctx),
     fineTuning: { jobs: publicJobs },
@@ -54,6 +54,7 @@ export async function openTabtune(opts: OpenOptions): Promise<Tabtune> {
     predict,
     idle: () => runner.idle(),
     async close() {
+      await jobs.settle();
       await runner.close();
       await ctx.serial.flush();
       await ctx.engine.dispose?.();

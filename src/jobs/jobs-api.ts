@@ -36,6 +36,8 @@ export interface JobsApi {
 const fingerprint = (p: JobCreateParams) => JSON.stringify({ ...p, idempotency_key: undefined });
 
 export function jobsApi(ctx: Context, runner: Runner): JobsApi {
+  // Validations under way, so closing the client lets them write their outcome first.
+  const validating = new Set<Promise<void>>();
   async function checkFile(id: unknown, param: 'training_file' | 'validation_file') {
     if (typeof id !== 'string' || !id) throw new TabtuneError('file_not_found', `${param} must be a file id from files.create.`, param);
     const f = await ctx.store.getFile(id);
@@ -106,7 +108,11 @@ export function jobsApi(ctx: Context, runner: Runner): JobsApi {
         await ctx.log.append(job.id, 'info', 'status', 'Validating training file', { status: 'validating_files', from: null });
         return { job, fresh: true };
       });
-      if (created.fresh) void validate(created.job.id).catch(() => {});
+      if (created.fresh) {
+        const p = validate(created.job.id).catch(() => {});
+        validating.add(p);
+        void p.finally(() => validating.delete(p));
+      }
       return created.job;
     },
 
@@ -218,5 +224,6 @@ export function jobsApi(ctx: Context, runner: Runner): JobsApi {
       return ctx.store.getResult(id);
     },
   };
-  return { ...api, validate } as JobsApi & { validate: typeof validate };
+  const settle = async () => void (await Promise.all([...validating]));
+  return { ...api, validate, settle } as JobsApi & { validate: typeof validate; settle: typeof settle };
 }
