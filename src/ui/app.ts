@@ -20,13 +20,20 @@ import { openTabtuneDb } from '../store/db';
 import { markInterruptedRuns } from '../store/runs';
 import { loadSplits } from './dataset-loader';
 
+declare global {
+  interface Window {
+    /** A hook for tests and the curious (see startApp). */
+    __tabtune?: { lossPoints(): number };
+  }
+}
+
 export async function startApp(root: HTMLElement): Promise<void> {
   const settings = settingsFromUrl(location.search);
   const db = await openTabtuneDb();
   // Runs that were training when the tab closed are not running any more: say so, and offer Resume.
   await markInterruptedRuns(db);
   const bus = new Bus();
-  const ctx = {
+  const base: Omit<AppContext, 'runs'> = {
     settings,
     bus,
     client: new WorkerClient(),
@@ -38,8 +45,14 @@ export async function startApp(root: HTMLElement): Promise<void> {
       history.replaceState(null, '', location.pathname + settingsToQuery(settings));
       bus.emit('settings');
     },
-  } as unknown as AppContext;
-  ctx.runs = new RunController(ctx);
+  };
+  // One object: the run controller reads the same context the panels write (the dataset, the backend).
+  const ctx: AppContext = Object.assign(base, { runs: new RunController(base) });
+  // The page owns ctx.backend: whichever worker (re)starts announces its backend, and it is set here only.
+  bus.on('backend-ready', (choice) => {
+    ctx.backend = choice;
+    bus.emit('backend');
+  });
 
   root.replaceChildren(
     headerView(ctx),
@@ -47,9 +60,8 @@ export async function startApp(root: HTMLElement): Promise<void> {
   );
 
   // A hook for tests and the curious: how many loss points the live chart holds.
-  (window as unknown as { __tabtune: unknown }).__tabtune = { lossPoints: () => ctx.runs.live?.train.length ?? 0 };
+  window.__tabtune = { lossPoints: () => ctx.runs.live?.train.length ?? 0 };
 
   const ready = await ctx.client.init(settings.backend);
-  ctx.backend = ready.choice;
-  ctx.bus.emit('backend');
+  bus.emit('backend-ready', ready.choice);
 }
