@@ -53,6 +53,7 @@ async function setSeed(page: Page, seed: string) {
   await openFold(page, 'train', 'Advanced');
   await page.getByLabel('Seed', { exact: true }).fill(seed);
   await page.getByLabel('Seed', { exact: true }).dispatchEvent('change');
+  await openFold(page, 'train', 'Advanced', false);
 }
 
 type ChartInfo = { label: string; width: number; height: number; points: number[] };

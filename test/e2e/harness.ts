@@ -111,10 +111,10 @@ export async function nextStep(page: Page, to: Step): Promise<void> {
   await waitStep(page, to);
 }
 
-/** Opens the fold (a <details> under a step's essentials) whose summary starts with `title`. */
-export async function openFold(page: Page, step: Step, title: string): Promise<void> {
+/** Opens (or closes) the fold (a <details> under a step's essentials) whose summary starts with `title`. */
+export async function openFold(page: Page, step: Step, title: string, open = true): Promise<void> {
   const fold = page.locator(`main > section#${step} details.fold`).filter({ has: page.locator(':scope > summary', { hasText: title }) });
-  if ((await fold.getAttribute('open')) === null) await fold.locator(':scope > summary').click();
+  if (((await fold.getAttribute('open')) !== null) !== open) await fold.locator(':scope > summary').click();
 }
 
 /** The page's size limits: three screens tall on a laptop, four on a phone, never wider than the screen. */
