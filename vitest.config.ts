@@ -17,7 +17,8 @@ if (!MapWithGroupBy.groupBy) {
   };
 }
 
-// Four tiers, cheapest first (DESIGN.md "Test tiers"); `npm test` runs them all through scripts/test.mjs.
+// Four tiers, cheapest first: unit and parity run in Node in seconds, browser and e2e need Chromium and take minutes.
+// `npm test` runs them all, in that order, through scripts/test.mjs.
 export default defineConfig({
   test: {
     projects: [

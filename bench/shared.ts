@@ -10,7 +10,7 @@ import type { LoadedModel } from '../src/model/load';
 import type { EncoderConfig, HostBatch, Method } from '../src/model/types';
 import { AdamW } from '../src/train/optimizer';
 import { trainStep } from '../src/train/loop';
-import { createRng } from '../src/train/rng';
+import { createRng } from '../src/util/rng';
 
 export interface Shape { name: string; layers: number; hidden: number; heads: number; ffn: number; vocab: number }
 

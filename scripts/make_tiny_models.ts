@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { keywordEmails as generateEmails } from '../test/helpers/keyword-emails';
 import { writeSafetensors } from '../src/model/safetensors';
-import { createRng } from '../src/train/rng';
+import { createRng } from '../src/util/rng';
 
 const SPECIALS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];
 const VOCAB_SIZE = 4096;

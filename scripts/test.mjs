@@ -1,4 +1,5 @@
-// `npm test`: every tier, cheapest first (DESIGN.md "Test tiers"), then one closing line "N passed, N failed".
+// `npm test`: every tier, cheapest first so a broken unit shows in seconds rather than after the browser tiers' minutes,
+// then one closing line "N passed, N failed".
 // Tiers run one after another because the machine this runs on has two cores and the browser tiers are heavy.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, mkdirSync, existsSync, rmSync } from 'node:fs';

@@ -1,6 +1,6 @@
 // Every tunable with its default and a one-line meaning: the one place for hyperparameters.
 // The page's tooltips, the CLI's flags and the worker's requests all read from here.
-import type { Method } from './model/types';
+import type { Method } from './domain';
 
 export interface TrainConfig {
   method: Method;

@@ -1,10 +1,11 @@
 // Parses a dropped file off the main thread, streaming (JSONL, CSV and TSV chunk by chunk; a JSON array is
 // gathered whole), and reports progress in bytes whatever the format.
-import { importStream, type ImportOptions } from '../src/data/import';
+import { importStream } from '../src/data/import';
+import type { FromImportWorker, ImportFileRequest } from '../src/protocol';
 
-type Options = Pick<ImportOptions, 'skipBadLines' | 'format' | 'textColumn' | 'labelColumn'>;
+const post = (msg: FromImportWorker) => self.postMessage(msg);
 
-self.onmessage = async (e: MessageEvent<{ type: 'import'; file: File; options: Options }>) => {
+self.onmessage = async (e: MessageEvent<ImportFileRequest>) => {
   const { file, options } = e.data;
   try {
     let bytes = 0;
@@ -24,11 +25,11 @@ self.onmessage = async (e: MessageEvent<{ type: 'import'; file: File; options: O
     const result = await importStream(chunks(), { ...options, file: file.name }, () => {
       if (bytes - last > 1 << 20 || bytes === file.size) {
         last = bytes;
-        self.postMessage({ type: 'progress', done: bytes, total: file.size });
+        post({ type: 'progress', done: bytes, total: file.size });
       }
     });
-    self.postMessage({ type: 'result', result });
+    post({ type: 'result', result });
   } catch (err) {
-    self.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+    post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
   }
 };

@@ -4,7 +4,11 @@ import { tf, takeWebGpuErrors, useBackend, wasmThreading } from '../src/runtime/
 import { chooseBackend, probeCapabilities, type BackendName } from '../src/runtime/backend';
 import type { FromWorker, ToWorker } from '../src/protocol';
 import { outOfMemoryMessage } from '../src/train/out-of-memory';
-import { runTraining, predictText, importAdapterRun, evaluateStoredRun, countTokens, fillMaskText, ModelCache, DeviceLostError } from '../src/train/session';
+import { runTraining, DeviceLostError } from '../src/train/session';
+import { predictText, countTokens, fillMaskText } from '../src/train/inference';
+import { evaluateStoredRun } from '../src/train/evaluate';
+import { importAdapterRun } from '../src/train/adapter-import';
+import { ModelCache } from '../src/model/model-cache';
 
 const post = (msg: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(msg, transfer);
 
@@ -13,7 +17,8 @@ let paused = false;
 let cancelled = false;
 let wakeUp: (() => void) | null = null;
 let busy = false;
-// The base model stays loaded across runs and predictions; only adapters change (DESIGN.md, last fact).
+// One cache for the worker's lifetime: runs and predictions on the same base model swap adapters instead of
+// downloading and uploading the model's weights again.
 const models = new ModelCache((file, loaded, total) => post({ type: 'download', file, loaded, total }));
 
 const control = {
@@ -85,7 +90,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
           baseline: (b) => post({ type: 'baseline', runId: msg.runId, ...b }),
           progress: (p) => post({ type: 'progress', ...p }),
           evaluated: (e) => post({ type: 'eval', ...e }),
-          checkpoint: (c) => post({ type: 'checkpoint', ...c }, [c.adapter, c.optimizer]),
+          checkpoint: (c) => post({ type: 'checkpoint', runId: msg.runId, checkpoint: c }, [c.adapter, c.optimizer]),
         }, control);
         if (result === 'cancelled') post({ type: 'cancelled', runId: msg.runId, step: 0 });
         else post({ type: 'done', result });
@@ -127,7 +132,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
     case 'import-adapter': {
       try {
         const { result, checkpoint, config } = await importAdapterRun(msg, models, backend);
-        post({ type: 'adapter-imported', requestId: msg.requestId, result, checkpoint, config }, [checkpoint]);
+        post({ type: 'adapter-imported', requestId: msg.requestId, result, checkpoint, config }, [checkpoint.adapter]);
       } catch (e) {
         post({ type: 'error', requestId: msg.requestId, message: errorText(e) });
       }

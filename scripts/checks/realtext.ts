@@ -15,9 +15,10 @@ import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { useBackend } from '../../src/runtime/tf-node';
 import { DEFAULT_MODEL_ID, defaultConfigFor, type TrainConfig } from '../../src/config';
-import type { Example } from '../../src/data/types';
-import { runTraining, ModelCache } from '../../src/train/session';
-import type { TrainResult } from '../../src/protocol';
+import type { Example } from '../../src/domain';
+import { runTraining } from '../../src/train/session';
+import { ModelCache } from '../../src/model/model-cache';
+import type { TrainResult } from '../../src/domain';
 import { cliModelId, cliModelRef } from '../cli/model-ref';
 import { bagOfWordsAccuracy, emailTask, fortuneFolds, labelsOf, stsFigures, trainSplit } from './tasks';
 

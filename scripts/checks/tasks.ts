@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { importText } from '../../src/data/import';
 import { splitDataset } from '../../src/data/split';
 import { generateEmails } from '../../src/data/synth';
-import type { Example } from '../../src/data/types';
+import type { Example } from '../../src/domain';
 import type { LoadedModel } from '../../src/model/load';
 import { embedTexts, zeroShot } from '../../src/model/zeroshot';
 import { bagOfWordsBaseline } from '../../src/train/baseline-eval';

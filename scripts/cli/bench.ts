@@ -45,8 +45,8 @@ const DEADLINE = Date.now() + Number(opt('--max-minutes') ?? (quick ? 10 : 55)) 
 /** Where a row runs: tfjs in Node, or tfjs in headless Chromium. */
 type Runtime = 'node' | 'chromium';
 type BackendName = 'webgpu' | 'wasm' | 'webgl' | 'cpu';
-/** allCores: the page claims twice the machine's logical cores, so tfjs's threaded wasm build (which takes half)
- * runs one thread per logical core; PyTorch gets the same thread count for those rows. */
+/** allCores: the page claims one logical core more than the machine has, so the app's wasm thread count (every core
+ * but one, src/runtime/tf-browser.ts) is one thread per real core; PyTorch gets the same thread count for those rows. */
 interface Target { id: string; runtime: Runtime; backend: BackendName; allCores?: boolean }
 const TARGETS: Target[] = [
   { id: 'node-wasm', runtime: 'node', backend: 'wasm' },
@@ -148,7 +148,7 @@ async function freePort(): Promise<number> {
 async function openPage(browser: Browser, url: string, allCores = false): Promise<Page> {
   const page = await browser.newPage();
   // Before any script of the page: tfjs reads the core count when its wasm module starts.
-  if (allCores) await page.addInitScript((n) => Object.defineProperty(navigator, 'hardwareConcurrency', { value: n, configurable: true }), 2 * cpus().length);
+  if (allCores) await page.addInitScript((n) => Object.defineProperty(navigator, 'hardwareConcurrency', { value: n, configurable: true }), cpus().length + 1);
   page.on('pageerror', (e) => log(`[page] ${e.message}`));
   page.on('console', (m) => (m.type() === 'error' || m.type() === 'warning') && log(`[page ${m.type()}] ${m.text()}`));
   await page.goto(url);
@@ -366,7 +366,7 @@ const machine = {
   wall_s: round((performance.now() - t0) / 1000, 0),
   loadavg_start: round(load0, 2),
   loadavg_end: round(loadavg()[0], 2),
-  notes: 'tfjs-wasm runs one thread in Node; in Chromium the page is cross-origin isolated and runs the threaded build with the thread count tfjs picks (half the logical cores: chromium-wasm), and, for chromium-wasm-mt, one thread per logical core (the page claims twice the cores). Each row\'s PyTorch step uses the row\'s thread count (torch_threads); matmul_gflops.torch is PyTorch\'s 1024×1024 matmul on one thread, torch-Nt on N. The bench reads every step\'s loss back to time it; readbacks_per_step counts only reads made inside trainStep.',
+  notes: 'tfjs-wasm runs one thread in Node; in Chromium the page is cross-origin isolated and runs the threaded build with the thread count the app picks (every logical core but one: chromium-wasm), and, for chromium-wasm-mt, one thread per logical core (the page claims one core more than the machine has). Each row\'s PyTorch step uses the row\'s thread count (torch_threads); matmul_gflops.torch is PyTorch\'s 1024×1024 matmul on one thread, torch-Nt on N. The bench reads every step\'s loss back to time it; readbacks_per_step counts only reads made inside trainStep.',
 };
 if (side) {
   await side.browser.close().catch(() => {});

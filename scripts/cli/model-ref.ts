@@ -1,7 +1,7 @@
 // A CLI model argument is a local folder (hub file layout) or a hub id.
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import type { ModelRef } from '../../src/protocol';
+import type { ModelRef } from '../../src/domain';
 import { MODEL_OPTIONS } from '../../src/ui/models';
 
 export function cliModelRef(arg: string, hubHost = process.env.TABTUNE_HUB ?? 'https://huggingface.co'): ModelRef {

@@ -9,13 +9,13 @@ import { DEFAULT_MODEL_ID, DEMO_DATASET, defaultConfigFor, type TrainConfig } fr
 import { generateEmails } from '../../src/data/synth';
 import { DEMO_SUITE_FILE, DEMO_SUITE_NAME, parseDemoSuite } from '../../src/data/demo-suite';
 import { checkSuite } from '../../src/store/suites';
-import type { EvalSuiteData } from '../../src/protocol';
+import type { Checkpoint, EvalSuiteData, TrainResult } from '../../src/domain';
 import { DEFAULT_DRIFT_LIMIT, isForgetting } from '../../src/guards/forgetting';
 import { importText, type ImportError } from '../../src/data/import';
 import { splitDataset } from '../../src/data/split';
-import { runTraining, ModelCache } from '../../src/train/session';
+import { runTraining } from '../../src/train/session';
+import { ModelCache } from '../../src/model/model-cache';
 import { cliModelId, cliModelRef } from './model-ref';
-import type { CheckpointPayload, TrainResult } from '../../src/protocol';
 import { writeAdapterFolder } from '../../src/model/peft';
 
 const { values } = parseArgs({
@@ -116,7 +116,7 @@ for (const [i, file] of (values.suite ?? []).entries()) {
   suites.push({ id: `suite-${i}`, name: file, examples: strip(examples) });
 }
 
-let last: CheckpointPayload | null = null;
+let last: Checkpoint | null = null;
 const ref = cliModelRef(values.model!);
 const models = new ModelCache((file, loaded, total) => process.stderr.write(`\rdownloading ${file}: ${loaded}/${total} bytes`));
 let lastLine = 0;

@@ -3,7 +3,7 @@
 // is scored on it beside the generated test split, so the page shows how the tuned model does on text the
 // generator did not make. The page bundles the file; the command line reads it from disk.
 import { importText } from './import';
-import type { Example } from './types';
+import type { Example } from '../domain';
 
 export const DEMO_SUITE_NAME = 'hand-written emails';
 export const DEMO_SUITE_FILE = 'handwritten-emails.jsonl';

@@ -1,7 +1,7 @@
 // Datasets out, in the formats they came in: chat JSONL (hosted fine-tuning services) and CSV. Both import back
 // unchanged (test/unit/data.test.ts).
 import Papa from 'papaparse';
-import type { Example } from './types';
+import type { Example } from '../domain';
 export { toChatJsonl } from './synth';
 
 export function toCsv(examples: Example[]): string {

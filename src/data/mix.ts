@@ -1,8 +1,8 @@
 // "Mixed data": rehearse an earlier dataset while training on a new one, so the model keeps what it learned
 // there. Only examples whose label the new dataset also has can be mixed in (the classifier has no output for
 // the others); the sample is drawn from a seed, so a resumed run sees exactly the same training data.
-import type { Example } from './types';
-import { createRng, mixSeed } from '../train/rng';
+import type { Example } from '../domain';
+import { createRng, mixSeed } from '../util/rng';
 
 export interface MixOutcome {
   train: Example[];

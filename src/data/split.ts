@@ -1,8 +1,8 @@
 // Deterministic, stratified train/validation/test splits, and the content hash that names a dataset version.
 // The split depends only on the examples and the seed, so a dataset version's test split is pinned: every run
 // on it is evaluated on the same examples and runs stay comparable.
-import type { Example, SplitExample, SplitName } from './types';
-import { createRng, mixSeed } from '../train/rng';
+import type { Example, SplitExample, SplitName } from '../domain';
+import { createRng, mixSeed } from '../util/rng';
 
 export interface SplitOptions {
   seed: number;

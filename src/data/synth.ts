@@ -24,7 +24,7 @@
 //                 remittances, "I've paid", expense claims, neutral billing admin.
 //   5. support  – everything else that is help or service communication: help-desk replies, ticket updates,
 //                 outage notices, legitimate account and security mail, a survey about a specific case.
-import type { Example } from './types';
+import type { Example } from '../domain';
 import { composeEmails } from './synth/compose';
 
 export const EMAIL_LABELS = ['invoice', 'order', 'support', 'spam'] as const;

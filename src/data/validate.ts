@@ -1,5 +1,5 @@
 // Warnings that teach: each says what is risky in the data and, in one sentence, why it matters.
-import type { Example } from './types';
+import type { Example } from '../domain';
 import type { DatasetSplit } from './split';
 
 export type WarningKind = 'too-few' | 'rare-class' | 'imbalance' | 'duplicates' | 'near-duplicates' | 'conflicting-labels' | 'truncated' | 'leakage';

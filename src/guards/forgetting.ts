@@ -2,17 +2,7 @@
 // Two figures: the change in Spearman correlation between embedding similarity and human-style judgements, and
 // the mean cosine drift (1 - cos) between each probe text's base and tuned embedding.
 
-export interface ForgettingReport {
-  /** Spearman rho of cosine similarity vs judgement, base and tuned, and tuned - base (negative = forgot). */
-  spearmanBase: number;
-  spearmanTuned: number;
-  spearmanDelta: number;
-  /** Mean of 1 - cos(base, tuned) over the probe texts; 0 = unchanged. */
-  meanDrift: number;
-  /** LoRA only: the same drift with the adapter detached (the tuned classifier's own weights, adapters skipped).
-   * Exactly 0 when detaching restores the base model, which is what the page shows. */
-  detachedDrift?: number;
-}
+import type { ForgettingReport } from '../domain';
 
 export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let dot = 0;

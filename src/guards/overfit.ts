@@ -1,5 +1,5 @@
 // Overfitting, caught before and during training.
-import type { Method } from '../model/types';
+import type { Method } from '../domain';
 
 export interface RiskWarning {
   level: 'info' | 'warning';

@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LoraSettings, Method, TrainableClassifier } from './types';
 import type { LoadedModel } from './load';
+import type { TrainConfig } from '../config';
 import { createEncoderWeights, disposeEncoder, encode, encoderVariables, pool, type EncoderWeights } from './encoder';
 import { injectLora, loraHook, type LoraAdapter } from './lora';
 
@@ -15,12 +16,9 @@ export interface ClassifierOptions {
 }
 
 export interface Classifier extends TrainableClassifier {
-  readonly method: Method;
   readonly adapters: LoraAdapter[];
   readonly head: { kernel: tf.Variable; bias: tf.Variable };
   readonly encoder: EncoderWeights;
-  /** Names of `trainable`, in order, for checkpoints: "classifier.kernel", "<module>.lora_A", "<module>.kernel"… */
-  trainableNames(): string[];
   /** Pooled embeddings with the adapters applied (no dropout). */
   embed(ids: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor2D;
   /** Skips the adapters: the base model's embedding, to show that detaching LoRA restores it exactly. */
@@ -35,6 +33,16 @@ export function baseEncoder(model: LoadedModel): EncoderWeights {
 
 export function countParams(vars: tf.Variable[]): number {
   return vars.reduce((s, v) => s + v.size, 0);
+}
+
+/** The classifier a run's settings describe, freshly initialised from its seed. */
+export function classifierForRun(base: LoadedModel, numLabels: number, cfg: Pick<TrainConfig, 'method' | 'seed' | 'loraR' | 'loraAlpha' | 'loraDropout' | 'loraTargets'>): Classifier {
+  return createClassifier(base, {
+    method: cfg.method,
+    numLabels,
+    seed: cfg.seed,
+    lora: { r: cfg.loraR, alpha: cfg.loraAlpha, dropout: cfg.loraDropout, targetModules: cfg.loraTargets },
+  });
 }
 
 export function createClassifier(model: LoadedModel, opts: ClassifierOptions): Classifier {

@@ -1,7 +1,7 @@
 // Loads a BERT-family model in the hub's own formats — config.json, model.safetensors, tokenizer.json — from a
 // folder the app serves, a local directory (Node), or a hub id. Hub downloads go through transformers.js's
 // hub client (progress, Cache Storage in the browser), so a second open works offline.
-import type { ModelRef } from '../protocol';
+import type { ModelRef } from '../domain';
 import type { EncoderConfig, ModelType, Pooling } from './types';
 import { readSafetensors, type NamedTensor, type TensorMap } from './safetensors';
 import { createTokenizer, type TextTokenizer } from './tokenizer';

@@ -45,6 +45,9 @@ export function mergedFiles(base: LoadedModel, checkpoint: ArrayBuffer, scaling:
   const arch = base.config.modelType === 'bert' ? 'BertForSequenceClassification' : 'DistilBertForSequenceClassification';
   const config = {
     ...base.rawConfig,
+    // The merged weights are written as float32 whatever the base shipped in; transformers 5 loads a model in the
+    // dtype its config names, so a float16 base's config would silently turn the export into float16.
+    torch_dtype: 'float32',
     architectures: [arch],
     id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])),
     label2id: Object.fromEntries(labels.map((l, i) => [l, i])),

@@ -2,8 +2,8 @@
 // PyTorch's layouts (lora_A [r, in], lora_B [out, r], classifier.weight [labels, hidden]); tfjs keeps kernels
 // as [in, out], so every matrix is transposed on the way out.
 import type { TrainConfig } from '../config';
-import type { ModelRef, TrainResult } from '../protocol';
-import type { EncoderConfig, Pooling } from './types';
+import type { ModelRef, TrainResult } from '../domain';
+import type { EncoderConfig, Pooling, TrainableClassifier } from './types';
 import { readSafetensors, transpose2d, writeSafetensors } from './safetensors';
 
 export interface PeftExportInput {
@@ -132,4 +132,41 @@ export function importPeftAdapter(files: Record<string, Uint8Array>, base: { con
     targets: cfg.target_modules ?? [],
     labels,
   };
+}
+
+/** Refuses an adapter trained on other labels than the dataset's, naming the labels missing on either side. */
+export function checkAdapterLabels(adapterLabels: string[], labels: string[]): void {
+  const missing = labels.filter((l) => !adapterLabels.includes(l));
+  const extra = adapterLabels.filter((l) => !labels.includes(l));
+  if (missing.length || extra.length) {
+    throw new Error(`The adapter's labels (${adapterLabels.join(', ')}) differ from this dataset's (${labels.join(', ')})${missing.length ? `; missing: ${missing.join(', ')}` : ''}${extra.length ? `; not in the dataset: ${extra.join(', ')}` : ''}.`);
+  }
+}
+
+/**
+ * The imported adapter as checkpoint bytes for `model` (a classifier built from the adapter's own settings), its
+ * head's outputs put in the dataset's label order so label i means the same in both. Every adapter matrix must
+ * have a home in the base model, and every adapted layer its matrices, in the shapes the model has.
+ */
+export function adapterCheckpointFor(adapter: ImportedAdapter, labels: string[], model: Pick<TrainableClassifier, 'trainable' | 'trainableNames'>, baseId: string): Uint8Array {
+  const { tensors } = readSafetensors(adapter.checkpoint, 'adapter');
+  const order = labels.map((l) => adapter.labels.indexOf(l));
+  const k = tensors['classifier.kernel'];
+  const [H, n] = k.shape;
+  const kernel = new Float32Array(H * n);
+  for (let h = 0; h < H; h++) order.forEach((src, j) => (kernel[h * n + j] = k.data[h * n + src]));
+  tensors['classifier.kernel'] = { ...k, data: kernel };
+  tensors['classifier.bias'] = { ...tensors['classifier.bias'], data: Float32Array.from(order.map((src) => tensors['classifier.bias'].data[src])) };
+  const names = model.trainableNames();
+  const missing = names.filter((nm) => !tensors[nm]);
+  const extra = Object.keys(tensors).filter((nm) => !names.includes(nm));
+  if (missing.length || extra.length) {
+    throw new Error(`The adapter does not fit ${baseId}: ${extra.length ? `no such layer for ${extra.slice(0, 3).join(', ')}${extra.length > 3 ? ` (+${extra.length - 3})` : ''}` : ''}${extra.length && missing.length ? '; ' : ''}${missing.length ? `missing ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` (+${missing.length - 3})` : ''}` : ''}.`);
+  }
+  names.forEach((nm, i) => {
+    const want = model.trainable[i].shape;
+    const got = tensors[nm].shape;
+    if (want.join('x') !== got.join('x')) throw new Error(`Adapter tensor ${nm} is [${got.join(', ')}] (tfjs layout) but ${baseId} needs [${want.join(', ')}].`);
+  });
+  return writeSafetensors(Object.fromEntries(names.map((nm) => [nm, { shape: tensors[nm].shape, data: tensors[nm].data }])));
 }

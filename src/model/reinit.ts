@@ -5,7 +5,7 @@
 // differing — not the size, not the vocabulary.
 import type { LoadedModel } from './load';
 import type { NamedTensor, TensorMap } from './safetensors';
-import { createRng, type Rng } from '../train/rng';
+import { createRng, type Rng } from '../util/rng';
 
 /** Standard normal samples by Box–Muller from the project's seeded generator (same numbers on every engine). */
 function normal(rng: Rng): () => number {

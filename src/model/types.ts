@@ -1,10 +1,9 @@
 // The contract between the model (src/model) and the training loop (src/train).
 // The loop sees a classifier only through this interface, so a fake model can stand in for tests.
 import type * as tf from '@tensorflow/tfjs';
+import type { Method, ModelType } from '../domain';
 
-export type ModelType = 'bert' | 'distilbert';
-export type Method = 'head' | 'lora' | 'full';
-export type Pooling = 'mean' | 'cls';
+export type { Method, ModelType, Pooling } from '../domain';
 
 /** What the loader reads from config.json, normalised across BERT and DistilBERT naming. */
 export interface EncoderConfig {
@@ -40,9 +39,12 @@ export interface HostBatch {
 
 /** A text classifier the training loop can train. Calls happen inside the caller's tf.tidy. */
 export interface TrainableClassifier {
+  readonly method: Method;
   readonly numLabels: number;
   /** The variables the optimizer updates (head, LoRA A/B, or everything for `full`). */
   readonly trainable: tf.Variable[];
+  /** Names of `trainable`, in order, for checkpoints: "classifier.kernel", "<module>.lora_A", "<module>.kernel"… */
+  trainableNames(): string[];
   /** Logits [batch, numLabels]. `training` turns dropout on (LoRA dropout only; the encoder's own dropout stays off). */
   logits(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, training: boolean): tf.Tensor2D;
   /**

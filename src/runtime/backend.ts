@@ -1,6 +1,8 @@
 // Which tfjs backend runs the training, and why. The choice is a pure function of what the browser reports,
 // so it is unit-tested; probing and initialisation are thin wrappers around it.
-export type BackendName = 'webgpu' | 'wasm' | 'webgl' | 'cpu';
+import type { BackendName } from '../domain';
+
+export type { BackendName } from '../domain';
 export const BACKENDS: readonly BackendName[] = ['webgpu', 'wasm', 'webgl', 'cpu'];
 
 /** What a WebGPU adapter says about itself (GPUAdapterInfo fields; JSON.stringify of the real object prints `{}`). */

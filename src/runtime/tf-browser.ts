@@ -2,7 +2,7 @@
 // binaries Vite serves, so nothing is fetched from a CDN.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -18,8 +18,37 @@ setWasmPaths({
 });
 
 // The threaded build is used when the page is cross-origin isolated (SharedArrayBuffer); its pthread workers only
-// work because scripts/vite-wasm-threads.ts rewrites how tfjs hands them their script. tfjs picks the thread count
-// itself: half the logical cores the browser reports (it assumes two hardware threads per core), 1 to 8.
+// work because scripts/vite-wasm-threads.ts rewrites how tfjs hands them their script.
+
+/**
+ * Threads for the wasm backend: every logical core but one, which stays with the page's own thread (rendering,
+ * the loss chart), at least one. Left to itself tfjs takes half the cores (it assumes two hardware threads per
+ * core), so an 8-core laptop trained on four. At most 8: tfjs's threaded build starts a pool of 8 pthreads and
+ * waits for each thread it asks for, so asking for more would hang the worker instead of using more cores.
+ */
+export function wasmThreadsFor(logicalCores: number): number {
+  return Math.min(8, Math.max(1, Math.floor(logicalCores) - 1));
+}
+
+/**
+ * Starts tfjs's wasm backend on wasmThreadsFor(cores) threads. tfjs-backend-wasm 4.22 caps whatever count it is
+ * given at hardwareConcurrency / 2, which its C++ reads through Emscripten from this thread's navigator when the
+ * module starts; so for that moment only, navigator reports twice the wanted count, and the real value is restored
+ * before anything else can read it.
+ */
+async function startWasm(): Promise<boolean> {
+  const cores = navigator.hardwareConcurrency || 1;
+  const wanted = wasmThreadsFor(cores);
+  setThreadsCount(wanted);
+  const own = Object.getOwnPropertyDescriptor(navigator, 'hardwareConcurrency');
+  Object.defineProperty(navigator, 'hardwareConcurrency', { value: 2 * wanted, configurable: true });
+  try {
+    return await tf.setBackend('wasm');
+  } finally {
+    if (own) Object.defineProperty(navigator, 'hardwareConcurrency', own);
+    else delete (navigator as unknown as Record<string, unknown>).hardwareConcurrency;
+  }
+}
 
 // tfjs-backend-webgpu 4.22 runs AddN as one shader that binds every input as a storage buffer. tfjs asks the
 // device for no more than WebGPU's default 8 storage buffers per stage, so AddN of more than 7 tensors is an
@@ -69,17 +98,17 @@ splitWebGpuAddN();
  */
 export function wasmThreading(): { threads: number; note: string } {
   const threads = getThreadsCount();
-  if (threads > 1) return { threads, note: `${threads} threads` };
+  const cores = navigator.hardwareConcurrency || 1;
+  if (threads > 1) return { threads, note: `${threads} threads: every one of the ${cores} logical cores but one` };
   if (!globalThis.crossOriginIsolated) {
     return { threads, note: 'one thread: this page is not cross-origin isolated, so the browser withholds the shared memory threads need' };
   }
-  const cores = navigator.hardwareConcurrency || 1;
-  return { threads, note: `one thread: tfjs takes half of the ${cores} logical core${cores === 1 ? '' : 's'} this browser reports` };
+  return { threads, note: `one thread: this browser reports ${cores} logical core${cores === 1 ? '' : 's'}, and one is left to the page` };
 }
 
 /** Switches tfjs to `backend` and waits until it is ready; throws with the backend's name when it cannot. */
 export async function useBackend(backend: BackendName): Promise<typeof tf> {
-  const ok = await tf.setBackend(backend);
+  const ok = backend === 'wasm' ? await startWasm() : await tf.setBackend(backend);
   if (!ok) throw new Error(`The ${backend} backend could not be initialised in this browser.`);
   await tf.ready();
   if (backend === 'webgpu') watchWebGpu();

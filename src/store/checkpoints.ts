@@ -1,13 +1,20 @@
 // Checkpoints: the trainable weights and optimizer state at a step, enough to resume or to use the model.
-import { inTransaction, type CheckpointRecord, type TabtuneDb } from './db';
+import type { Checkpoint } from '../domain';
+import { inTransaction, type CheckpointRecord, type RunRecord, type TabtuneDb } from './db';
 
-/** Stores a checkpoint and moves the run's step forward in the same transaction. */
-export async function saveCheckpoint(db: TabtuneDb, ckpt: CheckpointRecord): Promise<void> {
+/** What the page knows of a run's progress when a checkpoint arrives; stored with it. */
+export type RunProgress = Pick<RunRecord, 'lossCurve' | 'epochMetrics' | 'elapsedMs'>;
+
+/**
+ * Stores a checkpoint and its run's progress in one transaction: a reload never finds a run whose step, curves
+ * and checkpoints disagree. The run's step only moves forward.
+ */
+export async function saveCheckpoint(db: TabtuneDb, runId: string, checkpoint: Checkpoint, progress?: RunProgress): Promise<void> {
   const tx = db.transaction(['checkpoints', 'runs'], 'readwrite');
   await inTransaction(tx, async (add) => {
-    const run = await tx.objectStore('runs').get(ckpt.runId);
-    add(tx.objectStore('checkpoints').put(ckpt));
-    if (run) add(tx.objectStore('runs').put({ ...run, step: Math.max(run.step, ckpt.step) }));
+    const run = await tx.objectStore('runs').get(runId);
+    add(tx.objectStore('checkpoints').put({ ...checkpoint, runId, created: Date.now() } satisfies CheckpointRecord));
+    if (run) add(tx.objectStore('runs').put({ ...run, ...progress, step: Math.max(run.step, checkpoint.step) }));
   });
 }
 

@@ -2,7 +2,7 @@
 // full disk leaves the old state or the new one, never half a dataset.
 import { queueRunDeletion } from './runs';
 import { inTransaction, type DatasetRecord, type ExampleRecord, type TabtuneDb } from './db';
-import type { SplitName } from '../data/types';
+import type { SplitName } from '../domain';
 
 export async function saveDataset(db: TabtuneDb, record: DatasetRecord, examples: { index: number; text: string; label: string; split: SplitName }[]): Promise<void> {
   const rows: ExampleRecord[] = examples.map((e) => ({ datasetHash: record.hash, index: e.index, text: e.text, label: e.label, split: e.split }));

@@ -2,11 +2,7 @@
 // every older database reaches the newest shape without losing what a user made.
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { TrainConfig } from '../config';
-import type { EvalSummary, SuiteEvaluation } from '../protocol';
-import type { Method, ModelType, Pooling } from '../model/types';
-import type { BackendName } from '../runtime/backend';
-import type { Example, SplitName } from '../data/types';
-import type { ForgettingReport } from '../guards/forgetting';
+import type { BackendName, Checkpoint, EvalSummary, Example, ForgettingReport, Method, ModelType, Pooling, SplitName, SuiteEvaluation } from '../domain';
 
 /**
  * One step per schema version: MIGRATIONS[v - 1] turns a version v-1 database into version v, inside the upgrade
@@ -119,17 +115,10 @@ export interface SuiteRecord {
   examples: Example[];
 }
 
-export interface CheckpointRecord {
+/** A checkpoint as stored: keyed by its run and step, and stamped with when it was written. */
+export interface CheckpointRecord extends Checkpoint {
   runId: string;
-  step: number;
-  epoch: number;
-  batchIndex: number;
   created: number;
-  /** Trainable weights as safetensors bytes. */
-  adapter: ArrayBuffer;
-  /** AdamW state as safetensors bytes. */
-  optimizer: ArrayBuffer;
-  valLoss?: number;
 }
 
 export interface PredictionRecord {

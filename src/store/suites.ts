@@ -1,9 +1,8 @@
 // A dataset's evaluation suite: its pinned test split plus any number of user-added evaluation files. Every run
 // on the dataset is scored on all of them, and the promotion gate compares runs suite by suite.
-import type { Example } from '../data/types';
+import type { EvalSuiteData, Example } from '../domain';
 import type { ImportError } from '../data/import';
 import type { SuiteRecord, TabtuneDb } from './db';
-import type { EvalSuiteData } from '../protocol';
 
 export function listSuites(db: TabtuneDb, datasetHash: string): Promise<SuiteRecord[]> {
   return db.getAllFromIndex('suites', 'datasetHash', datasetHash).then((rows) => rows.sort((a, b) => a.created - b.created));

@@ -1,8 +1,7 @@
 // The bag-of-words baseline beside every result: TF-IDF + logistic regression (src/baseline/bag-of-words.ts)
 // trained on a run's own training split and scored on exactly the examples the tuned model is scored on, so
 // before / after / baseline are three readings of one test set. Seconds, even for a few thousand examples.
-import type { EvalSummary } from '../protocol';
-import type { Example } from '../data/types';
+import type { EvalSummary, Example } from '../domain';
 import { trainBagOfWords } from '../baseline/bag-of-words';
 import { evaluate, labelIndices } from './metrics';
 

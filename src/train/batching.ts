@@ -2,7 +2,7 @@
 // and grows WebGPU's buffer pool). Shuffling is seeded per epoch, so a run resumed mid-epoch rebuilds the same
 // batches and skips the ones already done.
 import type { EncodedExample, HostBatch } from '../model/types';
-import { createRng, mixSeed } from './rng';
+import { createRng, mixSeed } from '../util/rng';
 
 /** Padded sequence lengths; a batch gets the smallest one that holds its longest example (capped at maxLen). */
 export const BUCKETS: readonly number[] = [16, 32, 64, 128, 256, 512];

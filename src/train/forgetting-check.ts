@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { Classifier } from '../model/classifier';
 import type { LoadedModel } from '../model/load';
 import { PROBE_PAIRS, PROBE_TEXTS } from '../guards/probe-set';
-import { forgettingReport, meanDrift, type ForgettingReport } from '../guards/forgetting';
+import { forgettingReport, meanDrift } from '../guards/forgetting';
+import type { ForgettingReport } from '../domain';
 import { evalBatches } from './batching';
 import { embedTexts } from '../model/zeroshot';
 

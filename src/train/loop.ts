@@ -3,8 +3,11 @@
 // in Node tests and in the CLI.
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config';
+import type { Checkpoint, StepInfo } from '../domain';
 import type { EncodedExample, HostBatch, TrainableClassifier } from '../model/types';
-import { AdamW, clipCoefficient, type AdamWState } from './optimizer';
+import { AdamW, clipCoefficient } from './optimizer';
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint';
+import { now } from '../util/clock';
 import { linearWarmupDecay, warmupStepsFromRatio } from './schedule';
 import { epochBatches, evalBatches } from './batching';
 
@@ -40,18 +43,6 @@ export interface RehearsalTensors {
   perStep: number;
 }
 
-export interface StepInfo {
-  step: number;
-  totalSteps: number;
-  epoch: number;
-  lr: number;
-  /** Mean loss over the steps since the previous readback; only on readback steps. */
-  loss?: number;
-  elapsedMs: number;
-  examplesPerSec: number;
-  tokensPerSec: number;
-}
-
 export interface EvalInfo {
   epoch: number;
   step: number;
@@ -61,21 +52,10 @@ export interface EvalInfo {
   improved: boolean;
 }
 
-export interface CheckpointInfo {
-  step: number;
-  epoch: number;
-  /** Batches of `epoch` already consumed; resume skips them. */
-  batchIndex: number;
-  /** Trainable variables' values, in `model.trainable` order. */
-  weights: Float32Array[];
-  optimizer: AdamWState;
-  valLoss?: number;
-}
-
 export interface LoopCallbacks {
   onStep?(s: StepInfo): void;
   onEval?(e: EvalInfo): void;
-  onCheckpoint?(c: CheckpointInfo): void | Promise<void>;
+  onCheckpoint?(c: Checkpoint): void | Promise<void>;
 }
 
 /** Pause and cancel arrive from outside (the worker's message handler) and are honoured between steps. */
@@ -88,16 +68,6 @@ export interface LoopControl {
   deviceProblem?(): string | null;
 }
 
-export interface ResumeState {
-  step: number;
-  epoch: number;
-  batchIndex: number;
-  weights: Float32Array[];
-  optimizer: AdamWState;
-  /** Losses already recorded, so the curve carries on where it stopped. */
-  trainLoss?: number[];
-  valLoss?: number[];
-}
 
 export type StopReason = 'finished' | 'early-stopped' | 'cancelled' | 'diverged' | 'device-lost';
 
@@ -126,8 +96,10 @@ export async function trainLoop(
   cfg: TrainConfig,
   callbacks: LoopCallbacks = {},
   control: LoopControl = { isCancelled: () => false, whilePaused: async () => {} },
-  resume?: ResumeState,
+  resume?: Checkpoint,
 ): Promise<LoopResult> {
+  // Decoded before anything is allocated: a checkpoint of another model fails here without leaking tensors.
+  const restored = resume ? decodeCheckpoint(model, resume) : undefined;
   const vars = model.trainable;
   const batchOpts = { batchSize: cfg.batchSize, maxLen: cfg.maxLen, padId: data.padId, seed: cfg.seed };
   const stepsPerEpoch = Math.ceil(data.train.length / cfg.batchSize);
@@ -142,18 +114,18 @@ export async function trainLoop(
   let step = 0;
   let startEpoch = 0;
   let skipBatches = 0;
-  const trainLoss: number[] = [...(resume?.trainLoss ?? [])];
-  const valLoss: number[] = [...(resume?.valLoss ?? [])];
+  const trainLoss: number[] = [];
+  const valLoss: number[] = [];
   const valAccuracy: number[] = [];
-  if (resume) {
-    restoreWeights(vars, resume.weights);
-    optimizer.importState(resume.optimizer);
+  if (resume && restored) {
+    restoreWeights(vars, restored.weights);
+    optimizer.importState(restored.optimizer);
     step = resume.step;
     startEpoch = resume.epoch;
     skipBatches = resume.batchIndex;
   }
 
-  let best = { valLoss: Math.min(Infinity, ...valLoss), epoch: valLoss.length ? valLoss.indexOf(Math.min(...valLoss)) : -1 };
+  let best = { valLoss: Infinity, epoch: -1 };
   // Allocated once up front, so keeping the best epoch's weights never changes the tensor count mid-run.
   const bestWeights: tf.Variable[] | null = cfg.earlyStopping ? vars.map((v) => tf.variable(v, false)) : null;
   let haveBest = false;
@@ -176,7 +148,7 @@ export async function trainLoop(
     if (problem) throw new DeviceFailed(problem);
   };
   // Checked before the weights are read and again after: a read from a failed device is not a checkpoint.
-  const checkpoint = async (make: () => Promise<CheckpointInfo>) => {
+  const checkpoint = async (make: () => Promise<Checkpoint>) => {
     checkDevice();
     const c = await make();
     checkDevice();
@@ -240,7 +212,7 @@ export async function trainLoop(
           windowTokens = 0;
         }
         if (cfg.checkpointEvery > 0 && step % cfg.checkpointEvery === 0 && !lastOfEpoch) {
-          await checkpoint(async () => ({ step, epoch, batchIndex: b + 1, weights: await readWeights(vars), optimizer: await optimizer.exportState() }));
+          await checkpoint(async () => encodeCheckpoint(model, { step, epoch, batchIndex: b + 1 }, await readWeights(vars), await optimizer.exportState()));
         }
         // Give the worker's message queue a turn so pause/cancel are seen promptly.
         await yieldToEventLoop();
@@ -264,14 +236,9 @@ export async function trainLoop(
         evalsWithoutImprovement += 1;
       }
       callbacks.onEval?.({ epoch, step, trainLoss: trainLoss[trainLoss.length - 1], valLoss: val.loss, valAccuracy: val.accuracy, improved });
-      await checkpoint(async () => ({
-        step,
-        epoch: epoch + 1,
-        batchIndex: 0,
-        weights: await readWeights(vars),
-        optimizer: await optimizer.exportState(),
-        valLoss: val.loss,
-      }));
+      await checkpoint(async () =>
+        encodeCheckpoint(model, { step, epoch: epoch + 1, batchIndex: 0, valLoss: val.loss }, await readWeights(vars), await optimizer.exportState()),
+      );
       if (cfg.earlyStopping && evalsWithoutImprovement >= cfg.patience && epoch < cfg.epochs - 1) {
         stop = 'early-stopped';
         break;
@@ -280,13 +247,9 @@ export async function trainLoop(
     if (stop === 'cancelled') {
       // A cancelled run keeps what it learned so far: the caller decides whether to store it.
       if (stepsInSum > 0) await readLoss();
-      await checkpoint(async () => ({
-        step,
-        epoch: currentEpoch(step, stepsPerEpoch),
-        batchIndex: step % stepsPerEpoch,
-        weights: await readWeights(vars),
-        optimizer: await optimizer.exportState(),
-      }));
+      await checkpoint(async () =>
+        encodeCheckpoint(model, { step, epoch: currentEpoch(step, stepsPerEpoch), batchIndex: step % stepsPerEpoch }, await readWeights(vars), await optimizer.exportState()),
+      );
     }
     if (bestWeights && haveBest) restoreWeights(vars, bestWeights);
   } catch (e) {
@@ -428,10 +391,6 @@ function realTokens(batch: HostBatch): number {
 
 function currentEpoch(step: number, stepsPerEpoch: number): number {
   return Math.floor(step / stepsPerEpoch);
-}
-
-function now(): number {
-  return typeof performance !== 'undefined' ? performance.now() : Date.now();
 }
 
 function yieldToEventLoop(): Promise<void> {

@@ -1,5 +1,5 @@
 // The dataset the page works on: its stored version (content hash), name and pinned splits.
-import type { DataSplits } from '../protocol';
+import type { DataSplits } from '../domain';
 
 export interface ActiveDataset {
   hash: string;

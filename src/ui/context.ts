@@ -3,7 +3,7 @@ import type { Bus } from './bus';
 import type { WorkerClient } from './worker-client';
 import type { PageSettings } from './url-settings';
 import type { BackendChoice } from '../runtime/backend';
-import type { DataSplits } from '../protocol';
+import type { DataSplits } from '../domain';
 import type { TabtuneDb } from '../store/db';
 import type { RunController } from './run-controller';
 import type { ActiveDataset } from './active-dataset';

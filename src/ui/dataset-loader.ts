@@ -2,8 +2,7 @@
 // in one transaction, and hand the splits to the rest of the page.
 import type { AppContext } from './context';
 import type { ActiveDataset } from './active-dataset';
-import type { DataSplits } from '../protocol';
-import type { Example } from '../data/types';
+import type { DataSplits, Example } from '../domain';
 import { splitDataset, datasetHash } from '../data/split';
 import { validateDataset, type ValidationReport } from '../data/validate';
 import { saveDataset, getDataset, getExamples } from '../store/datasets';

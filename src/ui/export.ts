@@ -3,16 +3,15 @@ import { zipSync, unzipSync, strToU8 } from 'fflate';
 import type { AppContext } from './context';
 import { listSuites, suiteData } from '../store/suites';
 import { modelRef } from './models';
-import { createRun, newRunRecord } from '../store/runs';
-import { saveCheckpoint } from '../store/checkpoints';
-import { savePredictions } from '../store/predictions';
+import { newRunRecord } from '../store/runs';
+import { recordFinishedRun } from '../store/finished-run';
 import { h } from './dom';
 import type { RunRecord } from '../store/db';
 import type { TabtuneDb } from '../store/db';
 import { latestCheckpoint } from '../store/checkpoints';
 import { peftFiles } from '../model/peft';
-import { biggerMachineFiles } from '../interop/bigger-machine';
-import type { DataSplits } from '../protocol';
+import { accelerateExportFiles } from '../interop/accelerate-export';
+import type { DataSplits } from '../domain';
 
 export function download(name: string, data: BlobPart, type: string): void {
   const a = h('a', { attrs: { href: URL.createObjectURL(new Blob([data], { type })), download: name } });
@@ -45,9 +44,9 @@ export async function exportRunZip(db: TabtuneDb, run: RunRecord): Promise<void>
   download(`${run.id}.zip`, zipSync(files) as BlobPart, 'application/zip');
 }
 
-/** The run as a folder for transformers + peft under accelerate (src/interop/bigger-machine.ts), zipped. */
+/** The run as a folder for transformers + peft under accelerate (src/interop/accelerate-export.ts), zipped. */
 export async function exportBiggerMachineZip(run: RunRecord, data: DataSplits): Promise<void> {
-  const files = biggerMachineFiles({ modelId: run.modelId, config: run.config, data });
+  const files = accelerateExportFiles({ modelId: run.modelId, config: run.config, data });
   download(`${run.id}-accelerate.zip`, zipSync(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, strToU8(v)]))) as BlobPart, 'application/zip');
 }
 
@@ -66,32 +65,16 @@ export async function importAdapterZip(ctx: AppContext, file: File): Promise<str
   const suites = suiteData(await listSuites(ctx.db, ctx.dataset.hash));
   const { result, checkpoint, config } = await ctx.client.importAdapter({ runId, model: ref, files, data: ctx.dataset.splits, config: ctx.settings.config, suites });
   const now = Date.now();
-  await createRun(ctx.db, {
-    ...newRunRecord({
-      id: runId,
-      dataset: { hash: ctx.dataset.hash, name: ctx.dataset.name, labels: ctx.dataset.splits.labels },
-      model: ref,
-      config,
-      backend: result.backend,
-      status: 'completed',
-      now,
-      notes: `imported PEFT adapter ${file.name}`,
-    }),
-    finished: now,
-    elapsedMs: result.seconds * 1000,
-    before: result.before,
-    baseline: result.baseline,
-    after: result.after,
-    adapterSha256: result.adapterSha256,
-    pooling: result.pooling,
-    modelType: result.modelType,
-    trainableParams: result.trainableParams,
-    totalParams: result.totalParams,
-    forgetting: result.forgetting,
-    suites: result.suites,
+  const run = newRunRecord({
+    id: runId,
+    dataset: { hash: ctx.dataset.hash, name: ctx.dataset.name, labels: ctx.dataset.splits.labels },
+    model: ref,
+    config,
+    backend: result.backend,
+    status: 'completed',
+    now,
+    notes: `imported PEFT adapter ${file.name}`,
   });
-  await saveCheckpoint(ctx.db, { runId, step: 0, epoch: 0, batchIndex: 0, created: now, adapter: checkpoint, optimizer: new ArrayBuffer(0) });
-  const test = ctx.dataset.splits.test;
-  await savePredictions(ctx.db, runId, result.after.predictions.map((p, i) => ({ exampleIndex: i, predicted: p, probs: result.after.probs[i], correct: ctx.dataset!.splits.labels[p] === test[i].label })));
+  await recordFinishedRun(ctx.db, { run, result, test: ctx.dataset.splits.test, finished: now, checkpoint });
   return runId;
 }

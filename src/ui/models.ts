@@ -1,6 +1,6 @@
 // The models the page offers: bundled ones (served from public/models, offline) and known hub models.
 // Sizes and parameter counts of hub models are from their model cards; the loader reports the real ones.
-import type { ModelRef } from '../protocol';
+import type { ModelRef } from '../domain';
 
 export interface ModelOption {
   id: string;

@@ -1,6 +1,7 @@
 // Drives one training run from the page: creates its record, talks to the worker, and stores every checkpoint
 // and result as it arrives, so a reload, a crash or a full disk loses nothing already made.
-import type { DataSplits, FromWorker, StepProgress, TrainResult } from '../protocol';
+import type { FromWorker } from '../protocol';
+import type { DataSplits, StepProgress, TrainResult } from '../domain';
 import type { TrainConfig } from '../config';
 import type { Point } from './charts';
 import type { WorkerClient } from './worker-client';
@@ -14,7 +15,7 @@ import { linearWarmupDecaySeries, warmupStepsFromRatio } from '../train/schedule
 import { overfitSignal } from '../guards/overfit';
 import { createRun, updateRun, getRun, newRunRecord, type RunRecord } from '../store/runs';
 import { saveCheckpoint, latestCheckpoint } from '../store/checkpoints';
-import { savePredictions } from '../store/predictions';
+import { recordFinishedRun } from '../store/finished-run';
 import { PendingWrites } from '../store/pending';
 import { listSuites, suiteData } from '../store/suites';
 import { mixIn } from '../data/mix';
@@ -130,7 +131,7 @@ export class RunController {
       config: run.config,
       before: run.before,
       suites: suiteData(await listSuites(ctx.db, run.datasetHash)),
-      resume: { step: ckpt.step, epoch: ckpt.epoch, batchIndex: ckpt.batchIndex, adapter: ckpt.adapter.slice(0), optimizer: ckpt.optimizer.slice(0) },
+      resume: ckpt,
     });
   }
 
@@ -239,19 +240,7 @@ export class RunController {
       case 'checkpoint': {
         const lossCurve = live.train.map((p) => ({ step: p.x, loss: p.y }));
         const epochMetrics = this.valLoss.map((v, i) => ({ epoch: i + 1, step: live.val[i].x, trainLoss: this.trainLoss[i], valLoss: v, valAccuracy: this.valAccuracy[i] }));
-        await this.persist(async () => {
-          await saveCheckpoint(db, {
-            runId: m.runId,
-            step: m.step,
-            epoch: m.epoch,
-            batchIndex: m.batchIndex,
-            created: Date.now(),
-            adapter: m.adapter,
-            optimizer: m.optimizer,
-            valLoss: m.valLoss,
-          });
-          await updateRun(db, m.runId, { step: m.step, lossCurve, epochMetrics, elapsedMs: live.progress?.elapsedMs ?? 0 });
-        });
+        await this.persist(() => saveCheckpoint(db, m.runId, m.checkpoint, { lossCurve, epochMetrics, elapsedMs: live.progress?.elapsedMs ?? 0 }));
         this.ctx.bus.emit('runs');
         return;
       }
@@ -259,33 +248,9 @@ export class RunController {
         const r = m.result;
         live.result = r;
         this.setPhase('finished', `Run finished: accuracy ${pct(r.before.accuracy)} before, ${pct(r.after.accuracy)} after (bag-of-words baseline ${pct(r.baseline.accuracy)}), ${r.steps} steps in ${r.seconds.toFixed(1)} s.`);
-        await this.persist(async () => {
-          await updateRun(db, r.runId, {
-            status: 'completed',
-            finished: Date.now(),
-            elapsedMs: r.seconds * 1000,
-            step: r.steps,
-            before: r.before,
-            after: r.after,
-            baseline: r.baseline,
-            adapterSha256: r.adapterSha256,
-            trainableParams: r.trainableParams,
-            totalParams: r.totalParams,
-            pooling: r.pooling,
-            modelType: r.modelType,
-            stoppedEarly: r.stoppedEarly,
-            forgetting: r.forgetting,
-            suites: r.suites,
-            lossCurve: live.train.map((p) => ({ step: p.x, loss: p.y })),
-          });
-          const labels = r.after.perClass.map((c) => c.label);
-          const test = this.ctx.dataset?.splits.test ?? [];
-          await savePredictions(
-            db,
-            r.runId,
-            r.after.predictions.map((p, i) => ({ exampleIndex: i, predicted: p, probs: r.after.probs[i], correct: labels[p] === test[i]?.label })),
-          );
-        });
+        const test = this.ctx.dataset?.splits.test ?? [];
+        const lossCurve = live.train.map((p) => ({ step: p.x, loss: p.y }));
+        await this.persist(() => recordFinishedRun(db, { run: r.runId, result: r, test, finished: Date.now(), lossCurve }));
         this.ctx.bus.emit('runs');
         return;
       }

@@ -1,5 +1,6 @@
 // The page's handle on the training worker: typed sends, typed listeners, and promise helpers.
-import type { FromWorker, ToWorker, PredictRequest, ImportAdapterRequest, EvaluateSuitesRequest, SuiteEvaluation, ModelRef, MaskFill } from '../protocol';
+import type { FromWorker, ToWorker, PredictRequest, ImportAdapterRequest, EvaluateSuitesRequest } from '../protocol';
+import type { SuiteEvaluation, ModelRef, MaskFill } from '../domain';
 import type { BackendName } from '../runtime/backend';
 
 type Ready = Extract<FromWorker, { type: 'ready' }>;

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { deleteDB } from 'idb';
 import type { FromWorker, ToWorker, TrainRequest } from '../../src/protocol';
+import type { Checkpoint } from '../../src/domain';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/config';
 import { keywordEmails as generateEmails } from '../helpers/keyword-emails';
 import { splitDataset } from '../../src/data/split';
@@ -70,7 +71,7 @@ describe('resume after the worker is terminated', () => {
     const killed = new Promise<void>((resolve) =>
       first.listeners.push(async (m) => {
         if (m.type !== 'checkpoint') return;
-        await saveCheckpoint(db, { runId: m.runId, step: m.step, epoch: m.epoch, batchIndex: m.batchIndex, created: Date.now(), adapter: m.adapter, optimizer: m.optimizer });
+        await saveCheckpoint(db, m.runId, m.checkpoint);
         if (++stored === 2) {
           first.w.terminate();
           resolve();
@@ -88,7 +89,7 @@ describe('resume after the worker is terminated', () => {
     const second = worker();
     second.send({ type: 'init', backend: 'wasm' });
     await second.until((m) => m.type === 'ready');
-    second.send({ ...request, resume: { step: ckpt.step, epoch: ckpt.epoch, batchIndex: ckpt.batchIndex, adapter: ckpt.adapter, optimizer: ckpt.optimizer } });
+    second.send({ ...request, resume: ckpt });
     const end = await second.until((m) => m.type === 'done' || m.type === 'error');
     if (end.type === 'error') throw new Error(end.message);
     const steps = second.seen.filter((m) => m.type === 'progress').map((m) => (m as { step: number }).step);
@@ -106,7 +107,7 @@ describe('resume after the worker is terminated', () => {
     if (whole.type === 'error') throw new Error(whole.message);
     straight.w.terminate();
     // The loop's last epoch-end checkpoint (step 40) carries the weights and AdamW's moments and step count.
-    const lastOf = (seen: FromWorker[]) => seen.find((m) => m.type === 'checkpoint' && m.step === 40) as Extract<FromWorker, { type: 'checkpoint' }>;
+    const lastOf = (seen: FromWorker[]) => (seen.find((m) => m.type === 'checkpoint' && m.checkpoint.step === 40) as Extract<FromWorker, { type: 'checkpoint' }>).checkpoint;
     const [resumed, uninterrupted] = [lastOf(second.seen), lastOf(straight.seen)];
     const weights = maxTensorDiff(resumed.adapter, uninterrupted.adapter);
     const moments = maxTensorDiff(resumed.optimizer, uninterrupted.optimizer);
@@ -141,10 +142,10 @@ describe('resume after the worker is terminated', () => {
     gpu.send({ type: 'init', backend: 'webgpu' });
     const ready = await gpu.until((m) => m.type === 'ready');
     expect(ready.type === 'ready' && ready.choice.backend).toBe('webgpu');
-    const checkpoints: Extract<FromWorker, { type: 'checkpoint' }>[] = [];
+    const checkpoints: Checkpoint[] = [];
     gpu.listeners.push((m) => {
       if (m.type !== 'checkpoint') return;
-      checkpoints.push(m);
+      checkpoints.push(m.checkpoint);
       // The device goes away after the first checkpoint, as on a driver reset.
       if (checkpoints.length === 1) gpu.send({ type: 'simulate-device-loss' });
     });
@@ -160,8 +161,7 @@ describe('resume after the worker is terminated', () => {
     const cpu = worker();
     cpu.send({ type: 'init', backend: 'wasm' });
     await cpu.until((m) => m.type === 'ready');
-    const c = checkpoints[0];
-    cpu.send({ ...request, resume: { step: c.step, epoch: c.epoch, batchIndex: c.batchIndex, adapter: c.adapter, optimizer: c.optimizer } });
+    cpu.send({ ...request, resume: checkpoints[0] });
     const done = await cpu.until((m) => m.type === 'done' || m.type === 'error');
     if (done.type === 'error') throw new Error(done.message);
     const steps = cpu.seen.filter((m) => m.type === 'progress').map((m) => (m as { step: number }).step);

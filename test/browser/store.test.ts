@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { deleteDB } from 'idb';
 import { openTabtuneDb, type RunRecord, type TabtuneDb } from '../../src/store/db';
+import type { Checkpoint } from '../../src/domain';
 import { saveDataset, getExamples, getDataset, deleteDataset } from '../../src/store/datasets';
 import { createRun, updateRun, listRuns, deleteRun, markInterruptedRuns, getRun } from '../../src/store/runs';
 import { saveCheckpoint, latestCheckpoint, listCheckpoints, pruneCheckpoints } from '../../src/store/checkpoints';
@@ -57,7 +58,7 @@ const run = (id: string, over: Partial<RunRecord> = {}): RunRecord => ({
   labels: ['a', 'b'],
   ...over,
 });
-const ckpt = (runId: string, step: number, valLoss?: number) => ({ runId, step, epoch: 0, batchIndex: step, created: Date.now(), adapter: new Uint8Array([step]).buffer, optimizer: new ArrayBuffer(4), valLoss });
+const ckpt = (step: number, valLoss?: number): Checkpoint => ({ step, epoch: 0, batchIndex: step, adapter: new Uint8Array([step]).buffer, optimizer: new ArrayBuffer(4), valLoss });
 
 describe('the store', () => {
   it('creates every object store with its indexes', async () => {
@@ -84,7 +85,8 @@ describe('the store', () => {
     await updateRun(db, 'r1', { step: 4 });
     await updateRun(db, 'r1', { status: 'completed' });
     expect(await getRun(db, 'r1')).toMatchObject({ step: 4, status: 'completed' });
-    await saveCheckpoint(db, ckpt('r1', 5));
+    await saveCheckpoint(db, 'r1', ckpt(5), { lossCurve: [{ step: 5, loss: 0.5 }], epochMetrics: [], elapsedMs: 50 });
+    expect(await getRun(db, 'r1')).toMatchObject({ step: 5, lossCurve: [{ step: 5, loss: 0.5 }], elapsedMs: 50 });
     await savePredictions(db, 'r1', [{ exampleIndex: 0, predicted: 1, probs: [0.2, 0.8], correct: false }]);
     expect((await getRun(db, 'r1'))!.step).toBe(5);
     await deleteRun(db, 'r1');
@@ -97,8 +99,8 @@ describe('the store', () => {
     await fresh();
     await createRun(db, run('live'));
     await createRun(db, run('done', { status: 'completed' }));
-    await saveCheckpoint(db, ckpt('live', 10));
-    await saveCheckpoint(db, ckpt('live', 20));
+    await saveCheckpoint(db, 'live', ckpt(10));
+    await saveCheckpoint(db, 'live', ckpt(20));
     expect(await markInterruptedRuns(db)).toEqual(['live']);
     expect((await getRun(db, 'live'))!.status).toBe('interrupted');
     expect((await getRun(db, 'done'))!.status).toBe('completed');
@@ -108,7 +110,7 @@ describe('the store', () => {
   it('prunes checkpoints to the best and the latest', async () => {
     await fresh();
     await createRun(db, run('p'));
-    for (const [s, v] of [[1, 0.9], [2, 0.5], [3, 0.7], [4, 0.8]]) await saveCheckpoint(db, ckpt('p', s, v));
+    for (const [s, v] of [[1, 0.9], [2, 0.5], [3, 0.7], [4, 0.8]]) await saveCheckpoint(db, 'p', ckpt(s, v));
     expect(await pruneCheckpoints(db, 'p')).toBe(2);
     expect((await listCheckpoints(db, 'p')).map((c) => c.step)).toEqual([2, 4]);
   });
@@ -138,9 +140,9 @@ describe('the store', () => {
       return realPut.apply(this, args);
     } as IDBObjectStore['put'];
     try {
-      expect(await pending.run('c1', () => saveCheckpoint(db, ckpt('q', 1)))).toBe(true); // puts 1-2
-      expect(await pending.run('c2', () => saveCheckpoint(db, ckpt('q', 2)))).toBe(true); // puts 3-4
-      expect(await pending.run('c3', () => saveCheckpoint(db, ckpt('q', 3)))).toBe(false); // put 5 fails
+      expect(await pending.run('c1', () => saveCheckpoint(db, 'q', ckpt(1)))).toBe(true); // puts 1-2
+      expect(await pending.run('c2', () => saveCheckpoint(db, 'q', ckpt(2)))).toBe(true); // puts 3-4
+      expect(await pending.run('c3', () => saveCheckpoint(db, 'q', ckpt(3)))).toBe(false); // put 5 fails
       expect(pending.size).toBe(1);
       // What was stored before is intact, and the failed transaction left no half-write.
       expect((await listCheckpoints(db, 'q')).map((c) => c.step)).toEqual([1, 2]);
@@ -162,7 +164,7 @@ describe('backup archive', () => {
     await fresh();
     await saveDataset(db, dataset(), rows);
     await createRun(db, run('a1', { status: 'completed' }));
-    await saveCheckpoint(db, { ...ckpt('a1', 7, 0.3), epoch: 2, batchIndex: 3, adapter: new Uint8Array([7, 1, 2, 3]).buffer, optimizer: new Float32Array([0.5, -1.25, 3e-8]).buffer });
+    await saveCheckpoint(db, 'a1', { ...ckpt(7, 0.3), epoch: 2, batchIndex: 3, adapter: new Uint8Array([7, 1, 2, 3]).buffer, optimizer: new Float32Array([0.5, -1.25, 3e-8]).buffer });
     await savePredictions(db, 'a1', [{ exampleIndex: 2, predicted: 0, probs: [0.7, 0.3], correct: true }]);
     const { addSuite, listSuites } = await import('../../src/store/suites');
     await addSuite(db, { id: 's1', datasetHash: 'h1', name: 'hard', sourceFile: 'hard.csv', created: 5, examples: [{ text: 'x', label: 'a' }] });

@@ -1,6 +1,7 @@
 // The real worker, the real protocol, the real model: LoRA on tiny-bert over 2,000 generated emails.
 import { describe, expect, it } from 'vitest';
-import type { FromWorker, ToWorker, TrainResult } from '../../src/protocol';
+import type { FromWorker, ToWorker } from '../../src/protocol';
+import type { TrainResult } from '../../src/domain';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/config';
 import { keywordEmails as generateEmails } from '../helpers/keyword-emails';
 import { splitDataset } from '../../src/data/split';
@@ -62,7 +63,7 @@ describe('the training worker', () => {
     // 1,600 training examples in batches of 16: 100 steps an epoch, 500 in all. A checkpoint every 50 steps that is
     // not an epoch's end (50, 150, 250, 350, 450), one at each of the 5 epochs' ends, and the final weights.
     expect(result.steps).toBe(500);
-    expect(checkpoints.map((m) => m.type === 'checkpoint' && m.step)).toEqual([50, 100, 150, 200, 250, 300, 350, 400, 450, 500, 500]);
+    expect(checkpoints.map((m) => m.type === 'checkpoint' && m.checkpoint.step)).toEqual([50, 100, 150, 200, 250, 300, 350, 400, 450, 500, 500]);
     // LoRA r 8 on query and value of tiny-bert's 2 layers (hidden 64): 4 × (8×64 + 64×8) = 4,096, plus the head
     // 64×4 + 4 = 260. The total adds tiny-bert's 395,136 encoder weights (embeddings 295,168; 2 layers × 49,984).
     expect(result.trainableParams).toBe(4_356);
@@ -90,7 +91,7 @@ describe('the training worker', () => {
       model: { id: 'tiny-bert', url: new URL('/models/tiny-bert', location.href).href },
       labels,
       config: { ...DEFAULT_TRAIN_CONFIG, method: 'lora', epochs: 5, lr: 2e-2, loraTargets: ['query', 'value'], maxLen: 64 },
-      adapter: last.adapter,
+      adapter: last.checkpoint.adapter,
       suites: [{ id: 's1', name: 'first forty', examples: strip(split.test).slice(0, 40) }],
       train: strip(split.train),
     });

@@ -7,7 +7,7 @@ import { createRun, getRun } from '../../src/store/runs';
 import { promote, changeLog } from '../../src/store/versions';
 import { addSuite, checkSuite, deleteSuite, listSuites } from '../../src/store/suites';
 import { deleteDataset } from '../../src/store/datasets';
-import type { SuiteEvaluation } from '../../src/protocol';
+import type { SuiteEvaluation } from '../../src/domain';
 import { evaluate } from '../../src/train/metrics';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/config';
 

@@ -1,7 +1,7 @@
 // The threaded wasm build: pthread workers start (they did not once bundled, see scripts/vite-wasm-threads.ts) and
-// two threads compute what one thread computes.
+// three threads compute what one thread computes.
 import { expect, it } from 'vitest';
-import { tf, useBackend, wasmThreading } from '../../src/runtime/tf-browser';
+import { tf, useBackend, wasmThreading, wasmThreadsFor } from '../../src/runtime/tf-browser';
 import { productAndGradient } from '../helpers/product-case';
 
 interface Result {
@@ -37,16 +37,17 @@ function maxRelDiff(a: Float32Array, b: Float32Array): number {
   return diff / scale;
 }
 
-it('runs the threaded wasm build on two threads with the same results as one', async () => {
+it('runs the threaded wasm build on every core but one (3 of 4) with the same results as one thread', async () => {
   const threaded = await inThreadedWorker();
   expect(threaded.error).toBeUndefined();
   expect(threaded.isolated).toBe(true);
-  expect(threaded.threads).toBe(2);
+  expect(threaded.threads).toBe(3);
 
   await useBackend('wasm');
   const one = { threads: wasmThreading().threads, ...(await productAndGradient(tf)) };
 
-  expect(one.threads).toBe(Math.min(8, Math.max(1, Math.floor(navigator.hardwareConcurrency / 2))));
+  expect(one.threads).toBe(wasmThreadsFor(navigator.hardwareConcurrency));
+  expect([wasmThreadsFor(1), wasmThreadsFor(2), wasmThreadsFor(3), wasmThreadsFor(8), wasmThreadsFor(16)]).toEqual([1, 1, 2, 7, 8]);
   expect(threaded.product.length).toBe(256 * 512);
   expect(maxRelDiff(threaded.product, one.product)).toBeLessThan(1e-6);
   expect(maxRelDiff(threaded.grad, one.grad)).toBeLessThan(1e-6);

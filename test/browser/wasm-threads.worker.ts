@@ -1,4 +1,4 @@
-// Claims 4 logical cores before tfjs loads, so its threaded wasm build runs on 2 threads (it takes half), then
+// Claims 4 logical cores before tfjs loads, so its threaded wasm build runs on 3 threads (every core but one), then
 // computes a forward and backward pass there and sends the numbers back for comparison with one thread.
 import { productAndGradient } from '../helpers/product-case';
 

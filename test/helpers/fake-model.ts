@@ -7,8 +7,10 @@ export function fakeClassifier(vocab: number, dim: number, numLabels: number, se
   const w = tf.variable(tf.randomNormal([dim, numLabels], 0, 0.1, 'float32', seed + 1), true, `fake_w_${seed}_${Math.random()}`);
   const b = tf.variable(tf.zeros([numLabels]), true, `fake_b_${seed}_${Math.random()}`);
   return {
+    method: 'full',
     numLabels,
     trainable: [emb, w, b],
+    trainableNames: () => ['fake.embeddings', 'fake.kernel', 'fake.bias'],
     logits(ids, mask) {
       const m = tf.cast(mask, 'float32');
       const e = tf.gather(emb, ids); // [B, L, D]

@@ -3,8 +3,8 @@
 // from it (scripts/make_tiny_models.ts), so their tokens cover it, and a few epochs of LoRA on a random model learn
 // it, which is what the tests of the training machinery need. The product's generator (src/data/synth.ts) is
 // deliberately harder and more varied; it is not for these tests.
-import type { Example } from '../../src/data/types';
-import { createRng, type Rng } from '../../src/train/rng';
+import type { Example } from '../../src/domain';
+import { createRng, type Rng } from '../../src/util/rng';
 
 const EMAIL_LABELS = ['invoice', 'order', 'support', 'spam'] as const;
 

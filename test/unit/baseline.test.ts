@@ -4,7 +4,7 @@ import { TfidfVectorizer, analyze, compareCodePoints, cosineSparse, type SparseR
 import { fit, objectiveAndGradient } from '../../src/baseline/logreg';
 import { bagOfWordsBaseline } from '../../src/train/baseline-eval';
 import { trainBagOfWords } from '../../src/baseline/bag-of-words';
-import { createRng } from '../../src/train/rng';
+import { createRng } from '../../src/util/rng';
 
 // Made by scripts/make_baseline_goldens.py with scikit-learn's TfidfVectorizer and LogisticRegression (no project
 // code). The logistic regression goldens are sklearn's lbfgs run to a gradient below 1e-8, i.e. the optimum.

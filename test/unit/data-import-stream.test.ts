@@ -2,7 +2,8 @@
 // field, between CR and LF, right after the BOM — the result is the one the whole text gives, line numbers
 // included, and memory holds a chunk and one unfinished record rather than the whole file.
 import { describe, expect, it } from 'vitest';
-import { DelimitedParser, importStream, importText, type ImportOptions, type ImportResult } from '../../src/data/import';
+import { importStream, importText, type ImportOptions, type ImportResult } from '../../src/data/import';
+import { DelimitedParser } from '../../src/data/import/csv';
 
 async function* streamOf(parts: string[]) {
   for (const p of parts) yield p;

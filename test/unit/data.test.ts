@@ -5,7 +5,7 @@ import { splitDataset, datasetHash } from '../../src/data/split';
 import { generateEmails, toChatJsonl, EMAIL_LABELS } from '../../src/data/synth';
 import { composeEmails, SCENARIOS, AMBIGUOUS, type EmailRecord } from '../../src/data/synth/compose';
 import { createSlots, expand, fill } from '../../src/data/synth/slots';
-import { createRng } from '../../src/train/rng';
+import { createRng } from '../../src/util/rng';
 
 const line = (user: string, label: string, system = 'You are an email classifier.') =>
   JSON.stringify({ messages: [{ role: 'system', content: system }, { role: 'user', content: user }, { role: 'assistant', content: label }] });

@@ -6,7 +6,8 @@ import { useBackend } from '../../src/runtime/tf-node';
 import { DEMO_DATASET, defaultConfigFor, DEFAULT_MODEL_ID, type TrainConfig } from '../../src/config';
 import { generateEmails } from '../../src/data/synth';
 import { splitDataset } from '../../src/data/split';
-import { runTraining, ModelCache } from '../../src/train/session';
+import { runTraining } from '../../src/train/session';
+import { ModelCache } from '../../src/model/model-cache';
 import { DEFAULT_DRIFT_LIMIT, isForgetting } from '../../src/guards/forgetting';
 
 const models = new ModelCache();

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { useBackend } from '../../src/runtime/tf-node';
 import { loadModel, type LoadedModel } from '../../src/model/load';
 import { initKind, reinitialised } from '../../src/model/reinit';
-import { ModelCache } from '../../src/train/session';
+import { ModelCache } from '../../src/model/model-cache';
 import { modelRef } from '../../src/ui/models';
 import { cliModelRef } from '../../scripts/cli/model-ref';
 
@@ -93,7 +93,7 @@ describe('reinitialised', () => {
 
 describe('countTokens', () => {
   it('counts [CLS] text [SEP] without truncation, as the tokenizer encodes it', async () => {
-    const { countTokens } = await import('../../src/train/session');
+    const { countTokens } = await import('../../src/train/inference');
     const cache = new ModelCache();
     const ref = { id: 'tiny-bert', url: resolve('public/models/tiny-bert') };
     const long = 'invoice '.repeat(300).trim();

@@ -219,7 +219,7 @@ describe('rehearsal (a mitigation for forgetting)', () => {
 
   it('is zero for an untrained LoRA adapter, keeps full fine-tuning closer to the base, and leaks nothing', async () => {
     const { forgettingCheck } = await import('../../src/train/forgetting-check');
-    const { rehearsalData } = await import('../../src/train/session');
+    const { rehearsalData } = await import('../../src/train/rehearsal');
     const { rehearsalLoss, uploadRehearsal } = await import('../../src/train/loop');
     const cfg = { ...DEFAULT_TRAIN_CONFIG, epochs: 3, batchSize: 16, lr: 3e-3, earlyStopping: false, maxLen: 64, rehearsal: 1 };
     const r = await rehearsalData(bert, cfg);

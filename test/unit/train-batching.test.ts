@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EncodedExample, HostBatch } from '../../src/model/types';
 import { BUCKETS, bucketLength, epochBatches, evalBatches, padBatch, stepsPerEpoch } from '../../src/train/batching';
-import { createRng } from '../../src/train/rng';
+import { createRng } from '../../src/util/rng';
 
 const CLS = 101;
 const SEP = 102;

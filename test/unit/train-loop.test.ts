@@ -1,7 +1,9 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../src/config';
-import { trainLoop, crossEntropy, type CheckpointInfo, type StepInfo } from '../../src/train/loop';
+import { trainLoop, crossEntropy } from '../../src/train/loop';
+import { decodeCheckpoint } from '../../src/train/checkpoint';
+import type { Checkpoint, StepInfo } from '../../src/domain';
 import { fakeClassifier, toyData } from '../helpers/fake-model';
 
 const cfg = (over: Partial<TrainConfig> = {}): TrainConfig => ({
@@ -76,7 +78,7 @@ describe('trainLoop', () => {
 
     // First attempt: cancelled after 17 steps (mid-epoch 2); its checkpoint carries the data position.
     const first = fakeClassifier(100, 8, 3, 5);
-    let last: CheckpointInfo | undefined;
+    let last: Checkpoint | undefined;
     let seen = 0;
     const r1 = await trainLoop(first, data, cfg({ seed: 4, maxGradNorm: 0.5 }), { onStep: () => void seen++, onCheckpoint: (c) => void (last = c) }, {
       isCancelled: () => seen >= 17,
@@ -87,13 +89,7 @@ describe('trainLoop', () => {
     first.dispose();
 
     const second = fakeClassifier(100, 8, 3, 99); // different init: the checkpoint must overwrite it
-    const r2 = await trainLoop(second, data, cfg({ seed: 4, maxGradNorm: 0.5 }), {}, undefined, {
-      step: last!.step,
-      epoch: last!.epoch,
-      batchIndex: last!.batchIndex,
-      weights: last!.weights,
-      optimizer: last!.optimizer,
-    });
+    const r2 = await trainLoop(second, data, cfg({ seed: 4, maxGradNorm: 0.5 }), {}, undefined, last);
     expect(r2.steps).toBe(36);
     second.trainable.forEach((v, i) => {
       const got = Array.from(v.dataSync());
@@ -161,7 +157,7 @@ describe('trainLoop', () => {
       onEval: (e) => valLosses.push(e.valLoss),
       // The epoch-end checkpoint (batchIndex 0) holds that epoch's weights.
       onCheckpoint: (c) => {
-        if (c.batchIndex === 0) epochEnds[c.epoch - 1] = c.weights.map((w) => Float32Array.from(w));
+        if (c.batchIndex === 0) epochEnds[c.epoch - 1] = decodeCheckpoint(model, c).weights;
       },
     });
     expect(res.stop).toBe('early-stopped');

@@ -1,7 +1,7 @@
 // The composer: turns a scenario into a whole email (subject line, greeting, small talk, body, line items,
 // sign-off, signature, disclaimer, quoted reply or forward, writing noise), and records how it was built so the
 // tests can measure the variety instead of trusting it.
-import { createRng, type Rng } from '../../train/rng';
+import { createRng, type Rng } from '../../util/rng';
 import type { Label, Scenario, Voice } from './types';
 import { createSlots, expand, fill, pick, type Slots } from './slots';
 import { INVOICE } from './invoice';

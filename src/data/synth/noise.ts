@@ -1,6 +1,6 @@
 // Writing noise of the kinds people make: slips of the finger, dropped punctuation, text-speak, caps lock,
 // and non-native phrasing. Applied to the sender's own text only, never to a quoted or forwarded message.
-import type { Rng } from '../../train/rng';
+import type { Rng } from '../../util/rng';
 import { pick } from './slots';
 
 const KEY_NEIGHBOURS: Record<string, string> = {

@@ -1,7 +1,7 @@
 // Slot values for one email: names, money, dates and reference numbers in the many shapes real mail uses.
 // Slots are drawn lazily and kept for the whole email, so "{name}" is the same person in the greeting and the
 // body, and one email keeps one currency style throughout.
-import type { Rng } from '../../train/rng';
+import type { Rng } from '../../util/rng';
 import {
   NAMES, JOB_TITLES, ORG_STEMS, ORG_SUFFIXES, SHOP_TRADES, SERVICE_TRADES, BOOKINGS, CITIES, CARRIERS, BRANDS, BRAND_MISSPELT, APPS,
   FEATURES, ERRORS, DEVICES, FIXTURES, DRUGS, COINS, NICHES, WEEKDAYS, MONTHS, TLDS,

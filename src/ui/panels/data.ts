@@ -13,7 +13,7 @@ import { validateDataset } from '../../data/validate';
 import { splitDataset } from '../../data/split';
 import { MODEL_OPTIONS, modelRef } from '../models';
 import { isModelCached } from '../../model/cache';
-import type { Example } from '../../data/types';
+import type { Example } from '../../domain';
 import type { ImportError } from '../../data/import';
 
 export function dataPanel(ctx: AppContext): HTMLElement {

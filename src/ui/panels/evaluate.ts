@@ -1,7 +1,7 @@
 // Step 4: before and after, side by side — accuracy, macro-F1, confusion matrices, per-class P/R/F1, and the
 // held-out examples this run fixed and broke, with a browser for the misclassified ones.
 import { h, replace, fmtPct } from '../dom';
-import type { EvalSummary, TrainResult } from '../../protocol';
+import type { EvalSummary, TrainResult } from '../../domain';
 import { PROBE_TEXTS } from '../../guards/probe-set';
 import type { AppContext } from '../context';
 import { explain, fold, TEXTS } from './explain';

@@ -2,10 +2,10 @@
 // `accelerate launch` (one GPU, many GPUs, many nodes). Same base model, method, hyperparameters and pinned splits;
 // it writes a PEFT adapter that imports back into tabtune for comparison.
 import type { TrainConfig } from '../config';
-import type { DataSplits } from '../protocol';
+import type { DataSplits } from '../domain';
 import { toChatJsonl } from '../data/synth';
 
-export function biggerMachineFiles(run: { modelId: string; config: TrainConfig; data: DataSplits; instruction?: string }): Record<string, string> {
+export function accelerateExportFiles(run: { modelId: string; config: TrainConfig; data: DataSplits; instruction?: string }): Record<string, string> {
   const c = run.config;
   const settings = {
     base_model: run.modelId,
@@ -49,6 +49,7 @@ import torch
 from datasets import Dataset
 from peft import LoraConfig, TaskType, get_peft_model
 from sklearn.metrics import accuracy_score, f1_score
+import transformers
 from transformers import (AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding, Trainer,
                           TrainingArguments, set_seed)
 
@@ -56,6 +57,11 @@ cfg = json.load(open("config.json"))
 labels = cfg["labels"]
 label2id = {l: i for i, l in enumerate(labels)}
 set_seed(cfg["seed"])
+# transformers 5 loads a model in the dtype its config names (tabtune-mini ships float16) and folded warmup_ratio
+# into warmup_steps; train in float32 on either major version.
+V5 = int(transformers.__version__.split(".")[0]) >= 5
+FLOAT32 = {"dtype": torch.float32} if V5 else {"torch_dtype": torch.float32}
+WARMUP = {"warmup_steps": cfg["warmup_ratio"]} if V5 else {"warmup_ratio": cfg["warmup_ratio"]}
 
 
 def load(split):
@@ -72,7 +78,7 @@ def load(split):
 
 tokenizer = AutoTokenizer.from_pretrained(cfg["base_model"])
 model = AutoModelForSequenceClassification.from_pretrained(
-    cfg["base_model"], num_labels=len(labels), id2label=dict(enumerate(labels)), label2id=label2id)
+    cfg["base_model"], num_labels=len(labels), id2label=dict(enumerate(labels)), label2id=label2id, **FLOAT32)
 if cfg["method"] == "lora":
     lora = cfg["lora"]
     model = get_peft_model(model, LoraConfig(task_type=TaskType.SEQ_CLS, r=lora["r"], lora_alpha=lora["alpha"],
@@ -97,9 +103,9 @@ def metrics(p):
 args = TrainingArguments(
     output_dir="out", num_train_epochs=cfg["epochs"], learning_rate=cfg["learning_rate"],
     per_device_train_batch_size=cfg["batch_size"], per_device_eval_batch_size=cfg["batch_size"],
-    weight_decay=cfg["weight_decay"], warmup_ratio=cfg["warmup_ratio"], max_grad_norm=cfg["max_grad_norm"],
+    weight_decay=cfg["weight_decay"], max_grad_norm=cfg["max_grad_norm"],
     lr_scheduler_type="linear", eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True,
-    metric_for_best_model="eval_loss", seed=cfg["seed"], report_to=[])
+    metric_for_best_model="eval_loss", seed=cfg["seed"], report_to=[], **WARMUP)
 trainer = Trainer(model=model, args=args, train_dataset=splits["train"], eval_dataset=splits["validation"],
                   data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=metrics)
 trainer.train()

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { biggerMachineFiles } from '../../src/interop/bigger-machine';
+import { accelerateExportFiles } from '../../src/interop/accelerate-export';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/config';
 import { generateEmails } from '../../src/data/synth';
 import { splitDataset } from '../../src/data/split';
@@ -15,7 +15,7 @@ describe('train on a bigger machine', () => {
     const sp = splitDataset(ex, { seed: 0 });
     const strip = (xs: { text: string; label: string }[]) => xs.map(({ text, label }) => ({ text, label }));
     const config = { ...DEFAULT_TRAIN_CONFIG, lr: 3e-4, loraR: 16, loraTargets: ['query', 'key', 'value'] };
-    const files = biggerMachineFiles({ modelId: 'sentence-transformers/all-MiniLM-L6-v2', config, data: { labels: ['invoice', 'order', 'spam', 'support'], train: strip(sp.train), validation: strip(sp.validation), test: strip(sp.test) } });
+    const files = accelerateExportFiles({ modelId: 'sentence-transformers/all-MiniLM-L6-v2', config, data: { labels: ['invoice', 'order', 'spam', 'support'], train: strip(sp.train), validation: strip(sp.validation), test: strip(sp.test) } });
     const dir = mkdtempSync(join(tmpdir(), 'bigger-'));
     mkdirSync(join(dir, 'data'));
     for (const [f, text] of Object.entries(files)) writeFileSync(join(dir, f), text);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, mixSeed } from '../../src/train/rng';
+import { createRng, mixSeed } from '../../src/util/rng';
 
 // mulberry32's first outputs as 32-bit integers, from an independent Python implementation (integers masked to
 // 32 bits, no JS involved):  a += 0x6D2B79F5; t = imul(a ^ a>>15, a|1); t ^= t + imul(t ^ t>>7, t|61); t ^ t>>14

@@ -1,0 +1,2 @@
+export function hfPythonPath(): string;
+export function ensureHfPython(): string;

@@ -1,0 +1,79 @@
+// A checkpoint's bytes: trainable weights and AdamW state as safetensors, so a stored run can be resumed, used for
+// predictions or exported as a PEFT adapter without this code (the weights keep the classifier's PEFT names).
+import * as tf from '@tensorflow/tfjs';
+import type { Checkpoint } from '../domain';
+import type { TrainConfig } from '../config';
+import type { TrainableClassifier } from '../model/types';
+import type { LoadedModel } from '../model/load';
+import { classifierForRun, type Classifier } from '../model/classifier';
+import { readSafetensors, writeSafetensors } from '../model/safetensors';
+import type { AdamWState } from './optimizer';
+
+type Position = Pick<Checkpoint, 'step' | 'epoch' | 'batchIndex' | 'valLoss'>;
+
+/** The model's trainable values (in `model.trainable` order) and optimizer state at `at`, as bytes. */
+export function encodeCheckpoint(model: TrainableClassifier, at: Position, weights: Float32Array[], optimizer: AdamWState): Checkpoint {
+  return { ...at, adapter: toArrayBuffer(encodeWeights(model, weights)), optimizer: toArrayBuffer(encodeOptimizer(optimizer)) };
+}
+
+/** A checkpoint's values in `model.trainable` order, for the loop to carry on from. */
+export function decodeCheckpoint(model: TrainableClassifier, c: Checkpoint): { weights: Float32Array[]; optimizer: AdamWState } {
+  const weights = readSafetensors(new Uint8Array(c.adapter), 'checkpoint').tensors;
+  const opt = readSafetensors(new Uint8Array(c.optimizer), 'optimizer state');
+  const count = model.trainable.length;
+  return {
+    weights: model.trainableNames().map((n) => {
+      if (!weights[n]) throw new Error(`The checkpoint has no tensor "${n}".`);
+      return weights[n].data;
+    }),
+    optimizer: {
+      step: Number(opt.metadata.step ?? 0),
+      m: Array.from({ length: count }, (_, i) => opt.tensors[`m.${i}`].data),
+      v: Array.from({ length: count }, (_, i) => opt.tensors[`v.${i}`].data),
+    },
+  };
+}
+
+/** Trainable weights as safetensors, under the classifier's own names (PEFT names for LoRA). */
+export function encodeWeights(model: TrainableClassifier, values: Float32Array[]): Uint8Array {
+  const names = model.trainableNames();
+  const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
+  model.trainable.forEach((v, i) => (tensors[names[i]] = { shape: v.shape, data: values[i] }));
+  return writeSafetensors(tensors, { format: 'tabtune-checkpoint', method: model.method });
+}
+
+export function loadWeights(model: TrainableClassifier, bytes: ArrayBuffer): void {
+  const { tensors } = readSafetensors(new Uint8Array(bytes), 'checkpoint');
+  const names = model.trainableNames();
+  model.trainable.forEach((v, i) => {
+    const t = tensors[names[i]];
+    if (!t) throw new Error(`The checkpoint has no tensor "${names[i]}"; it was saved for a different method or model.`);
+    const value = tf.tensor(t.data, v.shape, 'float32');
+    v.assign(value);
+    value.dispose();
+  });
+}
+
+/** A run's classifier rebuilt from its settings and stored weights. */
+export function classifierFromCheckpoint(base: LoadedModel, labels: string[], cfg: TrainConfig, weights: ArrayBuffer): Classifier {
+  const model = classifierForRun(base, labels.length, cfg);
+  try {
+    loadWeights(model, weights);
+    return model;
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
+export function encodeOptimizer(s: AdamWState): Uint8Array {
+  const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
+  s.m.forEach((m, i) => (tensors[`m.${i}`] = { shape: [m.length], data: m }));
+  s.v.forEach((v, i) => (tensors[`v.${i}`] = { shape: [v.length], data: v }));
+  return writeSafetensors(tensors, { step: String(s.step), count: String(s.m.length) });
+}
+
+/** The bytes as a whole ArrayBuffer, which is what can be posted in a transfer list and stored. */
+export function toArrayBuffer(u: Uint8Array): ArrayBuffer {
+  return u.byteOffset === 0 && u.byteLength === u.buffer.byteLength ? (u.buffer as ArrayBuffer) : (u.slice().buffer as ArrayBuffer);
+}
