@@ -90,3 +90,24 @@ export class BarChart {
     this.chart.update('none');
   }
 }
+
+/**
+ * Redraws the charts inside an element that was hidden: Chart.js sizes a chart from its container, which is
+ * 0 × 0 while its step is hidden; the data it received meanwhile is all there and is drawn at the new size.
+ */
+export function refreshCharts(root: ParentNode): void {
+  root.querySelectorAll('canvas').forEach((canvas) => {
+    const chart = Chart.getChart(canvas);
+    if (!chart) return;
+    chart.resize();
+    chart.update('none');
+  });
+}
+
+/** Every chart on the page: its canvas's label, drawn size and points per dataset (a hook for tests). */
+export function chartsOnPage(): { label: string; width: number; height: number; points: number[] }[] {
+  return [...document.querySelectorAll('canvas')].flatMap((canvas) => {
+    const chart = Chart.getChart(canvas);
+    return chart ? [{ label: canvas.getAttribute('aria-label') ?? '', width: chart.width, height: chart.height, points: chart.data.datasets.map((d) => d.data.length) }] : [];
+  });
+}

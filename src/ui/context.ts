@@ -6,13 +6,9 @@ import type { BackendChoice } from '../runtime/backend';
 import type { DataSplits } from '../domain';
 import type { TabtuneDb } from '../store/db';
 import type { RunController } from './run-controller';
+import type { ActiveDataset } from './active-dataset';
 
-export interface ActiveDataset {
-  hash: string;
-  name: string;
-  instruction?: string;
-  splits: DataSplits;
-}
+export type { ActiveDataset };
 
 export interface AppContext {
   settings: PageSettings;
@@ -20,6 +16,7 @@ export interface AppContext {
   client: WorkerClient;
   db: TabtuneDb;
   dataset: ActiveDataset | null;
+  /** Set by the page (src/ui/app.ts) from the bus's 'backend-ready' event, and only there. */
   backend: BackendChoice | null;
   runs: RunController;
   /** The stored splits of a dataset version (for resuming and comparing runs). */

@@ -1,6 +1,7 @@
 // From examples to an active, stored dataset version: split (pinned by content hash and seed), validate, store
 // in one transaction, and hand the splits to the rest of the page.
-import type { AppContext, ActiveDataset } from './context';
+import type { AppContext } from './context';
+import type { ActiveDataset } from './active-dataset';
 import type { DataSplits, Example } from '../domain';
 import { splitDataset, datasetHash } from '../data/split';
 import { validateDataset, type ValidationReport } from '../data/validate';

@@ -4,8 +4,12 @@ import type { FromWorker } from '../protocol';
 import type { DataSplits, StepProgress, TrainResult } from '../domain';
 import type { TrainConfig } from '../config';
 import type { Point } from './charts';
-import type { AppContext } from './context';
 import type { WorkerClient } from './worker-client';
+import type { Bus } from './bus';
+import type { ActiveDataset } from './active-dataset';
+import type { PageSettings } from './url-settings';
+import type { BackendChoice } from '../runtime/backend';
+import type { TabtuneDb } from '../store/db';
 import { modelRef } from './models';
 import { linearWarmupDecaySeries, warmupStepsFromRatio } from '../train/schedule';
 import { overfitSignal } from '../guards/overfit';
@@ -44,6 +48,20 @@ export interface RunSpec {
   notes?: string;
 }
 
+/**
+ * What a run controller needs from the page, and no more: it reads these and announces on the bus; it never
+ * writes the page's state (a restarted worker's backend goes out as 'backend-ready', and the page sets it).
+ */
+export interface RunHost {
+  readonly settings: Pick<PageSettings, 'modelId' | 'config' | 'backend'>;
+  readonly bus: Bus;
+  readonly client: WorkerClient;
+  readonly db: TabtuneDb;
+  readonly dataset: ActiveDataset | null;
+  readonly backend: BackendChoice | null;
+  loadSplits(hash: string): Promise<DataSplits>;
+}
+
 export class RunController {
   live: LiveRun | null = null;
   private pending = new PendingWrites();
@@ -54,7 +72,7 @@ export class RunController {
 
   /** `client` is the worker this controller trains in: the page's own, or a second one for a side-by-side run. */
   constructor(
-    private ctx: AppContext,
+    private readonly ctx: RunHost,
     client?: WorkerClient,
     private readonly onChange: () => void = () => ctx.bus.emit('run-live'),
   ) {
@@ -248,10 +266,7 @@ export class RunController {
           await this.persist(() => updateRun(db, live.runId, { status: 'interrupted', error: m.message }));
           this.setPhase('failed', `${m.message} tabtune restarted its training worker on the CPU (wasm): press Resume in the runs list to continue.`);
           const ready = await this.client.restart('wasm');
-          if (this.client === this.ctx.client) {
-            this.ctx.backend = ready.choice;
-            this.ctx.bus.emit('backend');
-          }
+          if (this.client === this.ctx.client) this.ctx.bus.emit('backend-ready', ready.choice);
         } else {
           this.setPhase('failed', m.message);
           await this.persist(() => updateRun(db, live.runId, { status: 'failed', error: m.message, finished: Date.now() }));

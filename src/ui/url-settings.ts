@@ -72,3 +72,28 @@ export function settingsToQuery(s: PageSettings, defaults: PageSettings = DEFAUL
   const text = q.toString();
   return text ? `?${text}` : '';
 }
+
+/** The page's steps, in the order of the step rail (src/ui/flow.ts); the URL names the one in view. */
+export const STEP_IDS = ['data', 'model', 'train', 'evaluate', 'play', 'runs', 'pretraining'] as const;
+export type StepId = (typeof STEP_IDS)[number];
+export const FIRST_STEP: StepId = 'data';
+
+export function isStepId(s: string | null | undefined): s is StepId {
+  return !!s && (STEP_IDS as readonly string[]).includes(s);
+}
+
+/** The step a URL opens on: `?step=train`, else a `#train` anchor, else the first step. */
+export function stepFromUrl(search: string, hash = ''): StepId {
+  const q = new URLSearchParams(search).get('step');
+  if (isStepId(q)) return q;
+  const anchor = hash.replace(/^#/, '');
+  return isStepId(anchor) ? anchor : FIRST_STEP;
+}
+
+/** The page's query: the settings that differ from the defaults, then the step (left out on the first step). */
+export function pageQuery(s: PageSettings, step: StepId, defaults: PageSettings = DEFAULT_PAGE_SETTINGS): string {
+  const q = new URLSearchParams(settingsToQuery(s, defaults));
+  if (step !== FIRST_STEP) q.set('step', step);
+  const text = q.toString();
+  return text ? `?${text}` : '';
+}

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright';
+import { expect } from 'vitest';
 import { chromiumArgs, chromiumPath } from '../../scripts/chromium.mjs';
 
 export async function freePort(): Promise<number> {
@@ -80,4 +81,73 @@ export function storedRecords<T>(page: Page, store: 'runs' | 'predictions'): Pro
       }),
     store,
   );
+}
+
+/** The page's steps, in the rail's order (src/ui/url-settings.ts STEP_IDS). */
+export const STEPS = ['data', 'model', 'train', 'evaluate', 'play', 'runs', 'pretraining'] as const;
+export type Step = (typeof STEPS)[number];
+
+/** A step's button on the rail. */
+export function railButton(page: Page, step: Step) {
+  return page.getByRole('navigation', { name: 'Steps' }).locator(`button[data-step="${step}"]`);
+}
+
+/** Waits until `step` is the one step in view, marked current on the rail. */
+export async function waitStep(page: Page, step: Step): Promise<void> {
+  await expect.poll(() => page.locator(`main > section#${step}`).isVisible(), { timeout: 10_000 }).toBe(true);
+  expect(await page.locator('main > section:not([hidden])').count()).toBe(1);
+  expect(await railButton(page, step).getAttribute('aria-current')).toBe('step');
+}
+
+/** Reaches a step the way a person does: through the rail. */
+export async function goStep(page: Page, step: Step): Promise<void> {
+  await railButton(page, step).click();
+  await waitStep(page, step);
+}
+
+/** The "Next" button at the end of the step in view. */
+export async function nextStep(page: Page, to: Step): Promise<void> {
+  await page.locator('main > section:not([hidden]) .step-nav .step-next').click();
+  await waitStep(page, to);
+}
+
+/** Opens (or closes) the fold (a <details> under a step's essentials) whose summary starts with `title`. */
+export async function openFold(page: Page, step: Step, title: string, open = true): Promise<void> {
+  const fold = page.locator(`main > section#${step} details.fold`).filter({ has: page.locator(':scope > summary', { hasText: title }) });
+  if (((await fold.getAttribute('open')) !== null) !== open) await fold.locator(':scope > summary').click();
+}
+
+/** The page's size limits: three screens tall on a laptop, four on a phone, never wider than the screen. */
+export const VIEWPORTS = [
+  { width: 1280, height: 800, maxHeight: 2400 },
+  { width: 390, height: 844, maxHeight: 3376 },
+] as const;
+
+/**
+ * Walks every step through the rail at both viewport sizes: a screenshot of each
+ * (test-results/screenshots/TAG-WIDTHpx-N-STEP.png), and the height and horizontal-scroll limits asserted for
+ * each. Returns the document heights; leaves the page at its first size, on the step it was on.
+ */
+export async function measureSteps(page: Page, tag: string): Promise<Record<string, number>> {
+  const start = page.viewportSize()!;
+  const back = (await page.locator('main > section:not([hidden])').getAttribute('id')) as Step;
+  const heights: Record<string, number> = {};
+  const over: string[] = [];
+  for (const vp of VIEWPORTS) {
+    await page.setViewportSize({ width: vp.width, height: vp.height });
+    for (const [i, step] of STEPS.entries()) {
+      await goStep(page, step);
+      await page.waitForTimeout(150);
+      const m = await page.evaluate(() => ({ height: document.documentElement.scrollHeight, scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth }));
+      heights[`${vp.width}x${vp.height} ${step}`] = m.height;
+      await snap(page, `${tag}-${vp.width}px-${i + 1}-${step}`);
+      if (m.height > vp.maxHeight) over.push(`${step} at ${vp.width} x ${vp.height}: ${m.height} px tall (limit ${vp.maxHeight})`);
+      if (m.scrollWidth > m.clientWidth) over.push(`${step} at ${vp.width} x ${vp.height}: scrolls sideways (${m.scrollWidth} > ${m.clientWidth})`);
+    }
+  }
+  console.log(`page heights (${tag}): ${Object.entries(heights).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  await page.setViewportSize(start);
+  await goStep(page, back);
+  expect(over).toEqual([]);
+  return heights;
 }

@@ -3,7 +3,7 @@
 import { h, field, replace, fmtNum } from '../dom';
 import { BarChart } from '../charts';
 import type { AppContext } from '../context';
-import { explain, TEXTS } from './explain';
+import { explain, fold, TEXTS } from './explain';
 import { generateEmails, EMAIL_INSTRUCTION, toChatJsonl } from '../../data/synth';
 import { toCsv } from '../../data/export';
 import { download } from '../export';
@@ -145,7 +145,7 @@ export function dataPanel(ctx: AppContext): HTMLElement {
         null,
         h('caption', null, 'First rows'),
         h('thead', null, h('tr', null, h('th', null, '#'), h('th', null, 'text'), h('th', null, 'label'))),
-        h('tbody', null, ...examples.slice(0, 8).map((e, i) => h('tr', null, h('td', { class: 'num' }, i + 1), h('td', { class: 'text' }, e.text), h('td', null, e.label)))),
+        h('tbody', null, ...examples.slice(0, 8).map((e, i) => h('tr', null, h('td', { class: 'num' }, i + 1), h('td', { class: 'text' }, h('div', { class: 'clamp' }, e.text)), h('td', null, e.label)))),
       ),
     );
     chart ??= new BarChart(chartCanvas, 'examples');
@@ -178,8 +178,12 @@ export function dataPanel(ctx: AppContext): HTMLElement {
     { class: 'step', id: 'data', attrs: { 'aria-labelledby': 'data-h' } },
     h('h2', { id: 'data-h' }, h('span', { class: 'num' }, '1'), 'Data'),
     explain('What is the data for?', ...TEXTS.data),
-    h('div', { class: 'row' }, field('Demo size', count), countOut, field('Demo seed', seed), useDemo, exportJsonl, exportCsv),
-    h('div', { class: 'row' }, drop, fileInput, h('label', { attrs: { for: 'skip-bad' } }, skipBad, ' Skip bad lines')),
+    h('div', { class: 'row' }, field('Demo size', count), countOut, useDemo),
+    h('div', { class: 'row' }, drop, fileInput),
+    fold(
+      'Advanced: demo seed, bad lines, export',
+      h('div', { class: 'row' }, field('Demo seed', seed), h('label', { attrs: { for: 'skip-bad' } }, skipBad, ' Skip bad lines when importing'), exportJsonl, exportCsv),
+    ),
     importProgress,
     status,
     errors,

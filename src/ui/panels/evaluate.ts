@@ -4,7 +4,8 @@ import { h, replace, fmtPct } from '../dom';
 import type { EvalSummary, TrainResult } from '../../domain';
 import { PROBE_TEXTS } from '../../guards/probe-set';
 import type { AppContext } from '../context';
-import { explain, TEXTS } from './explain';
+import { explain, fold, TEXTS } from './explain';
+import { suitesCard } from './suites';
 import { fixedAndBroken } from '../../train/metrics';
 import { isForgetting } from '../../guards/forgetting';
 import { driftLimit } from '../drift-limit';
@@ -73,7 +74,7 @@ export function forgettingCard(r: TrainResult): HTMLElement {
       isForgetting(f, limit)
         ? h('span', { class: 'badge bad' }, `Flagged: the drift is above the limit of ${limit}`)
         : h('span', { class: 'badge good' }, `Within the limit of ${limit}`),
-      ' (set in Runs).',
+      ' (set in Runs, under Advanced).',
     ),
     h(
       'p',
@@ -111,7 +112,7 @@ export function baselineCard(r: Pick<TrainResult, 'after' | 'baseline'>): HTMLEl
     h('h3', null, 'Baseline (bag of words)'),
     h('p', null, h('span', { class: 'big', attrs: { 'data-testid': 'acc-baseline' } }, fmtPct(r.baseline.accuracy)), ' accuracy · macro-F1 ', fmtPct(r.baseline.macroF1)),
     h('p', { attrs: { 'data-testid': 'baseline-verdict' } }, verdict),
-    h('p', { class: 'muted' }, ...TEXTS.baseline),
+    explain('Why a word count?', ...TEXTS.baseline),
   );
 }
 
@@ -156,8 +157,8 @@ export function evaluatePanel(ctx: AppContext): HTMLElement {
         h(
           'div',
           { class: 'row' },
-          h('button', { class: 'secondary', on: { click: () => { page = Math.max(0, page - 1); drawBrowser(); } } }, 'Previous'),
-          h('button', { class: 'secondary', on: { click: () => { page = Math.min(pages - 1, page + 1); drawBrowser(); } } }, 'Next'),
+          h('button', { class: 'secondary', on: { click: () => { page = Math.max(0, page - 1); drawBrowser(); } } }, 'Previous page'),
+          h('button', { class: 'secondary', on: { click: () => { page = Math.min(pages - 1, page + 1); drawBrowser(); } } }, 'Next page'),
         ),
       );
     drawBrowser();
@@ -172,14 +173,24 @@ export function evaluatePanel(ctx: AppContext): HTMLElement {
       ),
       baselineCard(r),
       suitesTable(r, test.length),
-      forgettingCard(r),
-      perClassTable(r.before, r.after),
-      h('div', { class: 'grid2' }, examplesTable(fixed, test, r.after.predictions, labels, 'Fixed by this run (wrong before, right after)', 8), examplesTable(broken, test, r.after.predictions, labels, 'Broken by this run (right before, wrong after)', 8)),
-      browser,
+      fold(
+        `More: forgetting check, per-label scores, ${fixed.length} fixed and ${broken.length} broken examples, ${wrong.length} misclassified`,
+        forgettingCard(r),
+        perClassTable(r.before, r.after),
+        h('div', { class: 'grid2' }, examplesTable(fixed, test, r.after.predictions, labels, 'Fixed by this run (wrong before, right after)', 8), examplesTable(broken, test, r.after.predictions, labels, 'Broken by this run (right before, wrong after)', 8)),
+        browser,
+      ),
     );
   }
   ctx.bus.on('run-live', () => {
     if (ctx.runs.live?.phase === 'finished') render();
   });
-  return h('section', { class: 'step', id: 'evaluate', attrs: { 'aria-labelledby': 'eval-h' } }, h('h2', { id: 'eval-h' }, h('span', { class: 'num' }, '4'), 'Evaluate'), explain('What do these numbers mean?', ...TEXTS.evaluate), body);
+  return h(
+    'section',
+    { class: 'step', id: 'evaluate', attrs: { 'aria-labelledby': 'eval-h' } },
+    h('h2', { id: 'eval-h' }, h('span', { class: 'num' }, '4'), 'Evaluate'),
+    explain('What do these numbers mean?', ...TEXTS.evaluate),
+    body,
+    fold('Your own evaluation files (hard cases, real emails): scored with every run', suitesCard(ctx)),
+  );
 }

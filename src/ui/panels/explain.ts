@@ -32,3 +32,8 @@ export const TEXTS = {
   play: ['Type any text and compare what the base model and the tuned model answer, with their probabilities.'],
   runs: ['Every run is a version: its data hash, model, settings and results are kept, so you can say which version fixed which examples — and which it broke.'],
 };
+
+/** Settings and detail beyond a step's essentials, folded away under them (a <details>, closed at first). */
+export function fold(title: string, ...children: (Node | null)[]): HTMLDetailsElement {
+  return h('details', { class: 'fold' }, h('summary', null, title), ...children);
+}

@@ -103,6 +103,15 @@ export function pretrainingPanel(ctx: AppContext): HTMLElement {
         `with the same data and settings, the pretrained model ends at ${fmtPct(pre.after.accuracy)} and its random-weight twin at ${fmtPct(rnd.after.accuracy)} (${gain >= 0 ? '+' : ''}${gain.toFixed(1)} points for pretraining).`,
       );
     }
+    // The step rail's line: progress of both runs together, then the two accuracies.
+    const lives = columns.map((c) => c.controller?.live);
+    const total = lives.reduce((n, l) => n + (l?.totalSteps ?? 0), 0);
+    ctx.bus.emit('compare-live', {
+      busy: busy(),
+      done: total ? lives.reduce((n, l) => n + (l?.progress?.step ?? 0), 0) / total : 0,
+      result: pre && rnd ? { pretrained: pre.after.accuracy, random: rnd.after.accuracy } : undefined,
+      failed: lives.some((l) => l?.phase === 'failed' || l?.phase === 'cancelled'),
+    });
     // Done: free the two workers' memory; the runs and their adapters are stored.
     if (!busy()) for (const c of columns) if (c.controller?.live?.result || c.controller?.live?.phase === 'failed' || c.controller?.live?.phase === 'cancelled') c.client?.terminate();
   }

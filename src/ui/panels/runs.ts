@@ -3,7 +3,7 @@ import { DEFAULT_DRIFT_LIMIT, isForgetting } from '../../guards/forgetting';
 import { DRIFT_KEY, driftLimit } from '../drift-limit';
 import { h, replace, field, fmtPct, fmtDuration } from '../dom';
 import type { AppContext } from '../context';
-import { explain, TEXTS } from './explain';
+import { explain, fold, TEXTS } from './explain';
 import { listRuns, deleteRun, type RunRecord } from '../../store/runs';
 import { listCheckpoints } from '../../store/checkpoints';
 import { fixedAndBroken } from '../../train/metrics';
@@ -11,7 +11,6 @@ import { examplesTable } from './evaluate';
 import { exportRunZip, exportBiggerMachineZip, importAdapterZip } from '../export';
 import { promote, changeLog } from '../../store/versions';
 import { listSuites } from '../../store/suites';
-import { suitesCard } from './suites';
 
 
 export function runsPanel(ctx: AppContext): HTMLElement {
@@ -171,7 +170,10 @@ export function runsPanel(ctx: AppContext): HTMLElement {
       compareOut,
       h('h3', null, `Older run (${new Date(a.created).toLocaleString()}) → newer run (${new Date(b.created).toLocaleString()})`),
       metricDeltas(a, b),
-      h('div', { class: 'grid2' }, examplesTable(fixed, splits.test, b.after.predictions, labels, 'Fixed by the newer run', 8), examplesTable(broken, splits.test, b.after.predictions, labels, 'Broken by the newer run', 8)),
+      fold(
+        `The examples: ${fixed.length} fixed and ${broken.length} broken by the newer run`,
+        h('div', { class: 'grid2' }, examplesTable(fixed, splits.test, b.after.predictions, labels, 'Fixed by the newer run', 8), examplesTable(broken, splits.test, b.after.predictions, labels, 'Broken by the newer run', 8)),
+      ),
     );
   }
 
@@ -200,12 +202,18 @@ export function runsPanel(ctx: AppContext): HTMLElement {
     h('h2', { id: 'runs-h' }, h('span', { class: 'num' }, '6'), 'Runs'),
     explain('Why keep every version?', ...TEXTS.runs),
     message,
-    field('Flag forgetting when embedding drift exceeds', limit, 'Runs whose tuned encoder moved further than this from the base model (mean 1 − cosine on general sentences) are flagged.'),
-    field('Import a PEFT adapter (zip) as a run', adapterInput, 'An adapter trained elsewhere (transformers + peft, or exported by tabtune) for the selected model; it is evaluated on this dataset\'s test split.'),
-    suitesCard(ctx),
-    field('Promotion tolerance (accuracy points)', tol, 'A run is promoted only if it is no worse than the current version by more than this on every evaluation suite.'),
     h('div', { class: 'table-wrap' }, table),
     compareOut,
     history,
+    fold(
+      'Advanced: forgetting limit, promotion tolerance, import an adapter',
+      h(
+        'div',
+        { class: 'row' },
+        field('Flag forgetting when embedding drift exceeds', limit, 'Runs whose tuned encoder moved further than this from the base model (mean 1 − cosine on general sentences) are flagged.'),
+        field('Promotion tolerance (accuracy points)', tol, 'A run is promoted only if it is no worse than the current version by more than this on every evaluation suite (Evaluate step: your own evaluation files).'),
+        field('Import a PEFT adapter (zip) as a run', adapterInput, 'An adapter trained elsewhere (transformers + peft, or exported by tabtune) for the selected model; it is evaluated on this dataset\'s test split.'),
+      ),
+    ),
   );
 }

@@ -1,4 +1,4 @@
-// Storage: what tabtune keeps in this browser, how much room is left, persistence, backup and clean-up.
+// Storage (in the Runs step): what tabtune keeps in this browser, how much room is left, persistence, backup and clean-up.
 import { h, replace, fmtNum } from '../dom';
 import type { AppContext } from '../context';
 import { storageStatus, requestPersistence } from '../../store/storage';
@@ -69,10 +69,11 @@ export function storagePanel(ctx: AppContext): HTMLElement {
   ctx.bus.on('runs', () => void render());
   ctx.bus.on('dataset', () => void render());
   void render();
+  // Folded away at the end of the Runs step: what is kept, and the tools to keep or clear it.
   return h(
-    'section',
-    { class: 'step', id: 'storage', attrs: { 'aria-labelledby': 'storage-h' } },
-    h('h2', { id: 'storage-h' }, 'Your data in this browser'),
+    'details',
+    { class: 'fold', id: 'storage' },
+    h('summary', null, 'Your data in this browser: storage, backup, clean-up'),
     usage,
     list,
     h(

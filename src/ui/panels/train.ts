@@ -4,7 +4,7 @@ import { LossChart, LrChart } from '../charts';
 import { TRAIN_CONFIG_HELP, type TrainConfig } from '../../config';
 import type { Method } from '../../model/types';
 import type { AppContext } from '../context';
-import { explain, TEXTS } from './explain';
+import { explain, fold, TEXTS } from './explain';
 import { overfitRisk } from '../../guards/overfit';
 import { label as backendLabel } from '../../runtime/backend';
 import { listDatasets } from '../../store/datasets';
@@ -16,9 +16,10 @@ const METHODS: { value: Method; title: string; sentence: string }[] = [
 ];
 
 type NumKey = { [K in keyof TrainConfig]: TrainConfig[K] extends number ? K : never }[keyof TrainConfig];
-const NUM_FIELDS: { key: NumKey; label: string; step: string; min: number; max?: number; loraOnly?: boolean; mitigation?: boolean }[] = [
-  { key: 'epochs', label: 'Epochs', step: '1', min: 1, max: 100 },
-  { key: 'lr', label: 'Learning rate', step: 'any', min: 0 },
+/** `essential`: shown with the method and the Train button; the others are folded under "Advanced". */
+const NUM_FIELDS: { key: NumKey; label: string; step: string; min: number; max?: number; essential?: boolean; loraOnly?: boolean; mitigation?: boolean }[] = [
+  { key: 'epochs', label: 'Epochs', step: '1', min: 1, max: 100, essential: true },
+  { key: 'lr', label: 'Learning rate', step: 'any', min: 0, essential: true },
   { key: 'batchSize', label: 'Batch size', step: '1', min: 1, max: 256 },
   { key: 'maxLen', label: 'Max tokens', step: '1', min: 8, max: 512 },
   { key: 'warmupRatio', label: 'Warm-up share', step: '0.01', min: 0, max: 1 },
@@ -59,6 +60,7 @@ export function trainPanel(ctx: AppContext): HTMLElement {
 
   const numInputs = new Map<NumKey, HTMLInputElement>();
   const loraFields: HTMLElement[] = [];
+  const essentials = h('div', { class: 'row' });
   const fields = h('div', { class: 'row' });
   const mitigationFields = h('div', { class: 'row' });
   for (const f of NUM_FIELDS) {
@@ -79,7 +81,7 @@ export function trainPanel(ctx: AppContext): HTMLElement {
     numInputs.set(f.key, input);
     const wrap = field(f.label, input, TRAIN_CONFIG_HELP[f.key]);
     if (f.loraOnly) loraFields.push(wrap);
-    (f.mitigation ? mitigationFields : fields).append(wrap);
+    (f.essential ? essentials : f.mitigation ? mitigationFields : fields).append(wrap);
   }
   const targets = h('input', { attrs: { type: 'text' } });
   targets.value = cfg.loraTargets.join(', ');
@@ -117,9 +119,9 @@ export function trainPanel(ctx: AppContext): HTMLElement {
     mixSelect.value = others.some((d) => d.hash === cfg.mixFrom) ? cfg.mixFrom : '';
   }
   const mitigations = h(
-    'details',
-    { class: 'explain', attrs: { 'data-testid': 'mitigations' } },
-    h('summary', null, 'Against forgetting'),
+    'div',
+    { attrs: { 'data-testid': 'mitigations' } },
+    h('h3', null, 'Against forgetting'),
     h('ul', null, ...MITIGATIONS.map((m) => h('li', null, m))),
     mitigationFields,
   );
@@ -136,6 +138,9 @@ export function trainPanel(ctx: AppContext): HTMLElement {
   const overfit = h('ul', { class: 'warnings', attrs: { 'data-testid': 'overfit' } });
   const lossCanvas = h('canvas', { attrs: { 'aria-label': 'Training and validation loss by step', role: 'img' } });
   const lrCanvas = h('canvas', { attrs: { 'aria-label': 'Learning-rate schedule by step', role: 'img' } });
+  // Shown from the first run on (an empty chart is only a blank square).
+  const charts = h('div', { class: 'grid2' }, h('div', { class: 'chart' }, lossCanvas), h('div', { class: 'chart' }, lrCanvas));
+  charts.hidden = true;
   let lossChart: LossChart | null = null;
   let lrChart: LrChart | null = null;
 
@@ -169,6 +174,7 @@ export function trainPanel(ctx: AppContext): HTMLElement {
     cancelBtn.disabled = !busy;
     retryBtn.hidden = !live?.storageProblem;
     if (!live) return;
+    charts.hidden = false;
     status.className = live.phase === 'failed' ? 'status error' : 'status';
     replace(status, live.message);
     const p = live.progress;
@@ -221,14 +227,14 @@ export function trainPanel(ctx: AppContext): HTMLElement {
     explain('What is happening?', ...TEXTS.train),
     methodGroup,
     methodHelp,
-    fields,
-    mitigations,
+    essentials,
+    fold('Advanced: batch, tokens, schedule, seed, LoRA, early stopping, against forgetting', fields, mitigations),
     risk,
     h('div', { class: 'row' }, trainBtn, pauseBtn, resumeBtn, cancelBtn, retryBtn),
     status,
     progress,
     stats,
     overfit,
-    h('div', { class: 'grid2' }, h('div', { class: 'chart' }, lossCanvas), h('div', { class: 'chart' }, lrCanvas)),
+    charts,
   );
 }
