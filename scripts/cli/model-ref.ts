@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { ModelRef } from '../../src/domain';
-import { MODEL_OPTIONS } from '../../src/ui/models';
+import { MODEL_OPTIONS } from '../../src/model/catalogue';
 
 export function cliModelRef(arg: string, hubHost = process.env.TABTUNE_HUB ?? 'https://huggingface.co'): ModelRef {
   // The page's random-weight twins (e.g. tabtune-mini-random) resolve as the page resolves them.

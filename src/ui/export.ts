@@ -2,7 +2,7 @@
 import { zipSync, unzipSync, strToU8 } from 'fflate';
 import type { AppContext } from './context';
 import { listSuites, suiteData } from '../store/suites';
-import { modelRef } from './models';
+import { modelRef } from '../model/catalogue';
 import { newRunRecord } from '../store/runs';
 import { recordFinishedRun } from '../store/finished-run';
 import { h } from './dom';

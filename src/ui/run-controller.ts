@@ -10,7 +10,7 @@ import type { ActiveDataset } from './active-dataset';
 import type { PageSettings } from './url-settings';
 import type { BackendChoice } from '../runtime/backend';
 import type { TabtuneDb } from '../store/db';
-import { modelRef } from './models';
+import { modelRef } from '../model/catalogue';
 import { linearWarmupDecaySeries, warmupStepsFromRatio } from '../train/schedule';
 import { overfitSignal } from '../guards/overfit';
 import { createRun, updateRun, getRun, newRunRecord, type RunRecord } from '../store/runs';

@@ -6,7 +6,7 @@ import { useBackend } from '../../src/runtime/tf-node';
 import { loadModel, type LoadedModel } from '../../src/model/load';
 import { initKind, reinitialised } from '../../src/model/reinit';
 import { ModelCache } from '../../src/model/model-cache';
-import { modelRef } from '../../src/ui/models';
+import { modelRef } from '../../src/model/catalogue';
 import { cliModelRef } from '../../scripts/cli/model-ref';
 
 let base: LoadedModel;

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { ModelRef } from '../../domain';
-import { MODEL_OPTIONS } from '../../ui/models';
+import { MODEL_OPTIONS } from '../../model/catalogue';
 import { inProcessEngine } from '../engine/in-process';
 import type { JobEngine } from '../engine';
 

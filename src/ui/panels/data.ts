@@ -11,7 +11,7 @@ import { importFileInWorker } from '../import-client';
 import { activateDataset, SPLIT_SEED } from '../dataset-loader';
 import { validateDataset } from '../../data/validate';
 import { splitDataset } from '../../data/split';
-import { MODEL_OPTIONS, modelRef } from '../models';
+import { MODEL_OPTIONS, modelRef } from '../../model/catalogue';
 import { isModelCached } from '../../model/cache';
 import type { Example } from '../../domain';
 import type { ImportError } from '../../data/import';

@@ -2,7 +2,7 @@
 import { h, field, replace, fmtNum } from '../dom';
 import type { AppContext } from '../context';
 import { explain, TEXTS } from './explain';
-import { MODEL_OPTIONS, estimateTrainingBytes, fmtBytes, modelRef, type ModelOption } from '../models';
+import { MODEL_OPTIONS, estimateTrainingBytes, fmtBytes, modelRef, type ModelOption } from '../../model/catalogue';
 import { isModelCached } from '../../model/cache';
 import { modelDefaults } from '../../config';
 

@@ -2,7 +2,7 @@
 import { h, field, replace, fmtPct } from '../dom';
 import type { AppContext } from '../context';
 import { explain, TEXTS } from './explain';
-import { modelRef } from '../models';
+import { modelRef } from '../../model/catalogue';
 import { latestCheckpoint } from '../../store/checkpoints';
 
 export function playgroundPanel(ctx: AppContext): HTMLElement {

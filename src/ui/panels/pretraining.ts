@@ -6,7 +6,7 @@ import { LossChart } from '../charts';
 import type { AppContext } from '../context';
 import { RunController } from '../run-controller';
 import { WorkerClient } from '../worker-client';
-import { MODEL_OPTIONS } from '../models';
+import { MODEL_OPTIONS } from '../../model/catalogue';
 import { explain } from './explain';
 
 export const COMPARED_MODELS = ['tabtune-mini', 'tabtune-mini-random'] as const;

@@ -4,7 +4,7 @@ import type { AppContext } from '../context';
 import { storageStatus, requestPersistence } from '../../store/storage';
 import { listDatasets, deleteDataset } from '../../store/datasets';
 import { exportArchive, importArchive } from '../../store/archive';
-import { fmtBytes } from '../models';
+import { fmtBytes } from '../../model/catalogue';
 import { download } from '../export';
 
 export function storagePanel(ctx: AppContext): HTMLElement {

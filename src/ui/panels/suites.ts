@@ -6,7 +6,7 @@ import { importFileInWorker } from '../import-client';
 import { addSuite, checkSuite, deleteSuite, listSuites, suiteData } from '../../store/suites';
 import { listRuns, updateRun } from '../../store/runs';
 import { latestCheckpoint } from '../../store/checkpoints';
-import { modelRef } from '../models';
+import { modelRef } from '../../model/catalogue';
 import type { SuiteRecord } from '../../store/db';
 
 export function suitesCard(ctx: AppContext): HTMLElement {

@@ -1,4 +1,5 @@
-// The models the page offers: bundled ones (served from public/models, offline) and known hub models.
+// The models tabtune offers (the page, the command line, the jobs API): bundled ones (served from public/models,
+// offline) and known hub models.
 // Sizes and parameter counts of hub models are from their model cards; the loader reports the real ones.
 import type { ModelRef } from '../domain';
 
