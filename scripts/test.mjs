@@ -9,9 +9,27 @@ process.env.PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD = '1';
 const only = process.argv.slice(2); // e.g. `npm test -- unit browser`
 const tiers = ['unit', 'parity', 'browser', 'e2e'].filter((t) => only.length === 0 || only.includes(t));
 
-if (tiers.includes('browser') || tiers.includes('e2e')) process.env.CHROMIUM_PATH = ensureChromium();
+// The parity tier runs the PyTorch goldens on WebGPU in Node too (src/runtime/node-webgpu.ts): Dawn needs the Vulkan
+// loader and, on a machine without a GPU, the SwiftShader driver that Debian's chromium package ships.
+if (tiers.some((t) => ['browser', 'e2e', 'parity'].includes(t))) process.env.CHROMIUM_PATH = ensureChromium();
 // The parity tier checks PEFT exports with PyTorch alone (scripts/peft_check.py): Debian's python3-torch.
-if (tiers.includes('parity')) ensurePythonTorch();
+if (tiers.includes('parity')) {
+  ensurePythonTorch();
+  ensureVulkanLoader();
+}
+
+function ensureVulkanLoader() {
+  const has = () => ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1', '/usr/lib64/libvulkan.so.1'].some((f) => existsSync(f));
+  if (has()) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (isRoot && existsSync('/usr/bin/apt-get')) {
+    console.error('[tabtune] The Vulkan loader is missing: installing Debian\'s "libvulkan1"…');
+    spawnSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libvulkan1'], { stdio: 'inherit' });
+    if (has()) return;
+  }
+  console.error('[tabtune] The parity tier runs WebGPU in Node on Vulkan.\n  On Debian/Ubuntu run:  sudo apt-get update && sudo apt-get install -y libvulkan1');
+  process.exit(1);
+}
 
 function ensurePythonTorch() {
   const has = () => spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;

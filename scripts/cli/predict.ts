@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { readFileSync, existsSync } from 'node:fs';
 import { importPeftAdapter } from '../../src/model/peft';
-import { useBackend } from '../../src/runtime/tf-node';
+import { nodeWebGpuAdapter, useBackend } from '../../src/runtime/tf-node';
 import { loadModel } from '../../src/model/load';
 import { createClassifier } from '../../src/model/classifier';
 import { readSafetensors } from '../../src/model/safetensors';
@@ -16,10 +16,17 @@ import { DEFAULT_MODEL_ID, DEFAULT_TRAIN_CONFIG } from '../../src/config';
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { model: { type: 'string', default: DEFAULT_MODEL_ID }, adapter: { type: 'string' }, text: { type: 'string' }, 'max-len': { type: 'string', default: '128' }, backend: { type: 'string', default: 'wasm' } } });
   if (values.text === undefined) {
-    process.stderr.write('usage: npm run -s predict -- --model DIR_OR_ID [--adapter DIR] --text "..."\n');
+    process.stderr.write('usage: npm run -s predict -- --model DIR_OR_ID [--adapter DIR] [--backend wasm|cpu|webgpu] --text "..."\n');
     process.exit(2);
   }
-  const tf = await useBackend(values.backend as 'wasm' | 'cpu');
+  if (!['wasm', 'cpu', 'webgpu'].includes(values.backend!)) throw new Error(`--backend must be wasm, cpu or webgpu, not "${values.backend}".`);
+  const tf = await useBackend(values.backend as 'wasm' | 'cpu' | 'webgpu');
+  // Async reads: WebGPU in Node has no synchronous readback (tfjs would need a canvas).
+  const read = async (t: import('@tensorflow/tfjs').Tensor): Promise<number[]> => {
+    const v = Array.from(await t.data());
+    t.dispose();
+    return v;
+  };
   const model = await loadModel(cliModelRef(values.model!));
   const ids = model.tokenizer.encode(values.text, Number(values['max-len']));
   const idsT = tf.tensor2d([ids], [1, ids.length], 'int32');
@@ -29,7 +36,7 @@ async function main(): Promise<void> {
   let probs: number[] | undefined;
   let tuned: number[] | undefined;
   const baseClf = createClassifier(model, { method: 'head', numLabels: 2, seed: DEFAULT_TRAIN_CONFIG.seed, lora: { r: 1, alpha: 1, dropout: 0, targetModules: ['query'] } });
-  const baseEmbedding = Array.from(tf.tidy(() => baseClf.embedBase(idsT, mask)).dataSync());
+  const baseEmbedding = await read(tf.tidy(() => baseClf.embedBase(idsT, mask)));
   baseClf.dispose();
   if (values.adapter) {
     const files = Object.fromEntries(['adapter_config.json', 'adapter_model.safetensors', 'tabtune.json'].filter((f) => existsSync(`${values.adapter}/${f}`)).map((f) => [f, new Uint8Array(readFileSync(`${values.adapter}/${f}`))]));
@@ -44,12 +51,13 @@ async function main(): Promise<void> {
       clf.trainable[i].assign(value);
       value.dispose();
     });
-    probs = Array.from(tf.tidy(() => tf.softmax(clf.logits(idsT, mask, false))).dataSync());
-    tuned = Array.from(tf.tidy(() => clf.embed(idsT, mask)).dataSync());
+    probs = await read(tf.tidy(() => tf.softmax(clf.logits(idsT, mask, false))));
+    tuned = await read(tf.tidy(() => clf.embed(idsT, mask)));
     clf.dispose();
   }
   const out = tuned ? { embedding: tuned, base_embedding: baseEmbedding, labels, probs } : { embedding: baseEmbedding };
-  process.stdout.write(JSON.stringify({ input_ids: ids, pooling: model.pooling, ...out }) + '\n');
+  const adapter = nodeWebGpuAdapter();
+  process.stdout.write(JSON.stringify({ backend: tf.getBackend(), ...(adapter ? { adapter } : {}), input_ids: ids, pooling: model.pooling, ...out }) + '\n');
 }
 
 main().catch((e: unknown) => {

@@ -46,7 +46,7 @@ function fail(msg: string): never {
 }
 
 if (values.help || !values.data) {
-  process.stderr.write(`usage: npm run -s train -- --data FILE|demo [--eval FILE] [--suite FILE ...] [--model DIR_OR_ID (default ${DEFAULT_MODEL_ID})] [--method lora|head|full --r 8 --alpha 16 --dropout 0.1 --targets query,value --epochs 3 --lr 5e-4 --batch 16 --max-len 128 --seed 0 --backend wasm|cpu] [--out DIR]\n` +
+  process.stderr.write(`usage: npm run -s train -- --data FILE|demo [--eval FILE] [--suite FILE ...] [--model DIR_OR_ID (default ${DEFAULT_MODEL_ID})] [--method lora|head|full --r 8 --alpha 16 --dropout 0.1 --targets query,value --epochs 3 --lr 5e-4 --batch 16 --max-len 128 --seed 0 --backend wasm|cpu|webgpu] [--out DIR]\n` +
     "Flags left out take the model's defaults (src/config.ts MODEL_DEFAULTS, the same table the page uses).\n" +
     `--data demo trains on the page's built-in demo (${DEMO_DATASET.count} generated emails, seed ${DEMO_DATASET.seed}) and scores its hand-written suite too; --suite adds evaluation files.\n`);
   process.exit(values.help ? 0 : 2);
@@ -54,7 +54,7 @@ if (values.help || !values.data) {
 // The model's own defaults: a bundled folder is known by its name (public/models/tabtune-mini → tabtune-mini).
 const defaults = defaultConfigFor(cliModelId(values.model!));
 if (values.method !== undefined && !['lora', 'head', 'full'].includes(values.method)) fail(`--method must be lora, head or full, not "${values.method}".`);
-if (!['wasm', 'cpu'].includes(values.backend!)) fail(`--backend must be wasm or cpu in Node, not "${values.backend}".`);
+if (!['wasm', 'cpu', 'webgpu'].includes(values.backend!)) fail(`--backend must be wasm, cpu or webgpu in Node, not "${values.backend}".`);
 
 const num = (name: string, v: string | undefined, fallback: number) => {
   if (v === undefined) return fallback;
@@ -94,7 +94,7 @@ async function readExamples(file: string) {
   return (await importFile(file)).examples;
 }
 
-await useBackend(values.backend as 'wasm' | 'cpu');
+await useBackend(values.backend as 'wasm' | 'cpu' | 'webgpu');
 const isDemo = values.data === 'demo';
 const data = isDemo ? generateEmails({ count: DEMO_DATASET.count, seed: DEMO_DATASET.seed }) : await readExamples(values.data!);
 // --eval is the held-out test set; without it, the data's own pinned test split is used.
@@ -129,7 +129,7 @@ const result = await runTraining(
     suites,
   },
   models,
-  values.backend as 'wasm' | 'cpu',
+  values.backend as 'wasm' | 'cpu' | 'webgpu',
   {
     status: (phase, detail) => process.stderr.write(`${phase}${detail ? `: ${detail}` : ''}\n`),
     baseline: (b) => process.stderr.write(`before (zero-shot): accuracy ${b.before.accuracy.toFixed(4)}; trainable ${b.trainableParams} of ${b.totalParams} parameters; ${b.totalSteps} steps\n`),

@@ -93,7 +93,7 @@ const SCALED_TOL = 1e-4;
 
 const load = (name: string) => loadModel({ id: name, url: resolve(`public/models/${name}`) });
 
-for (const backend of ['cpu', 'wasm'] as const) {
+for (const backend of ['cpu', 'wasm', 'webgpu'] as const) {
   describe(`tfjs ${backend}: mean pooling and full fine-tuning against PyTorch`, () => {
     for (const name of ['tiny-bert', 'tiny-distilbert']) {
       const g = JSON.parse(readFileSync(`test/fixtures/goldens/${name}.json`, 'utf8')) as CaseGolden;

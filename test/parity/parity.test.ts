@@ -5,7 +5,7 @@ import { useBackend } from '../../src/runtime/tf-node';
 import { loadModel } from '../../src/model/load';
 import { checkParity, type Golden } from '../helpers/parity';
 
-for (const backend of ['cpu', 'wasm'] as const) {
+for (const backend of ['cpu', 'wasm', 'webgpu'] as const) {
   describe(`tfjs ${backend} against PyTorch goldens`, () => {
     for (const name of ['tiny-bert', 'tiny-distilbert']) {
       it(`${name}: embeddings, logits, loss, LoRA + head gradients and 3 AdamW steps`, async () => {

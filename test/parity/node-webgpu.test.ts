@@ -1,0 +1,26 @@
+// WebGPU in Node on Dawn (src/runtime/node-webgpu.ts): the command line's embedding on WebGPU equals the wasm one.
+// On this machine the adapter is SwiftShader (a CPU); on a machine with a GPU the same test runs on the GPU's driver.
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+
+function predict(backend: string): { backend: string; adapter?: { vendor: string; architecture: string; description: string; isFallbackAdapter: boolean }; input_ids: number[]; embedding: number[] } {
+  const p = spawnSync('npx', ['tsx', 'scripts/cli/predict.ts', '--backend', backend, '--model', 'public/models/tabtune-mini', '--text', 'Your order has shipped and will arrive on Tuesday.'], { encoding: 'utf8' });
+  if (p.status !== 0) throw new Error(`predict --backend ${backend} failed: ${p.stderr}`);
+  return JSON.parse(p.stdout.trim().split('\n').pop()!);
+}
+
+describe('WebGPU in Node', () => {
+  it('predict --backend webgpu runs tabtune-mini on a Dawn adapter and matches the wasm embedding within 1e-4', () => {
+    const gpu = predict('webgpu');
+    const wasm = predict('wasm');
+    console.log(`Node WebGPU adapter: ${JSON.stringify(gpu.adapter)}`);
+    expect(gpu.backend).toBe('webgpu');
+    expect(wasm.backend).toBe('wasm');
+    expect(gpu.adapter!.description.length).toBeGreaterThan(0);
+    expect(gpu.input_ids).toEqual(wasm.input_ids);
+    expect(gpu.embedding).toHaveLength(192);
+    const diff = Math.max(...gpu.embedding.map((x, i) => Math.abs(x - wasm.embedding[i])));
+    console.log(`tabtune-mini embedding, webgpu vs wasm: max abs difference ${diff.toExponential(2)}`);
+    expect(diff).toBeLessThanOrEqual(1e-4);
+  });
+});
