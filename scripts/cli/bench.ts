@@ -18,7 +18,9 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { build, preview, type PreviewServer } from 'vite';
 import { chromium, type Browser, type Page } from 'playwright';
-import { tf, useBackend } from '../../src/runtime/tf-node';
+import { nodeWebGpuAdapter, tf, useBackend } from '../../src/runtime/tf-node';
+import { describeAdapter } from '../../src/runtime/backend';
+import { takeWebGpuErrors } from '../../src/runtime/webgpu-fixes';
 import type { Method } from '../../src/model/types';
 import type { LoadedModel } from '../../src/model/load';
 import { chromiumArgs, chromiumPath } from '../chromium.mjs';
@@ -50,6 +52,7 @@ type BackendName = 'webgpu' | 'wasm' | 'webgl' | 'cpu';
 interface Target { id: string; runtime: Runtime; backend: BackendName; allCores?: boolean }
 const TARGETS: Target[] = [
   { id: 'node-wasm', runtime: 'node', backend: 'wasm' },
+  { id: 'node-webgpu', runtime: 'node', backend: 'webgpu' },
   { id: 'node-cpu', runtime: 'node', backend: 'cpu' },
   { id: 'chromium-wasm', runtime: 'chromium', backend: 'wasm' },
   { id: 'chromium-wasm-mt', runtime: 'chromium', backend: 'wasm', allCores: true },
@@ -121,7 +124,7 @@ function emptyRow(p: Planned, extra: Record<string, unknown>): Row {
 // ---- Node targets ----------------------------------------------------------------------------------------------
 let nodeModel: LoadedModel | null = null;
 async function nodeRow(p: Planned, o: MeasureOptions): Promise<Measured> {
-  await useBackend(p.target.backend as 'wasm' | 'cpu');
+  await useBackend(p.target.backend as 'wasm' | 'cpu' | 'webgpu');
   if (nodeModel?.id !== p.model) {
     nodeModel = null;
     nodeModel = randomModel(p.shape);
@@ -252,11 +255,19 @@ const load0 = loadavg()[0];
 async function runTarget(p: Planned, o: MeasureOptions): Promise<Row> {
   const t = p.target;
   if (t.runtime === 'node') {
-    await useBackend(t.backend as 'wasm' | 'cpu');
+    await useBackend(t.backend as 'wasm' | 'cpu' | 'webgpu');
     if (!matmul.has(t.id)) matmul.set(t.id, await matmulGflops());
+    if (t.backend === 'webgpu') takeWebGpuErrors(); // only errors during this row count
     const m = await nodeRow(p, o);
     const simd = t.backend === 'wasm' && (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
-    return rowFrom(p, m, matmul.get(t.id)!, t.backend === 'wasm' ? `wasm — ${simd ? 'SIMD' : 'no SIMD'}, 1 thread (Node)` : 'plain JavaScript (Node)');
+    const inUse =
+      t.backend === 'wasm' ? `wasm — ${simd ? 'SIMD' : 'no SIMD'}, 1 thread (Node)`
+      : t.backend === 'webgpu' ? `WebGPU on Dawn (Node) — ${describeAdapter(nodeWebGpuAdapter()!)}`
+      : 'plain JavaScript (Node)';
+    const row = rowFrom(p, m, matmul.get(t.id)!, inUse);
+    const gpuErrors = t.backend === 'webgpu' ? takeWebGpuErrors() : [];
+    if (gpuErrors.length) Object.assign(row, { gpu_errors: gpuErrors.length, error: `WebGPU reported ${gpuErrors.length} uncaptured error(s) during the row, so some work was dropped and the figures are not valid (first: ${gpuErrors[0].split('\n')[0]})` });
+    return row;
   }
   const init = await chromiumInit(t);
   if (!inits.has(t.id)) inits.set(t.id, init);
