@@ -72,9 +72,9 @@ export function flops(s: Shape, method: Method, seq: number, batch = BATCH): num
 
 /** The current backend's 1024×1024 float32 matmul rate, GFLOP/s: one warm-up product, then up to `reps` timed
  * ones (each read back), fewer once they took `budgetMs` together (SwiftShader WebGPU needs seconds for one). */
-export async function matmulGflops(reps = 3, budgetMs = 3000): Promise<number> {
-  const a = tf.randomNormal([1024, 1024]);
-  const b = tf.randomNormal([1024, 1024]);
+export async function matmulGflops(reps = 3, budgetMs = 3000, size = 1024): Promise<number> {
+  const a = tf.randomNormal([size, size]);
+  const b = tf.randomNormal([size, size]);
   const warm = tf.matMul(a, b);
   await warm.data();
   warm.dispose();
@@ -88,10 +88,10 @@ export async function matmulGflops(reps = 3, budgetMs = 3000): Promise<number> {
   }
   const ms = (performance.now() - t0) / done;
   tf.dispose([a, b]);
-  return (2 * 1024 ** 3) / (ms / 1000) / 1e9;
+  return (2 * size ** 3) / (ms / 1000) / 1e9;
 }
 
-export interface RowPlan { model: string; method: Method; seq: number }
+export interface RowPlan { model: string; method: Method; seq: number; /** BATCH when absent. */ batch?: number }
 export interface MeasureOptions {
   /** At most this many timed steps after the warm-up step… */
   steps: number;
@@ -104,6 +104,9 @@ export interface Measured {
   steps_timed: number;
   warmup_ms: number;
   times_ms: number[];
+  /** The median time spent inside the synchronous trainStep call: recording and submitting kernels, on the CPU.
+   * On a GPU backend the rest of the step is waiting for the device; on wasm and cpu the step computes in it. */
+  encode_ms: number;
   peak_bytes: number;
   leaked_tensors: number;
   kernels_per_step: number;
@@ -190,13 +193,14 @@ export async function measureRow(model: LoadedModel, shape: Shape, plan: RowPlan
   const clf = createClassifier(model, { method: plan.method, numLabels: 2, seed: 0, lora: LORA });
   const opt = new AdamW(clf.trainable, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 });
   const rng = createRng(2);
-  const n = BATCH * plan.seq;
+  const B = plan.batch ?? BATCH;
+  const n = B * plan.seq;
   const batch: HostBatch = {
-    batchSize: BATCH,
+    batchSize: B,
     seqLen: plan.seq,
     inputIds: Int32Array.from({ length: n }, () => 5 + rng.int(shape.vocab - 5)),
     attentionMask: new Int32Array(n).fill(1),
-    labels: Int32Array.from({ length: BATCH }, () => rng.int(2)),
+    labels: Int32Array.from({ length: B }, () => rng.int(2)),
   };
   try {
     const w0 = performance.now();
@@ -208,6 +212,7 @@ export async function measureRow(model: LoadedModel, shape: Shape, plan: RowPlan
     const startTensors = tf.memory().numTensors;
     let peak = tf.memory().numBytes;
     const times: number[] = [];
+    const encodes: number[] = [];
     const totals = { kernels: 0, dispatches: 0, reads: 0, uploads: 0, uploadBytes: 0 };
     let dispatchUnit = 'kernels';
     let last: Counts | null = null;
@@ -215,6 +220,7 @@ export async function measureRow(model: LoadedModel, shape: Shape, plan: RowPlan
     while (times.length < opts.steps && (times.length === 0 || spent < opts.budgetMs)) {
       const t0 = performance.now();
       const r = instrumented(() => trainStep(clf, opt, batch, 1e-4, 1.0));
+      encodes.push(performance.now() - t0);
       await r.out.data();
       const dt = performance.now() - t0;
       peak = Math.max(peak, r.peakBytes, tf.memory().numBytes);
@@ -238,6 +244,7 @@ export async function measureRow(model: LoadedModel, shape: Shape, plan: RowPlan
       steps_timed: k,
       warmup_ms: warmupMs,
       times_ms: times,
+      encode_ms: median([...encodes].sort((a, b) => a - b)),
       peak_bytes: peak,
       leaked_tensors: leaked,
       kernels_per_step: totals.kernels / k,
@@ -249,7 +256,7 @@ export async function measureRow(model: LoadedModel, shape: Shape, plan: RowPlan
       readback_sites: last?.readSites ?? {},
       largest_upload: last?.largestUpload ?? null,
       trainable_params: clf.trainableParamCount(),
-      flops_per_step: flops(shape, plan.method, plan.seq),
+      flops_per_step: flops(shape, plan.method, plan.seq, B),
     };
   } finally {
     opt.dispose();

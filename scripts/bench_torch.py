@@ -6,8 +6,10 @@ usage: /usr/bin/python3 scripts/bench_torch.py '<json list of {model, method, se
        /usr/bin/python3 scripts/bench_torch.py --serve THREADS
   --serve: prints {"torch": version, "threads": n} first, then answers each stdin line
   {"case": {...}, "steps": N, "budget_s": S} with one JSON line (the bench keeps one process for the whole run);
-  {"matmul": REPS} answers {"matmul_gflops": g}: a 1024×1024 float32 matmul, timed as the tfjs side times its own.
-  Either may carry "threads": N, PyTorch's thread count for that request (THREADS otherwise).
+  {"matmul": REPS} answers {"matmul_gflops": g}: a 1024×1024 float32 matmul (or "size"), timed as the tfjs side
+  times its own.
+  Either may carry "threads": N, PyTorch's thread count for that request (THREADS otherwise), and "device": "cuda"
+  (the GPU kit, scripts/gpu/kit-main.ts: eager PyTorch on the GPU, each step synchronised before its time is read).
 Timed steps stop at STEPS or once they took BUDGET_S together (at least one), as the tfjs side does.
 """
 import ctypes, json, math, sys, time
@@ -41,6 +43,8 @@ def set_threads(n):
 
 def run(case, steps, budget_s=float('inf')):
     torch.manual_seed(0)
+    dev = torch.device(case.get('device', 'cpu'))
+    sync = torch.cuda.synchronize if dev.type == 'cuda' else (lambda: None)
     L, H, nH, I, V = case['layers'], case['hidden'], case['heads'], case['ffn'], case['vocab']
     B, S = case['batch'], case['seq']
     lin = lambda o, i: torch.nn.Linear(i, o)
@@ -51,6 +55,8 @@ def run(case, steps, budget_s=float('inf')):
         layers.append(torch.nn.ModuleDict(dict(q=lin(H, H), k=lin(H, H), v=lin(H, H), o=lin(H, H), n1=torch.nn.LayerNorm(H), fi=lin(I, H), fo=lin(H, I), n2=torch.nn.LayerNorm(H))))
     norm = torch.nn.LayerNorm(H)
     head = lin(2, H)
+    for m in (emb, pos, norm, layers, head):
+        m.to(dev)
     base = [emb, pos, norm, layers]
     for m in base:
         for p in m.parameters():
@@ -59,12 +65,12 @@ def run(case, steps, budget_s=float('inf')):
     if case['method'] == 'lora':
         for i in range(L):
             for t in ('q', 'v'):
-                lora[(i, t)] = (torch.nn.Parameter(torch.randn(8, H) * 0.01), torch.nn.Parameter(torch.zeros(H, 8)))
+                lora[(i, t)] = (torch.nn.Parameter(torch.randn(8, H, device=dev) * 0.01), torch.nn.Parameter(torch.zeros(H, 8, device=dev)))
     params = [p for m in base for p in m.parameters() if p.requires_grad] + [p for ab in lora.values() for p in ab] + list(head.parameters())
     opt = torch.optim.AdamW(params, lr=1e-4)
-    ids = torch.randint(5, V, (B, S))
-    mask = torch.ones(B, S)
-    labels = torch.randint(0, 2, (B,))
+    ids = torch.randint(5, V, (B, S), device=dev)
+    mask = torch.ones(B, S, device=dev)
+    labels = torch.randint(0, 2, (B,), device=dev)
     D = H // nH
 
     def step():
@@ -89,6 +95,7 @@ def run(case, steps, budget_s=float('inf')):
 
     t0 = time.perf_counter()
     step()
+    sync()
     warm = time.perf_counter() - t0
     if warm < budget_s / 4:
         step()  # a second warm-up step when it is cheap
@@ -96,6 +103,7 @@ def run(case, steps, budget_s=float('inf')):
     while len(times) < steps and (not times or sum(times) < budget_s * 1000):
         t0 = time.perf_counter()
         step()
+        sync()
         times.append((time.perf_counter() - t0) * 1000)
     s = sorted(times)
     k = len(s)
@@ -103,26 +111,30 @@ def run(case, steps, budget_s=float('inf')):
     return {'torch_ms_per_step': med, 'torch_spread_ms': s[-1] - s[0], 'torch_steps_timed': k, 'torch_warmup_ms': warm * 1000}
 
 
-def matmul_gflops(reps=3, budget_s=3.0):
-    a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
+def matmul_gflops(reps=3, budget_s=3.0, size=1024, device='cpu'):
+    a, b = torch.randn(size, size, device=device), torch.randn(size, size, device=device)
+    sync = torch.cuda.synchronize if device == 'cuda' else (lambda: None)
     a @ b  # warm-up
+    sync()
     t0, done = time.perf_counter(), 0
     while done < reps and (done == 0 or time.perf_counter() - t0 < budget_s):
         a @ b
+        sync()
         done += 1
-    return 2 * 1024 ** 3 / ((time.perf_counter() - t0) / done) / 1e9
+    return 2 * size ** 3 / ((time.perf_counter() - t0) / done) / 1e9
 
 
 if sys.argv[1] == '--serve':
     set_threads(int(sys.argv[2]))
-    print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'blas': _blas._name if _blas else None}), flush=True)
+    cuda = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'blas': _blas._name if _blas else None, 'cuda': cuda}), flush=True)
     for line in sys.stdin:
         if not line.strip():
             continue
         req = json.loads(line)
         set_threads(int(req.get('threads', sys.argv[2])))
         if 'matmul' in req:
-            print(json.dumps({'matmul_gflops': matmul_gflops(req['matmul'])}), flush=True)
+            print(json.dumps({'matmul_gflops': matmul_gflops(req['matmul'], size=req.get('size', 1024), device=req.get('device', 'cpu'))}), flush=True)
             continue
         try:
             out = {**req['case'], **run(req['case'], req['steps'], req.get('budget_s', float('inf')))}
