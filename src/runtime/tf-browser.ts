@@ -8,8 +8,11 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { BackendName } from './backend';
 import { untransposeWasmMatMul } from './wasm-matmul';
+import { useOwnWasmBatchMatMul } from './wasm-batch-matmul';
 
+// Order matters: the batched-product kernel wraps the untransposing one, and hands it what it does not take.
 untransposeWasmMatMul();
+useOwnWasmBatchMatMul();
 
 setWasmPaths({
   'tfjs-backend-wasm.wasm': wasmPlain,

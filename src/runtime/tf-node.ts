@@ -5,8 +5,11 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { BackendName } from './backend';
 import { untransposeWasmMatMul } from './wasm-matmul';
+import { useOwnWasmBatchMatMul } from './wasm-batch-matmul';
 
+// Order matters: the batched-product kernel wraps the untransposing one, and hands it what it does not take.
 untransposeWasmMatMul();
+useOwnWasmBatchMatMul();
 
 const require = createRequire(import.meta.url);
 setWasmPaths(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + '/');
