@@ -1,4 +1,4 @@
-// `npx tsx scripts/bench-batch-matmul.ts [--quick]`: GFLOP/s of the wasm BatchMatMul paths side by side in one
+// `npx tsx scripts/bench-batch-matmul.ts [--quick] [--step]`: GFLOP/s of the wasm BatchMatMul paths side by side in one
 // run — tfjs's own kernel (as wrapped by src/runtime/wasm-matmul.ts: 'off'), and the project's SIMD module
 // (src/runtime/wasm-batch-matmul.ts) plain and relaxed — for the attention's batched products of MiniLM-L6 at
 // seq 128 in every orientation, a few 2-D products of its linear layers, and XNNPACK's 1024² 2-D product as the
@@ -8,7 +8,7 @@
 import v8 from 'node:v8';
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 const { tf, useBackend } = await import('../src/runtime/tf-node');
-const { setBatchMatMulMode } = await import('../src/runtime/wasm-batch-matmul');
+const { ownBatchMatMul, setBatchMatMulMode } = await import('../src/runtime/wasm-batch-matmul');
 const { supportedVariants } = await import('../src/runtime/batch-matmul/module');
 
 const quick = process.argv.includes('--quick');
@@ -54,12 +54,31 @@ for (const c of cases) {
   const n = c.tb ? c.b[c.b.length - 2] : c.b[c.b.length - 1];
   const batch = c.a.length > 2 ? c.a[0] : 1;
   const flops = 2 * batch * m * n * k;
+  // The module is called directly, so 2-D products (which the kernel leaves to XNNPACK) are measured on it too.
+  const backend = tf.backend() as unknown as { disposeData(id: object): void };
   const rates = modes.map((mode) => {
-    setBatchMatMulMode(mode);
-    return flops / (time(() => tf.matMul(a, b, c.ta, c.tb).dispose()) / 1000) / 1e9;
+    const run = mode === 'off'
+      ? () => tf.matMul(a, b, c.ta, c.tb).dispose()
+      : () => backend.disposeData(ownBatchMatMul(backend, a, b, c.ta, c.tb, mode)!.dataId);
+    setBatchMatMulMode('off');
+    return flops / (time(run) / 1000) / 1e9;
   });
   const orient = `${c.ta ? 'Aᵀ' : 'A'}·${c.tb ? 'Bᵀ' : 'B'}`;
   console.log(`${c.name.padEnd(42)} ${orient.padEnd(6)} ${modes.map((mode, i) => `${mode} ${rates[i].toFixed(1).padStart(5)}${i ? ` (${(rates[i] / rates[0]).toFixed(2)}×)` : ''}`).join('  ')}`);
   tf.dispose([a, b]);
 }
 setBatchMatMulMode('auto');
+
+// --step: one MiniLM-L6-shaped LoRA training step at seq 128, batch 16 (bench/shared.ts's row), tfjs's kernel
+// against the module, alternating, in this same process.
+if (process.argv.includes('--step')) {
+  const { measureRow, randomModel, shapeByName } = await import('../bench/shared');
+  const shape = shapeByName('minilm-l6');
+  const model = randomModel(shape);
+  for (const mode of ['off', 'auto', 'off', 'auto'] as const) {
+    setBatchMatMulMode(mode);
+    const r = await measureRow(model, shape, { model: shape.name, method: 'lora', seq: 128 }, { steps: 2, budgetMs: 15_000 });
+    console.log(`minilm-l6 lora seq 128, ${mode === 'off' ? "tfjs's kernel" : `module (${supportedVariants()[0]})`}: ${r.ms_per_step.toFixed(0)} ms/step (${r.times_ms.map((t) => t.toFixed(0)).join(', ')}), ${r.kernels_per_step} kernels, leaked ${r.leaked_tensors}`);
+  }
+  setBatchMatMulMode('auto');
+}

@@ -6,7 +6,7 @@
 // both operands where they lie, in any orientation, and writes into an output tfjs allocated. Everything else
 // (2-D products, other dtypes, broadcasts it does not cover, engines without wasm SIMD) goes to the kernel it wraps.
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { batchMatMulOn, supportedVariants, type Variant } from './batch-matmul/module';
 
 type Info = tf.TensorInfo;
@@ -52,6 +52,8 @@ export interface Plan {
   batch: number; m: number; n: number; k: number;
   aBatchStride: number; bBatchStride: number; aRowStride: number; aKStride: number; bKStride: number; bNStride: number;
   outShape: number[];
+  /** Whether either operand is transposed. */
+  transposed: boolean;
 }
 
 /** The plan for op(a)·op(b), or null where this kernel does not take the product (the wrapped kernel does). */
@@ -86,13 +88,19 @@ export function planProduct(aShape: number[], bShape: number[], transposeA: bool
     bKStride: transposeB ? 4 : 4 * n,
     bNStride: transposeB ? 4 * k : 4,
     outShape: [...outer, m, n],
+    transposed: transposeA || transposeB,
   };
 }
 
-/** Batched products run here (tfjs's loop is ~10× slower); batch-1 products stay with the wrapped kernel, which
- * multiplies them with XNNPACK (transposed ones once src/runtime/wasm-matmul.ts has materialised the transpose). */
-export function takesProduct(plan: Plan): boolean {
-  return plan.batch > 1;
+/**
+ * Batched products run here (tfjs's loop is 10–17× slower: scripts/bench-batch-matmul.ts). So do transposed 2-D
+ * products (the linear layers' dx = dy·Wᵀ and dW = xᵀ·dy) when tfjs computes on one thread: the module reads the
+ * operand in place at 1.1–1.7× what materialising the transpose and calling XNNPACK gives
+ * (src/runtime/wasm-matmul.ts). With several threads XNNPACK splits a 2-D product across them and the module does
+ * not, so there those, and untransposed 2-D products always, stay with the wrapped kernel.
+ */
+export function takesProduct(plan: Plan, threads: number): boolean {
+  return plan.batch > 1 || (plan.transposed && threads === 1);
 }
 
 function memoryOf(backend: WasmBackend): WebAssembly.Memory | null {
@@ -122,6 +130,20 @@ function runPlan(backend: WasmBackend, fn: NonNullable<ReturnType<typeof batchMa
   return out;
 }
 
+/**
+ * op(a)·op(b) on the module, whatever takesProduct says (benches compare it with the wrapped kernel on 2-D
+ * products too), or null where it cannot run: a product planProduct refuses, tfjs's memory out of reach, or an
+ * engine without `variant`. a and b are tensor infos of the wasm backend `backend`; the result is a new one.
+ */
+export function ownBatchMatMul(backend: unknown, a: Info, b: Info, transposeA: boolean, transposeB: boolean, variant: Variant): Info | null {
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') return null;
+  const plan = planProduct(a.shape, b.shape, transposeA, transposeB);
+  const wasmBackend = backend as WasmBackend;
+  const memory = plan && memoryOf(wasmBackend);
+  const fn = memory && batchMatMulOn(memory, variant);
+  return plan && fn ? runPlan(wasmBackend, fn, plan, a, b) : null;
+}
+
 /** Wraps the registered wasm BatchMatMul kernel (call after src/runtime/wasm-matmul.ts has wrapped it). */
 export function useOwnWasmBatchMatMul(): void {
   const matMul = tf.getKernel('BatchMatMul', 'wasm');
@@ -135,14 +157,9 @@ export function useOwnWasmBatchMatMul(): void {
       const { a, b } = args.inputs as unknown as { a: Info; b: Info };
       const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
       const variant = activeBatchMatMulVariant();
-      if (!variant || a.dtype !== 'float32' || b.dtype !== 'float32') return wrapped(args);
-      const plan = planProduct(a.shape, b.shape, transposeA, transposeB);
-      if (!plan || !takesProduct(plan)) return wrapped(args);
-      const backend = args.backend as unknown as WasmBackend;
-      const memory = memoryOf(backend);
-      const fn = memory && batchMatMulOn(memory, variant);
-      if (!fn) return wrapped(args);
-      return runPlan(backend, fn, plan, a, b);
+      const plan = variant && planProduct(a.shape, b.shape, transposeA, transposeB);
+      const out = plan && takesProduct(plan, getThreadsCount()) ? ownBatchMatMul(args.backend, a, b, transposeA, transposeB, variant) : null;
+      return out ?? wrapped(args);
     },
   } as tf.KernelConfig);
 }

@@ -4,6 +4,7 @@
 // attention block against tfjs's own kernel, and no leaked tensors.
 import v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { tf, useBackend } from '../../src/runtime/tf-node';
 import { supportedVariants } from '../../src/runtime/batch-matmul/module';
 import { batchMatMulStats, setBatchMatMulMode, type BatchMatMulMode } from '../../src/runtime/wasm-batch-matmul';
@@ -133,10 +134,25 @@ describe('the wasm batched matmul', () => {
     }
   });
 
-  it('leaves 2-D products to the kernel it wraps (XNNPACK)', async () => {
+  it('takes transposed 2-D products on one thread, and leaves untransposed ones to XNNPACK', async () => {
     await useBackend('wasm');
+    expect(getThreadsCount()).toBe(1);
+    const [m, n, k] = [33, 17, 129];
+    const a = values(m * k, 5);
+    const b = values(k * n, 6);
+    const ref = reference(a, b, 1, 1, m, n, k);
+    for (const [ta, tb] of [[false, true], [true, false], [true, true]]) {
+      const before = batchMatMulStats.products;
+      const got = tf.tidy(() => {
+        const at = ta ? tf.tensor2d(swapLast(a, 1, m, k), [k, m]) : tf.tensor2d(a, [m, k]);
+        const bt = tb ? tf.tensor2d(swapLast(b, 1, k, n), [n, k]) : tf.tensor2d(b, [k, n]);
+        return tf.matMul(at, bt, ta, tb).dataSync() as Float32Array;
+      });
+      expect(batchMatMulStats.products - before, `ta=${ta} tb=${tb}`).toBe(1);
+      expect(worst(got, ref), `ta=${ta} tb=${tb}`).toBeLessThan(1e-5);
+    }
     const before = batchMatMulStats.products;
-    tf.tidy(() => tf.matMul(tf.ones([3, 4]), tf.ones([5, 4]), false, true).dataSync());
+    tf.tidy(() => tf.matMul(tf.ones([3, 4]), tf.ones([4, 5])).dataSync());
     tf.tidy(() => tf.matMul(tf.ones([1, 3, 4]), tf.ones([1, 4, 5])).dataSync());
     expect(batchMatMulStats.products).toBe(before);
   });
