@@ -14,20 +14,23 @@ const { supportedVariants } = await import('../src/runtime/batch-matmul/module')
 const quick = process.argv.includes('--quick');
 await useBackend('wasm');
 
-/** Median ms of one product, each rep timed over enough calls to take ≥ 40 ms. */
-function time(f: () => void): number {
-  f();
-  const reps: number[] = [];
-  for (let r = 0; r < (quick ? 3 : 5); r++) {
-    let calls = 0;
-    const t0 = performance.now();
-    while (performance.now() - t0 < 40 || calls < 2) {
-      f();
-      calls++;
-    }
-    reps.push((performance.now() - t0) / calls);
+/** Median ms of one call of each of `fs`, each rep timed over enough calls to take ≥ 40 ms; the functions take
+ * turns within every rep, so a change in the machine's load falls on all of them alike. */
+function timeSideBySide(fs: (() => void)[]): number[] {
+  fs.forEach((f) => f());
+  const reps: number[][] = fs.map(() => []);
+  for (let r = 0; r < (quick ? 3 : 7); r++) {
+    fs.forEach((f, i) => {
+      let calls = 0;
+      const t0 = performance.now();
+      while (performance.now() - t0 < 40 || calls < 2) {
+        f();
+        calls++;
+      }
+      reps[i].push((performance.now() - t0) / calls);
+    });
   }
-  return reps.sort((x, y) => x - y)[Math.floor(reps.length / 2)];
+  return reps.map((x) => x.sort((p, q) => p - q)[Math.floor(x.length / 2)]);
 }
 
 type Case = { name: string; a: number[]; b: number[]; ta: boolean; tb: boolean };
@@ -56,13 +59,11 @@ for (const c of cases) {
   const flops = 2 * batch * m * n * k;
   // The module is called directly, so 2-D products (which the kernel leaves to XNNPACK) are measured on it too.
   const backend = tf.backend() as unknown as { disposeData(id: object): void };
-  const rates = modes.map((mode) => {
-    const run = mode === 'off'
-      ? () => tf.matMul(a, b, c.ta, c.tb).dispose()
-      : () => backend.disposeData(ownBatchMatMul(backend, a, b, c.ta, c.tb, mode)!.dataId);
-    setBatchMatMulMode('off');
-    return flops / (time(run) / 1000) / 1e9;
-  });
+  setBatchMatMulMode('off');
+  const runs = modes.map((mode) => mode === 'off'
+    ? () => tf.matMul(a, b, c.ta, c.tb).dispose()
+    : () => backend.disposeData(ownBatchMatMul(backend, a, b, c.ta, c.tb, mode)!.dataId));
+  const rates = timeSideBySide(runs).map((ms) => flops / (ms / 1000) / 1e9);
   const orient = `${c.ta ? 'Aᵀ' : 'A'}·${c.tb ? 'Bᵀ' : 'B'}`;
   console.log(`${c.name.padEnd(42)} ${orient.padEnd(6)} ${modes.map((mode, i) => `${mode} ${rates[i].toFixed(1).padStart(5)}${i ? ` (${(rates[i] / rates[0]).toFixed(2)}×)` : ''}`).join('  ')}`);
   tf.dispose([a, b]);

@@ -6,7 +6,7 @@ import v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { tf, useBackend } from '../../src/runtime/tf-node';
-import { supportedVariants } from '../../src/runtime/batch-matmul/module';
+import { batchMatMulOn, supportedVariants } from '../../src/runtime/batch-matmul/module';
 import { batchMatMulStats, setBatchMatMulMode, type BatchMatMulMode } from '../../src/runtime/wasm-batch-matmul';
 
 // Node 20's V8 has relaxed SIMD behind a flag (later Nodes ship it): on before the first module is compiled, so
@@ -134,10 +134,32 @@ describe('the wasm batched matmul', () => {
     }
   });
 
+  it('runs its shared-memory builds (for the threaded tfjs) on a shared WebAssembly.Memory', () => {
+    // Node's tfjs runs the unshared build; the browser's threaded tfjs keeps its heap in a shared memory with a
+    // 4 GiB maximum, which the module's shared builds import. Here on a memory of that kind, with no tfjs.
+    const memory = new WebAssembly.Memory({ initial: 4, maximum: 65536, shared: true } as WebAssembly.MemoryDescriptor);
+    expect(memory.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(supportedVariants(true)).toEqual(variants);
+    const [batch, m, n, k] = [3, 6, 10, 5];
+    const a = values(batch * m * k, 7);
+    const b = values(batch * k * n, 8);
+    const [aAt, bAt, cAt, packAt] = [0, 4096, 8192, 16384];
+    for (const variant of variants) {
+      const fn = batchMatMulOn(memory, variant)!;
+      const heap = new Float32Array(memory.buffer);
+      heap.set(a, aAt / 4);
+      heap.set(b, bAt / 4);
+      fn(aAt, bAt, cAt, batch, m, n, k, 4 * m * k, 4 * k * n, 4 * k, 4, 4 * n, 4, packAt, packAt + 4 * 16 * k);
+      const got = new Float32Array(memory.buffer, cAt, batch * m * n).slice();
+      expect(worst(got, reference(a, b, batch, batch, m, n, k)), variant).toBeLessThan(1e-5);
+    }
+  });
+
   it('takes transposed 2-D products on one thread, and leaves untransposed ones to XNNPACK', async () => {
     await useBackend('wasm');
     expect(getThreadsCount()).toBe(1);
-    const [m, n, k] = [33, 17, 129];
+    // k = 1030: the module takes A in chunks of 28 rows at this depth, so m = 33 crosses a chunk edge off the tile.
+    const [m, n, k] = [33, 17, 1030];
     const a = values(m * k, 5);
     const b = values(k * n, 6);
     const ref = reference(a, b, 1, 1, m, n, k);

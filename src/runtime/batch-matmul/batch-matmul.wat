@@ -47,21 +47,30 @@
   ;; accumulators (independent chains, enough to cover the add or FMA latency), two B vectors and one broadcast A
   ;; value live in the loop, which fits x86-64's sixteen vector registers without spilling. A is read in place:
   ;; each of the tile's 4 rows has its own pointer, and rows past M repeat the tile's first row (in bounds; their
-  ;; sums are never stored).
+  ;; sums are never stored). Rows are taken in chunks of about 128 KiB of A, each multiplied by every panel before
+  ;; the next: a chunk stays in L2 while the panels pass, where one pass of all of A per panel would stream a tall A
+  ;; (2048 tokens × 384) from memory once for every 8 columns.
   (func $gemm (param $a i32) (param $pb i32) (param $c i32) (param $m i32) (param $n i32) (param $k i32)
               (param $ars i32) (param $aks i32) (param $tile i32)
     (local $p i32) (local $i i32) (local $nc i32) (local $mr i32) (local $panel i32)
     (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $bp i32) (local $kk i32)
     (local $cp i32) (local $ldc i32) (local $r i32) (local $j i32)
+    (local $i0 i32) (local $mc i32) (local $iend i32)
     (local $x v128) (local $b0 v128) (local $b1 v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
     (local.set $ldc (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $mc (i32.and (i32.div_u (i32.const 32768) (local.get $k)) (i32.const -4)))
+    (if (i32.lt_s (local.get $mc) (i32.const 4)) (then (local.set $mc (i32.const 4))))
+    (loop $chunks
+    (local.set $iend (i32.add (local.get $i0) (local.get $mc)))
+    (if (i32.gt_s (local.get $iend) (local.get $m)) (then (local.set $iend (local.get $m))))
     (local.set $panel (local.get $pb))
+    (local.set $p (i32.const 0))
     (loop $panels
       (local.set $nc (i32.sub (local.get $n) (local.get $p)))
       (if (i32.gt_s (local.get $nc) (i32.const 8)) (then (local.set $nc (i32.const 8))))
-      (local.set $i (i32.const 0))
+      (local.set $i (local.get $i0))
       (loop $rows
         (local.set $mr (i32.sub (local.get $m) (local.get $i)))
         (if (i32.gt_s (local.get $mr) (i32.const 4)) (then (local.set $mr (i32.const 4))))
@@ -125,9 +134,10 @@
                   (f32.load (i32.add (local.get $tile) (i32.add (i32.shl (local.get $r) (i32.const 5)) (i32.shl (local.get $j) (i32.const 2))))))
                 (br_if $ecols (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $nc))))
               (br_if $erows (i32.lt_s (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $mr))))))
-        (br_if $rows (i32.lt_s (local.tee $i (i32.add (local.get $i) (i32.const 4))) (local.get $m))))
+        (br_if $rows (i32.lt_s (local.tee $i (i32.add (local.get $i) (i32.const 4))) (local.get $iend))))
       (local.set $panel (i32.add (local.get $panel) (i32.shl (local.get $k) (i32.const 5))))
-      (br_if $panels (i32.lt_s (local.tee $p (i32.add (local.get $p) (i32.const 8))) (local.get $n)))))
+      (br_if $panels (i32.lt_s (local.tee $p (i32.add (local.get $p) (i32.const 8))) (local.get $n))))
+    (br_if $chunks (i32.lt_s (local.tee $i0 (local.get $iend)) (local.get $m)))))
 
   ;; The whole batch in one call (one JS→wasm crossing per product, not per matrix). A batch stride of 0 is
   ;; tfjs's broadcast of a batch-1 operand; B is then packed once for every matrix.
