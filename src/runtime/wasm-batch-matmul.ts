@@ -3,8 +3,9 @@
 // at about 2 GFLOP/s where XNNPACK's 2-D product reaches ~30 (bench/RESULTS.md, "Against PyTorch"). This wraps the
 // wasm BatchMatMul kernel so that batched products run the project's own SIMD module instead
 // (src/runtime/batch-matmul/batch-matmul.wat), in place on tfjs's heap: it imports tfjs's WebAssembly.Memory, reads
-// both operands where they lie, in any orientation, and writes into an output tfjs allocated. Everything else
-// (2-D products, other dtypes, broadcasts it does not cover, engines without wasm SIMD) goes to the kernel it wraps.
+// both operands where they lie, in any orientation, and writes into an output tfjs allocated. Which products it takes
+// is takesProduct's rule below; the rest (untransposed 2-D products, other dtypes, broadcasts it does not cover,
+// engines without wasm SIMD or where tfjs's memory is out of reach) go to the kernel it wraps.
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { batchMatMulOn, supportedVariants, type Variant } from './batch-matmul/module';
@@ -34,10 +35,6 @@ export function setBatchMatMulMode(next: BatchMatMulMode): void {
     throw new Error(`this engine cannot run the ${next} wasm SIMD batched matmul`);
   }
   mode = next;
-}
-
-export function batchMatMulMode(): BatchMatMulMode {
-  return mode;
 }
 
 /** The variant that runs under the current mode, or null where products go to the wrapped kernel. */
