@@ -9,8 +9,11 @@ import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-t
 import type { BackendName } from './backend';
 import { untransposeWasmMatMul } from './wasm-matmul';
 import { splitWebGpuAddN, takeWebGpuErrors, watchWebGpu } from './webgpu-fixes';
+import { useOwnWasmBatchMatMul } from './wasm-batch-matmul';
 
+// Order matters: the batched-product kernel wraps the untransposing one, and hands it what it does not take.
 untransposeWasmMatMul();
+useOwnWasmBatchMatMul();
 
 setWasmPaths({
   'tfjs-backend-wasm.wasm': wasmPlain,

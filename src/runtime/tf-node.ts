@@ -7,8 +7,11 @@ import { dirname } from 'node:path';
 import type { AdapterFacts, BackendName } from './backend';
 import { installNodeWebGpu } from './node-webgpu';
 import { untransposeWasmMatMul } from './wasm-matmul';
+import { useOwnWasmBatchMatMul } from './wasm-batch-matmul';
 
+// Order matters: the batched-product kernel wraps the untransposing one, and hands it what it does not take.
 untransposeWasmMatMul();
+useOwnWasmBatchMatMul();
 
 const require = createRequire(import.meta.url);
 setWasmPaths(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + '/');

@@ -1,0 +1,162 @@
+;; C[b] = op(A[b]) · op(B[b]) in float32, for tfjs-wasm's BatchMatMul (src/runtime/batch-matmul/kernel.ts).
+;; Built by scripts/build-batch-matmul-wasm.mjs into batch-matmul-wasm.ts, four ways:
+;;   (MEMORY) — the import of tfjs's own memory, unshared (Node, the page without threads) or shared (the threaded
+;;              build's memory is a shared WebAssembly.Memory with a 4 GiB maximum), so operands are read and the
+;;              product written where tfjs keeps its tensors, with no copies;
+;;   (MADD $x $y $acc) — acc += x·y per lane: f32x4.relaxed_madd where the engine has relaxed SIMD (one fused
+;;              multiply-add), f32x4.mul then f32x4.add where it has plain SIMD only.
+;; Addresses and strides are in bytes. A's element (i, k) lies at a + i·ars + k·aks and B's (k, j) at
+;; b + k·bks + j·bns, so every orientation is a choice of strides (kernel.ts) and neither operand is transposed
+;; in memory first.
+(module
+  (MEMORY)
+
+  ;; B is copied into panels of 8 columns (zero past N), each K rows of 8 consecutive floats: the micro-kernel
+  ;; then reads its B operand as two aligned vectors from one pointer stepping 32 bytes, whatever B's layout.
+  (func $pack_b (param $src i32) (param $dst i32) (param $n i32) (param $k i32) (param $bks i32) (param $bns i32)
+    (local $p i32) (local $cols i32) (local $kk i32) (local $row i32) (local $c i32)
+    (loop $panels
+      (local.set $cols (i32.sub (local.get $n) (local.get $p)))
+      (if (i32.gt_s (local.get $cols) (i32.const 8)) (then (local.set $cols (i32.const 8))))
+      (local.set $row (i32.add (local.get $src) (i32.mul (local.get $p) (local.get $bns))))
+      (local.set $kk (local.get $k))
+      (if (i32.and (i32.eq (local.get $cols) (i32.const 8)) (i32.eq (local.get $bns) (i32.const 4)))
+        (then
+          ;; rows of B are contiguous: two vector copies per k
+          (loop $rows8
+            (v128.store (local.get $dst) (v128.load (local.get $row)))
+            (v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $row)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+            (local.set $row (i32.add (local.get $row) (local.get $bks)))
+            (br_if $rows8 (local.tee $kk (i32.sub (local.get $kk) (i32.const 1))))))
+        (else
+          (loop $rows
+            (local.set $c (i32.const 0))
+            (loop $cols
+              (f32.store (i32.add (local.get $dst) (i32.shl (local.get $c) (i32.const 2)))
+                (if (result f32) (i32.lt_s (local.get $c) (local.get $cols))
+                  (then (f32.load (i32.add (local.get $row) (i32.mul (local.get $c) (local.get $bns)))))
+                  (else (f32.const 0))))
+              (br_if $cols (i32.lt_s (local.tee $c (i32.add (local.get $c) (i32.const 1))) (i32.const 8))))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+            (local.set $row (i32.add (local.get $row) (local.get $bks)))
+            (br_if $rows (local.tee $kk (i32.sub (local.get $kk) (i32.const 1)))))))
+      (br_if $panels (i32.lt_s (local.tee $p (i32.add (local.get $p) (i32.const 8))) (local.get $n)))))
+
+  ;; One product C (M×N, rows of N floats) = A · packed B, in tiles of 4 rows × 8 columns: eight f32x4
+  ;; accumulators (independent chains, enough to cover the add or FMA latency), two B vectors and one broadcast A
+  ;; value live in the loop, which fits x86-64's sixteen vector registers without spilling. A is read in place:
+  ;; each of the tile's 4 rows has its own pointer, and rows past M repeat the tile's first row (in bounds; their
+  ;; sums are never stored). Rows are taken in chunks of about 128 KiB of A, each multiplied by every panel before
+  ;; the next: a chunk stays in L2 while the panels pass, where one pass of all of A per panel would stream a tall A
+  ;; (2048 tokens × 384) from memory once for every 8 columns.
+  (func $gemm (param $a i32) (param $pb i32) (param $c i32) (param $m i32) (param $n i32) (param $k i32)
+              (param $ars i32) (param $aks i32) (param $tile i32)
+    (local $p i32) (local $i i32) (local $nc i32) (local $mr i32) (local $panel i32)
+    (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $bp i32) (local $kk i32)
+    (local $cp i32) (local $ldc i32) (local $r i32) (local $j i32)
+    (local $i0 i32) (local $mc i32) (local $iend i32)
+    (local $x v128) (local $b0 v128) (local $b1 v128)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local.set $ldc (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $mc (i32.and (i32.div_u (i32.const 32768) (local.get $k)) (i32.const -4)))
+    (if (i32.lt_s (local.get $mc) (i32.const 4)) (then (local.set $mc (i32.const 4))))
+    (loop $chunks
+    (local.set $iend (i32.add (local.get $i0) (local.get $mc)))
+    (if (i32.gt_s (local.get $iend) (local.get $m)) (then (local.set $iend (local.get $m))))
+    (local.set $panel (local.get $pb))
+    (local.set $p (i32.const 0))
+    (loop $panels
+      (local.set $nc (i32.sub (local.get $n) (local.get $p)))
+      (if (i32.gt_s (local.get $nc) (i32.const 8)) (then (local.set $nc (i32.const 8))))
+      (local.set $i (local.get $i0))
+      (loop $rows
+        (local.set $mr (i32.sub (local.get $m) (local.get $i)))
+        (if (i32.gt_s (local.get $mr) (i32.const 4)) (then (local.set $mr (i32.const 4))))
+        (local.set $p0 (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $ars))))
+        (local.set $p1 (select (i32.add (local.get $p0) (local.get $ars)) (local.get $p0) (i32.gt_s (local.get $mr) (i32.const 1))))
+        (local.set $p2 (select (i32.add (local.get $p1) (local.get $ars)) (local.get $p0) (i32.gt_s (local.get $mr) (i32.const 2))))
+        (local.set $p3 (select (i32.add (local.get $p2) (local.get $ars)) (local.get $p0) (i32.gt_s (local.get $mr) (i32.const 3))))
+        (local.set $c00 (v128.const i32x4 0 0 0 0)) (local.set $c01 (v128.const i32x4 0 0 0 0))
+        (local.set $c10 (v128.const i32x4 0 0 0 0)) (local.set $c11 (v128.const i32x4 0 0 0 0))
+        (local.set $c20 (v128.const i32x4 0 0 0 0)) (local.set $c21 (v128.const i32x4 0 0 0 0))
+        (local.set $c30 (v128.const i32x4 0 0 0 0)) (local.set $c31 (v128.const i32x4 0 0 0 0))
+        (local.set $bp (local.get $panel))
+        (local.set $kk (local.get $k))
+        (loop $dot
+          (local.set $b0 (v128.load (local.get $bp)))
+          (local.set $b1 (v128.load offset=16 (local.get $bp)))
+          (local.set $x (v128.load32_splat (local.get $p0)))
+          (MADD $x $b0 $c00) (MADD $x $b1 $c01)
+          (local.set $x (v128.load32_splat (local.get $p1)))
+          (MADD $x $b0 $c10) (MADD $x $b1 $c11)
+          (local.set $x (v128.load32_splat (local.get $p2)))
+          (MADD $x $b0 $c20) (MADD $x $b1 $c21)
+          (local.set $x (v128.load32_splat (local.get $p3)))
+          (MADD $x $b0 $c30) (MADD $x $b1 $c31)
+          (local.set $p0 (i32.add (local.get $p0) (local.get $aks)))
+          (local.set $p1 (i32.add (local.get $p1) (local.get $aks)))
+          (local.set $p2 (i32.add (local.get $p2) (local.get $aks)))
+          (local.set $p3 (i32.add (local.get $p3) (local.get $aks)))
+          (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
+          (br_if $dot (local.tee $kk (i32.sub (local.get $kk) (i32.const 1)))))
+        (local.set $cp (i32.add (i32.add (local.get $c) (i32.mul (local.get $i) (local.get $ldc))) (i32.shl (local.get $p) (i32.const 2))))
+        (if (i32.and (i32.eq (local.get $mr) (i32.const 4)) (i32.eq (local.get $nc) (i32.const 8)))
+          (then
+            (v128.store (local.get $cp) (local.get $c00))
+            (v128.store offset=16 (local.get $cp) (local.get $c01))
+            (local.set $cp (i32.add (local.get $cp) (local.get $ldc)))
+            (v128.store (local.get $cp) (local.get $c10))
+            (v128.store offset=16 (local.get $cp) (local.get $c11))
+            (local.set $cp (i32.add (local.get $cp) (local.get $ldc)))
+            (v128.store (local.get $cp) (local.get $c20))
+            (v128.store offset=16 (local.get $cp) (local.get $c21))
+            (local.set $cp (i32.add (local.get $cp) (local.get $ldc)))
+            (v128.store (local.get $cp) (local.get $c30))
+            (v128.store offset=16 (local.get $cp) (local.get $c31)))
+          (else
+            ;; an edge tile: through the 4×8 scratch tile, then only the rows and columns inside C
+            (v128.store (local.get $tile) (local.get $c00))
+            (v128.store offset=16 (local.get $tile) (local.get $c01))
+            (v128.store offset=32 (local.get $tile) (local.get $c10))
+            (v128.store offset=48 (local.get $tile) (local.get $c11))
+            (v128.store offset=64 (local.get $tile) (local.get $c20))
+            (v128.store offset=80 (local.get $tile) (local.get $c21))
+            (v128.store offset=96 (local.get $tile) (local.get $c30))
+            (v128.store offset=112 (local.get $tile) (local.get $c31))
+            (local.set $r (i32.const 0))
+            (loop $erows
+              (local.set $j (i32.const 0))
+              (loop $ecols
+                (f32.store
+                  (i32.add (i32.add (local.get $cp) (i32.mul (local.get $r) (local.get $ldc))) (i32.shl (local.get $j) (i32.const 2)))
+                  (f32.load (i32.add (local.get $tile) (i32.add (i32.shl (local.get $r) (i32.const 5)) (i32.shl (local.get $j) (i32.const 2))))))
+                (br_if $ecols (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $nc))))
+              (br_if $erows (i32.lt_s (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $mr))))))
+        (br_if $rows (i32.lt_s (local.tee $i (i32.add (local.get $i) (i32.const 4))) (local.get $iend))))
+      (local.set $panel (i32.add (local.get $panel) (i32.shl (local.get $k) (i32.const 5))))
+      (br_if $panels (i32.lt_s (local.tee $p (i32.add (local.get $p) (i32.const 8))) (local.get $n))))
+    (br_if $chunks (i32.lt_s (local.tee $i0 (local.get $iend)) (local.get $m)))))
+
+  ;; The whole batch in one call (one JS→wasm crossing per product, not per matrix). A batch stride of 0 is
+  ;; tfjs's broadcast of a batch-1 operand; B is then packed once for every matrix.
+  ;; pb: scratch of ceil(N/8)·8·K floats; tile: scratch of 32 floats.
+  (func (export "batch_matmul")
+    (param $a i32) (param $b i32) (param $c i32) (param $batch i32) (param $m i32) (param $n i32) (param $k i32)
+    (param $abs i32) (param $bbs i32) (param $ars i32) (param $aks i32) (param $bks i32) (param $bns i32)
+    (param $pb i32) (param $tile i32)
+    (local $first i32) (local $cs i32)
+    (local.set $first (i32.const 1))
+    (local.set $cs (i32.shl (i32.mul (local.get $m) (local.get $n)) (i32.const 2)))
+    (loop $mats
+      (if (i32.or (local.get $first) (i32.ne (local.get $bbs) (i32.const 0)))
+        (then (call $pack_b (local.get $b) (local.get $pb) (local.get $n) (local.get $k) (local.get $bks) (local.get $bns))))
+      (local.set $first (i32.const 0))
+      (call $gemm (local.get $a) (local.get $pb) (local.get $c) (local.get $m) (local.get $n) (local.get $k)
+                  (local.get $ars) (local.get $aks) (local.get $tile))
+      (local.set $a (i32.add (local.get $a) (local.get $abs)))
+      (local.set $b (i32.add (local.get $b) (local.get $bbs)))
+      (local.set $c (i32.add (local.get $c) (local.get $cs)))
+      (br_if $mats (local.tee $batch (i32.sub (local.get $batch) (i32.const 1))))))
+)

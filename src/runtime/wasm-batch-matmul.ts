@@ -1,0 +1,162 @@
+// tfjs-backend-wasm 4.22 hands a product to XNNPACK only when it is 2-D (batch 1) and untransposed; every batched
+// product — the attention's q·kᵀ and probs·v, batch = sequences × heads, and their gradients — runs its scalar loop
+// at about 2 GFLOP/s where XNNPACK's 2-D product reaches ~30 (bench/RESULTS.md, "Against PyTorch"). This wraps the
+// wasm BatchMatMul kernel so that batched products run the project's own SIMD module instead
+// (src/runtime/batch-matmul/batch-matmul.wat), in place on tfjs's heap: it imports tfjs's WebAssembly.Memory, reads
+// both operands where they lie, in any orientation, and writes into an output tfjs allocated. Which products it takes
+// is takesProduct's rule below; the rest (untransposed 2-D products, other dtypes, broadcasts it does not cover,
+// engines without wasm SIMD or where tfjs's memory is out of reach) go to the kernel it wraps.
+import * as tf from '@tensorflow/tfjs';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { batchMatMulOn, supportedVariants, type Variant } from './batch-matmul/module';
+
+type Info = tf.TensorInfo;
+
+/** What tfjs-wasm's backend object offers that this kernel uses (tfjs-backend-wasm dist/backend_wasm.js). */
+interface WasmBackend {
+  wasm: {
+    _malloc(bytes: number): number;
+    _free(offset: number): void;
+    /** The non-threaded builds export their memory; the threaded build creates it in JS and keeps it here. */
+    asm?: { memory?: WebAssembly.Memory };
+    wasmMemory?: WebAssembly.Memory;
+  };
+  dataIdMap: { get(id: object): { memoryOffset: number } };
+  makeOutput(shape: number[], dtype: 'float32'): Info;
+}
+
+/** auto: the best variant this engine runs; off: always the wrapped kernel (for benches and tests). */
+export type BatchMatMulMode = 'auto' | 'off' | Variant;
+let mode: BatchMatMulMode = 'auto';
+
+/** Forces one variant, or the wrapped kernel ('off'); throws when the engine cannot run the variant asked for. */
+export function setBatchMatMulMode(next: BatchMatMulMode): void {
+  if ((next === 'relaxed' || next === 'plain') && !supportedVariants().includes(next)) {
+    throw new Error(`this engine cannot run the ${next} wasm SIMD batched matmul`);
+  }
+  mode = next;
+}
+
+/** The variant that runs under the current mode, or null where products go to the wrapped kernel. */
+export function activeBatchMatMulVariant(): Variant | null {
+  if (mode === 'off') return null;
+  if (mode !== 'auto') return mode;
+  return supportedVariants()[0] ?? null;
+}
+
+/** One product in the module's terms: sizes, and byte strides that encode the orientation of each operand. */
+export interface Plan {
+  batch: number; m: number; n: number; k: number;
+  aBatchStride: number; bBatchStride: number; aRowStride: number; aKStride: number; bKStride: number; bNStride: number;
+  outShape: number[];
+  /** Whether either operand is transposed. */
+  transposed: boolean;
+}
+
+/** The plan for op(a)·op(b), or null where this kernel does not take the product (the wrapped kernel does). */
+export function planProduct(aShape: number[], bShape: number[], transposeA: boolean, transposeB: boolean): Plan | null {
+  const ar = aShape.length;
+  const br = bShape.length;
+  if (ar < 2 || br < 2) return null;
+  const m = transposeA ? aShape[ar - 1] : aShape[ar - 2];
+  const k = transposeA ? aShape[ar - 2] : aShape[ar - 1];
+  const n = transposeB ? bShape[br - 2] : bShape[br - 1];
+  if ((transposeB ? bShape[br - 1] : bShape[br - 2]) !== k || m === 0 || n === 0 || k === 0) return null;
+  const aOuter = aShape.slice(0, -2);
+  const bOuter = bShape.slice(0, -2);
+  const batchA = aOuter.reduce((x, y) => x * y, 1);
+  const batchB = bOuter.reduce((x, y) => x * y, 1);
+  // Equal batches, or one operand of batch 1 broadcast against the other: the broadcasts tfjs's own kernel
+  // computes right too. Others (say [2,1] against [1,3]) stay with it, as do shapes it refuses.
+  let outer: number[];
+  try {
+    outer = tf.broadcast_util.assertAndGetBroadcastShape(aOuter, bOuter);
+  } catch {
+    return null;
+  }
+  const batch = Math.max(batchA, batchB);
+  if (outer.reduce((x, y) => x * y, 1) !== batch || (batchA !== batchB && Math.min(batchA, batchB) !== 1)) return null;
+  return {
+    batch, m, n, k,
+    aBatchStride: batchA === 1 ? 0 : 4 * m * k,
+    bBatchStride: batchB === 1 ? 0 : 4 * k * n,
+    aRowStride: transposeA ? 4 : 4 * k,
+    aKStride: transposeA ? 4 * m : 4,
+    bKStride: transposeB ? 4 : 4 * n,
+    bNStride: transposeB ? 4 * k : 4,
+    outShape: [...outer, m, n],
+    transposed: transposeA || transposeB,
+  };
+}
+
+/**
+ * Batched products run here (tfjs's loop is 10–17× slower: scripts/bench-batch-matmul.ts). So do transposed 2-D
+ * products (the linear layers' dx = dy·Wᵀ and dW = xᵀ·dy) when tfjs computes on one thread: the module reads the
+ * operand in place at 1.1–1.7× what materialising the transpose and calling XNNPACK gives
+ * (src/runtime/wasm-matmul.ts). With several threads XNNPACK splits a 2-D product across them and the module does
+ * not, so there those, and untransposed 2-D products always, stay with the wrapped kernel.
+ */
+export function takesProduct(plan: Plan, threads: number): boolean {
+  return plan.batch > 1 || (plan.transposed && threads === 1);
+}
+
+function memoryOf(backend: WasmBackend): WebAssembly.Memory | null {
+  const memory = backend.wasm.asm?.memory ?? backend.wasm.wasmMemory;
+  return memory instanceof WebAssembly.Memory ? memory : null;
+}
+
+/** How many products the module has computed: tests and benches check that it, not the wrapped kernel, ran. */
+export const batchMatMulStats = { products: 0 };
+
+/** Runs `plan` on the module with inputs a and b already on the heap; returns the output tfjs allocated. */
+function runPlan(backend: WasmBackend, fn: NonNullable<ReturnType<typeof batchMatMulOn>>, plan: Plan, a: Info, b: Info): Info {
+  const out = backend.makeOutput(plan.outShape, 'float32');
+  const packedBytes = Math.ceil(plan.n / 8) * 8 * plan.k * 4;
+  const scratch = backend.wasm._malloc(packedBytes + 128) >>> 0;
+  try {
+    fn(
+      backend.dataIdMap.get(a.dataId).memoryOffset, backend.dataIdMap.get(b.dataId).memoryOffset,
+      backend.dataIdMap.get(out.dataId).memoryOffset, plan.batch, plan.m, plan.n, plan.k,
+      plan.aBatchStride, plan.bBatchStride, plan.aRowStride, plan.aKStride, plan.bKStride, plan.bNStride,
+      scratch, scratch + packedBytes,
+    );
+  } finally {
+    backend.wasm._free(scratch);
+  }
+  batchMatMulStats.products++;
+  return out;
+}
+
+/**
+ * op(a)·op(b) on the module, whatever takesProduct says (benches compare it with the wrapped kernel on 2-D
+ * products too), or null where it cannot run: a product planProduct refuses, tfjs's memory out of reach, or an
+ * engine without `variant`. a and b are tensor infos of the wasm backend `backend`; the result is a new one.
+ */
+export function ownBatchMatMul(backend: unknown, a: Info, b: Info, transposeA: boolean, transposeB: boolean, variant: Variant): Info | null {
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') return null;
+  const plan = planProduct(a.shape, b.shape, transposeA, transposeB);
+  const wasmBackend = backend as WasmBackend;
+  const memory = plan && memoryOf(wasmBackend);
+  const fn = memory && batchMatMulOn(memory, variant);
+  return plan && fn ? runPlan(wasmBackend, fn, plan, a, b) : null;
+}
+
+/** Wraps the registered wasm BatchMatMul kernel (call after src/runtime/wasm-matmul.ts has wrapped it). */
+export function useOwnWasmBatchMatMul(): void {
+  const matMul = tf.getKernel('BatchMatMul', 'wasm');
+  if (!matMul || (matMul as { ownBatched?: boolean }).ownBatched) return;
+  const wrapped = matMul.kernelFunc;
+  tf.unregisterKernel('BatchMatMul', 'wasm');
+  tf.registerKernel({
+    ...matMul,
+    ownBatched: true,
+    kernelFunc: (args) => {
+      const { a, b } = args.inputs as unknown as { a: Info; b: Info };
+      const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
+      const variant = activeBatchMatMulVariant();
+      const plan = variant && planProduct(a.shape, b.shape, transposeA, transposeB);
+      const out = plan && takesProduct(plan, getThreadsCount()) ? ownBatchMatMul(args.backend, a, b, transposeA, transposeB, variant) : null;
+      return out ?? wrapped(args);
+    },
+  } as tf.KernelConfig);
+}
