@@ -247,16 +247,18 @@ export class RunController {
       case 'done': {
         const r = m.result;
         live.result = r;
-        this.setPhase('finished', `Run finished: accuracy ${pct(r.before.accuracy)} before, ${pct(r.after.accuracy)} after (bag-of-words baseline ${pct(r.baseline.accuracy)}), ${r.steps} steps in ${r.seconds.toFixed(1)} s.`);
         const test = this.ctx.dataset?.splits.test ?? [];
         const lossCurve = live.train.map((p) => ({ step: p.x, loss: p.y }));
+        // Stored first, then announced: a page that says "finished" (or "cancelled") has it on disk, so a reload
+        // right after finds the run as the page described it.
         await this.persist(() => recordFinishedRun(db, { run: r.runId, result: r, test, finished: Date.now(), lossCurve }));
+        this.setPhase('finished', `Run finished: accuracy ${pct(r.before.accuracy)} before, ${pct(r.after.accuracy)} after (bag-of-words baseline ${pct(r.baseline.accuracy)}), ${r.steps} steps in ${r.seconds.toFixed(1)} s.`);
         this.ctx.bus.emit('runs');
         return;
       }
       case 'cancelled':
-        this.setPhase('cancelled', 'Run cancelled. Its last checkpoint is kept; Resume in the runs list continues from it.');
         await this.persist(() => updateRun(db, m.runId, { status: 'cancelled', finished: Date.now() }));
+        this.setPhase('cancelled', 'Run cancelled. Its last checkpoint is kept; Resume in the runs list continues from it.');
         this.ctx.bus.emit('runs');
         return;
       case 'error':

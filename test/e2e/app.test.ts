@@ -37,7 +37,12 @@ async function ready(page: Page) {
 /** Trains from the Train step; with `away`, watches the run from another step, as a person might. */
 async function train(page: Page, away?: Step) {
   await goStep(page, 'train');
+  // The run's record appears in the runs table (rendered even while its step is hidden) as its phase leaves the
+  // previous run's "finished": waiting for it keeps the poll below from reading the last run's status.
+  const runRows = page.getByTestId('runs-table').locator('tbody tr');
+  const before = await runRows.count();
   await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect.poll(() => runRows.count(), { timeout: 60_000 }).toBe(before + 1);
   if (away) {
     // The rail says how far the run is, whichever step is in view.
     await expect.poll(() => railButton(page, 'train').textContent(), { timeout: 300_000, interval: 200 }).toMatch(/Train: running \d+ %/);
