@@ -13,6 +13,8 @@ import { trainedTokens, type EngineRun, type EngineRunResult, type JobEngine } f
 /** The part of the page's WorkerClient (src/ui/worker-client.ts) the engine needs. */
 export interface TrainWorkerPort {
   init(backend: BackendName | null): Promise<unknown>;
+  /** A fresh worker on `backend`, for one that cannot train again (an aborted wasm module, a lost GPU). */
+  restart?(backend: BackendName | null): Promise<unknown>;
   send(msg: ToWorker, transfer?: Transferable[]): void;
   on(fn: (m: FromWorker) => void): () => void;
   predict(req: Omit<PredictRequest, 'type' | 'requestId'>): Promise<number[]>;
@@ -39,8 +41,10 @@ export function workerEngine(opts: WorkerEngineOptions): JobEngine {
   const { worker } = opts;
   const baseUrl = opts.baseUrl ?? new URL(import.meta.env.BASE_URL, location.href).href;
   const models = opts.baseModels ?? MODEL_OPTIONS.map((m) => m.id);
+  let backend = opts.backend ?? null;
   let ready: Promise<unknown> | null = null;
-  const prepare = () => (ready ??= opts.worker.init(opts.backend ?? null));
+  let replace = false;
+  const prepare = () => (ready ??= replace && worker.restart ? worker.restart(backend) : worker.init(backend));
   const ref = (id: string) => {
     if (!models.includes(id)) throw new Error(`This engine has no model "${id}".`);
     return modelRef(id, baseUrl);
@@ -51,7 +55,19 @@ export function workerEngine(opts: WorkerEngineOptions): JobEngine {
     async train(run, hooks, control) {
       await prepare();
       const model = ref(run.modelId);
-      const out = await trainInWorker(worker, run, model, hooks, control);
+      let out: Awaited<ReturnType<typeof trainInWorker>>;
+      try {
+        out = await trainInWorker(worker, run, model, hooks, control);
+      } catch (e) {
+        // The job fails (its checkpoints are kept); the next job gets a worker that can train, as the page does:
+        // on the CPU after a lost GPU, on the same backend after a crash.
+        if (e instanceof BrokenWorker) {
+          if (e.deviceLost) backend = 'wasm';
+          replace = true;
+          ready = null;
+        }
+        throw e;
+      }
       if (out === 'cancelled') return out;
       // Counted by the worker's tokenizer, untruncated; the run saw at most maxLen of each.
       const counts = await worker.countTokens(model, run.data.train.map((e) => e.text));
@@ -68,6 +84,16 @@ export function workerEngine(opts: WorkerEngineOptions): JobEngine {
       if (opts.ownsWorker) worker.terminate();
     },
   };
+}
+
+/** The worker failed in a way it cannot train after (or it is gone). */
+class BrokenWorker extends Error {
+  constructor(
+    message: string,
+    readonly deviceLost: boolean,
+  ) {
+    super(message);
+  }
 }
 
 /** One run in the worker, its messages turned into the session's hooks; settles when the worker ends it. */
@@ -114,7 +140,7 @@ function trainInWorker(worker: TrainWorkerPort, run: EngineRun, model: ModelRef,
         case 'error':
           // Also a crashed worker (no runId): the job fails rather than waiting for messages that never come.
           settle();
-          return reject(new Error(m.message));
+          return reject(m.deviceLost || m.workerBroken || m.runId === undefined ? new BrokenWorker(m.message, !!m.deviceLost) : new Error(m.message));
       }
     });
     worker.send({ type: 'train', ...job, model });
