@@ -19,12 +19,14 @@ async function openPage(): Promise<{ tt: Tabtune; store: IdbJobStore; worker: Wo
   return { tt, store, worker };
 }
 
-async function until<T>(read: () => Promise<T | null>): Promise<T> {
-  for (;;) {
+/** Polls until `read` gives something; a job that never gets there fails the test in a minute, not at its timeout. */
+async function until<T>(read: () => Promise<T | null>, ms = 60_000): Promise<T> {
+  for (const end = Date.now() + ms; Date.now() < end; ) {
     const v = await read();
     if (v !== null) return v;
     await new Promise((r) => setTimeout(r, 10));
   }
+  throw new Error(`Nothing after ${ms} ms`);
 }
 
 const first = await openPage();
