@@ -1,6 +1,7 @@
 // What runs a job's training and a tuned model's predictions. The jobs client (queue, store, events) never touches
 // tfjs: it hands an engine one run at a time. In Node the engine runs the session in-process
-// (engine/in-process.ts); in the page it will post the same run to the training worker.
+// (engine/in-process.ts); in the page the worker engine (web/worker-engine.ts) posts the same run to the
+// training worker.
 import type { TrainConfig } from '../config';
 import type { TrainResult } from '../domain';
 import type { SessionHooks, TrainJob } from '../train/session';
@@ -24,4 +25,13 @@ export interface JobEngine {
   /** Label probabilities for one text: the tuned classifier when `adapter` is given, zero-shot otherwise. */
   predict(req: { modelId: string; labels: string[]; config: TrainConfig; adapter?: ArrayBuffer; text: string }): Promise<number[]>;
   dispose?(): Promise<void>;
+}
+
+/**
+ * Tokens a run trained on, from its training split's tokens per epoch: a resumed run counts the steps it ran
+ * before the pause too (`steps` is the run's total), so every engine reports the same figure for the same job.
+ */
+export function trainedTokens(tokensPerEpoch: number, run: Pick<EngineRun, 'data' | 'config'>, steps: number): number {
+  const stepsPerEpoch = Math.ceil(run.data.train.length / run.config.batchSize);
+  return Math.round((tokensPerEpoch * steps) / stepsPerEpoch);
 }

@@ -1,6 +1,6 @@
 // Where the jobs API keeps its state, behind one small interface so the same client runs on a folder (Node), in
-// memory (tests, short scripts) and, next, on IndexedDB (the page). Every method writes one whole record: an
-// implementation makes each write atomic, so a crash leaves the old record or the new one, never half of one.
+// memory (tests, short scripts) and on IndexedDB (the page: web/idb-store.ts). Every method writes one whole
+// record: an implementation makes each write atomic, so a crash leaves the old record or the new one, never half.
 import type { Checkpoint, Example, TrainResult } from '../domain';
 import type { CheckpointObject, FileObject, FineTuningJob, JobEvent, TunedModelRecord } from './types';
 

@@ -2,7 +2,8 @@
 // every older database reaches the newest shape without losing what a user made.
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { TrainConfig } from '../config';
-import type { BackendName, Checkpoint, EvalSummary, Example, ForgettingReport, Method, ModelType, Pooling, SplitName, SuiteEvaluation } from '../domain';
+import type { BackendName, Checkpoint, EvalSummary, Example, ForgettingReport, Method, ModelType, Pooling, SplitName, SuiteEvaluation, TrainResult } from '../domain';
+import type { CheckpointObject, FileObject, FineTuningJob, JobEvent, TunedModelRecord } from '../jobs/types';
 
 /**
  * One step per schema version: MIGRATIONS[v - 1] turns a version v-1 database into version v, inside the upgrade
@@ -26,6 +27,20 @@ export const MIGRATIONS: Migration[] = [
   // Version 2: user-added evaluation suites per dataset (issue #9). Nothing earlier changes.
   (db) => {
     db.createObjectStore('suites', { keyPath: 'id' }).createIndex('datasetHash', 'datasetHash');
+  },
+  // Version 3: the jobs API's records in the page (src/jobs/web/idb-store.ts), beside the page's own. Examples,
+  // events and checkpoints are keyed under their file or job, so one key range reads them in order. A tuned
+  // model's weights sit apart from its record, so listing models reads no weights. Nothing earlier changes.
+  (db) => {
+    db.createObjectStore('jobFiles', { keyPath: 'id' });
+    db.createObjectStore('jobFileExamples', { keyPath: 'fileId' });
+    db.createObjectStore('jobs', { keyPath: 'id' });
+    db.createObjectStore('jobEvents', { keyPath: ['jobId', 'seq'] });
+    db.createObjectStore('jobCheckpoints', { keyPath: ['jobId', 'step'] });
+    db.createObjectStore('jobResumePoints', { keyPath: 'jobId' });
+    db.createObjectStore('jobResults', { keyPath: 'jobId' });
+    db.createObjectStore('tunedModels', { keyPath: 'id' });
+    db.createObjectStore('tunedModelWeights', { keyPath: 'id' });
   },
 ];
 
@@ -136,6 +151,15 @@ export interface TabtuneSchema extends DBSchema {
   checkpoints: { key: [string, number]; value: CheckpointRecord; indexes: { runId: string } };
   predictions: { key: [string, number]; value: PredictionRecord; indexes: { runId: string } };
   suites: { key: string; value: SuiteRecord; indexes: { datasetHash: string } };
+  jobFiles: { key: string; value: FileObject };
+  jobFileExamples: { key: string; value: { fileId: string; examples: Example[] } };
+  jobs: { key: string; value: FineTuningJob };
+  jobEvents: { key: [string, number]; value: { jobId: string; seq: number; event: JobEvent } };
+  jobCheckpoints: { key: [string, number]; value: { jobId: string; step: number; meta: CheckpointObject; checkpoint: Checkpoint } };
+  jobResumePoints: { key: string; value: { jobId: string; checkpoint: Checkpoint } };
+  jobResults: { key: string; value: { jobId: string; result: TrainResult } };
+  tunedModels: { key: string; value: { id: string; record: TunedModelRecord } };
+  tunedModelWeights: { key: string; value: { id: string; weights: ArrayBuffer } };
 }
 
 export type TabtuneDb = IDBPDatabase<TabtuneSchema>;

@@ -9,6 +9,9 @@ import { getRun, listRuns } from '../../src/store/runs';
 import { latestCheckpoint } from '../../src/store/checkpoints';
 import { getPredictions } from '../../src/store/predictions';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/config';
+import { addSuite, listSuites } from '../../src/store/suites';
+import { IdbJobStore } from '../../src/jobs/web/idb-store';
+import type { FileObject } from '../../src/jobs/types';
 
 /**
  * Version 1 exactly as it shipped, frozen here: users' version-1 databases look like this whatever later
@@ -22,6 +25,12 @@ function shippedVersion1(db: IDBPDatabase<unknown>) {
   runs.createIndex('created', 'created');
   db.createObjectStore('checkpoints', { keyPath: ['runId', 'step'] }).createIndex('runId', 'runId');
   db.createObjectStore('predictions', { keyPath: ['runId', 'exampleIndex'] }).createIndex('runId', 'runId');
+}
+
+/** Version 2 as it shipped: version 1 and the evaluation suites' store. */
+function shippedVersion2(db: IDBPDatabase<unknown>, oldVersion: number) {
+  if (oldVersion < 1) shippedVersion1(db);
+  db.createObjectStore('suites', { keyPath: 'id' }).createIndex('datasetHash', 'datasetHash');
 }
 
 /** Every store with its key path and indexes: what "the schema" is, read back from the browser. */
@@ -127,6 +136,12 @@ async function expectVersion1Data(db: TabtuneDb) {
   expect((await getPredictions(db, 'run-v1')).sort((a, b) => a.exampleIndex - b.exampleIndex)).toEqual([predictions[1], predictions[0]]);
 }
 
+const suite = { id: 's-v2', datasetHash: 'h-v1', name: 'hard cases', sourceFile: 'hard.csv', created: 1_700_000_003_000, examples: [{ text: 'Refund my order', label: 'order' }] };
+const jobFile: FileObject = {
+  id: 'file-v3', object: 'file', bytes: 12, created_at: 1_700_000_004, filename: 'a.jsonl', purpose: 'fine-tune', status: 'processed',
+  tabtune: { format: 'chat-jsonl', examples: 1, labels: { order: 1 } },
+};
+
 describe('store schema upgrades', () => {
   it('has one step per version, and step 1 still makes the version-1 schema that shipped', async () => {
     expect(DB_VERSION).toBe(MIGRATIONS.length);
@@ -170,6 +185,53 @@ describe('store schema upgrades', () => {
       expect(db.version).toBe(DB_VERSION);
       await expectVersion1Data(db);
     }
+  });
+
+  it('opens a version-2 database with data at the newest version: suites and version-1 records kept, the jobs stores empty and usable', async () => {
+    const name = newName();
+    const v2 = await openDB(name, 2, { upgrade: (db, old) => shippedVersion2(db, old) });
+    await fillVersion1(v2);
+    await v2.put('suites', suite);
+    v2.close();
+
+    const db = keep(await openTabtuneDb(name));
+    expect(db.version).toBe(DB_VERSION);
+    expect(shape(db as unknown as IDBPDatabase<unknown>)).toEqual(shape(keep(await openTabtuneDb(newName())) as unknown as IDBPDatabase<unknown>));
+    await expectVersion1Data(db);
+    expect(await listSuites(db, 'h-v1')).toEqual([suite]);
+    const jobs = new IdbJobStore(db);
+    expect(await jobs.listFiles()).toEqual([]);
+    expect(await jobs.listJobs()).toEqual([]);
+    expect(await jobs.listModels()).toEqual([]);
+    // The jobs API writes beside the page's records and leaves them alone.
+    await jobs.putFile(jobFile, [{ text: 'Refund my order', label: 'order' }]);
+    expect(await jobs.getFile('file-v3')).toEqual(jobFile);
+    expect(await jobs.getFileExamples('file-v3')).toEqual([{ text: 'Refund my order', label: 'order' }]);
+    await addSuite(db, { ...suite, id: 's-v3' });
+    await expectVersion1Data(db);
+    await jobs.close(); // not its database to close: still usable
+    expect((await listSuites(db, 'h-v1')).map((s) => s.id).sort()).toEqual(['s-v2', 's-v3']);
+  });
+
+  it('step 3 adds the jobs stores and nothing else', async () => {
+    const v2 = keep(await openDB<TabtuneSchema>(newName(), 2, { upgrade: (db, old, _n, tx) => migrate(db, old, 2, tx) }));
+    const v3 = keep(await openDB<TabtuneSchema>(newName(), 3, { upgrade: (db, old, _n, tx) => migrate(db, old, 3, tx) }));
+    const before = shape(v2 as unknown as IDBPDatabase<unknown>);
+    const after = shape(v3 as unknown as IDBPDatabase<unknown>);
+    for (const [store, s] of Object.entries(before)) expect(after[store]).toEqual(s);
+    const added = Object.fromEntries(Object.entries(after).filter(([n]) => !(n in before)));
+    const plain = (keyPath: unknown) => ({ keyPath, autoIncrement: false, indexes: {} });
+    expect(added).toEqual({
+      jobFiles: plain('id'),
+      jobFileExamples: plain('fileId'),
+      jobs: plain('id'),
+      jobEvents: plain(['jobId', 'seq']),
+      jobCheckpoints: plain(['jobId', 'step']),
+      jobResumePoints: plain('jobId'),
+      jobResults: plain('jobId'),
+      tunedModels: plain('id'),
+      tunedModelWeights: plain('id'),
+    });
   });
 
   it('runs each step once, in order, from the version on disk; a new index is built over existing records', async () => {

@@ -63,7 +63,10 @@ const ckpt = (step: number, valLoss?: number): Checkpoint => ({ step, epoch: 0, 
 describe('the store', () => {
   it('creates every object store with its indexes', async () => {
     await fresh();
-    expect([...db.objectStoreNames].sort()).toEqual(['checkpoints', 'datasets', 'examples', 'predictions', 'runs', 'suites']);
+    expect([...db.objectStoreNames].sort()).toEqual([
+      'checkpoints', 'datasets', 'examples', 'jobCheckpoints', 'jobEvents', 'jobFileExamples', 'jobFiles', 'jobResults', 'jobResumePoints', 'jobs',
+      'predictions', 'runs', 'suites', 'tunedModelWeights', 'tunedModels',
+    ]);
     const tx = db.transaction('runs');
     expect([...tx.store.indexNames].sort()).toEqual(['created', 'datasetHash']);
   });
@@ -195,6 +198,6 @@ describe('backup archive', () => {
     // Importing again without overwrite skips what is there.
     expect(await importArchive(db, zip)).toEqual({ datasets: 0, examples: 0, runs: 0, checkpoints: 0, predictions: 0, suites: 0 });
     const newer = zipSync({ 'manifest.json': strToU8(JSON.stringify({ format: 'tabtune-archive', schemaVersion: 99, created: '', counts: {} })) });
-    await expect(importArchive(db, newer)).rejects.toThrow('This archive was made by a newer tabtune (schema 99; this one reads up to 2).');
+    await expect(importArchive(db, newer)).rejects.toThrow('This archive was made by a newer tabtune (schema 99; this one reads up to 3).');
   });
 });

@@ -5,7 +5,7 @@ import type { BackendName, ModelRef } from '../../domain';
 import { ModelCache } from '../../model/model-cache';
 import { runTraining } from '../../train/session';
 import { predictText } from '../../train/inference';
-import type { EngineRun, EngineRunResult, JobEngine } from '../engine';
+import { trainedTokens, type EngineRun, type EngineRunResult, type JobEngine } from '../engine';
 
 export interface InProcessOptions {
   backend: BackendName;
@@ -37,8 +37,7 @@ export function inProcessEngine(opts: InProcessOptions): JobEngine {
       const base = await models.get(model);
       let perEpoch = 0;
       for (const e of run.data.train) perEpoch += base.tokenizer.encode(e.text, run.config.maxLen).length;
-      const stepsPerEpoch = Math.ceil(run.data.train.length / run.config.batchSize);
-      return { result, trainedTokens: Math.round((perEpoch * result.steps) / stepsPerEpoch) };
+      return { result, trainedTokens: trainedTokens(perEpoch, run, result.steps) };
     },
     async predict(req) {
       await prepare();
