@@ -387,6 +387,8 @@ if (side) {
 torchProc?.stdin.end();
 
 // ---- output ----------------------------------------------------------------------------------------------------
+// With --json, stdout carries the JSON line alone (bench/report.ts and `> file` read it); the tables go to stderr.
+const say = (line: string): void => void (asJson ? process.stderr.write(`${line}\n`) : console.log(line));
 const cols: [string, string][] = [
   ['model', 'model'], ['method', 'method'], ['target', 'backend'], ['seq', 'seq'], ['ms_per_step', 'ms/step'], ['spread_ms', 'spread'], ['steps_timed', 'steps'],
   ['tokens_per_s', 'tokens/s'], ['gflops', 'GFLOP/s'], ['matmul_gflops', 'matmul GFLOP/s'], ['efficiency', 'eff.'], ['peak_bytes', 'peak bytes'],
@@ -396,26 +398,26 @@ const cols: [string, string][] = [
 const cell = (r: Row, c: string) => (r[c] === null || r[c] === undefined ? '—' : String(r[c]));
 const note = (r: Row) => (r.skipped ? `skipped: ${r.skipped}` : r.error ? `error: ${r.error}` : '');
 if (asMarkdown) {
-  console.log(`| ${cols.map(([, h]) => h).join(' | ')} | note |`);
-  console.log(`|${cols.map(() => '---').join('|')}|---|`);
-  for (const r of rows) console.log(`| ${cols.map(([c]) => cell(r, c)).join(' | ')} | ${note(r)} |`);
+  say(`| ${cols.map(([, h]) => h).join(' | ')} | note |`);
+  say(`|${cols.map(() => '---').join('|')}|---|`);
+  for (const r of rows) say(`| ${cols.map(([c]) => cell(r, c)).join(' | ')} | ${note(r)} |`);
 } else {
   const table = [cols.map(([, h]) => h), ...rows.map((r) => cols.map(([c]) => cell(r, c)))];
   const widths = cols.map((_, i) => Math.max(...table.map((t) => t[i].length)));
-  for (const [i, t] of table.entries()) console.log(`${t.map((v, j) => v.padEnd(widths[j])).join('  ')}${i ? `  ${note(rows[i - 1])}` : ''}`.trimEnd());
+  for (const [i, t] of table.entries()) say(`${t.map((v, j) => v.padEnd(widths[j])).join('  ')}${i ? `  ${note(rows[i - 1])}` : ''}`.trimEnd());
 }
-console.log('');
+say('');
 for (const l of rows.filter((r) => r.method === 'lora' && typeof r.ms_per_step === 'number')) {
   const f = rows.find((r) => r.method === 'full' && r.model === l.model && r.target === l.target && r.seq === l.seq && typeof r.ms_per_step === 'number');
-  if (f) console.log(`LoRA/full step cost ${l.model} ${l.target} seq ${l.seq}: ${((l.ms_per_step as number) / (f.ms_per_step as number)).toFixed(2)} (budget ≤ 0.7)`);
+  if (f) say(`LoRA/full step cost ${l.model} ${l.target} seq ${l.seq}: ${((l.ms_per_step as number) / (f.ms_per_step as number)).toFixed(2)} (budget ≤ 0.7)`);
 }
-for (const [id, r] of inits) console.log(`${id}: ${r.ok ? r.backend_in_use : `unavailable — ${r.error}`}`);
+for (const [id, r] of inits) say(`${id}: ${r.ok ? r.backend_in_use : `unavailable — ${r.error}`}`);
 // The matmul ceilings side by side: a step made of matmuls cannot beat PyTorch by more than their ratio allows.
 const torchMatmul = matmul.get('torch');
 if (matmul.size) {
   const each = [...matmul].map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
   const wasm = [...matmul].filter(([k]) => k.endsWith('wasm')).map(([k, v]) => `${k} ${(torchMatmul! / v).toFixed(2)}`);
-  console.log(`1024×1024 matmul GFLOP/s: ${each}${torchMatmul && wasm.length ? `; PyTorch's matmul is faster by ${wasm.join(', ')}×` : ''}`);
+  say(`1024×1024 matmul GFLOP/s: ${each}${torchMatmul && wasm.length ? `; PyTorch's matmul is faster by ${wasm.join(', ')}×` : ''}`);
 }
 if (asJson) console.log(JSON.stringify({ rows, machine }));
 process.exit(0);
