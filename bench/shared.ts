@@ -168,7 +168,9 @@ function instrumented<T>(f: () => T): Counts & { out: T; dispatchUnit: string } 
     countCalls(backend, 'read', read),
     countCalls(backend, 'readSync', read),
     countCalls(backend, 'write', (a) => {
-      const bytes = (a[0] as ArrayBufferView | null)?.byteLength ?? 0;
+      // tfjs-wasm's makeOutput allocates every kernel output through write(null, …): an allocation, not an upload.
+      if (a[0] == null) return;
+      const bytes = (a[0] as ArrayBufferView).byteLength ?? 0;
       c.uploads++;
       c.uploadBytes += bytes;
       if (bytes > (c.largestUpload?.bytes ?? 0)) c.largestUpload = { bytes, shape: [...((a[1] as number[]) ?? [])], during: kernel };
