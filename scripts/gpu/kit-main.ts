@@ -10,8 +10,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { installNodeWebGpu } from '../../src/runtime/node-webgpu';
-import { splitWebGpuAddN, takeWebGpuErrors, watchWebGpu } from '../../src/runtime/webgpu-fixes';
+import { useNodeWebGpu } from '../../src/runtime/node-webgpu';
+import { takeWebGpuErrors } from '../../src/runtime/webgpu-fixes';
 import { describeAdapter, type AdapterFacts } from '../../src/runtime/backend';
 import { loadModel } from '../../src/model/load';
 import { createClassifier } from '../../src/model/classifier';
@@ -34,16 +34,11 @@ const round = (x: number, d = 2) => +x.toFixed(d);
 // ---- WebGPU on Dawn ------------------------------------------------------------------------------------------
 let adapter: AdapterFacts;
 try {
-  adapter = await installNodeWebGpu();
+  adapter = await useNodeWebGpu();
 } catch (e) {
   save('adapter.json', { error: (e as Error).message, VK_ICD_FILENAMES: process.env.VK_ICD_FILENAMES ?? null });
   throw e;
 }
-await import('@tensorflow/tfjs-backend-webgpu');
-splitWebGpuAddN();
-if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs could not start its WebGPU backend on this adapter.');
-await tf.ready();
-watchWebGpu();
 const device = (tf.backend() as unknown as { device: GPUDevice }).device;
 const adapterOut = {
   ...adapter,

@@ -78,6 +78,19 @@ export function label(b: BackendName): string {
   return { webgpu: 'WebGPU', wasm: 'CPU (wasm)', webgl: 'WebGL', cpu: 'CPU (JavaScript)' }[b];
 }
 
+/** What an adapter says about itself: the browser's, or Dawn's in Node (src/runtime/node-webgpu.ts). */
+export function adapterFacts(adapter: GPUAdapter): AdapterFacts {
+  const info = adapter.info ?? ({} as GPUAdapterInfo);
+  return {
+    vendor: info.vendor ?? '',
+    architecture: info.architecture ?? '',
+    device: info.device ?? '',
+    description: info.description ?? '',
+    // Older Chromium exposed the flag on the adapter, newer on adapter.info.
+    isFallbackAdapter: Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter),
+  };
+}
+
 /** Reads the adapter's facts; works on the main thread and in workers (navigator.gpu is exposed to both). */
 export async function probeCapabilities(): Promise<Capabilities> {
   const caps: Capabilities = { webgpu: null, wasm: typeof WebAssembly === 'object', webgl: hasWebGl() };
@@ -92,15 +105,7 @@ export async function probeCapabilities(): Promise<Capabilities> {
       caps.webgpuError = 'requestAdapter() returned no adapter';
       return caps;
     }
-    const info = adapter.info ?? ({} as GPUAdapterInfo);
-    caps.webgpu = {
-      vendor: info.vendor ?? '',
-      architecture: info.architecture ?? '',
-      device: info.device ?? '',
-      description: info.description ?? '',
-      // Older Chromium exposed the flag on the adapter, newer on adapter.info.
-      isFallbackAdapter: Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter),
-    };
+    caps.webgpu = adapterFacts(adapter);
   } catch (e) {
     caps.webgpuError = e instanceof Error ? e.message : String(e);
   }

@@ -5,7 +5,9 @@
 // and measured where a GPU exists.
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import type { AdapterFacts } from './backend';
+import * as tf from '@tensorflow/tfjs';
+import { adapterFacts, type AdapterFacts } from './backend';
+import { splitWebGpuAddN, watchWebGpu } from './webgpu-fixes';
 
 /** Where Debian's chromium package puts SwiftShader's Vulkan driver manifest. */
 export const SWIFTSHADER_ICD = ['/usr/lib/chromium/vk_swiftshader_icd.json', '/usr/lib64/chromium/vk_swiftshader_icd.json'];
@@ -54,12 +56,26 @@ async function install(): Promise<AdapterFacts> {
   const nav = (globalThis as { navigator?: object }).navigator ?? {};
   Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
   Object.defineProperty(globalThis, 'navigator', { value: nav, configurable: true });
-  const info = adapter.info;
-  return {
-    vendor: info.vendor ?? '',
-    architecture: info.architecture ?? '',
-    device: info.device ?? '',
-    description: info.description ?? '',
-    isFallbackAdapter: Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter),
-  };
+  return adapterFacts(adapter);
+}
+
+let registered: Promise<AdapterFacts> | null = null;
+
+/**
+ * Switches tfjs to WebGPU on Dawn (the command line, the parity tier, the GPU kit) and says on which adapter. The
+ * backend module reads navigator.gpu when it registers itself, so it is imported only once Dawn is installed, and
+ * only by runs that ask for WebGPU (the cpu and wasm paths never load Dawn).
+ */
+export async function useNodeWebGpu(): Promise<AdapterFacts> {
+  registered ??= (async () => {
+    const facts = await installNodeWebGpu();
+    await import('@tensorflow/tfjs-backend-webgpu');
+    splitWebGpuAddN();
+    return facts;
+  })();
+  const facts = await registered;
+  if (!(await tf.setBackend('webgpu'))) throw new Error(`tfjs could not start its WebGPU backend on ${facts.description || 'this adapter'}.`);
+  await tf.ready();
+  watchWebGpu();
+  return facts;
 }

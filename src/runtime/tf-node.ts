@@ -5,7 +5,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { AdapterFacts, BackendName } from './backend';
-import { installNodeWebGpu } from './node-webgpu';
+import { useNodeWebGpu } from './node-webgpu';
 import { untransposeWasmMatMul } from './wasm-matmul';
 import { useOwnWasmBatchMatMul } from './wasm-batch-matmul';
 
@@ -18,24 +18,17 @@ setWasmPaths(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-ba
 
 export async function useBackend(backend: BackendName): Promise<typeof tf> {
   if (backend !== 'cpu' && backend !== 'wasm' && backend !== 'webgpu') throw new Error(`Node runs the cpu, wasm and webgpu backends, not ${backend}.`);
-  if (backend === 'webgpu') await registerWebGpu();
+  if (backend === 'webgpu') {
+    webgpuAdapter = await useNodeWebGpu();
+    return tf;
+  }
   const ok = await tf.setBackend(backend);
   if (!ok) throw new Error(`The ${backend} backend could not be initialised.`);
   await tf.ready();
-  if (backend === 'webgpu') (await import('./webgpu-fixes')).watchWebGpu();
   return tf;
 }
 
 let webgpuAdapter: AdapterFacts | null = null;
-
-// The backend module reads navigator.gpu when it registers itself, so it is imported only once Dawn is installed,
-// and only by runs that ask for WebGPU (the cpu and wasm paths never load Dawn).
-async function registerWebGpu(): Promise<void> {
-  if (webgpuAdapter) return;
-  webgpuAdapter = await installNodeWebGpu();
-  await import('@tensorflow/tfjs-backend-webgpu');
-  (await import('./webgpu-fixes')).splitWebGpuAddN();
-}
 
 /** The adapter WebGPU runs on in this process (null before useBackend('webgpu')). */
 export function nodeWebGpuAdapter(): AdapterFacts | null {
