@@ -12,35 +12,23 @@ const tiers = ['unit', 'parity', 'browser', 'e2e'].filter((t) => only.length ===
 // The parity tier runs the PyTorch goldens on WebGPU in Node too (src/runtime/node-webgpu.ts): Dawn needs the Vulkan
 // loader and, on a machine without a GPU, the SwiftShader driver that Debian's chromium package ships.
 if (tiers.some((t) => ['browser', 'e2e', 'parity'].includes(t))) process.env.CHROMIUM_PATH = ensureChromium();
-// The parity tier checks PEFT exports with PyTorch alone (scripts/peft_check.py): Debian's python3-torch.
 if (tiers.includes('parity')) {
-  ensurePythonTorch();
-  ensureVulkanLoader();
+  // The PEFT exports are checked with PyTorch alone (scripts/peft_check.py): Debian's python3-torch.
+  ensureDebianPackage('python3-torch', 'PyTorch for /usr/bin/python3', () => spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+  // Dawn needs the Vulkan loader for WebGPU in Node.
+  ensureDebianPackage('libvulkan1', 'the Vulkan loader (WebGPU in Node)', () => ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1', '/usr/lib64/libvulkan.so.1'].some((f) => existsSync(f)));
 }
 
-function ensureVulkanLoader() {
-  const has = () => ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1', '/usr/lib64/libvulkan.so.1'].some((f) => existsSync(f));
+/** Installs a Debian package when `has()` says it is missing and we are root, or ends with the command to run. */
+function ensureDebianPackage(pkg, what, has) {
   if (has()) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (isRoot && existsSync('/usr/bin/apt-get')) {
-    console.error('[tabtune] The Vulkan loader is missing: installing Debian\'s "libvulkan1"…');
-    spawnSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libvulkan1'], { stdio: 'inherit' });
+    console.error(`[tabtune] ${what} not found: installing Debian's "${pkg}" (apt-get update && apt-get install -y ${pkg})…`);
+    spawnSync('sh', ['-c', `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${pkg}`], { stdio: 'inherit' });
     if (has()) return;
   }
-  console.error('[tabtune] The parity tier runs WebGPU in Node on Vulkan.\n  On Debian/Ubuntu run:  sudo apt-get update && sudo apt-get install -y libvulkan1');
-  process.exit(1);
-}
-
-function ensurePythonTorch() {
-  const has = () => spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
-  if (has()) return;
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (isRoot && existsSync('/usr/bin/apt-get')) {
-    console.error('[tabtune] PyTorch not found: installing Debian\'s "python3-torch" (apt-get update && apt-get install -y python3-torch)…');
-    spawnSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch'], { stdio: 'inherit' });
-    if (has()) return;
-  }
-  console.error('[tabtune] The parity tier needs PyTorch for /usr/bin/python3.\n  On Debian/Ubuntu run:  sudo apt-get update && sudo apt-get install -y python3-torch');
+  console.error(`[tabtune] The parity tier needs ${what}.\n  On Debian/Ubuntu run:  sudo apt-get update && sudo apt-get install -y ${pkg}`);
   process.exit(1);
 }
 
