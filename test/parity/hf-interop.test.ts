@@ -17,6 +17,7 @@ import { DEFAULT_TRAIN_CONFIG } from '../../src/config';
 import { accelerateExportFiles } from '../../src/interop/accelerate-export';
 import { generateEmails } from '../../src/data/synth';
 import { ensureHfPython } from '../../scripts/hf-python.mjs';
+import { predictCli } from '../helpers/predict-cli';
 
 const LABELS = ['invoice', 'order', 'spam', 'support'];
 const TEXTS = ['Your order has shipped.', 'Please pay invoice 42 by Friday, thanks a lot.', 'WIN A FREE PRIZE NOW', 'My password reset link does not work'];
@@ -32,13 +33,6 @@ function hfCheck(cases: object): Record<string, unknown> {
   const r = spawnSync(python, ['scripts/hf_check.py', join(dir, 'cases.json')], { encoding: 'utf8', env: { ...process.env, HF_HUB_OFFLINE: '1', TOKENIZERS_PARALLELISM: 'false' } });
   if (r.status !== 0) throw new Error(`scripts/hf_check.py failed:\n${r.stderr.split('\n').slice(-15).join('\n')}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
-}
-
-function predict(modelDir: string, text: string, adapter?: string): { input_ids: number[]; embedding: number[]; base_embedding?: number[] } {
-  const args = ['tsx', 'scripts/cli/predict.ts', '--model', modelDir, '--text', text, '--max-len', '128', '--backend', 'cpu', ...(adapter ? ['--adapter', adapter] : [])];
-  const p = spawnSync('npx', args, { encoding: 'utf8' });
-  if (p.status !== 0) throw new Error(`predict failed: ${p.stderr}`);
-  return JSON.parse(p.stdout.trim().split('\n').pop()!);
 }
 
 describe('tabtune-mini and its exports in transformers, peft and sentence-transformers', () => {
@@ -105,7 +99,7 @@ describe('tabtune-mini and its exports in transformers, peft and sentence-transf
 
     // The adapter peft trained, read back by tabtune's importer, gives the encoder peft computes.
     const text = TEXTS[1];
-    const tuned = predict(dir, text, adapterDir);
+    const tuned = predictCli({ model: dir, text, maxLen: 128, adapter: adapterDir });
     const res = hfCheck({ model: dir, texts: [text], input_ids: [tuned.input_ids], adapter: adapterDir, embeddings: [tuned.embedding], pooling: 'mean' });
     const moved = Math.max(...tuned.embedding.map((x, i) => Math.abs(x - tuned.base_embedding![i])));
     console.log(`train.py adapter in tabtune vs peft: embedding max abs difference ${(res.peft_embedding as number).toExponential(2)}, moved ${moved.toExponential(2)} from the base by one step`);

@@ -1,13 +1,9 @@
 // WebGPU in Node on Dawn (src/runtime/node-webgpu.ts): the command line's embedding on WebGPU equals the wasm one.
 // On this machine the adapter is SwiftShader (a CPU); on a machine with a GPU the same test runs on the GPU's driver.
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { predictCli } from '../helpers/predict-cli';
 
-function predict(backend: string): { backend: string; adapter?: { vendor: string; architecture: string; description: string; isFallbackAdapter: boolean }; input_ids: number[]; embedding: number[] } {
-  const p = spawnSync('npx', ['tsx', 'scripts/cli/predict.ts', '--backend', backend, '--model', 'public/models/tabtune-mini', '--text', 'Your order has shipped and will arrive on Tuesday.'], { encoding: 'utf8' });
-  if (p.status !== 0) throw new Error(`predict --backend ${backend} failed: ${p.stderr}`);
-  return JSON.parse(p.stdout.trim().split('\n').pop()!);
-}
+const predict = (backend: string) => predictCli({ model: 'public/models/tabtune-mini', text: 'Your order has shipped and will arrive on Tuesday.', backend });
 
 describe('WebGPU in Node', () => {
   it('predict --backend webgpu runs tabtune-mini on a Dawn adapter and matches the wasm embedding within 1e-4', () => {

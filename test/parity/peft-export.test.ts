@@ -12,6 +12,7 @@ import { createClassifier } from '../../src/model/classifier';
 import { writeSafetensors } from '../../src/model/safetensors';
 import { writeAdapterFolder } from '../../src/model/peft';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/config';
+import { predictCli } from '../helpers/predict-cli';
 
 for (const name of ['tiny-bert', 'tiny-distilbert']) {
   describe(`PEFT export of a ${name} LoRA adapter`, () => {
@@ -38,14 +39,12 @@ for (const name of ['tiny-bert', 'tiny-distilbert']) {
       const mask = enc.map((e) => [...e.map(() => 1), ...Array(L - e.length).fill(0)]);
       const logits = tf.tidy(() => clf.logits(tf.tensor2d(ids, undefined, 'int32'), tf.tensor2d(mask, undefined, 'int32'), false).arraySync());
       // The command line's view of the same adapter: one text, unpadded, through `predict --adapter`.
-      const p = spawnSync('npx', ['tsx', 'scripts/cli/predict.ts', '--model', dir, '--adapter', out, '--text', texts[1], '--max-len', '32', '--backend', 'cpu'], { encoding: 'utf8' });
-      if (p.status !== 0) throw new Error(`predict failed: ${p.stderr}`);
-      const predicted = JSON.parse(p.stdout.trim().split('\n').pop()!);
+      const predicted = predictCli({ model: dir, adapter: out, text: texts[1], maxLen: 32 });
       expect(predicted.input_ids).toEqual(enc[1]);
       expect(predicted.labels).toEqual(['invoice', 'order', 'spam', 'support']);
-      const baseOnly = JSON.parse(spawnSync('npx', ['tsx', 'scripts/cli/predict.ts', '--model', dir, '--text', texts[1], '--max-len', '32', '--backend', 'cpu'], { encoding: 'utf8' }).stdout.trim().split('\n').pop()!);
+      const baseOnly = predictCli({ model: dir, text: texts[1], maxLen: 32 });
       expect(predicted.base_embedding).toEqual(baseOnly.embedding);
-      const moved = Math.max(...predicted.embedding.map((x: number, i: number) => Math.abs(x - predicted.base_embedding[i])));
+      const moved = Math.max(...predicted.embedding.map((x: number, i: number) => Math.abs(x - predicted.base_embedding![i])));
       expect(moved).toBeGreaterThan(1e-3);
       writeFileSync(join(out, 'cases.json'), JSON.stringify({ ids, mask, logits, embedding_rows: [1], embeddings: [predicted.embedding] }));
       const r = spawnSync('/usr/bin/python3', ['scripts/peft_check.py', dir, out, join(out, 'cases.json')], { encoding: 'utf8' });
