@@ -65,6 +65,13 @@ execFileSync('xz', ['-9', '-T0', join(kit, 'node')]);
 const loader = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib64/libvulkan.so.1'].find((f) => existsSync(f));
 if (!loader) throw new Error('No libvulkan.so.1 here to pack: apt-get install -y libvulkan1');
 copyFileSync(loader, join(kit, 'lib/libvulkan.so.1'));
+// NVIDIA's Vulkan driver lives in libGLX_nvidia.so.0, which loads only beside GLVND's dispatch libraries: on an
+// H100 machine without them the loader said "Could not get 'vkCreateInstance' … for ICD libGLX_nvidia.so.0".
+for (const [lib, pkg] of [['libGLdispatch.so.0', 'libglvnd0'], ['libGLX.so.0', 'libglx0']]) {
+  const found = [`/usr/lib/x86_64-linux-gnu/${lib}`, `/usr/lib64/${lib}`].find((f) => existsSync(f));
+  if (!found) throw new Error(`No ${lib} here to pack: apt-get install -y ${pkg}`);
+  copyFileSync(found, join(kit, 'lib', lib));
+}
 
 writeFileSync(
   join(kit, 'run.sh'),
@@ -80,8 +87,10 @@ OUTDIR="\${OUT:-$KIT/results}"
 chmod +x "$KIT/node"
 export LD_LIBRARY_PATH="$KIT/lib:\${LD_LIBRARY_PATH:-}"
 # NVIDIA's Vulkan driver manifest where the loader's default search may miss it (containers mount the driver there).
-if [ -z "\${VK_ICD_FILENAMES:-}" ] && [ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]; then
-  export VK_ICD_FILENAMES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+if [ -z "\${VK_ICD_FILENAMES:-}" ]; then
+  for icd in /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json; do
+    if [ -f "$icd" ]; then export VK_ICD_FILENAMES="$icd"; break; fi
+  done
 fi
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv > "$OUTDIR.nvidia-smi.txt" 2>/dev/null || true
 mkdir -p "$OUTDIR"; mv -f "$OUTDIR.nvidia-smi.txt" "$OUTDIR/nvidia-smi.txt" 2>/dev/null || true

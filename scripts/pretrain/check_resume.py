@@ -24,7 +24,7 @@ def run(args) -> None:
 
 
 def max_diff(a: str, b: str) -> float:
-    x, y = torch.load(a)['model'], torch.load(b)['model']
+    x, y = torch.load(a, weights_only=False)['model'], torch.load(b, weights_only=False)['model']
     return max(float((x[k] - y[k]).abs().max()) for k in x)
 
 

@@ -42,6 +42,49 @@ def probe_pairs():
     return [(a.replace("\\'", "'"), b.replace("\\'", "'"), float(s)) for a, b, s in re.findall(pat, src)]
 
 
+def encode_cut(tok: wordpiece.WordPiece, text: str, max_len: int) -> list:
+    """The first max_len ids of text, [SEP] last, as batch_ids makes them. A long description is split only up to a
+    space (a word boundary, so the words before it split as in the whole text) far enough in to hold max_len
+    tokens; if that prefix is short of them, the whole text is split."""
+    r = None
+    cut = text.find(' ', 8 * max_len) if len(text) > 8 * max_len else -1
+    if cut > 0:
+        r = tok.encode(text[:cut])
+        r = r if len(r) > max_len else None
+    r = (r or tok.encode(text))[:max_len]
+    if r[-1] != SEP:
+        r[-1] = SEP
+    return r
+
+
+def _encode_chunk(job):
+    vocab_path, texts, max_len = job
+    tok = wordpiece.WordPiece(wordpiece.load_vocab(vocab_path))
+    return [encode_cut(tok, t, max_len) for t in texts]
+
+
+def encode_all(vocab_path: str, texts, max_len: int, workers: int) -> list:
+    """Tokenises every training text once, before the loop (on a GPU, splitting words in Python each step would
+    cost more than the step), over several processes when there are cores to spare."""
+    if workers <= 1 or len(texts) < 20000:
+        return _encode_chunk((vocab_path, texts, max_len))
+    import multiprocessing
+    size = (len(texts) + workers * 4 - 1) // (workers * 4)
+    chunks = [(vocab_path, texts[i:i + size], max_len) for i in range(0, len(texts), size)]
+    with multiprocessing.get_context('fork').Pool(workers) as pool:
+        return [r for part in pool.map(_encode_chunk, chunks) for r in part]
+
+
+def pad_rows(rows):
+    L = max(len(r) for r in rows)
+    ids = torch.zeros(len(rows), L, dtype=torch.long)
+    mask = torch.zeros(len(rows), L, dtype=torch.long)
+    for i, r in enumerate(rows):
+        ids[i, :len(r)] = torch.tensor(r)
+        mask[i, :len(r)] = 1
+    return ids, mask
+
+
 def batch_ids(tok: wordpiece.WordPiece, texts, max_len: int):
     rows = [tok.encode(t)[:max_len] for t in texts]
     for r in rows:
@@ -68,7 +111,8 @@ def spearman_on(model, tok, pairs, max_len: int = 64) -> float:
     model.eval()
     a, am = batch_ids(tok, [p[0] for p in pairs], max_len)
     b, bm = batch_ids(tok, [p[1] for p in pairs], max_len)
-    cos = F.cosine_similarity(embed(model, a, am), embed(model, b, bm)).numpy()
+    dev = next(model.parameters()).device
+    cos = F.cosine_similarity(embed(model, a.to(dev), am.to(dev)), embed(model, b.to(dev), bm.to(dev))).cpu().numpy()
     model.train()
     return float(spearmanr(cos, [p[2] for p in pairs]).correlation)
 
@@ -108,6 +152,11 @@ def main() -> None:
     ap.add_argument('--mlm-weight', type=float, default=1.0)
     ap.add_argument('--mlm-batch', type=int, default=16)
     ap.add_argument('--kinds', default='package,wordnet,simcse')
+    ap.add_argument('--sentences', default='',
+                    help='file the SimCSE sentences are taken from (default <work>/train.txt; a GPU run carries a '
+                         'smaller file of sentences instead of the whole corpus)')
+    ap.add_argument('--init', default='', help='MLM checkpoint to start from (default <work>/checkpoint.pt)')
+    ap.add_argument('--workers', type=int, default=1, help='processes that tokenise the pairs before training')
     ap.add_argument('--device', default='cpu')
     ap.add_argument('--precision', default='bf16', choices=['bf16', 'fp32'])
     ap.add_argument('--threads', type=int, default=1)
@@ -124,15 +173,22 @@ def main() -> None:
     gen = torch.Generator().manual_seed(args.seed)
     torch.manual_seed(args.seed)
 
-    ck = torch.load(os.path.join(args.work, 'checkpoint.pt'), map_location='cpu')
+    ck = torch.load(args.init or os.path.join(args.work, 'checkpoint.pt'), map_location='cpu', weights_only=False)
     cfg = BertConfig(**ck['config'])
     cfg.hidden_dropout_prob = cfg.attention_probs_dropout_prob = args.dropout
     model = BertForMaskedLM(cfg)
     model.load_state_dict(ck['model'])
     model.to(device).train()
-    tok = wordpiece.WordPiece(wordpiece.load_vocab(os.path.join(args.model_dir, 'vocab.txt')))
+    vocab_path = os.path.join(args.model_dir, 'vocab.txt')
+    tok = wordpiece.WordPiece(wordpiece.load_vocab(vocab_path))
     pairs = load_pairs(os.path.join(args.work, 'pairs.tsv'))
-    sentences = load_sentences(os.path.join(args.work, 'train.txt'), args.steps * args.batch, rng)
+    sentences = load_sentences(args.sentences or os.path.join(args.work, 'train.txt'), args.steps * args.batch, rng)
+    t0 = time.time()
+    flat = [t for k in ('package', 'wordnet') for pair in pairs[k] for t in pair] + sentences
+    ids = iter(encode_all(vocab_path, flat, args.max_len, args.workers))
+    pair_ids = {k: [(next(ids), next(ids)) for _ in pairs[k]] for k in ('package', 'wordnet')}
+    sentence_ids = [next(ids) for _ in sentences]
+    print(f'tokenised {len(flat):,} texts in {time.time() - t0:.0f} s', flush=True)
     train = np.load(os.path.join(args.work, 'train_ids.npy'), mmap_mode='r')
     dev = probe_pairs()
     kinds = args.kinds.split(',')
@@ -140,7 +196,7 @@ def main() -> None:
     resume_path = os.path.join(args.work, 'contrastive-resume.pt')
     state = {'step': 0, 'curve': [], 'evals': [], 'seconds': 0.0}
     if args.resume and os.path.exists(resume_path):
-        r = torch.load(resume_path, map_location=device)
+        r = torch.load(resume_path, map_location='cpu', weights_only=False)
         model.load_state_dict(r['model'])
         opt.load_state_dict(r['optimizer'])
         rng.setstate(r['py_rng'])
@@ -162,13 +218,13 @@ def main() -> None:
             g['lr'] = lr_at(step, args.steps, warmup, args.lr)
         kind = kinds[step % len(kinds)]
         if kind == 'simcse':
-            texts = sentences[(step * args.batch) % len(sentences):][:args.batch]
-            a_texts, b_texts = texts, texts
+            rows = sentence_ids[(step * args.batch) % len(sentence_ids):][:args.batch]
+            a_rows, b_rows = rows, rows
         else:
-            chosen = [pairs[kind][rng.randrange(len(pairs[kind]))] for _ in range(args.batch)]
-            a_texts, b_texts = [c[0] for c in chosen], [c[1] for c in chosen]
-        a, am = batch_ids(tok, a_texts, args.max_len)
-        b, bm = batch_ids(tok, b_texts, args.max_len)
+            chosen = [pair_ids[kind][rng.randrange(len(pair_ids[kind]))] for _ in range(args.batch)]
+            a_rows, b_rows = [c[0] for c in chosen], [c[1] for c in chosen]
+        a, am = pad_rows(a_rows)
+        b, bm = pad_rows(b_rows)
         with autocast(device, args.precision):
             ea = embed(model, a.to(device), am.to(device))
             eb = embed(model, b.to(device), bm.to(device))

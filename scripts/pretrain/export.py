@@ -143,7 +143,7 @@ def main() -> None:
     name = args.checkpoint or ('checkpoint-sentence.pt' if os.path.exists(os.path.join(args.work, 'checkpoint-sentence.pt'))
                                else 'checkpoint.pt')
     print('exporting', name, flush=True)
-    ckpt = torch.load(os.path.join(args.work, name))
+    ckpt = torch.load(os.path.join(args.work, name), weights_only=False)
     cfg = BertConfig(**ckpt['config'])
     cfg.hidden_dropout_prob = cfg.attention_probs_dropout_prob = 0.1
     model = BertForMaskedLM(cfg)

@@ -86,7 +86,7 @@ def load_any(args):
         from compare_models import load
         _, model, tok = load(args.model_dir, random_weights=args.random)
         return model, tok
-    ck = torch.load(args.checkpoint, map_location='cpu')
+    ck = torch.load(args.checkpoint, map_location='cpu', weights_only=False)
     cfg = BertConfig(**ck['config'])
     cfg.hidden_dropout_prob = cfg.attention_probs_dropout_prob = 0.1
     model = BertForMaskedLM(cfg)

@@ -180,7 +180,7 @@ def main() -> None:
             init_cfg, init_model, _ = load(args.init)
             init = {'config': init_cfg.__dict__, 'model': init_model.state_dict()}
         else:
-            init = torch.load(args.init, map_location='cpu')
+            init = torch.load(args.init, map_location='cpu', weights_only=False)
         c = init['config']
         args.hidden, args.layers, args.heads = c['hidden_size'], c['num_hidden_layers'], c['num_attention_heads']
         args.intermediate = c['intermediate_size']
@@ -196,7 +196,7 @@ def main() -> None:
     gen = torch.Generator().manual_seed(args.seed)
     state = {'step': 0, 'total': args.steps, 'curve': [], 'evals': [], 'seconds': 0.0, 'window_loss': []}
     if args.resume and os.path.exists(resume_path):
-        ck = torch.load(resume_path, map_location=device)
+        ck = torch.load(resume_path, map_location='cpu', weights_only=False)
         model.load_state_dict(ck['model'])
         opt.load_state_dict(ck['optimizer'])
         rng.bit_generator.state = ck['numpy_rng']

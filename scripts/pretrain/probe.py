@@ -64,7 +64,7 @@ def main() -> None:
         _, model, tok = load(args.model_dir)
         res = {'model': args.model_dir}
     else:
-        ck = torch.load(args.checkpoint, map_location='cpu')
+        ck = torch.load(args.checkpoint, map_location='cpu', weights_only=False)
         model = BertForMaskedLM(BertConfig(**ck['config']))
         model.load_state_dict(ck['model'])
         model.eval()
