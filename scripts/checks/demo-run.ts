@@ -3,7 +3,7 @@
 // until the run says it finished. Prints one JSON line: seconds, backend, before and after accuracy.
 // usage: npx tsx scripts/checks/demo-run.ts [--query '?n=2000']
 import { parseArgs } from 'node:util';
-import { launch, startPreview } from '../../test/e2e/harness';
+import { launch, railButton, startPreview } from '../../test/e2e/harness';
 
 const { values } = parseArgs({ options: { query: { type: 'string', default: '' } } });
 const server = await startPreview();
@@ -21,6 +21,9 @@ try {
   };
   await until('backend-status', /^(WebGPU|CPU|WebGL)/, 60_000);
   await until('dataset-summary', /examples/, 60_000);
+  // The page is a guided sequence of steps: the person walks to Train and clicks it; the clock starts at the click.
+  await railButton(page, 'train').click();
+  await page.locator('main > section#train').waitFor({ state: 'visible' });
   const started = Date.now();
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await until('run-status', /finished|failed/i, 1_800_000);

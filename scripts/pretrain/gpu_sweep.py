@@ -35,10 +35,8 @@ CANDIDATES = {
     'c-256x6': ('weighted', 256, 6, 4, 1e-3),
     'd-192x4-plain': ('plain', 192, 4, 4, 1e-3),
 }
-MLM_ARGS = ['--batch', '256', '--seq', '128', '--seed', '0', '--eval-every', '1000', '--log-every', '100',
-            '--checkpoint-minutes', '2']
-SENTENCE_ARGS = ['--steps', '1500', '--batch', '128', '--lr', '1e-4', '--temperature', '0.05', '--seed', '0',
-                 '--mlm-batch', '32', '--eval-every', '250', '--checkpoint-minutes', '2']
+sys.path.insert(0, HERE)
+from run_all import CONTRASTIVE_ARGS as SENTENCE_ARGS, PRETRAIN_ARGS as MLM_ARGS  # noqa: E402
 SIMCSE_SENTENCES = 250_000
 
 
@@ -130,8 +128,8 @@ def run(args) -> None:
         py = sys.executable
         device = ['--device', args.device, '--threads', str(args.threads)]
         mlm = [py, os.path.join(HERE, 'pretrain.py'), '--work', work, '--hidden', str(hidden), '--layers',
-               str(layers), '--heads', str(heads), '--lr', str(lr), '--minutes', str(args.mlm_minutes), *MLM_ARGS,
-               *device, '--resume']
+               str(layers), '--heads', str(heads), '--lr', str(lr), *MLM_ARGS, *device, '--resume',
+               *(['--steps', str(args.mlm_steps)] if args.mlm_steps else ['--minutes', str(args.mlm_minutes)])]
         sentence = [py, os.path.join(HERE, 'contrastive.py'), '--work', work, '--model-dir', tok, '--sentences',
                     os.path.join(data, 'sentences.txt'), '--workers', str(args.threads), *SENTENCE_ARGS, *device,
                     '--resume']
@@ -159,7 +157,12 @@ def run(args) -> None:
     for p in procs.values():
         p.wait()
     for name in names:
-        pack_result(os.path.join(root, name), os.path.join(args.out, f'{name}.tar'), say)
+        work = os.path.join(root, name)
+        beside = len(names) - 1
+        with open(os.path.join(work, 'gpu.json'), 'w') as f:
+            json.dump({**facts, 'beside': f'{beside} other candidate{"s" if beside != 1 else ""} sharing the GPU'
+                       if beside else 'alone on the GPU'}, f, indent=1)
+        pack_result(work, os.path.join(args.out, f'{name}.tar'), say)
     say('done')
 
 
@@ -182,7 +185,7 @@ def pack_result(work: str, dst: str, say) -> None:
             info.size = buf.tell()
             buf.seek(0)
             tar.addfile(info, buf)
-        for f in ('metrics.json', 'contrastive.json', 'train.log', 'commands.txt'):
+        for f in ('metrics.json', 'contrastive.json', 'gpu.json', 'train.log', 'commands.txt'):
             if os.path.exists(os.path.join(work, f)):
                 tar.add(os.path.join(work, f), arcname=f)
     say(f'packed {os.path.basename(dst)}: {chosen or "no checkpoint"}, {os.path.getsize(dst) / 1e6:.1f} MB')
@@ -220,7 +223,8 @@ def main() -> None:
     r.add_argument('--out', required=True)
     r.add_argument('--scratch', default='/tmp/tabtune-sweep')
     r.add_argument('--device', default='cuda')
-    r.add_argument('--mlm-minutes', type=float, default=4.0)
+    r.add_argument('--mlm-minutes', type=float, default=4.0, help='MLM time budget; the step count follows from it')
+    r.add_argument('--mlm-steps', type=int, default=0, help='a fixed MLM step count instead (to repeat a run)')
     r.add_argument('--sentence-steps', type=int, default=0, help='0: SENTENCE_ARGS\'s')
     r.add_argument('--mlm-batch', type=int, default=256)
     r.add_argument('--budget', type=float, default=420, help='seconds; whatever runs after it is stopped')

@@ -95,7 +95,14 @@ def main() -> None:
     every = max(1, len(curve) // 16)
     table_rows = [p for i, p in enumerate(curve) if i % every == 0 or i == len(curve) - 1]
     unigram_token = open(os.path.join(args.model_dir, 'vocab.txt')).read().split('\n')[m['unigram_token_id']]
-    device = 'an NVIDIA GPU' if s.get('device') == 'cuda' else f'{s["threads"]} CPU threads of a shared 2-core machine'
+    gpu = load('gpu.json', {})
+    if s.get('device') == 'cuda':
+        device = f'one {gpu.get("gpu", "NVIDIA GPU")}' + (f' (PyTorch {gpu["torch"]})' if gpu.get('torch') else '')
+        beside = gpu.get('beside', 'other work running beside it')
+    else:
+        device = f'{s["threads"]} CPU threads of a shared 2-core machine'
+        beside = 'other work running beside it'
+    torch_version = gpu.get('torch', '1.13') if s.get('device') == 'cuda' else '1.13'
     minutes = m['train_seconds'] / 60
 
     out = []
@@ -148,6 +155,10 @@ def main() -> None:
         w(f'v2\'s fine-tuning defaults (the command line\'s and the page\'s): {c["method"]}, learning rate {c["lr"]}, '
           f'{c["epochs"]} epochs, batch {c["batchSize"]}, {c["maxLen"]} tokens'
           + (f', LoRA r {c["loraR"]} on {", ".join(c["loraTargets"])}' if c['method'] == 'lora' else '') + '.')
+        gaps = [(t, checks[t]['fineTuned'] - checks[t]['bagOfWords']) for t in ('emails', 'fortunes') if t in checks]
+        if gaps:
+            w(' Against the bag-of-words baseline, fine-tuned: ' + '; '.join(
+                f'{t} {"+" if g >= 0 else "-"}{abs(g) * 100:.1f} points' for t, g in gaps) + '.')
         if 'emails' in checks:
             w(f' The email run took {checks["emails"]["seconds"]:.0f} s ({checks["emails"]["steps"]} steps) in Node on '
               f'wasm on this machine, with other work running.')
@@ -188,6 +199,12 @@ def main() -> None:
         pk = ', '.join(f'`{p}`' for p in c['packages']) or 'apt `Translation-en` index'
         w(f'| {c["what"]} | {pk} | {c["documents"]:,} | {c["characters"]:,} | {c["licence"]} |')
     w('')
+    from run_all import CORPUS_WEIGHTS
+    w(f'The vocabulary was trained on the plain corpus (every document once). The model was trained on a weighted '
+      f'one: each training document of a source is written as many times as its weight says, a fraction meaning '
+      f'that share of the documents (`CORPUS_WEIGHTS` in `scripts/pretrain/run_all.py`: `{CORPUS_WEIGHTS}`), which '
+      f'puts modern prose (package descriptions, Debian\'s manuals) up and the 1913 dictionary down; the counts '
+      f'above are of that weighted corpus. The held-out documents are the same in both.\n')
 
     w('## Stage 1: masked-language modelling\n')
     w(f'As BERT: 15% of non-special tokens selected, of those 80% `[MASK]`, 10% a random token, 10% unchanged; loss '
@@ -196,7 +213,19 @@ def main() -> None:
       f'batch {s["batch"]}; AdamW (betas 0.9/0.98, eps 1e-6, weight decay {s["weight_decay"]} on matrices), peak '
       f'learning rate {s["lr"]}, linear warmup over {pct(s["warmup"])} of the steps then linear decay to zero, '
       f'gradient clipping at 1.0, no dropout while pretraining (config.json keeps BERT\'s 0.1 for fine-tuning), '
-      f'{s.get("precision", "fp32")} products with fp32 weights, seed {s["seed"]}, PyTorch 1.13.\n')
+      f'{s.get("precision", "fp32")} products with fp32 weights, seed {s["seed"]}, PyTorch {torch_version}.\n')
+    sweep = load('sweep.json')
+    if sweep:
+        w('Why this size: ' + sweep['note'] + '\n')
+        w('| candidate | parameters | corpus | MLM steps (tokens) | held-out masked tokens after MLM | after stage 2, F16 '
+          '| graded pairs, Spearman | hand-written emails, LoRA / full (probe) | fortunes, LoRA (probe) | demo run |'
+          '\n|---|---|---|---|---|---|---|---|---|---|')
+        for r in sweep['rows']:
+            w(f'| {r["name"]} | {r["params"]:,} | {r["corpus"]} | {r["steps"]:,} ({r["tokens"] / 1e6:.0f} M) | '
+              f'{pct(r["mlm"])} | {r.get("mlm_f16") and pct(r["mlm_f16"]) or "n/a"} | '
+              f'{r.get("sts") and format(r["sts"], ".3f") or "n/a"} | {pct(r["emails_lora"])} / {pct(r["emails_full"])} | '
+              f'{r.get("fortunes") and pct(r["fortunes"]) or "n/a"} | {r.get("demo", "n/a")} |')
+        w('')
     speed = load('speed.json')
     if speed:
         w('Why this size: ' + speed['note'] + ' bf16 products (oneDNN) made a step 2.5x faster than fp32. At about '
@@ -211,8 +240,8 @@ def main() -> None:
               f'{r["tokens_per_second"]:,} |')
         w('')
     w(f'- ran on {device}: {m["steps_done"]:,} steps, {m["tokens_seen"]:,} tokens seen '
-      f'({m["tokens_seen"] / m["train_tokens"]:.2f} passes over the corpus) in {minutes:.0f} minutes '
-      f'({m["tokens_seen"] / max(1, m["train_seconds"]):,.0f} tokens/s, other work running beside it)')
+      f'({m["tokens_seen"] / m["train_tokens"]:.2f} passes over the corpus) in {minutes:.1f} minutes '
+      f'({m["tokens_seen"] / max(1, m["train_seconds"]):,.0f} tokens/s, {beside})')
     w(f'- final training loss (mean of the last {s["log_every"]} steps): {curve[-1]["loss"]:.3f}\n')
     with open(os.path.join(args.model_dir, 'loss_curve.svg'), 'w') as fh:
         fh.write(svg_plot(curve))
@@ -252,11 +281,18 @@ def main() -> None:
         w('')
 
     w('## Rerun\n')
-    w('```\n/usr/bin/python3 scripts/pretrain/run_all.py            # this machine\'s CPU\n'
-      '/usr/bin/python3 scripts/pretrain/run_all.py --device cuda --minutes 8   # an NVIDIA GPU\n```\n')
-    w('builds the corpus (`corpus.py`, installing the Debian packages it reads), trains the vocabulary and tokenises '
-      '(`tokenize_corpus.py`; the token stream is one uint16 file, `train_ids.npy`, 38 MB, so it can travel to a '
-      'GPU machine), checks the tokenizer against transformers.js, pretrains (`pretrain.py`), runs the sentence '
+    w('```\n/usr/bin/python3 scripts/pretrain/run_all.py            # all on this machine\'s CPU (hours; resumes)\n\n'
+      '# or train on a GPU machine that can download nothing:\n'
+      '/usr/bin/python3 scripts/pretrain/run_all.py --data-only\n'
+      '/usr/bin/python3 scripts/pretrain/gpu_sweep.py pack --work tmp/pretrain --out gpu-pretrain   # 39 MB\n'
+      'python3 scripts/pretrain/gpu_sweep.py run --payload gpu-pretrain --out "$OUT" --only a-256x4 '
+      f'--mlm-steps {m["steps_done"]}   # there\n'
+      '/usr/bin/python3 scripts/pretrain/gpu_sweep.py unpack --results RESULTS --into tmp/gpu\n'
+      '/usr/bin/python3 scripts/pretrain/run_all.py --trained tmp/gpu/a-256x4\n```\n')
+    w('builds the corpus twice (`corpus.py`, installing the Debian packages it reads: once plain, for the vocabulary, '
+      'once weighted, for training), trains the vocabulary and tokenises (`tokenize_corpus.py`; the token stream is '
+      'one uint16 file, `train_ids.npy`, so it can travel to a GPU machine, xz-compressed by `gpu_sweep.py pack`), '
+      'checks the tokenizer against transformers.js, pretrains (`pretrain.py`), runs the sentence '
       'stage (`contrastive.py`), writes the hub files and test goldens (`export.py`), runs the real-text checks '
       '(`scripts/checks/realtext.ts`) and writes this card (`make_card.py`). Working files go to `tmp/pretrain/` '
       '(ignored by git). Every stage resumes: run the same command after a stop and it continues from its last '

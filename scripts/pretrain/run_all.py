@@ -1,21 +1,30 @@
 """tabtune-mini end to end: corpus → vocabulary → tokenizer check → MLM pretraining → sentence-embedding stage →
 hub files → real-text checks → model card.
 
-usage: /usr/bin/python3 scripts/pretrain/run_all.py [--device cpu|cuda] [--minutes N] [--work DIR]
+usage: /usr/bin/python3 scripts/pretrain/run_all.py [--device cpu|cuda] [--work DIR]
+       /usr/bin/python3 scripts/pretrain/run_all.py --data-only            # then train on a GPU machine:
+       /usr/bin/python3 scripts/pretrain/gpu_sweep.py pack --work tmp/pretrain --out gpu-pretrain
+       (there) python3 scripts/pretrain/gpu_sweep.py run --payload gpu-pretrain --out "$OUT" --only a-256x4 --mlm-steps 2432
+       /usr/bin/python3 scripts/pretrain/gpu_sweep.py unpack --results DIR --into tmp/gpu
+       /usr/bin/python3 scripts/pretrain/run_all.py --trained tmp/gpu/a-256x4    # export, checks, card
        (from the repository root)
 
-Every stage is resumable: run the same command again after a stop and it continues where it was (the corpus and
-tokens are reused when present, pretraining and the contrastive stage continue from their resume checkpoints). The
-settings below are the ones the shipped model was trained with; seeds are fixed, and a run that is stopped and
-resumed ends with the same weights as one that is not (bit for bit on the same machine and libraries;
+The vocabulary is trained on the plain corpus (every source once); the model is trained on the weighted one
+(CORPUS_WEIGHTS: modern prose up, the 1913 dictionary down), tokenised with that vocabulary. The held-out documents
+are the same in both. Every stage is resumable: run the same command again after a stop and it continues where it
+was (the corpus and tokens are reused when present, pretraining and the contrastive stage continue from their resume
+checkpoints). The settings below are the ones the shipped model was trained with; seeds are fixed, and a run that is
+stopped and resumed ends with the same weights as one that is not (bit for bit on the same machine and libraries;
 scripts/pretrain/check_resume.py checks both training stages).
 
 On the CPU, products run in bf16 (oneDNN, AVX512-BF16) with fp32 weights, OpenBLAS (Debian `libopenblas0-openmp`,
-installed if missing, loaded for this process only) for what stays fp32, on every core. With `--device cuda` the
-same scripts run on an NVIDIA GPU (bf16 autocast); `--minutes` then sets the step count from the measured speed.
+installed if missing, loaded for this process only) for what stays fp32, on every core; the shipped recipe's
+80 M tokens take hours there (it resumes across sessions). With `--device cuda` the same scripts run on an NVIDIA
+GPU (bf16 autocast); the shipped model was trained so (see its card).
 """
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 
@@ -23,11 +32,17 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 OPENBLAS = '/usr/lib/x86_64-linux-gnu/openblas-openmp'
 ARCH = ['--hidden', '256', '--layers', '4', '--heads', '4']
-PRETRAIN_ARGS = ['--batch', '64', '--seq', '128', '--lr', '1e-3', '--seed', '0', '--eval-every', '400',
-                 '--log-every', '25']
-CPU_STEPS = '3200'
-CONTRASTIVE_ARGS = ['--steps', '450', '--batch', '64', '--lr', '1e-4', '--temperature', '0.05', '--seed', '0']
+# Shared with gpu_sweep.py, which trains candidates of other sizes with the same recipe.
+PRETRAIN_ARGS = ['--batch', '256', '--seq', '128', '--seed', '0', '--eval-every', '1000', '--log-every', '100',
+                 '--checkpoint-minutes', '2']
+LR = '1e-3'
+# The step count the shipped run's --minutes budget came to (gpu_sweep.py on an H100, four candidates sharing it).
+STEPS = '2432'
+CONTRASTIVE_ARGS = ['--steps', '1500', '--batch', '128', '--lr', '1e-4', '--temperature', '0.05', '--seed', '0',
+                    '--mlm-batch', '32', '--eval-every', '250', '--checkpoint-minutes', '2']
 VOCAB = '12288'
+CORPUS_WEIGHTS = ('gcide=0.15,perl-docs=0.3,manpages=0.4,foldoc=0.5,debian-descriptions=2,debian-handbook=3,'
+                  'debian-reference=3,debian-docs=2,wordnet=1.5,devil=2')
 
 
 def run(cmd, env=None) -> None:
@@ -41,7 +56,10 @@ def main() -> None:
     ap.add_argument('--model-dir', default='public/models/tabtune-mini')
     ap.add_argument('--device', default='cpu', choices=['cpu', 'cuda'])
     ap.add_argument('--minutes', type=float, default=0,
-                    help='MLM time budget (sets the step count from the measured speed); 0: the CPU recipe\'s steps')
+                    help='MLM time budget (sets the step count from the measured speed); 0: the recipe\'s STEPS')
+    ap.add_argument('--data-only', action='store_true', help='stop after the corpus, vocabulary and token stream')
+    ap.add_argument('--trained', default='', help='a folder from gpu_sweep.py unpack: take its checkpoint and records '
+                                                  'instead of training here')
     ap.add_argument('--threads', type=int, default=os.cpu_count() or 1)
     ap.add_argument('--skip-checks', action='store_true', help='do not run the real-text checks (they need Node)')
     args = ap.parse_args()
@@ -56,18 +74,31 @@ def main() -> None:
     tok_dir = os.path.join(work, 'tokenizer')
     s = lambda name: os.path.join(HERE, name)  # noqa: E731
     common = ['--work', work]
+    plain = os.path.join(work, 'plain')
+    if not os.path.exists(os.path.join(plain, 'train.txt')):
+        run([py, s('corpus.py'), '--out', plain], env)
+    if not os.path.exists(os.path.join(tok_dir, 'vocab.txt')):
+        run([py, s('tokenize_corpus.py'), '--work', plain, '--model-dir', tok_dir, '--vocab-size', VOCAB], env)
     if not os.path.exists(os.path.join(work, 'train.txt')):
-        run([py, s('corpus.py'), '--out', work], env)
+        run([py, s('corpus.py'), '--out', work, '--weights', CORPUS_WEIGHTS], env)
     if not os.path.exists(os.path.join(work, 'train_ids.npy')):
-        run([py, s('tokenize_corpus.py'), *common, '--model-dir', tok_dir, '--vocab-size', VOCAB], env)
+        run([py, s('tokenize_corpus.py'), *common, '--model-dir', os.path.join(work, 'tokenizer-copy'), '--vocab',
+             os.path.join(tok_dir, 'vocab.txt')], env)
     run([py, s('tokenizer_cases.py'), *common, '--model-dir', tok_dir], env)
     run(['node', s('check_tokenizer.mjs'), work, tok_dir], env)
-    budget = ['--minutes', str(args.minutes)] if args.minutes else ['--steps', CPU_STEPS]
+    if args.data_only:
+        print(f'data ready in {work}: pack it for a GPU with gpu_sweep.py pack --work {work} --out gpu-pretrain')
+        return
+    if args.trained:
+        for f in ('checkpoint-sentence.pt', 'metrics.json', 'contrastive.json', 'gpu.json'):
+            if os.path.exists(os.path.join(args.trained, f)):
+                shutil.copyfile(os.path.join(args.trained, f), os.path.join(work, f))
+    budget = ['--minutes', str(args.minutes)] if args.minutes else ['--steps', STEPS]
     device = ['--device', args.device, '--threads', str(args.threads)]
-    if not os.path.exists(os.path.join(work, 'checkpoint.pt')):
-        run(['nice', '-n', '5', py, s('pretrain.py'), *common, *ARCH, *PRETRAIN_ARGS, *budget, *device, '--resume'],
-            env)
     if not os.path.exists(os.path.join(work, 'checkpoint-sentence.pt')):
+        if not os.path.exists(os.path.join(work, 'checkpoint.pt')):
+            run(['nice', '-n', '5', py, s('pretrain.py'), *common, *ARCH, *PRETRAIN_ARGS, '--lr', LR, *budget,
+                 *device, '--resume'], env)
         run(['nice', '-n', '5', py, s('contrastive.py'), *common, '--model-dir', tok_dir, *CONTRASTIVE_ARGS, *device,
              '--resume'], env)
     run([py, s('export.py'), *common, '--tokenizer-dir', tok_dir, '--model-dir', args.model_dir], env)

@@ -201,7 +201,7 @@ async function folderSource(base: string, onProgress?: ProgressFn): Promise<File
     };
     return {
       text: async (f, optional = false) => (await get(f, optional))?.text() ?? null,
-      bytes: async (f) => readWithProgress((await get(f, false))!, f, onProgress),
+      bytes: (f) => retryNetwork(() => get(f, false).then((r) => readWithProgress(r!, f, onProgress))),
     };
   }
   const fsName = 'node:fs/promises';
@@ -228,6 +228,23 @@ async function folderSource(base: string, onProgress?: ProgressFn): Promise<File
       return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
     },
   };
+}
+
+/**
+ * Runs a download again when the network, not the file, failed (fetch's TypeError). Chromium failed one of two
+ * simultaneous reads of the same 13 MB weights file with "network error" when the page's side-by-side comparison
+ * started both models at once (test/e2e/app.test.ts); the retry then reads it whole. A bad file (HTTP error, wrong
+ * content) is a ModelFormatError and fails at once.
+ */
+export async function retryNetwork<T>(read: () => Promise<T>, attempts = 3, waitMs = 500): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await read();
+    } catch (e) {
+      if (!(e instanceof TypeError) || i >= attempts) throw e;
+      await new Promise((r) => setTimeout(r, waitMs * i));
+    }
+  }
 }
 
 async function readWithProgress(r: Response, file: string, onProgress?: ProgressFn): Promise<Uint8Array> {

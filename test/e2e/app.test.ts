@@ -69,9 +69,9 @@ const pct = (s: string | null) => Number((s ?? '').replace(/[^0-9.]/g, ''));
 
 /** What the pretraining comparison must show, set from the measured figures (see the model card). */
 function expectPretrainingWins(pre: { before: number; after: number }, rnd: { before: number; after: number }) {
-  // Measured here (800 demo emails, the default 3 epochs, seed 0, wasm: deterministic): 33.8 → 53.8 % against
-  // 25.0 → 42.5 %. (With the first, keyword-template generator, 300 emails and 1 epoch gave 50.0 → 71.9 % against
-  // 25.0 → 25.0 %: the varied demo is harder for both, and the pretrained model's lead is smaller.)
+  // Measured here (800 demo emails, the default 2 epochs, seed 0, wasm: deterministic), tabtune-mini v2:
+  // 33.8 → 62.5 % against 25.0 → 32.5 % (v1 with 3 epochs: 33.8 → 53.8 % against 25.0 → 42.5 %).
+  // (With the first, keyword-template generator, v1, 300 emails and 1 epoch gave 50.0 → 71.9 % against 25.0 → 25.0 %.)
   expect(pre.before).toBeGreaterThan(rnd.before + 5);
   expect(pre.after).toBeGreaterThan(rnd.after + 5);
 }
@@ -130,7 +130,7 @@ describe('the app', () => {
     expect(after).toBeGreaterThan(before);
     // Seeded and on wasm, the run is deterministic (the same figures on every run of this tier so far): asserted
     // exactly, so a change in data, splits, model or loop shows up here as a changed figure.
-    expect([before, after]).toEqual([32.5, 52.5]);
+    expect([before, after]).toEqual([20, 52.5]);
     const lossPoints = await lossPointsOf(page);
     // The loss chart took every point while its step was hidden, and draws them at full size once it is back.
     await goStep(page, 'train');
@@ -146,7 +146,8 @@ describe('the app', () => {
     type StoredRun = { id: string; created: number; step: number; lossCurve: { step: number; loss: number }[]; baseline?: { accuracy: number }; after: { accuracy: number }; epochMetrics: { step: number; valAccuracy: number }[]; suites: { name: string; before: { accuracy: number }; after: { accuracy: number; predictions: number[] }; baseline?: { accuracy: number } }[] };
     const stored = (await storedRecords<StoredRun>(page, 'runs')).sort((x, y) => y.created - x.created)[0];
     expect(stored.after.accuracy * 100).toBeCloseTo(after, 1);
-    expect(stored.epochMetrics).toHaveLength(3);
+    // tabtune-mini's default is 2 epochs (src/config.ts MODEL_DEFAULTS): one validation record each.
+    expect(stored.epochMetrics).toHaveLength(2);
     // Every loss point the loop read back, and no other: steps that are a multiple of lossReadEvery (10) and each
     // epoch's last step, from 1 to the run's last step; the live chart held the same points as the stored curve.
     const epochEnds = stored.epochMetrics.map((e) => e.step);
@@ -164,7 +165,7 @@ describe('the app', () => {
     const handwritten = stored.suites.find((x) => x.name === 'hand-written emails')!;
     expect(handwritten.after.predictions).toHaveLength(205);
     expect(handwritten.baseline!.accuracy).toBeGreaterThan(0);
-    expect([handwritten.before.accuracy, handwritten.after.accuracy, handwritten.baseline!.accuracy].map((x) => Math.round(x * 1000) / 10)).toEqual([37.6, 56.6, 83.9]);
+    expect([handwritten.before.accuracy, handwritten.after.accuracy, handwritten.baseline!.accuracy].map((x) => Math.round(x * 1000) / 10)).toEqual([30.7, 61, 83.9]);
     const scores = await page.getByTestId('suite-scores').textContent();
     expect(scores).toContain(`hand-written emails205${(handwritten.before.accuracy * 100).toFixed(1)} %${(handwritten.after.accuracy * 100).toFixed(1)} %${(handwritten.baseline!.accuracy * 100).toFixed(1)} %`);
     console.log(`e2e baseline: test split ${shownBaseline} %; hand-written emails before ${(handwritten.before.accuracy * 100).toFixed(1)} %, after ${(handwritten.after.accuracy * 100).toFixed(1)} %, baseline ${(handwritten.baseline!.accuracy * 100).toFixed(1)} %`);
@@ -173,8 +174,8 @@ describe('the app', () => {
     await page.getByLabel('Text to classify').fill('Please find attached invoice INV-12345 for consulting services, amount due $500.00.');
     await page.getByRole('button', { name: 'Predict' }).click();
     await expect.poll(() => page.getByTestId('playground-out').textContent(), { timeout: 60_000 }).toMatch(/Tuned model/);
-    // The zero-shot base model's answer is deterministic too (tabtune-mini, nearest label name): invoice at 83.1 %.
-    expect(await page.getByTestId('playground-out').textContent()).toMatch(/Base model \(zero-shot\)Answer: invoice invoice 83\.1 %/);
+    // The zero-shot base model's answer is deterministic too (tabtune-mini, nearest label name): invoice at 99.9 %.
+    expect(await page.getByTestId('playground-out').textContent()).toMatch(/Base model \(zero-shot\)Answer: invoice invoice 99\.9 %/);
     expect(await page.getByTestId('playground-out').textContent()).toMatch(/Tuned model \(this run\)Answer: invoice/);
     await snap(page, '03-playground');
 
@@ -345,7 +346,7 @@ describe('the app', () => {
     // What pretraining taught it, asked directly.
     // A case of the PyTorch goldens (scripts/pretrain/mlm_goldens.json): the page gives PyTorch's five answers, in order.
     await goStep(page, 'model');
-    const golden = (JSON.parse(readFileSync('scripts/pretrain/mlm_goldens.json', 'utf8')) as { cases: { text: string; top5_tokens: string[] }[] }).cases.find((c) => c.text.startsWith('birr:'))!;
+    const golden = (JSON.parse(readFileSync('scripts/pretrain/mlm_goldens.json', 'utf8')) as { cases: { text: string; top5_tokens: string[] }[] }).cases.find((c) => c.text.startsWith('bottled [MASK]'))!;
     await page.getByLabel('Sentence with [MASK]').fill(golden.text);
     await page.getByRole('button', { name: 'Fill in [MASK]' }).click();
     await expect.poll(() => page.getByTestId('mask-fill').textContent(), { timeout: 60_000 }).toMatch(/^\[MASK\] → (\S+ [\d.]+ %, ){4}\S+ [\d.]+ %$/);
@@ -362,9 +363,9 @@ describe('the app', () => {
     };
     const pre = await numbers('tabtune-mini');
     const rnd = await numbers('tabtune-mini-random');
-    console.log(`pretraining comparison (800 emails, 3 epochs): tabtune-mini ${pre.before} → ${pre.after} %, random twin ${rnd.before} → ${rnd.after} %`);
+    console.log(`pretraining comparison (800 emails, 2 epochs): tabtune-mini ${pre.before} → ${pre.after} %, random twin ${rnd.before} → ${rnd.after} %`);
     expectPretrainingWins(pre, rnd);
-    expect([pre.before, pre.after, rnd.before, rnd.after]).toEqual([33.8, 53.8, 25, 42.5]);
+    expect([pre.before, pre.after, rnd.before, rnd.after]).toEqual([33.8, 62.5, 25, 32.5]);
     await expect.poll(() => railButton(page, 'pretraining').textContent(), { timeout: 10_000 }).toContain(`${pre.after.toFixed(1)} % vs ${rnd.after.toFixed(1)} %`);
     // Both are ordinary runs, listed with the others.
     const rows = page.getByTestId('runs-table').locator('tbody tr');
@@ -411,9 +412,9 @@ describe('the app', () => {
     await waitStep(page, 'evaluate');
     // A settings change keeps the step in the address bar.
     await goStep(page, 'train');
-    await page.getByLabel('Epochs', { exact: true }).fill('2');
+    await page.getByLabel('Epochs', { exact: true }).fill('4');
     await page.getByLabel('Epochs', { exact: true }).dispatchEvent('change');
-    expect(new URL(page.url()).search).toBe('?n=400&epochs=2&step=train');
+    expect(new URL(page.url()).search).toBe('?n=400&epochs=4&step=train');
     // A #step anchor works too, and becomes ?step=.
     await open(page, '?n=400#runs');
     await waitStep(page, 'runs');

@@ -8,6 +8,7 @@ import { tf, useBackend } from '../../src/runtime/tf-node';
 import { loadModel, type LoadedModel } from '../../src/model/load';
 import { createEncoderWeights, disposeEncoder, type EncoderWeights } from '../../src/model/encoder';
 import { createMlmHead, disposeMlmHead, fillMask, type MlmHead } from '../../src/model/mlm';
+import { MODEL_OPTIONS } from '../../src/model/catalogue';
 
 const DIR = resolve('public/models/tabtune-mini');
 
@@ -51,6 +52,19 @@ describe('tabtune-mini files', () => {
     expect(header['bert.embeddings.word_embeddings.weight'].dtype).toBe('F16');
     expect(Object.keys(header)).toContain('cls.predictions.transform.dense.weight');
     expect(Object.keys(header)).toContain('cls.predictions.bias');
+  });
+
+  it('is what the page\'s model list says it is: encoder parameters, width, depth, download size', () => {
+    // The page sizes its memory estimate and its labels from this entry (src/model/catalogue.ts), not from the files.
+    const shown = MODEL_OPTIONS.find((m) => m.id === 'tabtune-mini')!;
+    const bytes = readFileSync(`${DIR}/model.safetensors`);
+    const header = JSON.parse(bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString('utf8')) as Record<string, { shape?: number[] }>;
+    const encoderParams = Object.entries(header).filter(([k]) => k.startsWith('bert.')).reduce((s, [, v]) => s + v.shape!.reduce((a, b) => a * b, 1), 0);
+    expect(shown.params).toBe(encoderParams);
+    expect([shown.hidden, shown.layers]).toEqual([model.config.hiddenSize, model.config.numLayers]);
+    expect(Math.abs(shown.downloadBytes - bytes.length) / bytes.length).toBeLessThan(0.02);
+    const twin = MODEL_OPTIONS.find((m) => m.id === 'tabtune-mini-random')!;
+    expect([twin.params, twin.hidden, twin.layers, twin.downloadBytes]).toEqual([shown.params, shown.hidden, shown.layers, shown.downloadBytes]);
   });
 });
 

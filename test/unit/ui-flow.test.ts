@@ -15,9 +15,9 @@ describe('the step in the URL', () => {
   });
 
   it('writes the step after the settings, and leaves the first step out', () => {
-    const s = settingsFromUrl('?n=400&epochs=2');
-    expect(pageQuery(s, 'train')).toBe('?n=400&epochs=2&step=train');
-    expect(pageQuery(s, 'data')).toBe('?n=400&epochs=2');
+    const s = settingsFromUrl('?n=400&epochs=4');
+    expect(pageQuery(s, 'train')).toBe('?n=400&epochs=4&step=train');
+    expect(pageQuery(s, 'data')).toBe('?n=400&epochs=4');
     expect(pageQuery(DEFAULT_PAGE_SETTINGS, 'play')).toBe('?step=play');
     expect(pageQuery(DEFAULT_PAGE_SETTINGS, 'data')).toBe('');
     // The step is not a setting: reading the URL back gives the same settings.
