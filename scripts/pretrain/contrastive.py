@@ -43,7 +43,7 @@ def probe_pairs():
 
 
 def encode_cut(tok: wordpiece.WordPiece, text: str, max_len: int) -> list:
-    """The first max_len ids of text, [SEP] last, as batch_ids makes them. A long description is split only up to a
+    """The first max_len ids of text, [SEP] last. A long description is split only up to a
     space (a word boundary, so the words before it split as in the whole text) far enough in to hold max_len
     tokens; if that prefix is short of them, the whole text is split."""
     r = None
@@ -86,17 +86,7 @@ def pad_rows(rows):
 
 
 def batch_ids(tok: wordpiece.WordPiece, texts, max_len: int):
-    rows = [tok.encode(t)[:max_len] for t in texts]
-    for r in rows:
-        if r[-1] != SEP:
-            r[-1] = SEP
-    L = max(len(r) for r in rows)
-    ids = torch.zeros(len(rows), L, dtype=torch.long)
-    mask = torch.zeros(len(rows), L, dtype=torch.long)
-    for i, r in enumerate(rows):
-        ids[i, :len(r)] = torch.tensor(r)
-        mask[i, :len(r)] = 1
-    return ids, mask
+    return pad_rows([encode_cut(tok, t, max_len) for t in texts])
 
 
 def embed(model: BertForMaskedLM, ids, mask):

@@ -41,7 +41,8 @@ SIMCSE_SENTENCES = 250_000
 
 
 def xz(src: str, dst: str) -> None:
-    subprocess.run(['xz', '-T0', '-6', '-c', src], check=True, stdout=open(dst, 'wb'))
+    with open(dst, 'wb') as out:
+        subprocess.run(['xz', '-T0', '-6', '-c', src], check=True, stdout=out)
 
 
 def pack(args) -> None:
@@ -238,5 +239,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    sys.path.insert(0, HERE)
     main()
