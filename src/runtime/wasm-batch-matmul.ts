@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { batchMatMulOn, supportedVariants, type Variant } from './batch-matmul/module';
+import { wrapKernel } from './wrap-kernel';
 
 type Info = tf.TensorInfo;
 
@@ -143,20 +144,12 @@ export function ownBatchMatMul(backend: unknown, a: Info, b: Info, transposeA: b
 
 /** Wraps the registered wasm BatchMatMul kernel (call after src/runtime/wasm-matmul.ts has wrapped it). */
 export function useOwnWasmBatchMatMul(): void {
-  const matMul = tf.getKernel('BatchMatMul', 'wasm');
-  if (!matMul || (matMul as { ownBatched?: boolean }).ownBatched) return;
-  const wrapped = matMul.kernelFunc;
-  tf.unregisterKernel('BatchMatMul', 'wasm');
-  tf.registerKernel({
-    ...matMul,
-    ownBatched: true,
-    kernelFunc: (args) => {
-      const { a, b } = args.inputs as unknown as { a: Info; b: Info };
-      const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
-      const variant = activeBatchMatMulVariant();
-      const plan = variant && planProduct(a.shape, b.shape, transposeA, transposeB);
-      const out = plan && takesProduct(plan, getThreadsCount()) ? ownBatchMatMul(args.backend, a, b, transposeA, transposeB, variant) : null;
-      return out ?? wrapped(args);
-    },
-  } as tf.KernelConfig);
+  wrapKernel('BatchMatMul', 'wasm', 'ownBatched', (wrapped) => (args) => {
+    const { a, b } = args.inputs as unknown as { a: Info; b: Info };
+    const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
+    const variant = activeBatchMatMulVariant();
+    const plan = variant && planProduct(a.shape, b.shape, transposeA, transposeB);
+    const out = plan && takesProduct(plan, getThreadsCount()) ? ownBatchMatMul(args.backend, a, b, transposeA, transposeB, variant) : null;
+    return out ?? wrapped(args);
+  });
 }

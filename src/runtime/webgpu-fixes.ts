@@ -2,6 +2,7 @@
 // Node on Dawn through src/runtime/node-webgpu.ts): a workaround for one invalid pipeline, and a record of the
 // device errors WebGPU reports only as events.
 import * as tf from '@tensorflow/tfjs';
+import { wrapKernel } from './wrap-kernel';
 
 // tfjs-backend-webgpu 4.22 runs AddN as one shader that binds every input as a storage buffer. tfjs asks the
 // device for no more than WebGPU's default 8 storage buffers per stage, so AddN of more than 7 tensors is an
@@ -10,37 +11,30 @@ import * as tf from '@tensorflow/tfjs';
 // Concat already splits its inputs at that limit (tensorflow/tfjs#6532); AddN is given the same treatment here:
 // a tree of sums of at most limit − 1 inputs each. Same additions, in groups.
 export function splitWebGpuAddN(): void {
-  const original = tf.getKernel('AddN', 'webgpu');
-  if (!original) return;
   type Info = tf.TensorInfo;
-  const kernelFunc = original.kernelFunc;
-  tf.unregisterKernel('AddN', 'webgpu');
-  tf.registerKernel({
-    ...original,
-    kernelFunc: (args) => {
-      const inputs = args.inputs as unknown as Info[];
-      const backend = args.backend as unknown as { device: GPUDevice; disposeData(id: object): void };
-      const most = Math.max(2, backend.device.limits.maxStorageBuffersPerShaderStage - 1);
-      if (inputs.length <= most) return kernelFunc(args);
-      const partial: Info[] = [];
-      let terms = inputs;
-      while (terms.length > most) {
-        const next: Info[] = [];
-        for (let i = 0; i < terms.length; i += most) {
-          const group = terms.slice(i, i + most);
-          if (group.length === 1) next.push(group[0]);
-          else {
-            const sum = kernelFunc({ ...args, inputs: group as unknown as tf.NamedTensorInfoMap }) as Info;
-            partial.push(sum);
-            next.push(sum);
-          }
+  wrapKernel('AddN', 'webgpu', 'splitAddN', (kernelFunc) => (args) => {
+    const inputs = args.inputs as unknown as Info[];
+    const backend = args.backend as unknown as { device: GPUDevice; disposeData(id: object): void };
+    const most = Math.max(2, backend.device.limits.maxStorageBuffersPerShaderStage - 1);
+    if (inputs.length <= most) return kernelFunc(args);
+    const partial: Info[] = [];
+    let terms = inputs;
+    while (terms.length > most) {
+      const next: Info[] = [];
+      for (let i = 0; i < terms.length; i += most) {
+        const group = terms.slice(i, i + most);
+        if (group.length === 1) next.push(group[0]);
+        else {
+          const sum = kernelFunc({ ...args, inputs: group as unknown as tf.NamedTensorInfoMap }) as Info;
+          partial.push(sum);
+          next.push(sum);
         }
-        terms = next;
       }
-      const out = kernelFunc({ ...args, inputs: terms as unknown as tf.NamedTensorInfoMap });
-      partial.forEach((t) => backend.disposeData(t.dataId));
-      return out;
-    },
+      terms = next;
+    }
+    const out = kernelFunc({ ...args, inputs: terms as unknown as tf.NamedTensorInfoMap });
+    partial.forEach((t) => backend.disposeData(t.dataId));
+    return out;
   });
 }
 
