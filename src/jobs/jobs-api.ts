@@ -38,11 +38,36 @@ const fingerprint = (p: JobCreateParams) => JSON.stringify({ ...p, idempotency_k
 export function jobsApi(ctx: Context, runner: Runner): JobsApi {
   // Validations under way, so closing the client lets them write their outcome first.
   const validating = new Set<Promise<void>>();
-  async function checkFile(id: unknown, param: 'training_file' | 'validation_file') {
+  async function checkFile(id: unknown, param: string) {
     if (typeof id !== 'string' || !id) throw new TabtuneError('file_not_found', `${param} must be a file id from files.create.`, param);
     const f = await ctx.store.getFile(id);
     if (!f) throw new TabtuneError('file_not_found', `No file "${id}" (${param}); upload it with files.create first.`, param);
     if (f.purpose !== 'fine-tune') throw new TabtuneError('invalid_purpose', `File ${id} was uploaded with purpose "${f.purpose}"; ${param} needs a file uploaded with purpose "fine-tune".`, param);
+  }
+
+  /** The files tabtune adds to a request (a test file, evaluation suites), checked like the hosted ones. */
+  async function checkExtras(params: JobCreateParams): Promise<Pick<FineTuningJob['tabtune'], 'test_file' | 'suite_files'>> {
+    const t = params.tabtune;
+    if (t === undefined) return {};
+    if (typeof t !== 'object' || t === null) throw new TabtuneError('invalid_input', 'tabtune must be an object.', 'tabtune');
+    const out: Pick<FineTuningJob['tabtune'], 'test_file' | 'suite_files'> = {};
+    if (t.test_file !== undefined) {
+      if (params.validation_file == null) throw new TabtuneError('invalid_input', 'tabtune.test_file needs a validation_file: without one the training file is split into train, validation and test.', 'tabtune.test_file');
+      await checkFile(t.test_file, 'tabtune.test_file');
+      out.test_file = t.test_file;
+    }
+    if (t.suites !== undefined) {
+      if (!Array.isArray(t.suites)) throw new TabtuneError('invalid_input', 'tabtune.suites must be a list of { file, name }.', 'tabtune.suites');
+      out.suite_files = [];
+      for (const [i, s] of t.suites.entries()) {
+        const param = `tabtune.suites[${i}]`;
+        if (!s || typeof s !== 'object' || typeof s.name !== 'string' || !s.name.trim()) throw new TabtuneError('invalid_input', `${param} needs a name.`, `${param}.name`);
+        if (s.id !== undefined && (typeof s.id !== 'string' || !s.id)) throw new TabtuneError('invalid_input', `${param}.id must be a non-empty string.`, `${param}.id`);
+        await checkFile(s.file, `${param}.file`);
+        out.suite_files.push({ file: s.file, name: s.name, ...(s.id !== undefined ? { id: s.id } : {}) });
+      }
+    }
+    return out;
   }
 
   /** validating_files → queued (or failed, saying which file and why), then the queue takes it. */
@@ -71,6 +96,7 @@ export function jobsApi(ctx: Context, runner: Runner): JobsApi {
       }
       await checkFile(params.training_file, 'training_file');
       if (params.validation_file != null) await checkFile(params.validation_file, 'validation_file');
+      const extras = await checkExtras(params);
       const resolved = resolveParams(params);
 
       const created = await ctx.serial.run(async () => {
@@ -102,7 +128,7 @@ export function jobsApi(ctx: Context, runner: Runner): JobsApi {
           error: null,
           seed: resolved.seed,
           suffix: resolved.suffix,
-          tabtune: { created_at_ms: ms, config: resolved.config, ...(key !== undefined ? { idempotency_key: key, request: fingerprint(params) } : {}) },
+          tabtune: { created_at_ms: ms, config: resolved.config, ...extras, ...(key !== undefined ? { idempotency_key: key, request: fingerprint(params) } : {}) },
         };
         await ctx.store.putJob(job);
         await ctx.log.append(job.id, 'info', 'status', 'Validating training file', { status: 'validating_files', from: null });

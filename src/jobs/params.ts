@@ -5,6 +5,57 @@ import type { Method } from '../domain';
 import { TabtuneError } from './errors';
 import type { Hyperparameters, HyperparametersInput, JobCreateParams, LoraParams } from './types';
 
+type NumericKey = 'lr' | 'weightDecay' | 'beta1' | 'beta2' | 'eps' | 'warmupRatio' | 'maxGradNorm' | 'maxLen' | 'lossReadEvery' | 'checkpointEvery' | 'patience' | 'rehearsal';
+
+/**
+ * The settings `tabtune.config` may set, with the ranges the loop accepts. The hosted fields (method, n_epochs,
+ * batch_size, seed, method.lora) are not repeated here, so a request cannot say one thing twice; mixing in an
+ * earlier dataset is done to the training file before it is uploaded, so it is not a setting of the run.
+ */
+const CONFIG_RANGES: Record<NumericKey, { min: number; max: number; integer?: boolean; above?: boolean }> = {
+  lr: { min: 0, max: 1, above: true },
+  weightDecay: { min: 0, max: 1 },
+  beta1: { min: 0, max: 1, above: false },
+  beta2: { min: 0, max: 1 },
+  eps: { min: 0, max: 1, above: true },
+  warmupRatio: { min: 0, max: 1 },
+  maxGradNorm: { min: 0, max: 1e6 },
+  maxLen: { min: 8, max: 512, integer: true },
+  lossReadEvery: { min: 1, max: 1e6, integer: true },
+  checkpointEvery: { min: 0, max: 1e6, integer: true },
+  patience: { min: 1, max: 100, integer: true },
+  rehearsal: { min: 0, max: 100 },
+};
+
+function configOverrides(p: JobCreateParams, multiplierGiven: boolean): Partial<TrainConfig> {
+  const raw = p.tabtune?.config;
+  if (raw === undefined) return {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new TabtuneError('invalid_hyperparameters', 'tabtune.config must be an object of training settings.', 'tabtune.config');
+  const out: Partial<TrainConfig> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const param = `tabtune.config.${key}`;
+    if (key === 'earlyStopping') {
+      if (typeof value !== 'boolean') throw new TabtuneError('invalid_hyperparameters', `${param} must be true or false, not ${JSON.stringify(value)}.`, param);
+      out.earlyStopping = value;
+      continue;
+    }
+    const range = CONFIG_RANGES[key as NumericKey];
+    if (!range) {
+      const hosted: Record<string, string> = { method: 'method.type', epochs: 'hyperparameters.n_epochs', batchSize: 'hyperparameters.batch_size', seed: 'seed', loraR: 'method.lora.r', loraAlpha: 'method.lora.alpha', loraDropout: 'method.lora.dropout', loraTargets: 'method.lora.target_modules' };
+      const hint = hosted[key] ? ` Set it with ${hosted[key]}.` : key === 'mixShare' || key === 'mixFrom' ? ' Mix the examples into the training file before uploading it.' : ` Known: ${[...Object.keys(CONFIG_RANGES), 'earlyStopping'].join(', ')}.`;
+      throw new TabtuneError('invalid_hyperparameters', `tabtune.config cannot set "${key}".${hint}`, param);
+    }
+    const bad = typeof value !== 'number' || !Number.isFinite(value) || value > range.max || (range.above ? value <= range.min : value < range.min) || (range.integer && !Number.isInteger(value));
+    if (bad) {
+      const what = `${range.integer ? 'an integer' : 'a number'} ${range.above ? 'above' : 'from'} ${range.min} ${range.above ? 'and at most' : 'to'} ${range.max}`;
+      throw new TabtuneError('invalid_hyperparameters', `${param} must be ${what}, not ${JSON.stringify(value)}.`, param);
+    }
+    (out[key as NumericKey] as number) = value as number;
+  }
+  if (out.lr !== undefined && multiplierGiven) throw new TabtuneError('invalid_hyperparameters', 'Give either hyperparameters.learning_rate_multiplier or tabtune.config.lr, not both.', 'tabtune.config.lr');
+  return out;
+}
+
 export const LIMITS = {
   n_epochs: { min: 1, max: 50 },
   batch_size: { min: 1, max: 256 },
@@ -33,9 +84,9 @@ export interface ResolvedParams {
 
 /**
  * Hyperparameters left out or 'auto' take the model's defaults (src/config.ts); the learning rate is the model's
- * default times the multiplier. Jobs train exactly n_epochs, as the hosted services do: no early stopping, which
- * also makes a paused job end with the weights of an uninterrupted one (early stopping's best epoch is not part
- * of a checkpoint).
+ * default times the multiplier. Jobs train exactly n_epochs, as the hosted services do: no early stopping unless
+ * tabtune.config asks for it (the page does when its user ticks it), which also makes a paused job end with the
+ * weights of an uninterrupted one (early stopping's best epoch is not part of a checkpoint).
  */
 export function resolveParams(p: JobCreateParams): ResolvedParams {
   const defaults = defaultConfigFor(p.model);
@@ -75,8 +126,11 @@ export function resolveParams(p: JobCreateParams): ResolvedParams {
     throw new TabtuneError('invalid_suffix', `suffix must be 1 to ${LIMITS.suffix} letters, digits, "-" or "_" (it becomes part of the model name), not ${JSON.stringify(suffix)}.`, 'suffix');
   }
 
+  const overrides = configOverrides(p, !auto(h.learning_rate_multiplier));
   const config: TrainConfig = {
     ...defaults,
+    earlyStopping: false,
+    ...overrides,
     method: type,
     epochs,
     batchSize,
@@ -86,11 +140,12 @@ export function resolveParams(p: JobCreateParams): ResolvedParams {
     loraAlpha: alpha,
     loraDropout: dropout,
     loraTargets: [...targets],
-    earlyStopping: false,
   };
+  if (overrides.lr !== undefined) config.lr = overrides.lr;
   return {
     config,
-    hyperparameters: { n_epochs: epochs, batch_size: batchSize, learning_rate_multiplier: multiplier },
+    // The multiplier a given absolute rate amounts to, so the hosted field stays true.
+    hyperparameters: { n_epochs: epochs, batch_size: batchSize, learning_rate_multiplier: overrides.lr !== undefined ? overrides.lr / defaults.lr : multiplier },
     method: type === 'lora' ? { type, lora: { r, alpha, dropout, target_modules: [...targets] } } : { type },
     suffix,
     seed,

@@ -94,7 +94,7 @@ export class Runner {
     const write = (fn: () => Promise<unknown>) => void ctx.serial.run(fn).catch(() => {});
     try {
       const out = await ctx.engine.train(
-        { runId: id, modelId: started.model, data: data.data, config: cfg, resume: resume ?? undefined, suites: [] },
+        { runId: id, modelId: started.model, data: data.data, config: cfg, resume: resume ?? undefined, suites: data.suites },
         {
           status: (phase, detail) => write(() => ctx.log.append(id, 'info', 'message', detail ? `${phase}: ${detail}` : phase, { phase })),
           baseline: (b) =>

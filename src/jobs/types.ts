@@ -60,6 +60,25 @@ export interface JobCreateParams {
   seed?: number;
   /** A retried create with the same key returns the job the first one made (and is refused if its parameters differ). */
   idempotency_key?: string;
+  /** What tabtune adds to the hosted request (src/jobs/params.ts checks it). */
+  tabtune?: JobCreateExtras;
+}
+
+/** An evaluation suite: a stored file every job scores before and after training, beside the test split. */
+export interface SuiteParam {
+  file: string;
+  name: string;
+  /** Carried into the result, so runs scored on the same suite can be compared (default: the file id). */
+  id?: string;
+}
+
+export interface JobCreateExtras {
+  /** Settings the hosted fields do not cover (src/config.ts TrainConfig: maxLen, warmupRatio, rehearsal, …), or
+   * `lr` as an absolute learning rate instead of learning_rate_multiplier. */
+  config?: Partial<import('../config').TrainConfig>;
+  /** The examples `before` and `after` are scored on; needs validation_file (default: the validation file). */
+  test_file?: string;
+  suites?: SuiteParam[];
 }
 
 export interface Score {
@@ -76,6 +95,9 @@ export interface JobExtras {
   request?: string;
   /** The resolved training configuration (src/config.ts TrainConfig) the engine ran. */
   config: import('../config').TrainConfig;
+  test_file?: string | null;
+  /** The request's tabtune.suites; `suites` holds their scores once the job has succeeded. */
+  suite_files?: SuiteParam[];
   labels?: string[];
   total_steps?: number;
   step?: number;

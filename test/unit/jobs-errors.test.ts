@@ -49,6 +49,16 @@ describe('jobs API refusals: a code, a message, nothing written', async () => {
       [{ ...ok, method: { type: 'head', lora: { r: 4 } } }, 'invalid_method', 'method.lora'],
       [{ ...ok, suffix: 'has space' }, 'invalid_suffix', 'suffix'],
       [{ ...ok, seed: -1 }, 'invalid_seed', 'seed'],
+      [{ ...ok, tabtune: { config: { maxLen: 4 } } }, 'invalid_hyperparameters', 'tabtune.config.maxLen'],
+      [{ ...ok, tabtune: { config: { warmupRatio: 1.5 } } }, 'invalid_hyperparameters', 'tabtune.config.warmupRatio'],
+      [{ ...ok, tabtune: { config: { epochs: 3 } } }, 'invalid_hyperparameters', 'tabtune.config.epochs'],
+      [{ ...ok, tabtune: { config: { mixShare: 0.2 } } }, 'invalid_hyperparameters', 'tabtune.config.mixShare'],
+      [{ ...ok, tabtune: { config: { earlyStopping: 'yes' } } }, 'invalid_hyperparameters', 'tabtune.config.earlyStopping'],
+      [{ ...ok, hyperparameters: { learning_rate_multiplier: 2 }, tabtune: { config: { lr: 1e-3 } } }, 'invalid_hyperparameters', 'tabtune.config.lr'],
+      [{ ...ok, tabtune: { test_file: file.id } }, 'invalid_input', 'tabtune.test_file'],
+      [{ ...ok, validation_file: file.id, tabtune: { test_file: 'file-missing' } }, 'file_not_found', 'tabtune.test_file'],
+      [{ ...ok, tabtune: { suites: [{ name: 'mine', file: 'file-missing' }] } }, 'file_not_found', 'tabtune.suites[0].file'],
+      [{ ...ok, tabtune: { suites: [{ name: ' ', file: file.id }] } }, 'invalid_input', 'tabtune.suites[0].name'],
     ];
     for (const [params, code, param] of cases) {
       const e = await refusal(tt.fineTuning.jobs.create(params as never));

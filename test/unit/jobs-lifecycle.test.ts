@@ -113,3 +113,27 @@ describe('a job from create to succeeded', () => {
     expect(done.tabtune.adapter_sha256).toBe(straight.tabtune.adapter_sha256);
   });
 });
+
+describe('what tabtune adds to a request', () => {
+  it('scores before/after on tabtune.test_file, each suite file under its name and id, with tabtune.config applied', async () => {
+    const testExamples = generateEmails({ count: 16, seed: 3 });
+    const test = await tt.files.create({ file: { name: 'test.jsonl', text: toChatJsonl(testExamples) }, purpose: 'fine-tune' });
+    const suite = await tt.files.create({ file: { name: 'suite.jsonl', text: toChatJsonl(generateEmails({ count: 11, seed: 4 })) }, purpose: 'fine-tune' });
+    const job = await jobs.create({
+      ...params,
+      hyperparameters: { n_epochs: 1, batch_size: 4 },
+      tabtune: { test_file: test.id, suites: [{ file: suite.id, name: 'my suite', id: 'suite-1' }], config: { maxLen: 24, lr: 3e-3, warmupRatio: 0 } },
+    });
+    expect(job.tabtune.config).toMatchObject({ maxLen: 24, lr: 3e-3, warmupRatio: 0, epochs: 1, earlyStopping: false });
+    expect(job.hyperparameters.learning_rate_multiplier).toBeCloseTo(3e-3 / 2e-2, 12);
+    const done = await jobs.wait(job.id);
+    expect(done.status).toBe('succeeded');
+    const result = (await jobs.result(job.id))!;
+    expect(result.after.predictions).toHaveLength(16); // the test file, not the 12 validation emails
+    expect(result.suites!.map((s) => [s.suiteId, s.name, s.after.predictions.length])).toEqual([['suite-1', 'my suite', 11]]);
+    expect(done.tabtune.suites!.map((s) => s.name)).toEqual(['my suite']);
+    // Scored as the run scored its test examples: the tuned model's answers on the test file.
+    const p = await tt.predict({ model: done.fine_tuned_model!, input: testExamples[2].text });
+    expect(p.label).toBe(done.tabtune.labels![result.after.predictions[2]]);
+  });
+});
