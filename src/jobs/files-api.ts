@@ -4,7 +4,7 @@ import { importText } from '../data/import';
 import type { Context } from './context';
 import { TabtuneError } from './errors';
 import { newId, seconds } from './ids';
-import type { Deleted, FileObject, FilePurpose, ListPage } from './types';
+import type { Deleted, FileObject, FilePurpose, FineTuningJob, ListPage } from './types';
 import { TERMINAL_STATUSES } from './types';
 
 /** A file's contents with its name, or (in Node) a path to read. */
@@ -17,6 +17,9 @@ export interface FilesApi {
   delete(id: string): Promise<Deleted>;
 }
 
+/** Every file a job reads when it starts. */
+const jobFiles = (j: FineTuningJob): string[] => [j.training_file, j.validation_file ?? '', j.tabtune.test_file ?? '', j.tabtune.mix?.file ?? '', ...(j.tabtune.suite_files ?? []).map((s) => s.file)].filter(Boolean);
+
 export function filesApi(ctx: Context): FilesApi {
   const retrieve = async (id: string) => {
     const f = await ctx.store.getFile(id);
@@ -25,7 +28,7 @@ export function filesApi(ctx: Context): FilesApi {
   };
   return {
     async create({ file, purpose }) {
-      if (purpose !== 'fine-tune') throw new TabtuneError('invalid_purpose', `purpose must be "fine-tune" (the only purpose this service stores), not ${JSON.stringify(purpose)}.`, 'purpose');
+      if (purpose !== 'fine-tune' && purpose !== 'evals') throw new TabtuneError('invalid_purpose', `purpose must be "fine-tune" (a file to train on) or "evals" (a file only scored), not ${JSON.stringify(purpose)}.`, 'purpose');
       let name: string;
       let text: string;
       if (typeof file === 'string') {
@@ -37,7 +40,7 @@ export function filesApi(ctx: Context): FilesApi {
       } else if (file && typeof file.name === 'string' && typeof file.text === 'string') {
         ({ name, text } = file);
       } else throw new TabtuneError('invalid_input', 'file must be { name, text } or a path.', 'file');
-      const res = importText(text, { file: name });
+      const res = importText(text, { file: name, evaluationOnly: purpose === 'evals' });
       if (res.refused) {
         const lines = res.errors.slice(0, 20).map((e) => `\n  ${e.file}:${e.line}: ${e.field ? `${e.field}: ` : ''}${e.message}`).join('');
         const more = res.errors.length > 20 ? `\n  … and ${res.errors.length - 20} more` : '';
@@ -66,7 +69,7 @@ export function filesApi(ctx: Context): FilesApi {
       await retrieve(id);
       return ctx.serial.run(async () => {
         // A job still to run reads its files when it starts: deleting one under it would fail the job later.
-        const user = (await ctx.store.listJobs()).find((j) => !TERMINAL_STATUSES.includes(j.status) && (j.training_file === id || j.validation_file === id));
+        const user = (await ctx.store.listJobs()).find((j) => !TERMINAL_STATUSES.includes(j.status) && jobFiles(j).includes(id));
         if (user) throw new TabtuneError('invalid_state', `File ${id} is used by job ${user.id} (${user.status}); cancel the job or wait for it to finish first.`, 'file_id');
         await ctx.store.deleteFile(id);
         return { id, object: 'file', deleted: true } as const;

@@ -4,6 +4,7 @@
 // file is given too (the page gives all three: its own pinned splits).
 import type { DataSplits, EvalSuiteData, Example } from '../domain';
 import { splitDataset } from '../data/split';
+import { mixIn } from '../data/mix';
 import type { Context } from './context';
 import type { FineTuningJob, JobError } from './types';
 
@@ -39,9 +40,18 @@ export async function loadJobData(ctx: Context, job: FineTuningJob): Promise<Job
     // Suites may hold labels the training file lacks: they count as wrong, which is what a suite should show.
     suites.push({ id: s.id ?? s.file, name: s.name, examples: strip(examples) });
   }
+  let mixed: (examples: Example[]) => Example[] = (xs) => xs;
+  if (job.tabtune.mix) {
+    const { file, share } = job.tabtune.mix;
+    const earlier = await ctx.store.getFileExamples(file);
+    if (!earlier) return missing(file, 'file to mix in', 'tabtune.mix.file');
+    // The earlier file's own training split, as the page mixes an earlier dataset version's training split in.
+    const earlierTrain = strip(splitDataset(earlier, { seed: 0 }).train);
+    mixed = (xs) => mixIn(xs, earlierTrain, labels, share, job.tabtune.config.seed).train;
+  }
   if (!job.validation_file) {
     const split = splitDataset(train, { seed: 0 });
-    return { ok: true, data: { labels, train: strip(split.train), validation: strip(split.validation), test: strip(split.test) }, suites };
+    return { ok: true, data: { labels, train: mixed(strip(split.train)), validation: strip(split.validation), test: strip(split.test) }, suites };
   }
   const validation = await ctx.store.getFileExamples(job.validation_file);
   if (!validation) return missing(job.validation_file, 'validation file', 'validation_file');
@@ -55,5 +65,5 @@ export async function loadJobData(ctx: Context, job: FineTuningJob): Promise<Job
     if (badTest) return badTest;
     test = stored;
   }
-  return { ok: true, data: { labels, train: strip(train), validation: strip(validation), test: strip(test) }, suites };
+  return { ok: true, data: { labels, train: mixed(strip(train)), validation: strip(validation), test: strip(test) }, suites };
 }

@@ -38,22 +38,25 @@ const fingerprint = (p: JobCreateParams) => JSON.stringify({ ...p, idempotency_k
 export function jobsApi(ctx: Context, runner: Runner): JobsApi {
   // Validations under way, so closing the client lets them write their outcome first.
   const validating = new Set<Promise<void>>();
-  async function checkFile(id: unknown, param: string) {
+  /** A file to train on must be a 'fine-tune' file; a file only scored may be either. */
+  async function checkFile(id: unknown, param: string, scoredOnly = false) {
     if (typeof id !== 'string' || !id) throw new TabtuneError('file_not_found', `${param} must be a file id from files.create.`, param);
     const f = await ctx.store.getFile(id);
     if (!f) throw new TabtuneError('file_not_found', `No file "${id}" (${param}); upload it with files.create first.`, param);
-    if (f.purpose !== 'fine-tune') throw new TabtuneError('invalid_purpose', `File ${id} was uploaded with purpose "${f.purpose}"; ${param} needs a file uploaded with purpose "fine-tune".`, param);
+    if (f.purpose !== 'fine-tune' && !(scoredOnly && f.purpose === 'evals')) {
+      throw new TabtuneError('invalid_purpose', `File ${id} was uploaded with purpose "${f.purpose}"; ${param} needs a file uploaded with purpose "fine-tune"${scoredOnly ? ' or "evals"' : ''}.`, param);
+    }
   }
 
   /** The files tabtune adds to a request (a test file, evaluation suites), checked like the hosted ones. */
-  async function checkExtras(params: JobCreateParams): Promise<Pick<FineTuningJob['tabtune'], 'test_file' | 'suite_files'>> {
+  async function checkExtras(params: JobCreateParams): Promise<Pick<FineTuningJob['tabtune'], 'test_file' | 'suite_files' | 'mix'>> {
     const t = params.tabtune;
     if (t === undefined) return {};
     if (typeof t !== 'object' || t === null) throw new TabtuneError('invalid_input', 'tabtune must be an object.', 'tabtune');
-    const out: Pick<FineTuningJob['tabtune'], 'test_file' | 'suite_files'> = {};
+    const out: Pick<FineTuningJob['tabtune'], 'test_file' | 'suite_files' | 'mix'> = {};
     if (t.test_file !== undefined) {
       if (params.validation_file == null) throw new TabtuneError('invalid_input', 'tabtune.test_file needs a validation_file: without one the training file is split into train, validation and test.', 'tabtune.test_file');
-      await checkFile(t.test_file, 'tabtune.test_file');
+      await checkFile(t.test_file, 'tabtune.test_file', true);
       out.test_file = t.test_file;
     }
     if (t.suites !== undefined) {
@@ -63,9 +66,16 @@ export function jobsApi(ctx: Context, runner: Runner): JobsApi {
         const param = `tabtune.suites[${i}]`;
         if (!s || typeof s !== 'object' || typeof s.name !== 'string' || !s.name.trim()) throw new TabtuneError('invalid_input', `${param} needs a name.`, `${param}.name`);
         if (s.id !== undefined && (typeof s.id !== 'string' || !s.id)) throw new TabtuneError('invalid_input', `${param}.id must be a non-empty string.`, `${param}.id`);
-        await checkFile(s.file, `${param}.file`);
+        await checkFile(s.file, `${param}.file`, true);
         out.suite_files.push({ file: s.file, name: s.name, ...(s.id !== undefined ? { id: s.id } : {}) });
       }
+    }
+    if (t.mix !== undefined) {
+      const m = t.mix;
+      if (!m || typeof m !== 'object') throw new TabtuneError('invalid_input', 'tabtune.mix must be { file, share }.', 'tabtune.mix');
+      if (typeof m.share !== 'number' || !(m.share > 0 && m.share <= 1)) throw new TabtuneError('invalid_input', `tabtune.mix.share must be above 0 and at most 1, not ${JSON.stringify(m.share)}.`, 'tabtune.mix.share');
+      await checkFile(m.file, 'tabtune.mix.file');
+      out.mix = { file: m.file, share: m.share };
     }
     return out;
   }
@@ -98,6 +108,7 @@ export function jobsApi(ctx: Context, runner: Runner): JobsApi {
       if (params.validation_file != null) await checkFile(params.validation_file, 'validation_file');
       const extras = await checkExtras(params);
       const resolved = resolveParams(params);
+      if (extras.mix) Object.assign(resolved.config, { mixShare: extras.mix.share, mixFrom: extras.mix.file });
 
       const created = await ctx.serial.run(async () => {
         if (key !== undefined) {

@@ -3,7 +3,9 @@
 import type { Example, ForgettingReport, Method } from '../domain';
 import type { ImportError, ImportFormat } from '../data/import';
 
-export type FilePurpose = 'fine-tune';
+/** 'fine-tune': a file to train on (at least 10 examples, two labels); 'evals': a file only scored (test files,
+ * evaluation suites), which may be small or hold one label. */
+export type FilePurpose = 'fine-tune' | 'evals';
 
 export interface FileObject {
   id: string;
@@ -79,6 +81,9 @@ export interface JobCreateExtras {
   /** The examples `before` and `after` are scored on; needs validation_file (default: the validation file). */
   test_file?: string;
   suites?: SuiteParam[];
+  /** Examples of an earlier dataset mixed into the training split against forgetting: `share` × the training
+   * split's size, drawn (seeded by the job's seed) from that file's own training split, labels the job has only. */
+  mix?: { file: string; share: number };
 }
 
 export interface Score {
@@ -96,6 +101,7 @@ export interface JobExtras {
   /** The resolved training configuration (src/config.ts TrainConfig) the engine ran. */
   config: import('../config').TrainConfig;
   test_file?: string | null;
+  mix?: { file: string; share: number };
   /** The request's tabtune.suites; `suites` holds their scores once the job has succeeded. */
   suite_files?: SuiteParam[];
   labels?: string[];

@@ -59,6 +59,8 @@ describe('jobs API refusals: a code, a message, nothing written', async () => {
       [{ ...ok, validation_file: file.id, tabtune: { test_file: 'file-missing' } }, 'file_not_found', 'tabtune.test_file'],
       [{ ...ok, tabtune: { suites: [{ name: 'mine', file: 'file-missing' }] } }, 'file_not_found', 'tabtune.suites[0].file'],
       [{ ...ok, tabtune: { suites: [{ name: ' ', file: file.id }] } }, 'invalid_input', 'tabtune.suites[0].name'],
+      [{ ...ok, tabtune: { mix: { file: file.id, share: 0 } } }, 'invalid_input', 'tabtune.mix.share'],
+      [{ ...ok, tabtune: { mix: { file: 'file-missing', share: 0.2 } } }, 'file_not_found', 'tabtune.mix.file'],
     ];
     for (const [params, code, param] of cases) {
       const e = await refusal(tt.fineTuning.jobs.create(params as never));
@@ -74,6 +76,21 @@ describe('jobs API refusals: a code, a message, nothing written', async () => {
     const e = await refusal(tt.fineTuning.jobs.create({ ...ok, training_file: 'file-other' }));
     expect([e.code, e.param]).toEqual(['invalid_purpose', 'training_file']);
     await store.deleteFile('file-other');
+  });
+
+  it('takes a small one-label file for evaluation only ("evals"), never to train on', async () => {
+    const few = { name: 'spam-only.jsonl', text: toChatJsonl(generateEmails({ count: 40, seed: 5 }).filter((e) => e.label === 'spam').slice(0, 3)) };
+    const refused = await refusal(tt.files.create({ file: few, purpose: 'fine-tune' }));
+    expect(refused.code).toBe('invalid_file');
+    expect(refused.message).toContain('only 3 usable examples');
+    const evals = await tt.files.create({ file: few, purpose: 'evals' });
+    expect(evals.tabtune).toMatchObject({ examples: 3, labels: { spam: 3 } });
+    const e = await refusal(tt.fineTuning.jobs.create({ ...ok, training_file: evals.id }));
+    expect([e.code, e.param]).toEqual(['invalid_purpose', 'training_file']);
+    const m = await refusal(tt.fineTuning.jobs.create({ ...ok, tabtune: { mix: { file: evals.id, share: 0.5 } } }));
+    expect([m.code, m.param]).toEqual(['invalid_purpose', 'tabtune.mix.file']);
+    expect(await jobsBefore()).toBe(0);
+    await tt.files.delete(evals.id);
   });
 
   it('a retried create with the same idempotency key returns the first job; different parameters are refused', async () => {

@@ -118,7 +118,7 @@ describe('what tabtune adds to a request', () => {
   it('scores before/after on tabtune.test_file, each suite file under its name and id, with tabtune.config applied', async () => {
     const testExamples = generateEmails({ count: 16, seed: 3 });
     const test = await tt.files.create({ file: { name: 'test.jsonl', text: toChatJsonl(testExamples) }, purpose: 'fine-tune' });
-    const suite = await tt.files.create({ file: { name: 'suite.jsonl', text: toChatJsonl(generateEmails({ count: 11, seed: 4 })) }, purpose: 'fine-tune' });
+    const suite = await tt.files.create({ file: { name: 'suite.jsonl', text: toChatJsonl(generateEmails({ count: 11, seed: 4 })) }, purpose: 'evals' });
     const job = await jobs.create({
       ...params,
       hyperparameters: { n_epochs: 1, batch_size: 4 },
@@ -135,5 +135,33 @@ describe('what tabtune adds to a request', () => {
     // Scored as the run scored its test examples: the tuned model's answers on the test file.
     const p = await tt.predict({ model: done.fine_tuned_model!, input: testExamples[2].text });
     expect(p.label).toBe(done.tabtune.labels![result.after.predictions[2]]);
+  });
+});
+
+describe('a page run as a job', () => {
+  it('trains on the splits the page pins for a dataset, with an earlier dataset mixed in as the page mixes it', async () => {
+    const { splitDataset } = await import('../../src/data/split');
+    const { mixIn } = await import('../../src/data/mix');
+    const { loadJobData } = await import('../../src/jobs/job-data');
+    const { makeContext } = await import('../../src/jobs/context');
+    const examples = generateEmails({ count: 50, seed: 8 });
+    const earlier = generateEmails({ count: 30, seed: 9 });
+    const file = await tt.files.create({ file: { name: 'dataset.jsonl', text: toChatJsonl(examples) }, purpose: 'fine-tune' });
+    const earlierFile = await tt.files.create({ file: { name: 'earlier.jsonl', text: toChatJsonl(earlier) }, purpose: 'fine-tune' });
+    const job = await jobs.create({ training_file: file.id, model: 'tiny-bert', seed: 3, tabtune: { mix: { file: earlierFile.id, share: 0.25 } } });
+    expect(job.tabtune.config).toMatchObject({ mixShare: 0.25, mixFrom: earlierFile.id });
+    await jobs.cancel(job.id);
+    // What the page does (src/ui/dataset-loader.ts splits with seed 0; run-controller mixes the earlier training split in).
+    const page = splitDataset(examples, { seed: 0 });
+    const strip = (xs: { text: string; label: string }[]) => xs.map(({ text, label }) => ({ text, label }));
+    const labels = [...new Set(examples.map((e) => e.label))].sort();
+    const pageTrain = mixIn(strip(page.train), strip(splitDataset(earlier, { seed: 0 }).train), labels, 0.25, 3).train;
+    const data = await loadJobData(makeContext(store, null as never), job);
+    if (!data.ok) throw new Error(data.error.message);
+    expect(data.data.train).toEqual(pageTrain);
+    expect(data.data.train.length).toBe(page.train.length + Math.round(0.25 * page.train.length));
+    expect(data.data.validation).toEqual(strip(page.validation));
+    expect(data.data.test).toEqual(strip(page.test));
+    expect(data.data.labels).toEqual(labels);
   });
 });

@@ -11,6 +11,7 @@ export function finalise(format: ImportFormat, parsed: Parsed, opts: ImportOptio
     return { ...base, examples: [], skipped: 0, refused: `${errors.length} error${errors.length === 1 ? '' : 's'} in ${badLines || 1} line${badLines === 1 ? '' : 's'}; nothing was stored. Fix them, or choose to skip bad lines.` };
   }
   if (examples.length === 0) return { ...base, examples: [], skipped: badLines, refused: `${opts.file} contains no examples.` };
+  if (opts.evaluationOnly) return { ...base, examples, lines, skipped: opts.skipBadLines ? badLines : 0 };
   if (examples.length < MIN_EXAMPLES) {
     return { ...base, examples: [], skipped: badLines, refused: `${opts.file} has only ${examples.length} usable example${examples.length === 1 ? '' : 's'}; at least ${MIN_EXAMPLES} are needed to train and evaluate anything.` };
   }

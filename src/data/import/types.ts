@@ -16,6 +16,8 @@ export interface ImportOptions {
   skipBadLines?: boolean;
   textColumn?: string;
   labelColumn?: string;
+  /** An evaluation file is scored, not trained on: one example and one label are enough (default false). */
+  evaluationOnly?: boolean;
 }
 
 export interface ImportResult {
