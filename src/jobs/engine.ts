@@ -21,6 +21,8 @@ export interface EngineRunResult {
 export interface JobEngine {
   /** The base models this engine can load, by API id. */
   baseModels(): string[];
+  /** Whether a job may name `id`, where the engine loads more than it lists (the page takes any hub BERT id). */
+  hasModel?(id: string): boolean;
   train(run: EngineRun, hooks: SessionHooks, control: LoopControl): Promise<EngineRunResult | 'cancelled'>;
   /** Label probabilities for one text: the tuned classifier when `adapter` is given, zero-shot otherwise. */
   predict(req: { modelId: string; labels: string[]; config: TrainConfig; adapter?: ArrayBuffer; text: string }): Promise<number[]>;

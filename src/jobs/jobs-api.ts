@@ -100,7 +100,7 @@ export function jobsApi(ctx: Context, runner: Runner): JobsApi {
       if (key !== undefined && (typeof key !== 'string' || !key || key.length > LIMITS.idempotency_key)) {
         throw new TabtuneError('invalid_input', `idempotency_key must be a string of 1 to ${LIMITS.idempotency_key} characters.`, 'idempotency_key');
       }
-      if (typeof params.model !== 'string' || !ctx.engine.baseModels().includes(params.model)) {
+      if (typeof params.model !== 'string' || !(ctx.engine.hasModel?.(params.model) ?? ctx.engine.baseModels().includes(params.model))) {
         const hint = typeof params.model === 'string' && params.model.startsWith('ft:') ? ' Tuning a tuned model again is not supported yet; tune its base model.' : '';
         throw new TabtuneError('model_not_found', `No base model ${JSON.stringify(params.model)}. Available: ${ctx.engine.baseModels().join(', ')}.${hint}`, 'model');
       }

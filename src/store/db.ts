@@ -69,7 +69,7 @@ export interface ExampleRecord {
   split: SplitName;
 }
 
-export type RunStatus = 'running' | 'paused' | 'interrupted' | 'completed' | 'failed' | 'cancelled';
+export type RunStatus = 'queued' | 'running' | 'paused' | 'interrupted' | 'completed' | 'failed' | 'cancelled';
 
 export interface EpochMetric {
   epoch: number;
@@ -90,6 +90,8 @@ export interface RunRecord {
   seed: number;
   backend: BackendName;
   status: RunStatus;
+  /** Set when the run is a job of the jobs API (src/ui/page-jobs.ts): the job owns its status; its id is the run's. */
+  jobId?: string;
   error?: string;
   created: number;
   started?: number;

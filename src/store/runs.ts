@@ -14,6 +14,7 @@ export interface NewRun {
   status: RunRecord['status'];
   now: number;
   notes?: string;
+  jobId?: string;
 }
 
 export function newRunRecord(r: NewRun): RunRecord {
@@ -37,6 +38,7 @@ export function newRunRecord(r: NewRun): RunRecord {
     lossCurve: [],
     labels: r.dataset.labels,
     notes: r.notes,
+    ...(r.jobId ? { jobId: r.jobId } : {}),
   };
 }
 
@@ -71,13 +73,14 @@ export async function deleteRun(db: TabtuneDb, id: string): Promise<void> {
   await inTransaction(tx, (add) => queueRunDeletion(tx, add, id));
 }
 
-/** After a reload nothing is training: runs left "running" or "paused" become "interrupted" (resumable). */
+/** After a reload nothing is training: runs left "running" or "paused" become "interrupted" (resumable). A job's
+ * run is left alone: its job resumes by itself (src/jobs/client.ts), and the page mirrors the job's status. */
 export async function markInterruptedRuns(db: TabtuneDb): Promise<string[]> {
   const tx = db.transaction('runs', 'readwrite');
   const marked: string[] = [];
   let cursor = await tx.store.openCursor();
   while (cursor) {
-    if (cursor.value.status === 'running' || cursor.value.status === 'paused') {
+    if (!cursor.value.jobId && (cursor.value.status === 'running' || cursor.value.status === 'paused')) {
       marked.push(cursor.value.id);
       await cursor.update({ ...cursor.value, status: 'interrupted' });
     }

@@ -23,6 +23,7 @@ import { storagePanel } from './panels/storage';
 import { openTabtuneDb } from '../store/db';
 import { listRuns, markInterruptedRuns } from '../store/runs';
 import { loadSplits } from './dataset-loader';
+import { PageJobs } from './page-jobs';
 
 declare global {
   interface Window {
@@ -40,7 +41,7 @@ export async function startApp(root: HTMLElement): Promise<void> {
   let step: StepId = stepFromUrl(location.search, location.hash);
   /** The address bar always holds the settings and the step in view: a link to exactly this page. */
   const url = () => location.pathname + pageQuery(settings, step);
-  const base: Omit<AppContext, 'runs'> = {
+  const base: Omit<AppContext, 'runs' | 'jobs'> = {
     settings,
     bus,
     client: new WorkerClient(),
@@ -53,8 +54,12 @@ export async function startApp(root: HTMLElement): Promise<void> {
       bus.emit('settings');
     },
   };
+  // The queue waits for the worker the page starts below, and shares it.
+  let workerStarted!: (ready: unknown) => void;
+  const jobs = await PageJobs.open({ db, client: base.client, bus, ready: new Promise((r) => (workerStarted = r)), backend: settings.backend });
   // One object: the run controller reads the same context the panels write (the dataset, the backend).
-  const ctx: AppContext = Object.assign(base, { runs: new RunController(base) });
+  const ctx: AppContext = Object.assign(base, { runs: new RunController(base), jobs });
+  await ctx.runs.useQueue(jobs);
   // The page owns ctx.backend: whichever worker (re)starts announces its backend, and it is set here only.
   bus.on('backend-ready', (choice) => {
     ctx.backend = choice;
@@ -112,4 +117,5 @@ export async function startApp(root: HTMLElement): Promise<void> {
 
   const ready = await ctx.client.init(settings.backend);
   bus.emit('backend-ready', ready.choice);
+  workerStarted(ready);
 }

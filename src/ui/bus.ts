@@ -8,6 +8,8 @@ export interface AppEvents {
   dataset: undefined;
   model: undefined;
   runs: undefined;
+  /** A job of the queue moved or logged an event (src/ui/page-jobs.ts): the queue view redraws. */
+  jobs: undefined;
   'run-live': undefined;
   /** `ctx.backend` is set: the header and the Train step redraw. */
   backend: undefined;

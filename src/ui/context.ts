@@ -7,6 +7,7 @@ import type { DataSplits } from '../domain';
 import type { TabtuneDb } from '../store/db';
 import type { RunController } from './run-controller';
 import type { ActiveDataset } from './active-dataset';
+import type { PageJobs } from './page-jobs';
 
 export type { ActiveDataset };
 
@@ -19,6 +20,8 @@ export interface AppContext {
   /** Set by the page (src/ui/app.ts) from the bus's 'backend-ready' event, and only there. */
   backend: BackendChoice | null;
   runs: RunController;
+  /** The jobs API on this page's database and worker: the queue every Train runs through. */
+  jobs: PageJobs;
   /** The stored splits of a dataset version (for resuming and comparing runs). */
   loadSplits(hash: string): Promise<DataSplits>;
   /** Writes the settings into the URL (replaceState), so the address bar is always a shareable link. */

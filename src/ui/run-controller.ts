@@ -1,5 +1,8 @@
-// Drives one training run from the page: creates its record, talks to the worker, and stores every checkpoint
-// and result as it arrives, so a reload, a crash or a full disk loses nothing already made.
+// Drives the page's training runs: creates each run's record, shows the live run from the worker's messages, and
+// stores every checkpoint and result as it arrives, so a reload, a crash or a full disk loses nothing already
+// made. The page's own controller queues its runs as jobs (src/ui/page-jobs.ts): the job decides when a run
+// starts, pauses, resumes or ends, and this mirrors it. The pretraining comparison's controllers train directly
+// in workers of their own, two at once, outside the queue.
 import type { FromWorker } from '../protocol';
 import type { DataSplits, StepProgress, TrainResult } from '../domain';
 import type { TrainConfig } from '../config';
@@ -13,14 +16,15 @@ import type { TabtuneDb } from '../store/db';
 import { modelRef } from '../model/catalogue';
 import { linearWarmupDecaySeries, warmupStepsFromRatio } from '../train/schedule';
 import { overfitSignal } from '../guards/overfit';
-import { createRun, updateRun, getRun, newRunRecord, type RunRecord } from '../store/runs';
+import { createRun, updateRun, getRun, listRuns, newRunRecord, type RunRecord } from '../store/runs';
+import type { JobChange, PageJobs } from './page-jobs';
 import { saveCheckpoint, latestCheckpoint } from '../store/checkpoints';
 import { recordFinishedRun } from '../store/finished-run';
 import { PendingWrites } from '../store/pending';
 import { listSuites, suiteData } from '../store/suites';
 import { mixIn } from '../data/mix';
 
-export type LivePhase = 'idle' | 'loading' | 'baseline' | 'training' | 'paused' | 'evaluating' | 'finished' | 'cancelled' | 'failed';
+export type LivePhase = 'idle' | 'queued' | 'loading' | 'baseline' | 'training' | 'paused' | 'evaluating' | 'finished' | 'cancelled' | 'failed';
 
 export interface LiveRun {
   runId: string;
@@ -69,6 +73,13 @@ export class RunController {
   private trainLoss: number[] = [];
   private valAccuracy: number[] = [];
   private readonly client: WorkerClient;
+  private queue: PageJobs | null = null;
+  /** The page's job runs still to end, with their settings: a worker message for one makes it the live run. */
+  private jobRuns = new Map<string, TrainConfig>();
+  /** Each new job run's record write: a status change of that job waits for it. */
+  private created = new Map<string, Promise<unknown>>();
+  /** A job run taken live mid-way is loading its stored curves; the worker's messages wait for them. */
+  private restoring: Promise<void> | null = null;
 
   /** `client` is the worker this controller trains in: the page's own, or a second one for a side-by-side run. */
   constructor(
@@ -84,8 +95,31 @@ export class RunController {
     return !!this.live && ['loading', 'baseline', 'training', 'paused', 'evaluating'].includes(this.live.phase);
   }
 
+  /** True when Train adds to a queue instead of waiting for the live run to end. */
+  get queues(): boolean {
+    return !!this.queue;
+  }
+
+  /**
+   * From now on Train creates jobs on `queue`. The records of job runs the last page left unfinished take their
+   * job's current status (the queue resumes them by itself).
+   */
+  async useQueue(queue: PageJobs): Promise<void> {
+    this.queue = queue;
+    queue.onStatus((c) => void this.onJobStatus(c));
+    const jobs = new Map((await queue.list()).map((j) => [j.id, j]));
+    for (const run of await listRuns(this.ctx.db)) {
+      const job = run.jobId ? jobs.get(run.jobId) : undefined;
+      if (!job || ['completed', 'failed', 'cancelled'].includes(run.status)) continue;
+      if (!['succeeded', 'failed', 'cancelled'].includes(job.status)) this.jobRuns.set(run.id, run.config);
+      if (job.status !== 'succeeded') await this.onJobStatus({ job, status: job.status });
+    }
+    this.ctx.bus.emit('runs');
+  }
+
   async start(spec: RunSpec = { modelId: this.ctx.settings.modelId, config: this.ctx.settings.config }): Promise<void> {
     const { ctx } = this;
+    if (this.queue) return this.enqueue(spec);
     if (!ctx.dataset || this.busy) return;
     const config = structuredClone(spec.config);
     const runId = `run-${new Date().toISOString().replace(/[:.]/g, '-')}-${Math.random().toString(36).slice(2, 6)}`;
@@ -107,7 +141,95 @@ export class RunController {
     this.client.send({ type: 'train', runId, model: ref, data: await this.withMixedData(ctx.dataset.splits, config), config, suites });
   }
 
-  /** Continues an interrupted run from its last stored checkpoint, with the same data order. */
+  /** A run as a job of the page's queue: it starts when the jobs before it have ended. */
+  private async enqueue(spec: RunSpec): Promise<void> {
+    const { ctx } = this;
+    if (!ctx.dataset) return;
+    const config = structuredClone(spec.config);
+    const job = await this.queue!.create({ ...spec, config }, ctx.dataset.hash);
+    this.jobRuns.set(job.id, config);
+    const record = newRunRecord({
+      id: job.id,
+      jobId: job.id,
+      dataset: { hash: ctx.dataset.hash, name: ctx.dataset.name, labels: ctx.dataset.splits.labels },
+      model: modelRef(spec.modelId, location.href),
+      config,
+      backend: ctx.backend?.backend ?? 'cpu',
+      status: 'queued',
+      now: Date.now(),
+      notes: spec.notes,
+    });
+    const made = createRun(ctx.db, record);
+    this.created.set(job.id, made.catch(() => {}));
+    await made;
+    if (!this.busy) this.begin(job.id, config, 'queued', 'Queued: it starts as soon as the worker is free.');
+    ctx.bus.emit('runs');
+  }
+
+  /** A page job's status, mirrored into its record and, when it is the live run, into what the page shows. */
+  private async onJobStatus({ job, status }: JobChange): Promise<void> {
+    const id = job.id;
+    if (!this.jobRuns.has(id)) return;
+    await this.created.get(id);
+    const live = this.live?.runId === id ? this.live : null;
+    const now = Date.now();
+    let patch: Partial<RunRecord> | null = null;
+    switch (status) {
+      case 'validating_files':
+      case 'queued':
+        patch = { status: 'queued' };
+        if (live) this.setPhase('queued', job.tabtune.step ? `Queued: it continues from step ${job.tabtune.step} as soon as the worker is free.` : 'Queued: it starts as soon as the worker is free.');
+        else if (!this.busy) this.begin(id, this.jobRuns.get(id)!, 'queued', 'Queued: it starts as soon as the worker is free.');
+        break;
+      case 'running':
+        patch = { status: 'running' };
+        break;
+      case 'paused':
+        patch = { status: 'paused' };
+        if (live) this.setPhase('paused', 'Paused between two steps. Resume carries on exactly where it stopped, after a reload too.');
+        break;
+      case 'cancelled':
+        patch = { status: 'cancelled', finished: now };
+        if (live) this.setPhase('cancelled', 'Run cancelled. Its checkpoints so far are kept in the runs list.');
+        this.jobRuns.delete(id);
+        break;
+      case 'failed':
+        patch = { status: 'failed', error: job.error?.message, finished: now };
+        if (live) this.setPhase('failed', job.error?.message ?? 'The run failed.');
+        this.jobRuns.delete(id);
+        break;
+      case 'succeeded':
+        this.jobRuns.delete(id); // the worker's 'done' stored the finished run
+        break;
+    }
+    if (patch) await this.persist(() => updateRun(this.ctx.db, id, patch));
+    this.ctx.bus.emit('runs');
+  }
+
+  /** A job run the worker started while another run (or none) was live: it becomes the live run, with the curves
+   * it stored before a pause or a reload. */
+  private adopt(runId: string): void {
+    this.begin(runId, this.jobRuns.get(runId)!);
+    const live = this.live!;
+    const restoring = getRun(this.ctx.db, runId).then((run) => {
+      if (!run || this.live !== live) return;
+      live.train = run.lossCurve.map((p) => ({ x: p.step, y: p.loss }));
+      this.valLoss = run.epochMetrics.map((e) => e.valLoss);
+      this.trainLoss = run.epochMetrics.map((e) => e.trainLoss);
+      this.valAccuracy = run.epochMetrics.map((e) => e.valAccuracy);
+      live.val = run.epochMetrics.map((e) => ({ x: e.step, y: e.valLoss }));
+    });
+    this.restoring = restoring.finally(() => {
+      if (this.restoring === restoring) this.restoring = null;
+    });
+  }
+
+  private isJob(runId: string | undefined): boolean {
+    return !!runId && this.jobRuns.has(runId);
+  }
+
+  /** Continues an interrupted run (from before runs were jobs) from its last stored checkpoint, with the same
+   * data order. */
   async resumeStored(runId: string): Promise<void> {
     const { ctx } = this;
     if (this.busy) return;
@@ -145,6 +267,7 @@ export class RunController {
 
   pause(): void {
     if (this.live?.phase !== 'training') return;
+    if (this.isJob(this.live.runId)) return this.steer('pause', 'Pausing after the current step…');
     this.client.send({ type: 'pause' });
     this.setPhase('paused', 'Paused between two steps. Resume carries on exactly where it stopped.');
     void updateRun(this.ctx.db, this.live.runId, { status: 'paused' });
@@ -152,16 +275,29 @@ export class RunController {
 
   resume(): void {
     if (this.live?.phase !== 'paused') return;
+    if (this.isJob(this.live.runId)) return this.steer('resume', 'Resuming…');
     this.client.send({ type: 'resume' });
     this.setPhase('training', 'Training…');
     void updateRun(this.ctx.db, this.live.runId, { status: 'running' });
   }
 
   cancel(): void {
-    if (!this.busy) return;
+    if (!this.busy && this.live?.phase !== 'queued') return;
+    if (this.isJob(this.live!.runId)) return this.steer('cancel', 'Cancelling after the current step…');
     this.client.send({ type: 'cancel' });
     this.live!.message = 'Cancelling after the current step…';
     this.onChange();
+  }
+
+  /** Asks the queue to pause, resume or cancel the live job; its status change then updates the page. */
+  private steer(action: 'pause' | 'resume' | 'cancel', message: string): void {
+    const live = this.live!;
+    live.message = message;
+    this.onChange();
+    this.queue![action](live.runId).catch((e: unknown) => {
+      live.message = e instanceof Error ? e.message : String(e);
+      this.onChange();
+    });
   }
 
   /** Retries the writes that failed for lack of space, after the user freed some. */
@@ -172,11 +308,11 @@ export class RunController {
     this.ctx.bus.emit('runs');
   }
 
-  private begin(runId: string, config: TrainConfig) {
+  private begin(runId: string, config: TrainConfig, phase: LivePhase = 'loading', message = 'Loading the model…') {
     this.valLoss = [];
     this.trainLoss = [];
     this.valAccuracy = [];
-    this.live = { runId, phase: 'loading', message: 'Loading the model…', config, train: [], val: [], lr: [], best: null, overfit: null, progress: null, totalSteps: 0 };
+    this.live = { runId, phase, message, config, train: [], val: [], lr: [], best: null, overfit: null, progress: null, totalSteps: 0 };
     this.onChange();
   }
 
@@ -199,9 +335,11 @@ export class RunController {
   }
 
   private async onMessage(m: FromWorker): Promise<void> {
+    const runId = m.type === 'done' ? m.result.runId : 'runId' in m ? m.runId : undefined;
+    if (runId && this.isJob(runId) && this.live?.runId !== runId) this.adopt(runId);
+    if (this.restoring) await this.restoring;
     const live = this.live;
     const db = this.ctx.db;
-    const runId = m.type === 'done' ? m.result.runId : 'runId' in m ? m.runId : undefined;
     if (!live || runId !== live.runId) return;
     switch (m.type) {
       case 'status':
@@ -222,6 +360,14 @@ export class RunController {
         return;
       }
       case 'progress':
+        // A run taken up again from a checkpoint repeats the steps after it: the points it will redo go.
+        while (live.train.length && live.train[live.train.length - 1].x >= m.step) live.train.pop();
+        while (live.val.length && live.val[live.val.length - 1].x >= m.step) {
+          live.val.pop();
+          this.valLoss.pop();
+          this.trainLoss.pop();
+          this.valAccuracy.pop();
+        }
         live.progress = m;
         if (m.loss !== undefined) live.train.push({ x: m.step, y: m.loss });
         this.onChange();
@@ -247,7 +393,9 @@ export class RunController {
       case 'done': {
         const r = m.result;
         live.result = r;
-        const test = this.ctx.dataset?.splits.test ?? [];
+        // The run's own dataset version: a queued run may end after the page moved to another dataset.
+        const stored = await getRun(db, r.runId);
+        const test = stored && stored.datasetHash !== this.ctx.dataset?.hash ? (await this.ctx.loadSplits(stored.datasetHash)).test : (this.ctx.dataset?.splits.test ?? []);
         const lossCurve = live.train.map((p) => ({ step: p.x, loss: p.y }));
         // Stored first, then announced: a page that says "finished" (or "cancelled") has it on disk, so a reload
         // right after finds the run as the page described it.
@@ -257,11 +405,20 @@ export class RunController {
         return;
       }
       case 'cancelled':
+        // A job's loop stops for a pause as for a cancel: the job's status says which (onJobStatus).
+        if (this.isJob(live.runId)) return;
         await this.persist(() => updateRun(db, m.runId, { status: 'cancelled', finished: Date.now() }));
         this.setPhase('cancelled', 'Run cancelled. Its last checkpoint is kept; Resume in the runs list continues from it.');
         this.ctx.bus.emit('runs');
         return;
       case 'error':
+        if (this.isJob(live.runId)) {
+          // The queue decides what follows (a retry on the CPU after a lost GPU, or a failed job) and restarts
+          // the worker itself; its status change updates the page.
+          live.message = m.message;
+          this.onChange();
+          return;
+        }
         if (m.deviceLost) {
           // Nothing is lost: the checkpoints up to the failure are stored. A fresh worker on the CPU takes over,
           // and Resume in the runs list continues the run from its last checkpoint.

@@ -27,6 +27,8 @@ export function trainState(live: RunView): string {
   switch (live.phase) {
     case 'idle':
       return 'not started';
+    case 'queued':
+      return 'queued';
     case 'loading':
       return 'loading the model';
     case 'baseline':

@@ -215,7 +215,7 @@ describe('the app', () => {
     await context.close();
   });
 
-  it('pauses, cancels without losing the run, and resumes it after a reload', async () => {
+  it('runs every Train as a job: pauses and resumes it, queues a second one, continues after a reload, and a cancelled queued job never starts', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     const errors = watchErrors(page);
@@ -226,32 +226,62 @@ describe('the app', () => {
     await page.getByRole('button', { name: 'Train', exact: true }).click();
     await expect.poll(step, { timeout: 120_000, interval: 200 }).toBeGreaterThanOrEqual(3);
     await page.getByRole('button', { name: 'Pause' }).click();
-    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 10_000 }).toMatch(/Paused/);
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 30_000 }).toMatch(/Paused/);
     await page.waitForTimeout(500);
     const pausedAt = await step();
     await page.waitForTimeout(1500);
     expect(await step()).toBe(pausedAt);
     await page.getByRole('button', { name: 'Resume', exact: true }).click();
-    await expect.poll(step, { timeout: 120_000, interval: 200 }).toBeGreaterThanOrEqual(Math.max(11, pausedAt + 1));
-    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
-    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 60_000 }).toMatch(/cancelled/i);
+    await expect.poll(step, { timeout: 120_000, interval: 200 }).toBeGreaterThan(pausedAt);
 
-    expect(await railButton(page, 'train').textContent()).toMatch(/Train: cancelled at \d+ %/);
+    // Train while a run trains: the second run waits in the queue.
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    const rows = page.getByTestId('runs-table').locator('tbody tr');
+    await expect.poll(() => rows.count(), { timeout: 30_000 }).toBe(2);
+    await expect.poll(() => page.getByTestId('job-queue').locator('caption').textContent(), { timeout: 30_000 }).toMatch(/2 jobs, 1 waiting/);
+    await expect.poll(step, { timeout: 120_000, interval: 200 }).toBeGreaterThanOrEqual(16);
 
+    // A reload mid-run: the job carries on by itself from its last checkpoint (every 5 steps), its curve kept.
     await page.reload();
     await ready(page);
     await waitStep(page, 'train');
+    await expect.poll(step, { timeout: 120_000, interval: 200 }).toBeGreaterThanOrEqual(16);
+    const jobs = await storedRecords<{ id: string; status: string; tabtune: { created_at_ms: number } }>(page, 'jobs');
+    const [first, second] = jobs.sort((a, b) => a.tabtune.created_at_ms - b.tabtune.created_at_ms);
+    expect(second.status).toBe('queued');
+
+    // Cancel the queued one in the Runs step's queue: it never starts.
     await goStep(page, 'runs');
-    const row = page.getByTestId('runs-table').locator('tbody tr').first();
-    await expect.poll(() => row.textContent(), { timeout: 30_000 }).toMatch(/cancelled.*checkpoint/);
-    await row.getByRole('button', { name: 'Resume' }).click();
+    const queueRows = page.getByTestId('job-queue').locator('tbody tr');
+    await expect.poll(() => queueRows.count(), { timeout: 30_000 }).toBe(2);
+    await queueRows.nth(0).getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => queueRows.nth(0).textContent(), { timeout: 30_000 }).toMatch(/cancelled/);
+    await expect.poll(() => rows.nth(0).textContent(), { timeout: 30_000 }).toMatch(/cancelled/);
+
+    await goStep(page, 'train');
     await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 600_000, interval: 1000 }).toMatch(/finished/i);
-    await expect.poll(() => row.textContent(), { timeout: 30_000 }).toMatch(/completed/);
-    // Resumed from Runs, the run's charts were made while Train was hidden: they are drawn when it is shown.
+    await goStep(page, 'runs');
+    await expect.poll(() => rows.nth(1).textContent(), { timeout: 30_000 }).toMatch(/completed/);
+    // Each job's log, as the jobs API recorded it: the first was paused, resumed and taken up again after the
+    // reload; the cancelled one went from queued to cancelled without starting.
+    await queueRows.nth(1).locator('summary').click();
+    const firstLog = page.getByTestId(`events-${first.id}`);
+    await expect.poll(() => firstLog.textContent(), { timeout: 30_000 }).toMatch(/The job has successfully completed/);
+    const firstText = (await firstLog.textContent())!;
+    expect(firstText).toMatch(/Job paused: stopped at step \d+/);
+    expect(firstText).toMatch(/Job queued: its process ended; resumes from step (5|10|15|20|25)\b/);
+    await queueRows.nth(0).locator('summary').click();
+    const secondText = (await page.getByTestId(`events-${second.id}`).textContent())!;
+    expect(secondText).toMatch(/Job cancelled/);
+    expect(secondText).not.toMatch(/Fine-tuning job started/);
+
+    // The finished run's chart holds its whole curve: the points before the reload and after it.
     await goStep(page, 'train');
     const loss = (await charts(page)).find((c) => c.label.startsWith('Training and validation loss by step'))!;
     expect(loss.width).toBeGreaterThan(300);
     expect(loss.points[0]).toBe(await lossPointsOf(page));
+    const stored = (await storedRecords<{ id: string; lossCurve: { step: number }[]; step: number }>(page, 'runs')).find((r) => r.id === first.id)!;
+    expect(stored.lossCurve.map((p) => p.step)).toEqual([10, 20, 30, 40, 50, 60]);
     await snap(page, '06-resumed');
     expect(errors).toEqual([]);
     await context.close();

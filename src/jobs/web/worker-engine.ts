@@ -30,6 +30,8 @@ export interface WorkerEngineOptions {
   baseUrl?: string;
   /** The base models offered; default the page's catalogue (hub models download on first use). */
   baseModels?: string[];
+  /** Models a job may name beyond `baseModels` (the page: any hub id its model step takes); they load on first use. */
+  acceptsModel?: (id: string) => boolean;
   /** The worker is the engine's alone: ending the client ends it. False when the page shares its own. */
   ownsWorker?: boolean;
 }
@@ -45,13 +47,15 @@ export function workerEngine(opts: WorkerEngineOptions): JobEngine {
   let ready: Promise<unknown> | null = null;
   let replace = false;
   const prepare = () => (ready ??= replace && worker.restart ? worker.restart(backend) : worker.init(backend));
+  const has = (id: string) => models.includes(id) || !!opts.acceptsModel?.(id);
   const ref = (id: string) => {
-    if (!models.includes(id)) throw new Error(`This engine has no model "${id}".`);
+    if (!has(id)) throw new Error(`This engine has no model "${id}".`);
     return modelRef(id, baseUrl);
   };
 
   return {
     baseModels: () => [...models],
+    hasModel: has,
     async train(run, hooks, control) {
       await prepare();
       const model = ref(run.modelId);

@@ -11,6 +11,7 @@ import { examplesTable } from './evaluate';
 import { exportRunZip, exportBiggerMachineZip, importAdapterZip } from '../export';
 import { promote, changeLog } from '../../store/versions';
 import { listSuites } from '../../store/suites';
+import { queueView } from './queue';
 
 
 export function runsPanel(ctx: AppContext): HTMLElement {
@@ -61,7 +62,10 @@ export function runsPanel(ctx: AppContext): HTMLElement {
             else selected.delete(r.id);
             void renderCompare(runs);
           });
-          const canResume = ['interrupted', 'cancelled', 'paused'].includes(r.status) && counts[i] > 0 && !ctx.runs.busy;
+          // A job's run is steered through its job (the queue below); a run from before jobs resumes from its checkpoint.
+          const canResume = !r.jobId && ['interrupted', 'cancelled', 'paused'].includes(r.status) && counts[i] > 0 && !ctx.runs.busy;
+          const jobAction = (label: string, fn: (id: string) => Promise<unknown>) =>
+            h('button', { class: 'secondary', attrs: { 'aria-label': `${label} run from ${new Date(r.created).toLocaleString()}` }, on: { click: () => void fn(r.jobId!).catch((e) => replace(message, String(e))) } }, label);
           return h(
             'tr',
             null,
@@ -87,6 +91,8 @@ export function runsPanel(ctx: AppContext): HTMLElement {
               'td',
               null,
               canResume ? h('button', { on: { click: () => void ctx.runs.resumeStored(r.id).catch((e) => replace(message, String(e))) } }, 'Resume') : null,
+              r.jobId && r.status === 'paused' ? jobAction('Resume', (id) => ctx.jobs.resume(id)) : null,
+              r.jobId && ['queued', 'running', 'paused'].includes(r.status) ? jobAction('Cancel', (id) => ctx.jobs.cancel(id)) : null,
               r.status === 'completed' && !r.promotedAt
                 ? h('button', { class: 'secondary', attrs: { 'aria-label': `Promote run from ${new Date(r.created).toLocaleString()}` }, on: { click: () => void tryPromote(r) } }, 'Promote')
                 : r.promotedAt
@@ -104,9 +110,10 @@ export function runsPanel(ctx: AppContext): HTMLElement {
                   attrs: { 'aria-label': `Delete run from ${new Date(r.created).toLocaleString()}` },
                   on: {
                     click: async () => {
-                      if (ctx.runs.live?.runId === r.id && ctx.runs.busy) return replace(message, 'Cancel the run before deleting it.');
+                      if ((ctx.runs.live?.runId === r.id && ctx.runs.busy) || (r.jobId && ['queued', 'running', 'paused'].includes(r.status))) return replace(message, 'Cancel the run before deleting it.');
                       if (!confirm(`Delete this run (${r.method} on ${r.modelId}) and its checkpoints? This cannot be undone.`)) return;
                       await deleteRun(ctx.db, r.id);
+                      if (r.jobId) await ctx.jobs.forgetModel(r.jobId);
                       selected.delete(r.id);
                       ctx.bus.emit('runs');
                     },
@@ -203,6 +210,7 @@ export function runsPanel(ctx: AppContext): HTMLElement {
     explain('Why keep every version?', ...TEXTS.runs),
     message,
     h('div', { class: 'table-wrap' }, table),
+    queueView(ctx),
     compareOut,
     history,
     fold(

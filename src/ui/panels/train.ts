@@ -168,10 +168,12 @@ export function trainPanel(ctx: AppContext): HTMLElement {
   function renderLive() {
     const live = ctx.runs.live;
     const busy = ctx.runs.busy;
-    trainBtn.disabled = busy || !ctx.dataset;
+    // With a queue, Train while a run trains adds the new run to the queue (the Runs step lists it).
+    trainBtn.disabled = !ctx.dataset || (busy && !ctx.runs.queues);
+    trainBtn.title = busy && ctx.runs.queues ? 'Adds a run with these settings to the queue: it starts when this one ends.' : '';
     pauseBtn.disabled = live?.phase !== 'training';
     resumeBtn.disabled = live?.phase !== 'paused';
-    cancelBtn.disabled = !busy;
+    cancelBtn.disabled = !busy && live?.phase !== 'queued';
     retryBtn.hidden = !live?.storageProblem;
     if (!live) return;
     charts.hidden = false;
