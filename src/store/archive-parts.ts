@@ -105,6 +105,8 @@ export function splitBinary(record: unknown, base: string, files: Record<string,
     if (isBinary(v)) {
       const bytes = bytesOf(v);
       const file = `${base}${pointer.split('/').map(encodeURIComponent).join('/')}${looksLikeSafetensors(bytes) ? '.safetensors' : '.bin'}`;
+      // Keys that print alike (10 and '10') would share a file name: refuse rather than back up the wrong bytes.
+      if (file in files) throw new Error(`Two byte payloads would both be saved as ${file}; the backup was not made.`);
       files[file] = bytes;
       refs[pointer] = { file, type: v instanceof ArrayBuffer ? 'ArrayBuffer' : (v.constructor.name as BinaryType) };
       return null;
