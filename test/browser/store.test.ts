@@ -176,7 +176,8 @@ describe('backup archive', () => {
     db.close();
     await deleteDB(name);
     db = await openTabtuneDb(name);
-    expect(await importArchive(db, zip)).toEqual({ datasets: 1, examples: 3, runs: 1, checkpoints: 1, predictions: 1, suites: 1 });
+    const noJobs = { jobFiles: 0, jobFileExamples: 0, jobs: 0, jobEvents: 0, jobCheckpoints: 0, jobResumePoints: 0, jobResults: 0, tunedModels: 0, tunedModelWeights: 0 };
+    expect(await importArchive(db, zip)).toEqual({ datasets: 1, examples: 3, runs: 1, checkpoints: 1, predictions: 1, suites: 1, ...noJobs });
     expect(await listRuns(db)).toEqual(before.runs);
     expect(await listSuites(db, 'h1')).toEqual(before.suites);
     expect(await getExamples(db, 'h1')).toEqual(before.ex);
@@ -196,7 +197,7 @@ describe('backup archive', () => {
     expect(before.preds).toHaveLength(1);
     expect(await getDataset(db, 'h1')).toEqual(before.ds);
     // Importing again without overwrite skips what is there.
-    expect(await importArchive(db, zip)).toEqual({ datasets: 0, examples: 0, runs: 0, checkpoints: 0, predictions: 0, suites: 0 });
+    expect(await importArchive(db, zip)).toEqual({ datasets: 0, examples: 0, runs: 0, checkpoints: 0, predictions: 0, suites: 0, ...noJobs });
     const newer = zipSync({ 'manifest.json': strToU8(JSON.stringify({ format: 'tabtune-archive', schemaVersion: 99, created: '', counts: {} })) });
     await expect(importArchive(db, newer)).rejects.toThrow('This archive was made by a newer tabtune (schema 99; this one reads up to 3).');
   });
