@@ -67,7 +67,7 @@ export function watchErrors(page: Page): string[] {
 }
 
 /** Every record of one of the page's IndexedDB stores (src/store/db.ts), read in the page as the app stored it. */
-export function storedRecords<T>(page: Page, store: 'runs' | 'predictions' | 'jobs'): Promise<T[]> {
+export function storedRecords<T>(page: Page, store: 'runs' | 'predictions' | 'jobs' | 'jobFiles'): Promise<T[]> {
   return page.evaluate(
     (name) =>
       new Promise<T[]>((resolve, reject) => {

@@ -58,7 +58,7 @@ export function storagePanel(ctx: AppContext): HTMLElement {
     if (!f) return;
     try {
       const n = await importArchive(ctx.db, new Uint8Array(await f.arrayBuffer()));
-      replace(message, `Imported ${n.datasets} datasets, ${n.runs} runs and ${n.checkpoints} checkpoints from ${f.name} (existing items were kept).`);
+      replace(message, `Imported ${n.datasets} datasets, ${n.runs} runs, ${n.checkpoints} checkpoints, ${n.jobs} jobs and ${n.tunedModels} tuned models from ${f.name} (existing items were kept).`);
       ctx.bus.emit('runs');
       void render();
     } catch (e) {
