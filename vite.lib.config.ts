@@ -4,19 +4,33 @@
 // inlined, because a consumer's bundler may copy it as a plain asset (it sees `new URL(file, import.meta.url)`), and
 // a worker with bare imports, or tfjs's threaded-wasm blob left to a minifier without scripts/vite-wasm-threads.ts,
 // would not start there.
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import { fileURLToPath } from 'node:url';
 import { tfjsWasmThreads } from './scripts/vite-wasm-threads.ts';
 
 const srcDir = fileURLToPath(new URL('./src', import.meta.url));
 const bare = (id: string) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0') && !/^[A-Za-z]:[\\/]/.test(id);
 
+/**
+ * src/model/load.ts and peft.ts import node:fs/promises lazily, through a variable, so that no bundler tries to put
+ * it in a page; rolldown folds the variable back into a string literal, which a consumer's browser bundle would then
+ * try to resolve (esbuild and webpack fail on it), so the indirection is restored in the output.
+ */
+function keepNodeImportsDynamic(): Plugin {
+  return {
+    name: 'tabtune:keep-node-imports-dynamic',
+    // A parameter, because bundlers fold even String("node:…") back into a literal.
+    renderChunk: (code) => code.replace(/import\(\s*(?:\/\* @vite-ignore \*\/\s*)?["'`](node:[\w/]+)["'`]\s*\)/g, '((specifier) => import(/* @vite-ignore */ specifier))("$1")'),
+  };
+}
+
 export default defineConfig({
   // Relative, so that the web entry's default baseUrl (import.meta.env.BASE_URL) is the page's own folder, wherever
   // the consumer serves it, rather than the host's root.
   base: './',
   publicDir: false,
-  worker: { format: 'es', plugins: () => [tfjsWasmThreads()], rolldownOptions: { output: { minify: true } } },
+  plugins: [keepNodeImportsDynamic()],
+  worker: { format: 'es', plugins: () => [tfjsWasmThreads(), keepNodeImportsDynamic()], rolldownOptions: { output: { minify: true } } },
   build: {
     outDir: 'dist-lib',
     emptyOutDir: true,
