@@ -143,4 +143,16 @@ console.log(JSON.stringify({ resolved: { main: import.meta.resolve('tabtune'), c
     expect(worker.match(/data:application\/wasm;base64,/g)).toHaveLength(3);
     expect(worker).toContain('var WasmBackendModuleThreadedSimd = (() =>');
   });
+
+  it("goes through a consumer's Vite build with its worker emitted beside the page, the threaded wasm glue intact", async () => {
+    await writeFile(join(app, 'index.html'), '<!doctype html><script type="module" src="./page.mjs"></script>\n');
+    await writeFile(join(app, 'vite.config.mjs'), 'export default { logLevel: "error", build: { outDir: "site" } };\n');
+    await run(process.execPath, [bin('vite', 'bin/vite.js'), 'build'], app);
+    const assets = await readdir(join(app, 'site/assets'));
+    const worker = assets.find((f) => /^train\.worker-.*\.js$/.test(f));
+    expect(worker).toBeDefined();
+    const page = await readFile(join(app, 'site/assets', assets.find((f) => /^index-.*\.js$/.test(f))!), 'utf8');
+    expect(page).toContain(`/assets/${worker}`);
+    expect(await readFile(join(app, 'site/assets', worker!), 'utf8')).toContain('var WasmBackendModuleThreadedSimd = (() =>');
+  }, 60_000);
 });
