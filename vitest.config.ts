@@ -1,4 +1,7 @@
 import { defineConfig } from 'vitest/config';
+import { defaultClientConditions } from 'vite';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { playwright } from '@vitest/browser-playwright';
 import { chromiumPath, chromiumArgs } from './scripts/chromium.mjs';
 import { hubMirror } from './scripts/hub-mirror.ts';
@@ -31,6 +34,12 @@ export default defineConfig({
       {
         extends: './vite.config.ts',
         plugins: [hubMirror()],
+        // `from 'tabtune'` (docs/examples/quickstart.ts) is this package: resolved, as a consumer's bundler would, through
+        // its exports map with the browser condition, "tabtune-source" choosing src/ over a dist-lib/ that may be unbuilt.
+        resolve: {
+          alias: [{ find: /^tabtune$/, replacement: dirname(fileURLToPath(import.meta.url)) }],
+          conditions: ['tabtune-source', ...defaultClientConditions],
+        },
         test: {
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],

@@ -6,6 +6,8 @@ export { MemoryJobStore } from './jobs/memory-store';
 export { inProcessEngine, type InProcessOptions } from './jobs/engine/in-process';
 export { TabtuneError, type ErrorCode } from './jobs/errors';
 export { LIMITS, fineTunedModelName } from './jobs/params';
+// The demo's data, so an example can upload something without a file of its own.
+export { generateEmails, toChatJsonl, EMAIL_LABELS, type GenerateOptions } from './data/synth';
 export type { JobStore } from './jobs/store';
 export type { JobEngine, EngineRun, EngineRunResult } from './jobs/engine';
 export type { FilesApi, FileInput } from './jobs/files-api';
