@@ -13,7 +13,8 @@ export default defineConfig({
   preview: { headers: isolation, host: '127.0.0.1' },
   plugins: [tfjsWasmThreads()],
   // Dependencies are pre-bundled in dev without the app's plugins, so the rewrite is given to that step too.
-  optimizeDeps: { rolldownOptions: { plugins: [tfjsWasmThreads()] } },
+  // chart.js listed: found late, it made Vite re-optimise and reload the browser tests mid-run.
+  optimizeDeps: { include: ['chart.js'], rolldownOptions: { plugins: [tfjsWasmThreads()] } },
   worker: { format: 'es', plugins: () => [tfjsWasmThreads()] },
   build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 8000 },
 });

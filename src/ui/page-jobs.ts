@@ -136,7 +136,8 @@ export class PageJobs {
     if (job?.fine_tuned_model) await this.tt.models.delete(job.fine_tuned_model).catch(() => {});
   }
 
-  private follow(id: string): void {
+  /** Mirrors a job's status changes to the listeners (onStatus) until it ends. */
+  follow(id: string): void {
     if (this.followed.has(id)) return;
     const stop = this.tt.fineTuning.jobs.subscribe(id, (e) => void this.onEvent(id, e));
     this.followed.set(id, stop);

@@ -78,6 +78,8 @@ export class RunController {
   private jobRuns = new Map<string, TrainConfig>();
   /** Each new job run's record write: a status change of that job waits for it. */
   private created = new Map<string, Promise<unknown>>();
+  /** Runs of the worker's that are not the page's (a script's jobs on the same database): looked up once. */
+  private foreign = new Set<string>();
   /** A job run taken live mid-way is loading its stored curves; the worker's messages wait for them. */
   private restoring: Promise<void> | null = null;
 
@@ -219,9 +221,30 @@ export class RunController {
       this.valAccuracy = run.epochMetrics.map((e) => e.valAccuracy);
       live.val = run.epochMetrics.map((e) => ({ x: e.step, y: e.valLoss }));
     });
-    this.restoring = restoring.finally(() => {
-      if (this.restoring === restoring) this.restoring = null;
+    const done: Promise<void> = restoring.finally(() => {
+      if (this.restoring === done) this.restoring = null;
     });
+    this.restoring = done;
+  }
+
+  /**
+   * A job this page did not create (another tab queued it; this tab's queue runs it) may still be a page run:
+   * its record says so, and then this page keeps it as its own. Messages wait for the answer.
+   */
+  private claim(runId: string): void {
+    this.foreign.add(runId);
+    const looking = getRun(this.ctx.db, runId).then(async (run) => {
+      if (!run?.jobId || ['completed', 'failed', 'cancelled'].includes(run.status)) return;
+      this.foreign.delete(runId);
+      this.jobRuns.set(runId, run.config);
+      this.queue!.follow(runId);
+      this.adopt(runId);
+      await this.restoring;
+    });
+    const done: Promise<void> = Promise.all([this.restoring, looking]).then(() => {
+      if (this.restoring === done) this.restoring = null;
+    });
+    this.restoring = done;
   }
 
   private isJob(runId: string | undefined): boolean {
@@ -336,6 +359,7 @@ export class RunController {
 
   private async onMessage(m: FromWorker): Promise<void> {
     const runId = m.type === 'done' ? m.result.runId : 'runId' in m ? m.runId : undefined;
+    if (runId && this.queue && !this.isJob(runId) && !this.foreign.has(runId) && this.live?.runId !== runId) this.claim(runId);
     if (runId && this.isJob(runId) && this.live?.runId !== runId) this.adopt(runId);
     if (this.restoring) await this.restoring;
     const live = this.live;

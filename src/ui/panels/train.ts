@@ -133,6 +133,11 @@ export function trainPanel(ctx: AppContext): HTMLElement {
   const cancelBtn = h('button', { class: 'secondary', on: { click: () => ctx.runs.cancel() } }, 'Cancel');
   const retryBtn = h('button', { class: 'secondary', on: { click: () => void ctx.runs.retryStorage() } }, 'Retry saving');
   const status = h('p', { class: 'status', attrs: { 'data-testid': 'run-status', role: 'status', 'aria-live': 'polite' } }, 'Ready. Press Train to start.');
+  const waiting = h('p', { class: 'muted', attrs: { 'data-testid': 'queue-waiting' } });
+  async function renderWaiting() {
+    const n = (await ctx.jobs.list()).filter((j) => j.status === 'queued' || j.status === 'validating_files').length;
+    replace(waiting, n ? `${n} more run${n === 1 ? '' : 's'} waiting in the queue (the Runs step lists them, with Pause and Cancel).` : '');
+  }
   const progress = h('progress', { attrs: { max: 1, value: 0, 'aria-label': 'Training progress' } });
   const stats = h('div', { class: 'stats', attrs: { 'data-testid': 'run-stats' } });
   const overfit = h('ul', { class: 'warnings', attrs: { 'data-testid': 'overfit' } });
@@ -213,6 +218,7 @@ export function trainPanel(ctx: AppContext): HTMLElement {
     renderSettings();
   });
   ctx.bus.on('run-live', renderLive);
+  ctx.bus.on('jobs', () => void renderWaiting());
   ctx.bus.on('dataset', () => {
     renderSettings();
     renderLive();
@@ -234,6 +240,7 @@ export function trainPanel(ctx: AppContext): HTMLElement {
     risk,
     h('div', { class: 'row' }, trainBtn, pauseBtn, resumeBtn, cancelBtn, retryBtn),
     status,
+    waiting,
     progress,
     stats,
     overfit,
