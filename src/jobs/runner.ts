@@ -2,6 +2,8 @@
 // when the previous ends. Pause and cancel of the running job stop the loop between steps; the loop then hands
 // out a checkpoint of where it stopped, which a pause keeps as the job's resume point, so a resumed job carries
 // on from it (src/train/loop.ts resumes bit-exactly) instead of holding the engine while it waits.
+// Of several clients on one store only the queue lock's holder runs jobs (client.ts takes the lock and calls
+// `takeQueue`); the others pass their stops and new jobs on to it (remote-stop.ts, the bus).
 import type { Checkpoint, EvalSummary, TrainResult } from '../domain';
 import { DEFAULT_DRIFT_LIMIT, isForgetting } from '../guards/forgetting';
 import { overfitRisk } from '../guards/overfit';
@@ -10,6 +12,7 @@ import { mustGetJob, setStatus, updateJob } from './context';
 import { newId, seconds } from './ids';
 import { loadJobData } from './job-data';
 import { fineTunedModelName } from './params';
+import { stopElsewhere, watchStopRequests } from './remote-stop';
 import type { CheckpointObject, FineTuningJob, Score } from './types';
 
 type Stop = 'cancel' | 'pause' | 'shutdown';
@@ -22,15 +25,65 @@ interface Current {
 
 const score = (s: EvalSummary): Score => ({ accuracy: s.accuracy, macro_f1: s.macroF1 });
 
+/** How long a client that will never run the queue waits for another to stop a job before answering. */
+const GIVE_UP_MS = 30_000;
+/** How often the queue's holder looks for jobs queued by a client no bus reaches (another process). */
+const QUEUE_POLL_MS = 1000;
+
 export class Runner {
   private current: Current | null = null;
   private loop: Promise<void> | null = null;
   private closed = false;
-  constructor(private ctx: Context, private enabled: boolean) {}
+  /** True once this client holds the store's queue. */
+  private enabled = false;
+  private timers: (() => void)[] = [];
+  /**
+   * @param willRun this client takes the queue when it can (false: it only records and reads jobs).
+   */
+  constructor(
+    private ctx: Context,
+    private willRun: boolean,
+  ) {
+    const off = ctx.bus.on((m) => {
+      // Only the holder acts on it: a client without the queue passing it on again would echo it among the others.
+      if (m.type === 'queued') this.enabled && this.kick();
+      else if (m.type === 'stop' && this.current?.jobId === m.jobId) this.current.stop ??= m.why;
+    });
+    this.timers.push(off);
+  }
 
-  /** Starts the queue if it is idle; safe to call any number of times. */
+  /** Called once this client holds the queue lock: jobs a previous holder left `running` go back to the queue,
+   * or stop as another client asked meanwhile; then the queue starts. */
+  async takeQueue(): Promise<void> {
+    const { ctx } = this;
+    for (const job of await ctx.store.listJobs()) {
+      if (job.status !== 'running') continue;
+      await ctx.serial.run(async () => {
+        const point = await ctx.store.getResumePoint(job.id);
+        const asked = (await mustGetJob(ctx, job.id)).tabtune.stop_requested;
+        if (asked === 'cancel') {
+          await ctx.store.putResumePoint(job.id, null);
+          await setStatus(ctx, job.id, 'cancelled');
+        } else if (asked === 'pause') await setStatus(ctx, job.id, 'paused', () => {}, `stopped at step ${point?.step ?? 0}; resume carries on from there`);
+        else await setStatus(ctx, job.id, 'queued', () => {}, `its process ended; ${point ? `resumes from step ${point.step}` : 'starts again'}`);
+      });
+    }
+    this.enabled = true;
+    if (ctx.shared) {
+      const timer = setInterval(() => this.kick(), QUEUE_POLL_MS);
+      this.timers.push(() => clearInterval(timer));
+    }
+    this.kick();
+  }
+
+  /** Starts the queue if it is idle; safe to call any number of times. A client without the queue tells its holder. */
   kick(): void {
-    if (!this.enabled || this.closed || this.loop) return;
+    if (this.closed) return;
+    if (!this.enabled) {
+      if (this.ctx.shared) this.ctx.bus.post({ type: 'queued' });
+      return;
+    }
+    if (this.loop) return;
     this.loop = this.drain().finally(() => {
       this.loop = null;
     });
@@ -45,19 +98,28 @@ export class Runner {
     return this.current?.jobId ?? null;
   }
 
-  /** Stops the running job for `why`; resolves once the runner has recorded the outcome. False if it is not running. */
+  /** Stops the job for `why`, here or in the client that runs it; resolves once the runner has recorded the
+   * outcome. False if it is not running. */
   async stop(jobId: string, why: Stop): Promise<boolean> {
-    const cur = this.current;
-    if (!cur || cur.jobId !== jobId) return false;
-    cur.stop ??= why;
-    await cur.done;
-    return true;
+    const here = async () => {
+      const cur = this.current;
+      if (!cur || cur.jobId !== jobId) return false;
+      cur.stop ??= why;
+      await cur.done;
+      return true;
+    };
+    if (await here()) return true;
+    // The queue is ours: a job `running` in the store and not here was left by a client before us (takeQueue).
+    if (why === 'shutdown' || this.enabled || this.closed || !this.ctx.shared) return false;
+    const stopped = await stopElsewhere(this.ctx, jobId, why, () => this.current?.jobId === jobId || this.enabled, this.willRun ? Infinity : GIVE_UP_MS);
+    return stopped || here();
   }
 
   /** Stops taking jobs; a running one stops at its next step and stays `running` in the store, to be resumed
    * from its last checkpoint by the next client that opens the store. */
   async close(): Promise<void> {
     this.closed = true;
+    for (const off of this.timers) off();
     if (this.current) await this.stop(this.current.jobId, 'shutdown');
     await this.idle();
   }
@@ -69,9 +131,14 @@ export class Runner {
       if (!next) return;
       let finish!: () => void;
       this.current = { jobId: next.id, stop: null, done: new Promise((r) => (finish = r)) };
+      const cur = this.current;
+      const unwatch = this.ctx.shared ? watchStopRequests(this.ctx, next.id, (why) => (cur.stop ??= why)) : () => {};
+      this.ctx.log.own(next.id);
       try {
-        await this.run(next.id, this.current);
+        await this.run(next.id, cur);
       } finally {
+        unwatch();
+        this.ctx.log.disown(next.id);
         this.current = null;
         finish();
       }
@@ -81,7 +148,9 @@ export class Runner {
   private async run(id: string, cur: Current): Promise<void> {
     const { ctx } = this;
     const resume = await ctx.store.getResumePoint(id);
-    const started = await ctx.serial.run(() => setStatus(ctx, id, 'running', () => {}, resume ? `resuming from step ${resume.step}` : undefined));
+    // Still queued: another client on the store may have cancelled or paused it since the queue was read.
+    const started = await ctx.serial.run(async () => ((await mustGetJob(ctx, id)).status === 'queued' ? setStatus(ctx, id, 'running', () => {}, resume ? `resuming from step ${resume.step}` : undefined) : null));
+    if (!started) return;
     const data = await loadJobData(ctx, started);
     if (!data.ok) {
       await ctx.serial.run(() => setStatus(ctx, id, 'failed', () => {}, undefined, data.error));
