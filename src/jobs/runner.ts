@@ -9,6 +9,7 @@ import { DEFAULT_DRIFT_LIMIT, isForgetting } from '../guards/forgetting';
 import { overfitRisk } from '../guards/overfit';
 import type { Context } from './context';
 import { mustGetJob, setStatus, updateJob } from './context';
+import { isDeviceLost } from './engine';
 import { newId, seconds } from './ids';
 import { loadJobData } from './job-data';
 import { fineTunedModelName } from './params';
@@ -37,6 +38,8 @@ export class Runner {
   /** True once this client holds the store's queue. */
   private enabled = false;
   private timers: (() => void)[] = [];
+  /** Jobs that have lost their device once: a second loss fails them, as any other engine failure does. */
+  private lostDevice = new Set<string>();
   /**
    * @param willRun this client takes the queue when it can (false: it only records and reads jobs).
    */
@@ -159,6 +162,7 @@ export class Runner {
     const cfg = started.tabtune.config;
     let evaluatedStep: { epoch: number; step: number; trainLoss: number; valLoss: number; valAccuracy: number } | null = null;
     let last: Checkpoint | null = null;
+    let lastStep = resume?.step ?? 0;
     // Hooks are called synchronously by the loop; their writes queue behind each other on the one writer.
     const write = (fn: () => Promise<unknown>) => void ctx.serial.run(fn).catch(() => {});
     try {
@@ -187,6 +191,7 @@ export class Runner {
               if (risk) await ctx.log.append(id, 'warn', 'warning', risk.message, { kind: 'overfit-risk', suggestions: risk.suggestions });
             }),
           progress: (p) => {
+            lastStep = p.step;
             if (p.loss === undefined) return;
             write(async () => {
               await updateJob(ctx, id, (j) => (j.tabtune.step = p.step));
@@ -254,10 +259,25 @@ export class Runner {
       await this.succeed(id, out.result, out.trainedTokens, last!, data.data.train);
     } catch (e) {
       await ctx.serial.flush();
+      if (isDeviceLost(e) && !this.lostDevice.has(id)) {
+        this.lostDevice.add(id);
+        await this.retryAfterDeviceLoss(id, e.fallback, e.message, lastStep);
+        return;
+      }
       const message = e instanceof Error ? e.message : String(e);
       const code = /training loss became/.test(message) ? 'training_diverged' : 'engine_error';
       await ctx.serial.run(() => setStatus(ctx, id, 'failed', () => {}, undefined, { code, message, param: null }));
     }
+  }
+
+  /** Back to the front of the queue (it is the oldest queued job), to resume from its last resume point. */
+  private async retryAfterDeviceLoss(id: string, fallback: string, why: string, lostAt: number): Promise<void> {
+    const { ctx } = this;
+    await ctx.serial.run(async () => {
+      const from = (await ctx.store.getResumePoint(id))?.step ?? 0;
+      await ctx.log.append(id, 'warn', 'warning', `The GPU was lost at step ${lostAt} (${why}); the job continues on ${fallback} from step ${from}.`, { kind: 'device_lost', lost_at_step: lostAt, resumes_from_step: from, fallback });
+      await setStatus(ctx, id, 'queued', () => {}, `the GPU was lost; resumes from step ${from} on ${fallback}`);
+    });
   }
 
   private async succeed(id: string, r: TrainResult, trainedTokens: number, final: Checkpoint, train: { text: string; label: string }[]): Promise<void> {
