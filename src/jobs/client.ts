@@ -13,6 +13,7 @@ import { Runner } from './runner';
 import { openBus, silentBus } from './bus';
 import { relayEvents } from './event-relay';
 import { QueueLockHolder, soleClient, type QueueLock } from './queue-lock';
+import { SpillingStore, type PendingWrite } from './spill-store';
 import type { Prediction } from './types';
 
 export interface OpenOptions {
@@ -37,6 +38,12 @@ export interface Tabtune {
   predict(params: PredictParams): Promise<Prediction>;
   /** Resolves when the queue is empty and nothing runs (at once in a client that does not hold the queue). */
   idle(): Promise<void>;
+  /** Writes the store refused for lack of space, kept in memory in order until it takes them (see spill-store.ts). */
+  storage: {
+    pending(): PendingWrite[];
+    /** Tries them again now (every later write does too); what is still pending when the client closes is lost. */
+    retry(): Promise<{ saved: number; pending: number }>;
+  };
   /** Whether this client runs the store's queue now (another client on the store may). */
   runsQueue(): boolean;
   /** Stops the queue; a running job stops at its next step and resumes from its last checkpoint next time. */
@@ -47,7 +54,13 @@ export async function openTabtune(opts: OpenOptions): Promise<Tabtune> {
   const shared = opts.queueLock !== undefined;
   const name = opts.sharedName ?? 'tabtune';
   const bus = shared ? openBus(name) : silentBus;
-  const ctx = makeContext(opts.store, opts.engine, { readPath: opts.readPath, bus, shared });
+  const store = new SpillingStore(opts.store);
+  const ctx = makeContext(store, opts.engine, { readPath: opts.readPath, bus, shared });
+  // Said in the job's own log, so whoever follows the job learns of it; the first of these is itself kept.
+  store.onKept = (id) =>
+    void ctx.serial.run(() => ctx.log.append(id, 'warn', 'warning', "The disk is full: this job's progress is kept in memory until there is space (free some, then storage.retry()); closing the client now would lose it.", { kind: 'storage_full' })).catch(() => {});
+  store.onSaved = (id, writes) =>
+    void ctx.serial.run(() => ctx.log.append(id, 'warn', 'warning', `There is space again: the ${writes} writes of this job kept in memory are saved.`, { kind: 'storage_saved', writes })).catch(() => {});
   const stopRelay = shared ? relayEvents(ctx.log, bus, ctx.store, 1000) : () => {};
   const willRun = opts.run ?? true;
   const runner = new Runner(ctx, willRun);
@@ -70,11 +83,13 @@ export async function openTabtune(opts: OpenOptions): Promise<Tabtune> {
     models,
     predict,
     idle: () => runner.idle(),
+    storage: { pending: () => store.pending(), retry: () => store.retry() },
     runsQueue: () => queue.held,
     async close() {
       await jobs.settle();
       await runner.close();
       await ctx.serial.flush();
+      if (store.pending().length) await store.retry().catch(() => {});
       await queue.release();
       stopRelay();
       bus.close();

@@ -164,7 +164,10 @@ export class Runner {
     let last: Checkpoint | null = null;
     let lastStep = resume?.step ?? 0;
     // Hooks are called synchronously by the loop; their writes queue behind each other on the one writer.
-    const write = (fn: () => Promise<unknown>) => void ctx.serial.run(fn).catch(() => {});
+    // A write the store refuses for lack of space is kept in memory by the store (spill-store.ts) and does not fail;
+    // any other refusal stops the run and fails the job, as a job whose progress cannot be kept.
+    let writeError: unknown = null;
+    const write = (fn: () => Promise<unknown>) => void ctx.serial.run(fn).catch((e) => (writeError ??= e));
     try {
       const out = await ctx.engine.train(
         { runId: id, modelId: started.model, data: data.data, config: cfg, resume: resume ?? undefined, suites: [] },
@@ -243,9 +246,10 @@ export class Runner {
             });
           },
         },
-        { isCancelled: () => cur.stop !== null, whilePaused: async () => {} },
+        { isCancelled: () => cur.stop !== null || writeError !== null, whilePaused: async () => {} },
       );
       await ctx.serial.flush();
+      if (writeError) return await this.fail(id, 'storage_error', writeError);
       if (out === 'cancelled') {
         if (cur.stop === 'pause') await ctx.serial.run(() => setStatus(ctx, id, 'paused', () => {}, `stopped at step ${last?.step ?? 0}; resume carries on from there`));
         else if (cur.stop === 'cancel') {
@@ -256,7 +260,7 @@ export class Runner {
         }
         return; // shutdown: left `running` on purpose, see close()
       }
-      await this.succeed(id, out.result, out.trainedTokens, last!, data.data.train);
+      await this.succeed(id, out.result, out.trainedTokens, last!, data.data.train).catch((e) => this.fail(id, 'storage_error', e));
     } catch (e) {
       await ctx.serial.flush();
       if (isDeviceLost(e) && !this.lostDevice.has(id)) {
@@ -264,10 +268,13 @@ export class Runner {
         await this.retryAfterDeviceLoss(id, e.fallback, e.message, lastStep);
         return;
       }
-      const message = e instanceof Error ? e.message : String(e);
-      const code = /training loss became/.test(message) ? 'training_diverged' : 'engine_error';
-      await ctx.serial.run(() => setStatus(ctx, id, 'failed', () => {}, undefined, { code, message, param: null }));
+      await this.fail(id, /training loss became/.test(e instanceof Error ? e.message : String(e)) ? 'training_diverged' : 'engine_error', e);
     }
+  }
+
+  private async fail(id: string, code: string, e: unknown): Promise<void> {
+    const message = e instanceof Error ? e.message : String(e);
+    await this.ctx.serial.run(() => setStatus(this.ctx, id, 'failed', () => {}, undefined, { code, message, param: null }));
   }
 
   /** Back to the front of the queue (it is the oldest queued job), to resume from its last resume point. */
