@@ -125,9 +125,14 @@ describe('two clients on one folder', () => {
 
     const doomed = await second.fineTuning.jobs.create(params);
     await nextEvent(second, doomed.id, (e) => e.type === 'metrics');
+    // A job waiting behind it, cancelled where it was made: it never starts.
+    const waiting = await second.fineTuning.jobs.create(params);
+    await until(async () => (await second.fineTuning.jobs.retrieve(waiting.id)).status === 'queued');
+    expect((await second.fineTuning.jobs.cancel(waiting.id)).status).toBe('cancelled');
     const cancelled = await second.fineTuning.jobs.cancel(doomed.id);
     expect(cancelled.status).toBe('cancelled');
     expect(cancelled.tabtune.step).toBeLessThan(64);
+    expect(statuses((await first.fineTuning.jobs.listEvents(waiting.id)).data)).toEqual(['validating_files', 'queued', 'cancelled']);
 
     const paused = await second.fineTuning.jobs.create(params);
     await nextEvent(second, paused.id, (e) => e.type === 'metrics');
@@ -146,7 +151,8 @@ describe('two clients on one folder', () => {
   });
 
   it('reaches a runner no channel reaches (another process) through the store: queued jobs, events, a cancel', async () => {
-    const first = await openTabtune({ store, engine: slowEngine() });
+    // Slower still: the events come by the store once a second, and the stop as a flag after a second more.
+    const first = await openTabtune({ store, engine: slowEngine(100) });
     // Another channel name: nothing this client posts reaches the first, as between two processes.
     const other = await openClient({ store: new FolderJobStore(store), engine: nodeEngine(), queueLock: folderLock(store), sharedName: 'another process' });
     expect(other.runsQueue()).toBe(false);
