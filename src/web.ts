@@ -4,6 +4,7 @@
 import { openTabtune as openWith, type Tabtune } from './jobs/client';
 import type { JobStore } from './jobs/store';
 import type { JobEngine } from './jobs/engine';
+import type { QueueLock } from './jobs/queue-lock';
 import { IdbJobStore } from './jobs/web/idb-store';
 import { workerEngine, type WorkerEngineOptions } from './jobs/web/worker-engine';
 import { WorkerClient } from './ui/worker-client';
@@ -20,11 +21,19 @@ export interface WebOpenOptions extends Omit<WorkerEngineOptions, 'worker' | 'ow
   /** Default: the worker engine on a training worker of its own, ended by close(). */
   engine?: JobEngine;
   run?: boolean;
+  /** With a JobStore that other tabs open too: the name its queue lock and channel go by (by default a store
+   * given as an object is taken to be this client's alone; one given by its database name is shared). */
+  sharedName?: string;
 }
 
 export async function openTabtune(opts: WebOpenOptions = {}): Promise<Tabtune> {
-  const { store: where, engine: given, run, ...engineOpts } = opts;
+  const { store: where, engine: given, run, sharedName, ...engineOpts } = opts;
   const store = typeof where === 'object' ? where : await IdbJobStore.open(where ?? DEFAULT_DB_NAME);
   const engine = given ?? workerEngine({ ...engineOpts, worker: new WorkerClient(), ownsWorker: true });
-  return openWith({ store, engine, run });
+  // Every tab on the database opens a client; the Web Lock named after it lets one run the queue at a time, and
+  // the browser lets go of it when that tab closes.
+  const name = typeof where === 'object' ? sharedName : (where ?? DEFAULT_DB_NAME);
+  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+  const shared = name !== undefined && locks ? { queueLock: locks as QueueLock, sharedName: name } : {};
+  return openWith({ store, engine, run, ...shared });
 }

@@ -3,6 +3,7 @@
 import type { JobEngine } from './engine';
 import type { JobStore } from './store';
 import { EventLog } from './event-log';
+import { silentBus, type Bus } from './bus';
 import { Serial } from './serial';
 import { TabtuneError } from './errors';
 import { seconds } from './ids';
@@ -15,10 +16,16 @@ export interface Context {
   log: EventLog;
   /** Reads a file named by a path (Node); absent where there is no file system. */
   readPath?: (path: string) => Promise<string>;
+  /** Other clients may open the store (tabs, processes): only the queue lock's holder runs jobs. */
+  shared: boolean;
+  /** To the other clients on the store. */
+  bus: Bus;
+  /** How often a shared store is read for what no bus carried (stop requests, queued jobs, events). */
+  pollMs: number;
 }
 
-export function makeContext(store: JobStore, engine: JobEngine, readPath?: (path: string) => Promise<string>): Context {
-  return { store, engine, serial: new Serial(), log: new EventLog(store), readPath };
+export function makeContext(store: JobStore, engine: JobEngine, opts: { readPath?: (path: string) => Promise<string>; bus?: Bus; shared?: boolean; pollMs?: number } = {}): Context {
+  return { store, engine, serial: new Serial(), log: new EventLog(store), readPath: opts.readPath, shared: opts.shared ?? false, bus: opts.bus ?? silentBus, pollMs: opts.pollMs ?? 250 };
 }
 
 export async function mustGetJob(ctx: Context, id: string): Promise<FineTuningJob> {
@@ -49,6 +56,8 @@ export async function setStatus(
   const job = await mustGetJob(ctx, id);
   const from = job.status;
   job.status = status;
+  // A status change answers any stop another client asked for.
+  delete job.tabtune.stop_requested;
   if (error) job.error = error;
   if (status === 'succeeded' || status === 'failed' || status === 'cancelled') job.finished_at = seconds();
   change(job);

@@ -30,6 +30,24 @@ export interface JobEngine {
 }
 
 /**
+ * The run's device went away mid-run (a lost GPU). The engine has moved to `fallback` for its next run, so the
+ * runner can run the job again from its last resume point instead of failing it.
+ */
+export class EngineDeviceLost extends Error {
+  override readonly name = 'EngineDeviceLost';
+  constructor(
+    message: string,
+    /** What the engine trains on from now on, as the job's log tells it. */
+    readonly fallback = 'the CPU (wasm)',
+  ) {
+    super(message);
+  }
+}
+
+/** By name too: an error that crossed a realm (a worker, another bundle of this module) is not `instanceof`. */
+export const isDeviceLost = (e: unknown): e is EngineDeviceLost => e instanceof EngineDeviceLost || (e as { name?: unknown } | null)?.name === 'EngineDeviceLost';
+
+/**
  * Tokens a run trained on, from its training split's tokens per epoch: a resumed run counts the steps it ran
  * before the pause too (`steps` is the run's total), so every engine reports the same figure for the same job.
  */

@@ -2,14 +2,18 @@
 // when the previous ends. Pause and cancel of the running job stop the loop between steps; the loop then hands
 // out a checkpoint of where it stopped, which a pause keeps as the job's resume point, so a resumed job carries
 // on from it (src/train/loop.ts resumes bit-exactly) instead of holding the engine while it waits.
+// Of several clients on one store only the queue lock's holder runs jobs (client.ts takes the lock and calls
+// `takeQueue`); the others pass their stops and new jobs on to it (remote-stop.ts, the bus).
 import type { Checkpoint, EvalSummary, TrainResult } from '../domain';
 import { DEFAULT_DRIFT_LIMIT, isForgetting } from '../guards/forgetting';
 import { overfitRisk } from '../guards/overfit';
 import type { Context } from './context';
 import { mustGetJob, setStatus, updateJob } from './context';
+import { isDeviceLost } from './engine';
 import { newId, seconds } from './ids';
 import { loadJobData } from './job-data';
 import { fineTunedModelName } from './params';
+import { stopElsewhere, watchStopRequests } from './remote-stop';
 import type { CheckpointObject, FineTuningJob, Score } from './types';
 
 type Stop = 'cancel' | 'pause' | 'shutdown';
@@ -22,15 +26,67 @@ interface Current {
 
 const score = (s: EvalSummary): Score => ({ accuracy: s.accuracy, macro_f1: s.macroF1 });
 
+/** How long a client that will never run the queue waits for another to stop a job before answering. */
+const GIVE_UP_MS = 30_000;
+/** How often the queue's holder looks for jobs queued by a client no bus reaches (another process). */
+const QUEUE_POLL_MS = 1000;
+
 export class Runner {
   private current: Current | null = null;
   private loop: Promise<void> | null = null;
   private closed = false;
-  constructor(private ctx: Context, private enabled: boolean) {}
+  /** True once this client holds the store's queue. */
+  private enabled = false;
+  private timers: (() => void)[] = [];
+  /** Jobs that have lost their device once: a second loss fails them, as any other engine failure does. */
+  private lostDevice = new Set<string>();
+  /**
+   * @param willRun this client takes the queue when it can (false: it only records and reads jobs).
+   */
+  constructor(
+    private ctx: Context,
+    private willRun: boolean,
+  ) {
+    const off = ctx.bus.on((m) => {
+      // Only the holder acts on it: a client without the queue passing it on again would echo it among the others.
+      if (m.type === 'queued') this.enabled && this.kick();
+      else if (m.type === 'stop' && this.current?.jobId === m.jobId) this.current.stop ??= m.why;
+    });
+    this.timers.push(off);
+  }
 
-  /** Starts the queue if it is idle; safe to call any number of times. */
+  /** Called once this client holds the queue lock: jobs a previous holder left `running` go back to the queue,
+   * or stop as another client asked meanwhile; then the queue starts. */
+  async takeQueue(): Promise<void> {
+    const { ctx } = this;
+    for (const job of await ctx.store.listJobs()) {
+      if (job.status !== 'running') continue;
+      await ctx.serial.run(async () => {
+        const point = await ctx.store.getResumePoint(job.id);
+        const asked = (await mustGetJob(ctx, job.id)).tabtune.stop_requested;
+        if (asked === 'cancel') {
+          await ctx.store.putResumePoint(job.id, null);
+          await setStatus(ctx, job.id, 'cancelled');
+        } else if (asked === 'pause') await setStatus(ctx, job.id, 'paused', () => {}, `stopped at step ${point?.step ?? 0}; resume carries on from there`);
+        else await setStatus(ctx, job.id, 'queued', () => {}, `its process ended; ${point ? `resumes from step ${point.step}` : 'starts again'}`);
+      });
+    }
+    this.enabled = true;
+    if (ctx.shared) {
+      const timer = setInterval(() => this.kick(), QUEUE_POLL_MS);
+      this.timers.push(() => clearInterval(timer));
+    }
+    this.kick();
+  }
+
+  /** Starts the queue if it is idle; safe to call any number of times. A client without the queue tells its holder. */
   kick(): void {
-    if (!this.enabled || this.closed || this.loop) return;
+    if (this.closed) return;
+    if (!this.enabled) {
+      if (this.ctx.shared) this.ctx.bus.post({ type: 'queued' });
+      return;
+    }
+    if (this.loop) return;
     this.loop = this.drain().finally(() => {
       this.loop = null;
     });
@@ -45,19 +101,28 @@ export class Runner {
     return this.current?.jobId ?? null;
   }
 
-  /** Stops the running job for `why`; resolves once the runner has recorded the outcome. False if it is not running. */
+  /** Stops the job for `why`, here or in the client that runs it; resolves once the runner has recorded the
+   * outcome. False if it is not running. */
   async stop(jobId: string, why: Stop): Promise<boolean> {
-    const cur = this.current;
-    if (!cur || cur.jobId !== jobId) return false;
-    cur.stop ??= why;
-    await cur.done;
-    return true;
+    const here = async () => {
+      const cur = this.current;
+      if (!cur || cur.jobId !== jobId) return false;
+      cur.stop ??= why;
+      await cur.done;
+      return true;
+    };
+    if (await here()) return true;
+    // The queue is ours: a job `running` in the store and not here was left by a client before us (takeQueue).
+    if (why === 'shutdown' || this.enabled || this.closed || !this.ctx.shared) return false;
+    const stopped = await stopElsewhere(this.ctx, jobId, why, () => this.current?.jobId === jobId || this.enabled, this.willRun ? Infinity : GIVE_UP_MS);
+    return stopped || here();
   }
 
   /** Stops taking jobs; a running one stops at its next step and stays `running` in the store, to be resumed
    * from its last checkpoint by the next client that opens the store. */
   async close(): Promise<void> {
     this.closed = true;
+    for (const off of this.timers) off();
     if (this.current) await this.stop(this.current.jobId, 'shutdown');
     await this.idle();
   }
@@ -69,9 +134,14 @@ export class Runner {
       if (!next) return;
       let finish!: () => void;
       this.current = { jobId: next.id, stop: null, done: new Promise((r) => (finish = r)) };
+      const cur = this.current;
+      const unwatch = this.ctx.shared ? watchStopRequests(this.ctx, next.id, (why) => (cur.stop ??= why)) : () => {};
+      this.ctx.log.own(next.id);
       try {
-        await this.run(next.id, this.current);
+        await this.run(next.id, cur);
       } finally {
+        unwatch();
+        this.ctx.log.disown(next.id);
         this.current = null;
         finish();
       }
@@ -81,7 +151,9 @@ export class Runner {
   private async run(id: string, cur: Current): Promise<void> {
     const { ctx } = this;
     const resume = await ctx.store.getResumePoint(id);
-    const started = await ctx.serial.run(() => setStatus(ctx, id, 'running', () => {}, resume ? `resuming from step ${resume.step}` : undefined));
+    // Still queued: another client on the store may have cancelled or paused it since the queue was read.
+    const started = await ctx.serial.run(async () => ((await mustGetJob(ctx, id)).status === 'queued' ? setStatus(ctx, id, 'running', () => {}, resume ? `resuming from step ${resume.step}` : undefined) : null));
+    if (!started) return;
     const data = await loadJobData(ctx, started);
     if (!data.ok) {
       await ctx.serial.run(() => setStatus(ctx, id, 'failed', () => {}, undefined, data.error));
@@ -90,8 +162,12 @@ export class Runner {
     const cfg = started.tabtune.config;
     let evaluatedStep: { epoch: number; step: number; trainLoss: number; valLoss: number; valAccuracy: number } | null = null;
     let last: Checkpoint | null = null;
+    let lastStep = resume?.step ?? 0;
     // Hooks are called synchronously by the loop; their writes queue behind each other on the one writer.
-    const write = (fn: () => Promise<unknown>) => void ctx.serial.run(fn).catch(() => {});
+    // A write the store refuses for lack of space is kept in memory by the store (spill-store.ts) and does not fail;
+    // any other refusal stops the run and fails the job, as a job whose progress cannot be kept.
+    let writeError: unknown = null;
+    const write = (fn: () => Promise<unknown>) => void ctx.serial.run(fn).catch((e) => (writeError ??= e));
     try {
       const out = await ctx.engine.train(
         { runId: id, modelId: started.model, data: data.data, config: cfg, resume: resume ?? undefined, suites: data.suites },
@@ -118,6 +194,7 @@ export class Runner {
               if (risk) await ctx.log.append(id, 'warn', 'warning', risk.message, { kind: 'overfit-risk', suggestions: risk.suggestions });
             }),
           progress: (p) => {
+            lastStep = p.step;
             if (p.loss === undefined) return;
             write(async () => {
               await updateJob(ctx, id, (j) => (j.tabtune.step = p.step));
@@ -169,9 +246,10 @@ export class Runner {
             });
           },
         },
-        { isCancelled: () => cur.stop !== null, whilePaused: async () => {} },
+        { isCancelled: () => cur.stop !== null || writeError !== null, whilePaused: async () => {} },
       );
       await ctx.serial.flush();
+      if (writeError) return await this.fail(id, 'storage_error', writeError);
       if (out === 'cancelled') {
         if (cur.stop === 'pause') await ctx.serial.run(() => setStatus(ctx, id, 'paused', () => {}, `stopped at step ${last?.step ?? 0}; resume carries on from there`));
         else if (cur.stop === 'cancel') {
@@ -182,13 +260,31 @@ export class Runner {
         }
         return; // shutdown: left `running` on purpose, see close()
       }
-      await this.succeed(id, out.result, out.trainedTokens, last!, data.data.train);
+      await this.succeed(id, out.result, out.trainedTokens, last!, data.data.train).catch((e) => this.fail(id, 'storage_error', e));
     } catch (e) {
       await ctx.serial.flush();
-      const message = e instanceof Error ? e.message : String(e);
-      const code = /training loss became/.test(message) ? 'training_diverged' : 'engine_error';
-      await ctx.serial.run(() => setStatus(ctx, id, 'failed', () => {}, undefined, { code, message, param: null }));
+      if (isDeviceLost(e) && !this.lostDevice.has(id)) {
+        this.lostDevice.add(id);
+        await this.retryAfterDeviceLoss(id, e.fallback, e.message, lastStep);
+        return;
+      }
+      await this.fail(id, /training loss became/.test(e instanceof Error ? e.message : String(e)) ? 'training_diverged' : 'engine_error', e);
     }
+  }
+
+  private async fail(id: string, code: string, e: unknown): Promise<void> {
+    const message = e instanceof Error ? e.message : String(e);
+    await this.ctx.serial.run(() => setStatus(this.ctx, id, 'failed', () => {}, undefined, { code, message, param: null }));
+  }
+
+  /** Back to the front of the queue (it is the oldest queued job), to resume from its last resume point. */
+  private async retryAfterDeviceLoss(id: string, fallback: string, why: string, lostAt: number): Promise<void> {
+    const { ctx } = this;
+    await ctx.serial.run(async () => {
+      const from = (await ctx.store.getResumePoint(id))?.step ?? 0;
+      await ctx.log.append(id, 'warn', 'warning', `The GPU was lost at step ${lostAt} (${why}); the job continues on ${fallback} from step ${from}.`, { kind: 'device_lost', lost_at_step: lostAt, resumes_from_step: from, fallback });
+      await setStatus(ctx, id, 'queued', () => {}, `the GPU was lost; resumes from step ${from} on ${fallback}`);
+    });
   }
 
   private async succeed(id: string, r: TrainResult, trainedTokens: number, final: Checkpoint, train: { text: string; label: string }[]): Promise<void> {

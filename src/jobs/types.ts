@@ -117,6 +117,10 @@ export interface JobExtras {
   total_params?: number;
   adapter_sha256?: string;
   seconds?: number;
+  /** A cancel or pause asked by a client that does not run the job; the one that runs it acts on it. */
+  stop_requested?: 'cancel' | 'pause';
+  /** Some of the job's writes wait in memory for disk space (only ever on a record read, never stored). */
+  unsaved?: boolean;
 }
 
 export interface FineTuningJob {

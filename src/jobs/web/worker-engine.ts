@@ -8,7 +8,7 @@ import type { ModelRef } from '../../domain';
 import { MODEL_OPTIONS, modelRef } from '../../model/catalogue';
 import type { LoopControl } from '../../train/loop';
 import type { SessionHooks } from '../../train/session';
-import { trainedTokens, type EngineRun, type EngineRunResult, type JobEngine } from '../engine';
+import { EngineDeviceLost, trainedTokens, type EngineRun, type EngineRunResult, type JobEngine } from '../engine';
 
 /** The part of the page's WorkerClient (src/ui/worker-client.ts) the engine needs. */
 export interface TrainWorkerPort {
@@ -63,10 +63,10 @@ export function workerEngine(opts: WorkerEngineOptions): JobEngine {
       try {
         out = await trainInWorker(worker, run, model, hooks, control);
       } catch (e) {
-        // The job fails (its checkpoints are kept); the next job gets a worker that can train, as the page does:
-        // on the CPU after a lost GPU, on the same backend after a crash.
-        if (e instanceof BrokenWorker) {
-          if (e.deviceLost) backend = 'wasm';
+        // The next run gets a worker that can train, as the page does: on the CPU after a lost GPU (the runner
+        // runs the job again there), on the same backend after a crash (the job fails, its checkpoints kept).
+        if (e instanceof BrokenWorker || e instanceof EngineDeviceLost) {
+          if (e instanceof EngineDeviceLost) backend = 'wasm';
           replace = true;
           ready = null;
         }
@@ -91,14 +91,7 @@ export function workerEngine(opts: WorkerEngineOptions): JobEngine {
 }
 
 /** The worker failed in a way it cannot train after (or it is gone). */
-class BrokenWorker extends Error {
-  constructor(
-    message: string,
-    readonly deviceLost: boolean,
-  ) {
-    super(message);
-  }
-}
+class BrokenWorker extends Error {}
 
 /** One run in the worker, its messages turned into the session's hooks; settles when the worker ends it. */
 function trainInWorker(worker: TrainWorkerPort, run: EngineRun, model: ModelRef, hooks: SessionHooks, control: LoopControl): Promise<Pick<EngineRunResult, 'result'> | 'cancelled'> {
@@ -144,7 +137,9 @@ function trainInWorker(worker: TrainWorkerPort, run: EngineRun, model: ModelRef,
         case 'error':
           // Also a crashed worker (no runId): the job fails rather than waiting for messages that never come.
           settle();
-          return reject(m.deviceLost || m.workerBroken || m.runId === undefined ? new BrokenWorker(m.message, !!m.deviceLost) : new Error(m.message));
+          // A lost GPU is the runner's to retry (on wasm, from the last resume point); the rest fail the job.
+          if (m.deviceLost) return reject(new EngineDeviceLost(m.message));
+          return reject(m.workerBroken || m.runId === undefined ? new BrokenWorker(m.message) : new Error(m.message));
       }
     });
     worker.send({ type: 'train', ...job, model });
