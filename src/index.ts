@@ -9,7 +9,9 @@ export { LIMITS, fineTunedModelName } from './jobs/params';
 // The demo's data, so an example can upload something without a file of its own.
 export { generateEmails, toChatJsonl, EMAIL_LABELS, type GenerateOptions } from './data/synth';
 export type { JobStore } from './jobs/store';
-export type { JobEngine, EngineRun, EngineRunResult } from './jobs/engine';
+export { EngineDeviceLost, type JobEngine, type EngineRun, type EngineRunResult } from './jobs/engine';
+export { isOutOfSpace } from './jobs/out-of-space';
+export type { QueueLock } from './jobs/queue-lock';
 export type { FilesApi, FileInput } from './jobs/files-api';
 export type { JobsApi } from './jobs/jobs-api';
 export type { ModelsApi, PredictParams } from './jobs/models-api';

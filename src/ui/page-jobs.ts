@@ -61,7 +61,8 @@ export class PageJobs {
       terminate: () => {},
     };
     const engine = workerEngine({ worker: port, backend: host.backend, acceptsModel: () => true });
-    const tt = await openTabtune({ store: new IdbJobStore(host.db), engine });
+    // Named after the database: every tab opens a client, and its Web Lock lets one of them run the queue.
+    const tt = await openTabtune({ store: new IdbJobStore(host.db), engine, sharedName: host.db.name });
     const jobs = new PageJobs(tt, host);
     for (const job of (await tt.fineTuning.jobs.list()).data) if (!isFinal(job.status)) jobs.follow(job.id);
     return jobs;
