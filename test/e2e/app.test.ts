@@ -275,7 +275,10 @@ describe('the app', () => {
     expect(firstLines.some((l) => /Job queued: its process ended; resumes from step (5|10|15|20|25)$/.test(l))).toBe(true);
     expect(firstLines.at(-1)).toMatch(/The job has successfully completed$/);
     await queueRows.nth(0).locator('summary').click();
-    const secondLines = await page.getByTestId(`events-${second.id}`).locator('li').allTextContents();
+    // The log is read from the store when it is opened.
+    const secondLog = page.getByTestId(`events-${second.id}`).locator('li');
+    await expect.poll(() => secondLog.count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
+    const secondLines = await secondLog.allTextContents();
     expect(secondLines.map((l) => l.replace(/^\S+ (AM |PM )?/, ''))).toEqual(['Validating training file', 'Job queued', 'Job cancelled']);
 
     // The finished run's chart holds its whole curve: the points before the reload and after it.
@@ -286,6 +289,42 @@ describe('the app', () => {
     const stored = (await storedRecords<{ id: string; lossCurve: { step: number }[]; step: number }>(page, 'runs')).find((r) => r.id === first.id)!;
     expect(stored.lossCurve.map((p) => p.step)).toEqual([10, 20, 30, 40, 50, 60]);
     await snap(page, '06-resumed');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('two tabs on one database: one runs the queue, the other queues into it and takes it over when the first closes', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const [a, b] = [await context.newPage(), await context.newPage()];
+    const errors = [...watchErrors(a), ...watchErrors(b)];
+    const q = '?n=200&epochs=3&checkpointEvery=5&dataSeed=3&model=tiny-bert&lr=0.02';
+    await open(a, q);
+    await open(b, q);
+    const step = async (p: Page) => Number(/step (\d+)/.exec((await p.getByTestId('run-stats').textContent()) ?? '')?.[1] ?? 0);
+    await goStep(a, 'train');
+    await a.getByRole('button', { name: 'Train', exact: true }).click();
+    await expect.poll(() => step(a), { timeout: 120_000, interval: 200 }).toBeGreaterThanOrEqual(6);
+    // The second tab's Train adds to the same queue; the first tab's worker will run it.
+    await goStep(b, 'train');
+    await b.getByRole('button', { name: 'Train', exact: true }).click();
+    await goStep(b, 'runs');
+    const queue = b.getByTestId('job-queue');
+    await expect.poll(() => queue.locator('caption').textContent(), { timeout: 30_000 }).toMatch(/2 jobs, 1 waiting/);
+    // The first tab closes mid-run: the second takes the queue over, finishes the first job from its last
+    // checkpoint, then runs its own.
+    await a.close();
+    const rows = b.getByTestId('runs-table').locator('tbody tr');
+    await expect.poll(async () => (await rows.allTextContents()).filter((t) => /completed/.test(t)).length, { timeout: 600_000, interval: 1000 }).toBe(2);
+    const jobs = await storedRecords<{ id: string; status: string; tabtune: { created_at_ms: number } }>(b, 'jobs');
+    expect(jobs.map((j) => j.status)).toEqual(['succeeded', 'succeeded']);
+    const first = jobs.sort((x, y) => x.tabtune.created_at_ms - y.tabtune.created_at_ms)[0];
+    const firstRow = queue.locator('tbody tr').nth(1);
+    await firstRow.locator('summary').click();
+    const log = b.getByTestId(`events-${first.id}`);
+    await expect.poll(() => log.textContent(), { timeout: 30_000 }).toMatch(/The job has successfully completed/);
+    const lines = await log.locator('li').allTextContents();
+    expect(lines.some((l) => /Job queued: its process ended; resumes from step (5|10|15|20|25|30)$/.test(l))).toBe(true);
+    expect(lines.at(-1)).toMatch(/The job has successfully completed$/);
     expect(errors).toEqual([]);
     await context.close();
   });
