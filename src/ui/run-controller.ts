@@ -18,6 +18,7 @@ import { linearWarmupDecaySeries, warmupStepsFromRatio } from '../train/schedule
 import { overfitSignal } from '../guards/overfit';
 import { createRun, updateRun, getRun, listRuns, newRunRecord, type RunRecord } from '../store/runs';
 import type { JobChange, PageJobs } from './page-jobs';
+import { jobRunView, QUEUED_MESSAGE } from './job-run-status';
 import { saveCheckpoint, latestCheckpoint } from '../store/checkpoints';
 import { recordFinishedRun } from '../store/finished-run';
 import { PendingWrites } from '../store/pending';
@@ -164,7 +165,7 @@ export class RunController {
     const made = createRun(ctx.db, record);
     this.created.set(job.id, made.catch(() => {}));
     await made;
-    if (!this.busy) this.begin(job.id, config, 'queued', 'Queued: it starts as soon as the worker is free.');
+    if (!this.busy) this.begin(job.id, config, 'queued', QUEUED_MESSAGE);
     ctx.bus.emit('runs');
   }
 
@@ -173,38 +174,11 @@ export class RunController {
     const id = job.id;
     if (!this.jobRuns.has(id)) return;
     await this.created.get(id);
-    const live = this.live?.runId === id ? this.live : null;
-    const now = Date.now();
-    let patch: Partial<RunRecord> | null = null;
-    switch (status) {
-      case 'validating_files':
-      case 'queued':
-        patch = { status: 'queued' };
-        if (live) this.setPhase('queued', job.tabtune.step ? `Queued: it continues from step ${job.tabtune.step} as soon as the worker is free.` : 'Queued: it starts as soon as the worker is free.');
-        else if (!this.busy) this.begin(id, this.jobRuns.get(id)!, 'queued', 'Queued: it starts as soon as the worker is free.');
-        break;
-      case 'running':
-        patch = { status: 'running' };
-        break;
-      case 'paused':
-        patch = { status: 'paused' };
-        if (live) this.setPhase('paused', 'Paused between two steps. Resume carries on exactly where it stopped, after a reload too.');
-        break;
-      case 'cancelled':
-        patch = { status: 'cancelled', finished: now };
-        if (live) this.setPhase('cancelled', 'Run cancelled. Its checkpoints so far are kept in the runs list.');
-        this.jobRuns.delete(id);
-        break;
-      case 'failed':
-        patch = { status: 'failed', error: job.error?.message, finished: now };
-        if (live) this.setPhase('failed', job.error?.message ?? 'The run failed.');
-        this.jobRuns.delete(id);
-        break;
-      case 'succeeded':
-        this.jobRuns.delete(id); // the worker's 'done' stored the finished run
-        break;
-    }
-    if (patch) await this.persist(() => updateRun(this.ctx.db, id, patch));
+    const view = jobRunView(status, job, Date.now());
+    if (view.live && this.live?.runId === id) this.setPhase(view.live.phase, view.live.message);
+    else if (view.live?.phase === 'queued' && !this.busy) this.begin(id, this.jobRuns.get(id)!, 'queued', view.live.message);
+    if (view.ended) this.jobRuns.delete(id);
+    if (view.patch) await this.persist(() => updateRun(this.ctx.db, id, view.patch!));
     this.ctx.bus.emit('runs');
   }
 

@@ -32,6 +32,7 @@ describe('the step rail', () => {
   it('says how far a run is', () => {
     expect(trainState(null)).toBe('not started');
     expect(trainState(run('training', 42, 100))).toBe('running 42 %');
+    expect(trainState(run('queued', 0, 0))).toBe('queued');
     expect(trainState(run('paused', 10, 40))).toBe('paused at 25 %');
     expect(trainState(run('finished', 40, 40, 0.525))).toBe('finished');
     expect(evaluateState(run('training', 1, 40))).toBe('after a run');
@@ -46,5 +47,24 @@ describe('the step rail', () => {
     expect(runsState(1)).toBe('1 run stored');
     expect(pretrainingState({ busy: true, done: 0.5 })).toBe('running 50 %');
     expect(pretrainingState({ busy: false, done: 1, result: { pretrained: 0.538, random: 0.425 } })).toBe('53.8 % vs 42.5 %');
+  });
+});
+
+describe('a page run mirrors its job (src/ui/job-run-status.ts)', async () => {
+  const { jobRunView } = await import('../../src/ui/job-run-status');
+  const job = (step?: number, error: { code: string; message: string } | null = null) => ({ error, tabtune: { created_at_ms: 0, config: {} as never, step } });
+  it('maps every job status to the record, the live view and whether the job has ended', () => {
+    expect(jobRunView('validating_files', job(), 5)).toEqual({ patch: { status: 'queued' }, live: { phase: 'queued', message: 'Queued: it starts as soon as the worker is free.' }, ended: false });
+    expect(jobRunView('queued', job(15), 5).live).toEqual({ phase: 'queued', message: 'Queued: it continues from step 15 as soon as the worker is free.' });
+    expect(jobRunView('running', job(), 5)).toEqual({ patch: { status: 'running' }, live: null, ended: false });
+    expect(jobRunView('paused', job(), 5)).toMatchObject({ patch: { status: 'paused' }, live: { phase: 'paused' }, ended: false });
+    expect(jobRunView('cancelled', job(), 5)).toMatchObject({ patch: { status: 'cancelled', finished: 5 }, live: { phase: 'cancelled' }, ended: true });
+    expect(jobRunView('failed', job(3, { code: 'engine_error', message: 'The GPU device was lost twice.' }), 7)).toEqual({
+      patch: { status: 'failed', error: 'The GPU device was lost twice.', finished: 7 },
+      live: { phase: 'failed', message: 'The GPU device was lost twice.' },
+      ended: true,
+    });
+    // The worker's 'done' has stored the finished run: nothing to write, nothing to show beyond it.
+    expect(jobRunView('succeeded', job(), 5)).toEqual({ patch: null, live: null, ended: true });
   });
 });
