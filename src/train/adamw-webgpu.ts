@@ -1,8 +1,8 @@
 // AdamW and the global-norm clip factor as fused WebGPU kernels (issue #21): on WebGPU a training step costs about
 // what its dispatches cost to encode on the CPU (bench/RESULTS-gpu.md), and the elementwise tfjs ops took 15 or so
 // dispatches per trainable tensor for the update and 2 or more for its share of the clip norm. Here:
-// - the clip factor: the squares of up to 7 gradients summed per dispatch into 64 partial sums kept on the device,
-//   then one dispatch that adds the partials, takes the square root and writes the factor and the norm;
+// - the clip factor: the squares of up to 7 gradients summed per dispatch into 16,384 partial sums kept on the
+//   device, then one dispatch that adds the partials, takes the square root and writes the factor and the norm;
 // - the update: one dispatch per trainable tensor that reads the parameter, its gradient and the clip factor,
 //   updates the two moments in place and writes the new parameter (assigned to the variable like the unfused path's
 //   result, so a buffer shared with another tensor, e.g. kept best weights, is never written).
@@ -12,8 +12,8 @@ import * as tf from '@tensorflow/tfjs';
 import { webGpuKernels, type KernelSpec, type WebGpuKernels } from '../runtime/webgpu-kernel';
 
 const WG = 256;
-/** Partial sums of squares: one per workgroup of the sum kernel. A fixed number, so the sum's order (and its
- * rounding) does not depend on the device. */
+/** Partial sums of squares: one per invocation of the sum kernel (PARTIALS workgroups of WG). A fixed number, so
+ * the sum's order (and its rounding) does not depend on the device. */
 const PARTIALS = 64;
 
 /** The fused kernels when the current backend can run them (tfjs WebGPU), else null. */
@@ -71,13 +71,14 @@ export function adamWUpdate(k: WebGpuKernels, p: tf.Tensor, m: tf.Tensor, v: tf.
 
 const sumSpecs = new Map<number, KernelSpec>();
 
-/** Adds the squares of `count` gradients into result[0…PARTIALS) (written, not added to, when u.first is 1). */
+/** Adds the squares of `count` gradients into result[0…PARTIALS·WG) (written, not added to, when u.first is 1). */
 function sumSquaresSpec(count: number): KernelSpec {
   let spec = sumSpecs.get(count);
   if (spec) return spec;
   const names = Array.from({ length: count }, (_, j) => `g${j}`);
-  // Invocation t of workgroup w takes elements w·WG + t, stepping by PARTIALS·WG, of each gradient in turn; the
-  // workgroup then adds its WG sums pairwise. One workgroup per partial sum, so no atomics.
+  // Invocation j takes elements j, j + PARTIALS·WG, … of each gradient in turn and keeps its own partial sum: no
+  // atomics, and no workgroup barrier (SwiftShader ran a version that added each workgroup's sums pairwise behind
+  // barriers 20 times slower than tfjs's ops; the one workgroup of the finish kernel does that once).
   const loops = names
     .map((n) => `  for (var i = start; i < u.${n}Shape; i = i + ${PARTIALS * WG}) { let x = ${n}[i]; s = s + x * x; }`)
     .join('\n');
@@ -87,20 +88,12 @@ function sumSquaresSpec(count: number): KernelSpec {
     uniforms: [{ name: 'first', type: 'i32' }],
     workgroupSize: WG,
     body: `
-var<workgroup> sums: array<f32, ${WG}>;
 @compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
-  let start = i32(wg.x * ${WG}u + li);
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let start = flatIndex(wg, nwg, li);
   var s = 0.0;
 ${loops}
-  sums[li] = s;
-  for (var half = ${WG / 2}u; half > 0u; half = half / 2u) {
-    workgroupBarrier();
-    if (li < half) { sums[li] = sums[li] + sums[li + half]; }
-  }
-  if (li == 0u) {
-    if (u.first == 1) { result[wg.x] = sums[0]; } else { result[wg.x] = result[wg.x] + sums[0]; }
-  }
+  if (u.first == 1) { result[start] = s; } else { result[start] = result[start] + s; }
 }
 `,
   };
@@ -115,16 +108,25 @@ const FINISH: KernelSpec = {
     { name: 'norm', access: 'read_write' },
   ],
   uniforms: [{ name: 'maxNorm', type: 'f32' }],
-  workgroupSize: 1,
+  workgroupSize: WG,
+  // One workgroup: each invocation adds every WG-th partial, then the workgroup adds its sums pairwise; then
   // clipCoefficient's arithmetic: norm = √Σ; factor = min(maxNorm / (norm + 1e-6), 1).
   body: `
-@compute @workgroup_size(1)
-fn main() {
-  var total = 0.0;
-  for (var w = 0; w < u.partialsShape; w = w + 1) { total = total + partials[w]; }
-  let n = sqrt(total);
-  norm[0] = n;
-  result[0] = min(u.maxNorm / (n + 1e-6), 1.0);
+var<workgroup> sums: array<f32, ${WG}>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(local_invocation_index) li: u32) {
+  var s = 0.0;
+  for (var w = i32(li); w < u.partialsShape; w = w + ${WG}) { s = s + partials[w]; }
+  sums[li] = s;
+  for (var half = ${WG / 2}u; half > 0u; half = half / 2u) {
+    workgroupBarrier();
+    if (li < half) { sums[li] = sums[li] + sums[li + half]; }
+  }
+  if (li == 0u) {
+    let n = sqrt(sums[0]);
+    norm[0] = n;
+    result[0] = min(u.maxNorm / (n + 1e-6), 1.0);
+  }
 }
 `,
 };
@@ -135,17 +137,17 @@ fn main() {
  */
 export function clipCoefficientFused(k: WebGpuKernels, grads: tf.Tensor[], maxNorm: number): { coef: tf.Scalar; norm: tf.Scalar } {
   const perDispatch = Math.max(1, k.device.limits.maxStorageBuffersPerShaderStage - 1);
-  const partials = k.allocate(PARTIALS);
+  const partials = k.allocate(PARTIALS * WG);
   for (let i = 0; i < grads.length; i += perDispatch) {
     const group = grads.slice(i, i + perDispatch);
     k.run(sumSquaresSpec(group.length), partials, group, [{ type: 'int32', data: [i === 0 ? 1 : 0] }], PARTIALS * WG);
   }
   const coef = k.allocate(1);
   const norm = k.allocate(1);
-  k.run(FINISH, coef, [partials, norm], [{ type: 'float32', data: [maxNorm] }], 1);
+  k.run(FINISH, coef, [partials, norm], [{ type: 'float32', data: [maxNorm] }], WG);
   const engine = tf.engine();
   // The partial sums become a tensor only to be disposed through tfjs (which frees the buffer once the queue is done).
-  engine.makeTensorFromDataId(partials.dataId, [PARTIALS], 'float32').dispose();
+  engine.makeTensorFromDataId(partials.dataId, [PARTIALS * WG], 'float32').dispose();
   return {
     coef: engine.makeTensorFromDataId(coef.dataId, [], 'float32') as tf.Scalar,
     norm: engine.makeTensorFromDataId(norm.dataId, [], 'float32') as tf.Scalar,
