@@ -1,7 +1,9 @@
 // AdamW written by hand (the heart of training, so no tf.train optimizer), with exactly torch.optim.AdamW's
 // semantics: decoupled weight decay `p *= 1 - lr * wd` first, then the Adam update with bias corrections, eps
 // added after the square root of the bias-corrected second moment. The moments live in variables updated in
-// place (assign), so a step leaves no new tensors behind and never reads anything back to the CPU.
+// place (assign), so a step leaves no new tensors behind and never reads anything back to the CPU. On tfjs's WebGPU
+// backend the same arithmetic runs as one fused dispatch per tensor, which writes the moments' buffers in place
+// (src/train/adamw-webgpu.ts, docs/architecture.md "Fused kernels on WebGPU").
 import * as tf from '@tensorflow/tfjs';
 import { adamWUpdate, clipCoefficientFused, fusedOptimizerKernels } from './adamw-webgpu';
 
@@ -96,8 +98,7 @@ export class AdamW {
     const kernels = this.fused ? fusedOptimizerKernels() : null;
     if (kernels && grads.every((g, i) => g.dtype === 'float32' && this.vars[i].dtype === 'float32')) {
       const factors = { beta1, beta2, eps: this.opts.eps, stepSize: stepSizeValue, sqrtBc2: sqrtBc2Value };
-      this.one ??= tf.keep(tf.ones([1]));
-      const clip = gradScale ?? this.one;
+      const clip = gradScale ?? (this.one ??= tf.keep(tf.ones([1])));
       this.vars.forEach((p, i) => {
         if (p.size === 0) return;
         const updated = adamWUpdate(kernels, p, this.m[i], this.v[i], grads[i], clip, factors, this.decay[i] && weightDecay !== 0 ? keepValue : 1);
