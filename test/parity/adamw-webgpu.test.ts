@@ -220,6 +220,24 @@ describe('fused AdamW on WebGPU: resume, memory, errors', () => {
     tf.dispose([...vars, ...kept]);
   });
 
+  it('updates every element of a tensor that needs more than 65,535 workgroups (a 2-D dispatch)', async () => {
+    const most = webGpuKernels()!.device.limits.maxComputeWorkgroupsPerDimension; // 65,535 on SwiftShader and the H100
+    const n = most * 256 + 257; // more workgroups of 256 than one dimension of a dispatch holds
+    const p = tf.variable(tf.zeros([n]));
+    const g = tf.ones([n]);
+    const opt = new AdamW([p], { ...opts, weightDecay: 0 });
+    tf.tidy(() => opt.step([g], 0.01, clipCoefficient([g], 1e9).coef));
+    // Step 1 with g = 1: m̂ = 1, √v̂ = 1, so every element moves by -lr / (1 + eps).
+    const probes = tf.tidy(() => [tf.min(p), tf.max(p), tf.slice(p, [n - 1], [1])]);
+    const [lo, hi, last] = await read(probes);
+    tf.dispose(probes);
+    expect(lo[0]).toBeCloseTo(-0.01, 7);
+    expect(hi[0]).toBe(lo[0]);
+    expect(last[0]).toBe(lo[0]);
+    opt.dispose();
+    tf.dispose([p, g]);
+  });
+
   it('a shader error in an own kernel is seen (so the checks after every test would fail)', async () => {
     const k = webGpuKernels()!;
     const out = k.allocate(4);
