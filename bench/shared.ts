@@ -91,7 +91,15 @@ export async function matmulGflops(reps = 3, budgetMs = 3000, size = 1024): Prom
   return (2 * size ** 3) / (ms / 1000) / 1e9;
 }
 
-export interface RowPlan { model: string; method: Method; seq: number; /** BATCH when absent. */ batch?: number }
+export interface RowPlan {
+  model: string;
+  method: Method;
+  seq: number;
+  /** BATCH when absent. */
+  batch?: number;
+  /** false: AdamW and the clip factor as tfjs ops even on WebGPU, for before/after comparisons (default true). */
+  fusedOptimizer?: boolean;
+}
 export interface MeasureOptions {
   /** At most this many timed steps after the warm-up step… */
   steps: number;
@@ -193,7 +201,7 @@ function instrumented<T>(f: () => T): Counts & { out: T; dispatchUnit: string } 
  */
 export async function measureRow(model: LoadedModel, shape: Shape, plan: RowPlan, opts: MeasureOptions): Promise<Measured> {
   const clf = createClassifier(model, { method: plan.method, numLabels: 2, seed: 0, lora: LORA });
-  const opt = new AdamW(clf.trainable, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 });
+  const opt = new AdamW(clf.trainable, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, fused: plan.fusedOptimizer ?? true });
   const rng = createRng(2);
   const B = plan.batch ?? BATCH;
   const n = B * plan.seq;

@@ -318,7 +318,7 @@ export function trainStep(
       return tf.add(loss, tf.mul(rehearsal.weight, rehearsalLoss(model, rehearsal, rehearsal.offset))) as tf.Scalar;
     }, model.trainable);
     const ordered = model.trainable.map((v) => grads[v.name] ?? tf.zerosLike(v));
-    optimizer.step(ordered, lr, maxGradNorm > 0 ? clipCoefficient(ordered, maxGradNorm).coef : undefined);
+    optimizer.step(ordered, lr, maxGradNorm > 0 ? clipCoefficient(ordered, maxGradNorm, { fused: optimizer.fused }).coef : undefined);
     if (ce) {
       value.dispose();
       return ce;

@@ -1,14 +1,20 @@
 // AdamW written by hand (the heart of training, so no tf.train optimizer), with exactly torch.optim.AdamW's
 // semantics: decoupled weight decay `p *= 1 - lr * wd` first, then the Adam update with bias corrections, eps
 // added after the square root of the bias-corrected second moment. The moments live in variables updated in
-// place (assign), so a step leaves no new tensors behind and never reads anything back to the CPU.
+// place (assign), so a step leaves no new tensors behind and never reads anything back to the CPU. On tfjs's WebGPU
+// backend the same arithmetic runs as one fused dispatch per tensor, which writes the moments' buffers in place
+// (src/train/adamw-webgpu.ts, docs/architecture.md "Fused kernels on WebGPU").
 import * as tf from '@tensorflow/tfjs';
+import { adamWUpdate, clipCoefficientFused, fusedOptimizerKernels } from './adamw-webgpu';
 
 export interface AdamWOptions {
   beta1: number;
   beta2: number;
   eps: number;
   weightDecay: number;
+  /** On tfjs's WebGPU backend, one fused dispatch per tensor (src/train/adamw-webgpu.ts) instead of the tfjs ops.
+   * Default true; false keeps the tfjs ops everywhere (for comparisons). Other backends always use the tfjs ops. */
+  fused?: boolean;
 }
 
 /** What a checkpoint stores to resume the optimizer exactly (torch's `step`, `exp_avg`, `exp_avg_sq`). */
@@ -26,6 +32,8 @@ export class AdamW {
   private readonly consts: { beta1: tf.Scalar; oneMinusBeta1: tf.Scalar; beta2: tf.Scalar; oneMinusBeta2: tf.Scalar; eps: tf.Scalar };
   private t = 0;
   private disposed = false;
+  /** The clip factor 1, for fused steps without clipping (made on the first such step). */
+  private one: tf.Tensor | null = null;
 
   /** `decay[i] = false` turns weight decay off for variable i (LayerNorm weights and biases). Default: all on. */
   constructor(
@@ -55,6 +63,11 @@ export class AdamW {
     this.consts = made.consts;
   }
 
+  /** Whether steps use the fused WebGPU kernels when the backend is WebGPU (the `fused` option). */
+  get fused(): boolean {
+    return this.opts.fused !== false;
+  }
+
   /** Number of steps taken (torch's `state['step']`); the bias corrections use it. */
   get stepCount(): number {
     return this.t;
@@ -82,6 +95,18 @@ export class AdamW {
     const stepSizeValue = lr / (1 - beta1 ** this.t);
     const sqrtBc2Value = Math.sqrt(1 - beta2 ** this.t);
     const keepValue = 1 - lr * weightDecay;
+    const kernels = this.fused ? fusedOptimizerKernels() : null;
+    if (kernels && grads.every((g, i) => g.dtype === 'float32' && this.vars[i].dtype === 'float32')) {
+      const factors = { beta1, beta2, eps: this.opts.eps, stepSize: stepSizeValue, sqrtBc2: sqrtBc2Value };
+      const clip = gradScale ?? (this.one ??= tf.keep(tf.ones([1])));
+      this.vars.forEach((p, i) => {
+        if (p.size === 0) return;
+        const updated = adamWUpdate(kernels, p, this.m[i], this.v[i], grads[i], clip, factors, this.decay[i] && weightDecay !== 0 ? keepValue : 1);
+        p.assign(updated);
+        updated.dispose();
+      });
+      return;
+    }
     const [stepSize, sqrtBc2, keep] = [stepSizeValue, sqrtBc2Value, keepValue].map((x) => tf.scalar(x));
     // One tidy per variable: each update's six temporaries are freed before the next variable's are made. In one
     // tidy around them all, they piled up to several times the model's size and DistilBERT's full fine-tuning ran
@@ -107,6 +132,9 @@ export class AdamW {
     this.checkAlive('exportState');
     const read = (xs: tf.Variable[]) => Promise.all(xs.map(async (x) => new Float32Array(await x.data<'float32'>())));
     const [m, v] = await Promise.all([read(this.m), read(this.v)]);
+    // The fused kernels update the moments in place: tfjs must not answer a later read from these values.
+    const kernels = this.fused ? fusedOptimizerKernels() : null;
+    if (kernels) [...this.m, ...this.v].forEach((x) => kernels.forgetReadValues(x));
     return { step: this.t, m, v };
   }
 
@@ -144,6 +172,7 @@ export class AdamW {
     this.disposed = true;
     [...this.m, ...this.v].forEach((x) => x.dispose());
     Object.values(this.consts).forEach((x) => x.dispose());
+    this.one?.dispose();
   }
 
   private checkAlive(what: string): void {
@@ -158,10 +187,14 @@ export class AdamW {
  * the factor to AdamW.step instead of making a clipped copy of every gradient (for full fine-tuning, a second copy
  * of the model's size).
  */
-export function clipCoefficient(grads: tf.Tensor[], maxNorm: number): { coef: tf.Scalar; norm: tf.Scalar } {
+export function clipCoefficient(grads: tf.Tensor[], maxNorm: number, opts: { fused?: boolean } = {}): { coef: tf.Scalar; norm: tf.Scalar } {
   if (!Number.isFinite(maxNorm) || maxNorm <= 0) {
     throw new Error(`clipCoefficient: maxNorm must be a finite number > 0, got ${maxNorm} (skip the call to turn clipping off).`);
   }
+  // On WebGPU: ceil(k / 7) + 1 dispatches (src/train/adamw-webgpu.ts) instead of two or more per gradient and five.
+  const kernels = opts.fused !== false ? fusedOptimizerKernels() : null;
+  const nonEmpty = grads.filter((g) => g.size > 0);
+  if (kernels && nonEmpty.length && nonEmpty.every((g) => g.dtype === 'float32')) return clipCoefficientFused(kernels, nonEmpty, maxNorm);
   return tf.tidy(() => {
     const norm = grads.length ? (tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar) : tf.scalar(0);
     const coef = tf.minimum(tf.div(tf.scalar(maxNorm), tf.add(norm, tf.scalar(1e-6))), tf.scalar(1)) as tf.Scalar;

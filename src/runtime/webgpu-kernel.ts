@@ -1,0 +1,141 @@
+// Our own WGSL compute shaders, run on tfjs-backend-webgpu's command queue (src/train/adamw-webgpu.ts is the user).
+//
+// tfjs's extension point (backend.runWebGPUProgram) writes one output and binds every input read-only, so a kernel
+// that updates a parameter and its two Adam moments would need three dispatches. Here the shader is ours, so are its
+// access modes: any input may be `read_write` and is updated in place. The pipeline is compiled here (its layout
+// derived from the shader) and handed to the backend's own recordAndSubmit, which makes the uniform buffer and the
+// bind group, marks the buffers as in use by the queue (so none is freed or reused under a pending dispatch), counts
+// the dispatch, and submits every WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE like any tfjs kernel. recordAndSubmit is private
+// in tfjs's typings; webGpuKernels() checks it exists (tfjs 4.22) and says null otherwise.
+//
+// Every tensor is bound as a flat array of f32 (shape [size]): recordAndSubmit writes, for each input and then the
+// output, its shape and strides as one i32 each (a rank-1 tensor has no strides; tfjs writes a 1 in their place),
+// after NAN and INFINITY, and then the kernel's own uniforms. `uniformStruct` spells that layout out for the shader.
+import * as tf from '@tensorflow/tfjs';
+
+export type Access = 'read' | 'read_write';
+
+interface QueueBackend {
+  device: GPUDevice;
+  tensorMap: { get(dataId: object): { values: unknown } | undefined };
+  uploadToGPU(dataId: object): void;
+  makeTensorInfo(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  recordAndSubmit(program: object, output: tf.TensorInfo, inputs: tf.TensorInfo[], uniforms?: { type: string; data: number[] }[]): void;
+}
+
+export interface KernelSpec {
+  /** Names the pipeline in the cache and in WebGPU's error messages. */
+  name: string;
+  /** Bindings 1…n, in order; binding 0 is the output `result` (read_write). Every one must be used by the shader:
+   * the layout is derived from it, and an unused binding would make the bind group invalid. */
+  inputs: { name: string; access: Access }[];
+  /** The kernel's own uniforms, after tfjs's: `name: f32` or `name: i32`, read as `u.name`. */
+  uniforms: { name: string; type: 'f32' | 'i32' }[];
+  workgroupSize: number;
+  /** WGSL after the declarations: must define `@compute @workgroup_size(workgroupSize) fn main(...)`. The first
+   * invocation's flat index is `flatIndex(wg, nwg, li)`. */
+  body: string;
+}
+
+export interface Uniform {
+  type: 'float32' | 'int32';
+  data: number[];
+}
+
+// Passed to recordAndSubmit as `program`: it reads pipeline, dispatch, pixelsOpType and size, and the class name
+// names the dispatch in tf.profile's timings.
+class OwnWgslProgram {
+  readonly size = false;
+  readonly pixelsOpType = undefined;
+  constructor(
+    readonly shaderKey: string,
+    readonly pipeline: GPUComputePipeline,
+    readonly dispatch: [number, number, number],
+  ) {}
+}
+
+export interface WebGpuKernels {
+  device: GPUDevice;
+  /** A new float32 tensor's TensorInfo with a GPU buffer (contents undefined until a kernel writes it). */
+  allocate(size: number): tf.TensorInfo;
+  /** Drops tfjs's CPU copy of a tensor's values (tfjs keeps what it read back and answers later reads from it), so
+   * the next read sees what kernels wrote in place since. Call it after a read of a tensor that kernels update in
+   * place: a read still under way when a kernel wrote keeps the values from before. */
+  forgetReadValues(t: tf.TensorInfo): void;
+  /** Records one dispatch of `spec` over `invocations` invocations (in workgroups of spec.workgroupSize). */
+  run(spec: KernelSpec, output: tf.TensorInfo, inputs: tf.TensorInfo[], uniforms: Uniform[], invocations: number): void;
+}
+
+const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
+
+/** The current backend's queue for own kernels, or null when the backend is not tfjs's WebGPU (4.22 internals). */
+export function webGpuKernels(): WebGpuKernels | null {
+  if (tf.getBackend() !== 'webgpu') return null;
+  const backend = tf.backend() as unknown as Partial<QueueBackend>;
+  if (!backend.device || !backend.tensorMap || typeof backend.recordAndSubmit !== 'function' || typeof backend.uploadToGPU !== 'function' || typeof backend.makeTensorInfo !== 'function') {
+    return null;
+  }
+  const b = backend as QueueBackend;
+  const device = b.device;
+  let cache = pipelines.get(device);
+  if (!cache) pipelines.set(device, (cache = new Map()));
+  const known = cache;
+  return {
+    device,
+    allocate(size) {
+      const info = b.makeTensorInfo([size], 'float32');
+      b.uploadToGPU(info.dataId);
+      return info;
+    },
+    forgetReadValues(t) {
+      forget(b, t.dataId);
+    },
+    run(spec, output, inputs, uniforms, invocations) {
+      if (inputs.length !== spec.inputs.length) throw new Error(`${spec.name}: ${inputs.length} inputs for ${spec.inputs.length} bindings.`);
+      let pipeline = known.get(spec.name);
+      if (!pipeline) {
+        const module = device.createShaderModule({ code: shaderSource(spec), label: spec.name });
+        pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: spec.name });
+        known.set(spec.name, pipeline);
+      }
+      // A tensor made from host data, or by a kernel tfjs ran on the CPU, may have no GPU buffer yet.
+      for (const t of [output, ...inputs]) b.uploadToGPU(t.dataId);
+      // tfjs keeps the values it last read back and answers later reads from them: drop them where this writes.
+      inputs.forEach((t, i) => spec.inputs[i].access === 'read_write' && forget(b, t.dataId));
+      const flat = (t: tf.TensorInfo): tf.TensorInfo => ({ dataId: t.dataId, dtype: t.dtype, shape: [tf.util.sizeFromShape(t.shape)] });
+      b.recordAndSubmit(new OwnWgslProgram(spec.name, pipeline, dispatchFor(device, invocations, spec.workgroupSize)), flat(output), inputs.map(flat), uniforms);
+    },
+  };
+}
+
+function forget(b: QueueBackend, dataId: object): void {
+  const data = b.tensorMap.get(dataId);
+  // A tensor with no GPU buffer yet holds its only copy in `values`; uploadToGPU has made one by now in run().
+  if (data && (data as { resource?: unknown }).resource) data.values = null;
+}
+
+/** Workgroups for `invocations`, spread over x and y when x alone would pass the device's per-dimension limit. */
+function dispatchFor(device: GPUDevice, invocations: number, workgroupSize: number): [number, number, number] {
+  const groups = Math.max(1, Math.ceil(invocations / workgroupSize));
+  const most = device.limits.maxComputeWorkgroupsPerDimension;
+  if (groups <= most) return [groups, 1, 1];
+  const x = Math.ceil(Math.sqrt(groups));
+  if (x > most) throw new Error(`${invocations} invocations need more workgroups than this device dispatches.`);
+  return [x, Math.ceil(groups / x), 1];
+}
+
+function shaderSource(spec: KernelSpec): string {
+  const shapeFields = [...spec.inputs.map((x) => x.name), 'out'].map((n) => `${n}Shape: i32, ${n}Strides: i32,`).join(' ');
+  const own = spec.uniforms.map((x) => `${x.name}: ${x.type},`).join(' ');
+  return `
+struct Uniforms { NAN: f32, INFINITY: f32, ${shapeFields} ${own} };
+@group(0) @binding(0) var<storage, read_write> result: array<f32>;
+${spec.inputs.map((x, i) => `@group(0) @binding(${i + 1}) var<storage, ${x.access}> ${x.name}: array<f32>;`).join('\n')}
+@group(0) @binding(${spec.inputs.length + 1}) var<uniform> u: Uniforms;
+
+fn flatIndex(wg: vec3<u32>, nwg: vec3<u32>, li: u32) -> i32 {
+  return i32((wg.y * nwg.x + wg.x) * ${spec.workgroupSize}u + li);
+}
+${spec.body}
+`;
+}

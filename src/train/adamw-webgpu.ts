@@ -1,0 +1,156 @@
+// AdamW and the global-norm clip factor as fused WebGPU kernels (issue #21): on WebGPU a training step costs about
+// what its dispatches cost to encode on the CPU (bench/RESULTS-gpu.md), and the elementwise tfjs ops took 15 or so
+// dispatches per trainable tensor for the update and 2 or more for its share of the clip norm. Here:
+// - the clip factor: the squares of up to 7 gradients summed per dispatch into 16,384 partial sums kept on the
+//   device, then one dispatch that adds the partials, takes the square root and writes the factor and the norm;
+// - the update: one dispatch per trainable tensor that reads the parameter, its gradient and the clip factor,
+//   updates the two moments in place and writes the new parameter (assigned to the variable like the unfused path's
+//   result, so a buffer shared with another tensor, e.g. kept best weights, is never written).
+// The arithmetic is optimizer.ts's, in the same order, in float32, with the same float32 factors (as uniforms
+// instead of uploaded scalars). Nothing is read back. Used by AdamW and clipCoefficient only on tfjs's WebGPU backend.
+import * as tf from '@tensorflow/tfjs';
+import { webGpuKernels, type KernelSpec, type WebGpuKernels } from '../runtime/webgpu-kernel';
+
+const WG = 256;
+/** Partial sums of squares: one per invocation of the sum kernel (PARTIALS workgroups of WG). A fixed number, so
+ * the sum's order (and its rounding) does not depend on the device. */
+const PARTIALS = 64;
+
+/** The fused kernels when the current backend can run them (tfjs WebGPU), else null. */
+export function fusedOptimizerKernels(): WebGpuKernels | null {
+  return webGpuKernels();
+}
+
+export interface AdamWFactors {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  stepSize: number;
+  sqrtBc2: number;
+}
+
+const UPDATE: KernelSpec = {
+  name: 'tabtune-adamw-update',
+  inputs: [
+    { name: 'p', access: 'read' },
+    { name: 'm', access: 'read_write' },
+    { name: 'v', access: 'read_write' },
+    { name: 'g', access: 'read' },
+    { name: 'clip', access: 'read' },
+  ],
+  uniforms: ['beta1', 'oneMinusBeta1', 'beta2', 'oneMinusBeta2', 'eps', 'stepSize', 'sqrtBc2', 'keep'].map((name) => ({ name, type: 'f32' as const })),
+  workgroupSize: WG,
+  // optimizer.ts's order: g·clip; m·β1 + g·(1−β1); v·β2 + g²·(1−β2); denom = √v / √bc2 + eps;
+  // p·keep − (m·stepSize) / denom (torch's addcdiv_). clip[0] is the factor (1 when clipping is off).
+  body: `
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let i = flatIndex(wg, nwg, li);
+  if (i >= u.outShape) { return; }
+  let grad = g[i] * clip[0];
+  let mNew = m[i] * u.beta1 + grad * u.oneMinusBeta1;
+  let vNew = v[i] * u.beta2 + (grad * grad) * u.oneMinusBeta2;
+  m[i] = mNew;
+  v[i] = vNew;
+  let denom = sqrt(vNew) / u.sqrtBc2 + u.eps;
+  result[i] = p[i] * u.keep - (mNew * u.stepSize) / denom;
+}
+`,
+};
+
+/**
+ * One AdamW update of `p` (its moments `m` and `v` updated in place) in one dispatch; returns the new parameter
+ * values as a new tensor of p's shape for the caller to assign. `clip` holds the factor at index 0.
+ */
+export function adamWUpdate(k: WebGpuKernels, p: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: tf.Tensor, clip: tf.Tensor, f: AdamWFactors, keep: number): tf.Tensor {
+  const out = k.allocate(p.size);
+  const f32 = (data: number) => ({ type: 'float32' as const, data: [data] });
+  k.run(UPDATE, out, [p, m, v, g, clip], [f.beta1, 1 - f.beta1, f.beta2, 1 - f.beta2, f.eps, f.stepSize, f.sqrtBc2, keep].map(f32), p.size);
+  return tf.engine().makeTensorFromDataId(out.dataId, p.shape, 'float32');
+}
+
+const sumSpecs = new Map<number, KernelSpec>();
+
+/** Adds the squares of `count` gradients into result[0…PARTIALS·WG) (written, not added to, when u.first is 1). */
+function sumSquaresSpec(count: number): KernelSpec {
+  let spec = sumSpecs.get(count);
+  if (spec) return spec;
+  const names = Array.from({ length: count }, (_, j) => `g${j}`);
+  // Invocation j takes elements j, j + PARTIALS·WG, … of each gradient in turn and keeps its own partial sum: no
+  // atomics, and no workgroup barrier (on SwiftShader a version that added each workgroup's sums pairwise behind
+  // barriers took 460-860 ms for tiny-bert full, tfjs's ops 40-140, this one 24-30; the finish kernel's one
+  // workgroup does the pairwise sum once).
+  const loops = names
+    .map((n) => `  for (var i = start; i < u.${n}Shape; i = i + ${PARTIALS * WG}) { let x = ${n}[i]; s = s + x * x; }`)
+    .join('\n');
+  spec = {
+    name: `tabtune-sum-squares-${count}`,
+    inputs: names.map((name) => ({ name, access: 'read' as const })),
+    uniforms: [{ name: 'first', type: 'i32' }],
+    workgroupSize: WG,
+    body: `
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let start = flatIndex(wg, nwg, li);
+  var s = 0.0;
+${loops}
+  if (u.first == 1) { result[start] = s; } else { result[start] = result[start] + s; }
+}
+`,
+  };
+  sumSpecs.set(count, spec);
+  return spec;
+}
+
+const FINISH: KernelSpec = {
+  name: 'tabtune-clip-factor',
+  inputs: [
+    { name: 'partials', access: 'read' },
+    { name: 'norm', access: 'read_write' },
+  ],
+  uniforms: [{ name: 'maxNorm', type: 'f32' }],
+  workgroupSize: WG,
+  // One workgroup: each invocation adds every WG-th partial, then the workgroup adds its sums pairwise; then
+  // clipCoefficient's arithmetic: norm = √Σ; factor = min(maxNorm / (norm + 1e-6), 1).
+  body: `
+var<workgroup> sums: array<f32, ${WG}>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(local_invocation_index) li: u32) {
+  var s = 0.0;
+  for (var w = i32(li); w < u.partialsShape; w = w + ${WG}) { s = s + partials[w]; }
+  sums[li] = s;
+  for (var half = ${WG / 2}u; half > 0u; half = half / 2u) {
+    workgroupBarrier();
+    if (li < half) { sums[li] = sums[li] + sums[li + half]; }
+  }
+  if (li == 0u) {
+    let n = sqrt(sums[0]);
+    norm[0] = n;
+    result[0] = min(u.maxNorm / (n + 1e-6), 1.0);
+  }
+}
+`,
+};
+
+/**
+ * clipCoefficient on WebGPU: ceil(k / 7) dispatches for the sums of squares of k gradients (7 where the device binds
+ * 8 storage buffers), one for the factor. The gradients must be float32 and not empty.
+ */
+export function clipCoefficientFused(k: WebGpuKernels, grads: tf.Tensor[], maxNorm: number): { coef: tf.Scalar; norm: tf.Scalar } {
+  const perDispatch = Math.max(1, k.device.limits.maxStorageBuffersPerShaderStage - 1);
+  const partials = k.allocate(PARTIALS * WG);
+  for (let i = 0; i < grads.length; i += perDispatch) {
+    const group = grads.slice(i, i + perDispatch);
+    k.run(sumSquaresSpec(group.length), partials, group, [{ type: 'int32', data: [i === 0 ? 1 : 0] }], PARTIALS * WG);
+  }
+  const coef = k.allocate(1);
+  const norm = k.allocate(1);
+  k.run(FINISH, coef, [partials, norm], [{ type: 'float32', data: [maxNorm] }], WG);
+  const engine = tf.engine();
+  // The partial sums become a tensor only to be disposed through tfjs (which frees the buffer once the queue is done).
+  engine.makeTensorFromDataId(partials.dataId, [PARTIALS * WG], 'float32').dispose();
+  return {
+    coef: engine.makeTensorFromDataId(coef.dataId, [], 'float32') as tf.Scalar,
+    norm: engine.makeTensorFromDataId(norm.dataId, [], 'float32') as tf.Scalar,
+  };
+}
