@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { deleteDB } from 'idb';
 import code from '../../docs/examples/quickstart.ts?raw';
 import { DEFAULT_DB_NAME, IdbJobStore } from '../../src/web';
+import { expectQuickstartOutput } from '../helpers/quickstart-output';
 
 // The example keeps its jobs in the app's own database; this page's copy of it is the test's to remove.
 afterAll(() => deleteDB(DEFAULT_DB_NAME));
@@ -29,20 +30,8 @@ describe('the library quick-start in the page', () => {
     }
     const seconds = (performance.now() - t0) / 1000;
 
-    const events = lines.slice(0, -1).map(([level, message]) => ({ level, message: message as string }));
-    expect(events[0]).toEqual({ level: 'info', message: 'Validating training file' });
-    expect(events.at(-1)).toEqual({ level: 'info', message: 'The job has successfully completed' });
-    // 200 emails: 160 train (80/10/10), batch 16 → 10 steps an epoch, 3 epochs; the same run as in Node.
-    expect(events.filter((e) => /^Step \d+\/30: training loss=/.test(e.message)).map((e) => e.message.split(':')[0])).toEqual(['Step 10/30', 'Step 20/30', 'Step 30/30']);
-    expect(events.filter((e) => /^Epoch \d\/3: validation loss=/.test(e.message))).toHaveLength(3);
-
-    const prediction = lines.at(-1)![0] as { model: string; label: string; probabilities: Record<string, number>; baseline: { label: string } };
-    expect(prediction.model).toMatch(/^ft:tabtune-mini:local::ftjob-/);
-    expect(Object.keys(prediction.probabilities).sort()).toEqual(['invoice', 'order', 'spam', 'support']);
-    expect(Object.values(prediction.probabilities).reduce((a, b) => a + b)).toBeCloseTo(1, 5);
-    expect(prediction.label).toBe('invoice');
-    expect(prediction.probabilities.invoice).toBe(Math.max(...Object.values(prediction.probabilities)));
-    expect(prediction.baseline.label).toBe('invoice');
+    // The same run as in Node (test/unit/jobs-example.test.ts).
+    const { events, prediction } = expectQuickstartOutput(lines);
 
     // The default store is the app's database: the job and its model are there for the page (and a reload) to find.
     const store = await IdbJobStore.open(DEFAULT_DB_NAME);

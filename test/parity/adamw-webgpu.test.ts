@@ -4,29 +4,13 @@
 // error (a shader that fails to compile or validate is only an event: every test ends by asking for them).
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync } from 'node:fs';
 import { AdamW, clipCoefficient, type AdamWOptions } from '../../src/train/optimizer';
 import { useBackend } from '../../src/runtime/tf-node';
 import { takeWebGpuErrors } from '../../src/runtime/webgpu-fixes';
 import { webGpuKernels } from '../../src/runtime/webgpu-kernel';
+import { optimizerGoldens, type OptimizerScenario as Scenario } from '../helpers/optimizer-goldens';
 
-interface Scenario {
-  name: string;
-  shapes: number[][];
-  decay: boolean[];
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weight_decay: number;
-  max_norm: number;
-  lrs: number[];
-  params: number[][];
-  grads: number[][][];
-  norms: number[];
-  after: number[][][];
-  state: { step: number; m: number[][]; v: number[][] };
-}
-const golden: { scenarios: Scenario[] } = JSON.parse(readFileSync('test/fixtures/optimizer/adamw.json', 'utf8'));
+const golden = optimizerGoldens;
 
 // test/unit/train-optimizer.test.ts's bound: 1e-6 absolute plus 1e-5 relative.
 const ABS = 1e-6;

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { expectQuickstartOutput } from '../helpers/quickstart-output';
 
 // The README's library example is docs/examples/quickstart.ts, character for character, and so is the quick-start
 // in docs/jobs-api.md; this test checks both and runs the file as a user would: in a project of its own whose
@@ -44,20 +45,7 @@ describe('the library quick-start (docs/examples/quickstart.ts)', () => {
       const seconds = (performance.now() - t0) / 1000;
 
       const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown[]);
-      const events = lines.slice(0, -1).map(([level, message]) => ({ level: level as string, message: message as string }));
-      expect(events[0]).toEqual({ level: 'info', message: 'Validating training file' });
-      expect(events.at(-1)).toEqual({ level: 'info', message: 'The job has successfully completed' });
-      // 200 emails: 160 train (80/10/10), batch 16 → 10 steps an epoch, 3 epochs.
-      expect(events.filter((e) => /^Step \d+\/30: training loss=/.test(e.message)).map((e) => e.message.split(':')[0])).toEqual(['Step 10/30', 'Step 20/30', 'Step 30/30']);
-      expect(events.filter((e) => /^Epoch \d\/3: validation loss=/.test(e.message))).toHaveLength(3);
-
-      const prediction = lines.at(-1)![0] as { model: string; label: string; probabilities: Record<string, number>; baseline: { label: string } };
-      expect(prediction.model).toMatch(/^ft:tabtune-mini:local::ftjob-/);
-      expect(Object.keys(prediction.probabilities).sort()).toEqual(['invoice', 'order', 'spam', 'support']);
-      expect(Object.values(prediction.probabilities).reduce((a, b) => a + b)).toBeCloseTo(1, 5);
-      expect(prediction.label).toBe('invoice');
-      expect(prediction.probabilities.invoice).toBe(Math.max(...Object.values(prediction.probabilities)));
-      expect(prediction.baseline.label).toBe('invoice');
+      const { events, prediction } = expectQuickstartOutput(lines);
 
       // openTabtune() with no arguments keeps everything in .tabtune/ in the working directory.
       expect(existsSync(join(dir, '.tabtune'))).toBe(true);

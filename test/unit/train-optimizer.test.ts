@@ -1,28 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync } from 'node:fs';
 import { AdamW, clipCoefficient, type AdamWOptions } from '../../src/train/optimizer';
 import { useBackend } from '../../src/runtime/tf-node';
+import { optimizerGoldens, type OptimizerScenario as Scenario } from '../helpers/optimizer-goldens';
 
-// Made by scripts/make_optimizer_goldens.py with torch.optim.AdamW + clip_grad_norm_ (no project code).
-interface Scenario {
-  name: string;
-  shapes: number[][];
-  decay: boolean[];
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weight_decay: number;
-  max_norm: number;
-  lrs: number[];
-  params: number[][];
-  grads: number[][][];
-  norms: number[];
-  after: number[][][];
-  state: { step: number; m: number[][]; v: number[][] };
-  after_float32_torch: number[][][];
-}
-const golden: { torch: string; scenarios: Scenario[] } = JSON.parse(readFileSync('test/fixtures/optimizer/adamw.json', 'utf8'));
+const golden = optimizerGoldens;
 
 // numpy.allclose-style bound of the brief: 1e-6 absolute plus 1e-5 relative.
 const ABS = 1e-6;
