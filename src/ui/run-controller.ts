@@ -1,8 +1,8 @@
 // Drives the page's training runs: creates each run's record, shows the live run from the worker's messages, and
 // stores every checkpoint and result as it arrives, so a reload, a crash or a full disk loses nothing already
-// made. The page's own controller queues its runs as jobs (src/ui/page-jobs.ts): the job decides when a run
-// starts, pauses, resumes or ends, and this mirrors it. The pretraining comparison's controllers train directly
-// in workers of their own, two at once, outside the queue.
+// made. The page's own controller queues its runs as jobs (src/ui/job-runs.ts on src/ui/page-jobs.ts): the job
+// decides when a run starts, pauses, resumes or ends, and the live view follows it. The pretraining comparison's
+// controllers train directly in workers of their own, two at once, outside the queue.
 import type { FromWorker } from '../protocol';
 import type { DataSplits, StepProgress, TrainResult } from '../domain';
 import type { TrainConfig } from '../config';
@@ -16,9 +16,9 @@ import type { TabtuneDb } from '../store/db';
 import { modelRef } from '../model/catalogue';
 import { linearWarmupDecaySeries, warmupStepsFromRatio } from '../train/schedule';
 import { overfitSignal } from '../guards/overfit';
-import { createRun, updateRun, getRun, listRuns, newRunRecord, type RunRecord } from '../store/runs';
-import type { JobChange, PageJobs } from './page-jobs';
-import { jobRunView, QUEUED_MESSAGE } from './job-run-status';
+import { createRun, updateRun, getRun, newRunRecord } from '../store/runs';
+import type { PageJobs } from './page-jobs';
+import { JobRuns, type LiveView } from './job-runs';
 import { saveCheckpoint, latestCheckpoint } from '../store/checkpoints';
 import { recordFinishedRun } from '../store/finished-run';
 import { PendingWrites } from '../store/pending';
@@ -74,13 +74,8 @@ export class RunController {
   private trainLoss: number[] = [];
   private valAccuracy: number[] = [];
   private readonly client: WorkerClient;
-  private queue: PageJobs | null = null;
-  /** The page's job runs still to end, with their settings: a worker message for one makes it the live run. */
-  private jobRuns = new Map<string, TrainConfig>();
-  /** Each new job run's record write: a status change of that job waits for it. */
-  private created = new Map<string, Promise<unknown>>();
-  /** Runs of the worker's that are not the page's (a script's jobs on the same database): looked up once. */
-  private foreign = new Set<string>();
+  /** The page's runs that are jobs (the page's own controller; null for the pretraining comparison's). */
+  private jobs: JobRuns | null = null;
   /** A job run taken live mid-way is loading its stored curves; the worker's messages wait for them. */
   private restoring: Promise<void> | null = null;
 
@@ -100,29 +95,28 @@ export class RunController {
 
   /** True when Train adds to a queue instead of waiting for the live run to end. */
   get queues(): boolean {
-    return !!this.queue;
+    return !!this.jobs;
   }
 
-  /**
-   * From now on Train creates jobs on `queue`. The records of job runs the last page left unfinished take their
-   * job's current status (the queue resumes them by itself).
-   */
+  /** From now on Train creates jobs on `queue` (src/ui/job-runs.ts), and unfinished job runs show their job's status. */
   async useQueue(queue: PageJobs): Promise<void> {
-    this.queue = queue;
-    queue.onStatus((c) => void this.onJobStatus(c));
-    const jobs = new Map((await queue.list()).map((j) => [j.id, j]));
-    for (const run of await listRuns(this.ctx.db)) {
-      const job = run.jobId ? jobs.get(run.jobId) : undefined;
-      if (!job || ['completed', 'failed', 'cancelled'].includes(run.status)) continue;
-      if (!['succeeded', 'failed', 'cancelled'].includes(job.status)) this.jobRuns.set(run.id, run.config);
-      if (job.status !== 'succeeded') await this.onJobStatus({ job, status: job.status });
-    }
-    this.ctx.bus.emit('runs');
+    const controller = this;
+    const view: LiveView = {
+      get busy() {
+        return controller.busy;
+      },
+      liveRunId: () => this.live?.runId,
+      show: (runId, config, phase, message) => this.begin(runId, config, phase, message),
+      setPhase: (phase, message) => this.setPhase(phase, message),
+      persist: (write) => this.persist(write),
+    };
+    this.jobs = new JobRuns(queue, this.ctx, view);
+    await this.jobs.load();
   }
 
   async start(spec: RunSpec = { modelId: this.ctx.settings.modelId, config: this.ctx.settings.config }): Promise<void> {
     const { ctx } = this;
-    if (this.queue) return this.enqueue(spec);
+    if (this.jobs) return this.jobs.enqueue(spec);
     if (!ctx.dataset || this.busy) return;
     const config = structuredClone(spec.config);
     const runId = `run-${new Date().toISOString().replace(/[:.]/g, '-')}-${Math.random().toString(36).slice(2, 6)}`;
@@ -144,48 +138,10 @@ export class RunController {
     this.client.send({ type: 'train', runId, model: ref, data: await this.withMixedData(ctx.dataset.splits, config), config, suites });
   }
 
-  /** A run as a job of the page's queue: it starts when the jobs before it have ended. */
-  private async enqueue(spec: RunSpec): Promise<void> {
-    const { ctx } = this;
-    if (!ctx.dataset) return;
-    const config = structuredClone(spec.config);
-    const job = await this.queue!.create({ ...spec, config }, ctx.dataset.hash);
-    this.jobRuns.set(job.id, config);
-    const record = newRunRecord({
-      id: job.id,
-      jobId: job.id,
-      dataset: { hash: ctx.dataset.hash, name: ctx.dataset.name, labels: ctx.dataset.splits.labels },
-      model: modelRef(spec.modelId, location.href),
-      config,
-      backend: ctx.backend?.backend ?? 'cpu',
-      status: 'queued',
-      now: Date.now(),
-      notes: spec.notes,
-    });
-    const made = createRun(ctx.db, record);
-    this.created.set(job.id, made.catch(() => {}));
-    await made;
-    if (!this.busy) this.begin(job.id, config, 'queued', QUEUED_MESSAGE);
-    ctx.bus.emit('runs');
-  }
-
-  /** A page job's status, mirrored into its record and, when it is the live run, into what the page shows. */
-  private async onJobStatus({ job, status }: JobChange): Promise<void> {
-    const id = job.id;
-    if (!this.jobRuns.has(id)) return;
-    await this.created.get(id);
-    const view = jobRunView(status, job, Date.now());
-    if (view.live && this.live?.runId === id) this.setPhase(view.live.phase, view.live.message);
-    else if (view.live?.phase === 'queued' && !this.busy) this.begin(id, this.jobRuns.get(id)!, 'queued', view.live.message);
-    if (view.ended) this.jobRuns.delete(id);
-    if (view.patch) await this.persist(() => updateRun(this.ctx.db, id, view.patch!));
-    this.ctx.bus.emit('runs');
-  }
-
   /** A job run the worker started while another run (or none) was live: it becomes the live run, with the curves
    * it stored before a pause or a reload. */
   private adopt(runId: string): void {
-    this.begin(runId, this.jobRuns.get(runId)!);
+    this.begin(runId, this.jobs!.config(runId));
     const live = this.live!;
     const restoring = getRun(this.ctx.db, runId).then((run) => {
       if (!run || this.live !== live) return;
@@ -201,28 +157,16 @@ export class RunController {
     this.restoring = done;
   }
 
-  /**
-   * A job this page did not create (another tab queued it; this tab's queue runs it) may still be a page run:
-   * its record says so, and then this page keeps it as its own. Messages wait for the answer.
-   */
-  private claim(runId: string): void {
-    this.foreign.add(runId);
-    const looking = getRun(this.ctx.db, runId).then(async (run) => {
-      if (!run?.jobId || ['completed', 'failed', 'cancelled'].includes(run.status)) return;
-      this.foreign.delete(runId);
-      this.jobRuns.set(runId, run.config);
-      this.queue!.follow(runId);
-      this.adopt(runId);
-      await this.restoring;
-    });
-    const done: Promise<void> = Promise.all([this.restoring, looking]).then(() => {
+  /** Messages wait for `p` (and what they already waited for) before they are handled, in the order they came. */
+  private waitFor(p: Promise<unknown>): void {
+    const done: Promise<void> = Promise.all([this.restoring, p]).then(() => {
       if (this.restoring === done) this.restoring = null;
     });
     this.restoring = done;
   }
 
   private isJob(runId: string | undefined): boolean {
-    return !!runId && this.jobRuns.has(runId);
+    return !!this.jobs?.has(runId);
   }
 
   /** Continues an interrupted run (from before runs were jobs) from its last stored checkpoint, with the same
@@ -291,7 +235,7 @@ export class RunController {
     const live = this.live!;
     live.message = message;
     this.onChange();
-    this.queue![action](live.runId).catch((e: unknown) => {
+    this.jobs!.steer(action, live.runId).catch((e: unknown) => {
       live.message = e instanceof Error ? e.message : String(e);
       this.onChange();
     });
@@ -333,8 +277,20 @@ export class RunController {
 
   private async onMessage(m: FromWorker): Promise<void> {
     const runId = m.type === 'done' ? m.result.runId : 'runId' in m ? m.runId : undefined;
-    if (runId && this.queue && !this.isJob(runId) && !this.foreign.has(runId) && this.live?.runId !== runId) this.claim(runId);
-    if (runId && this.isJob(runId) && this.live?.runId !== runId) this.adopt(runId);
+    if (runId && this.jobs && this.live?.runId !== runId) {
+      // A job run (this page's, or one another tab queued into this tab's queue) becomes the live run.
+      if (this.jobs.has(runId)) this.adopt(runId);
+      else {
+        const jobs = this.jobs;
+        this.waitFor(
+          jobs.claim(runId).then((mine) => {
+            if (!mine || this.live?.runId === runId) return;
+            this.adopt(runId);
+            return this.restoring;
+          }),
+        );
+      }
+    }
     if (this.restoring) await this.restoring;
     const live = this.live;
     const db = this.ctx.db;
@@ -403,7 +359,7 @@ export class RunController {
         return;
       }
       case 'cancelled':
-        // A job's loop stops for a pause as for a cancel: the job's status says which (onJobStatus).
+        // A job's loop stops for a pause as for a cancel: the job's status says which (src/ui/job-runs.ts).
         if (this.isJob(live.runId)) return;
         await this.persist(() => updateRun(db, m.runId, { status: 'cancelled', finished: Date.now() }));
         this.setPhase('cancelled', 'Run cancelled. Its last checkpoint is kept; Resume in the runs list continues from it.');
