@@ -11,6 +11,10 @@ import type { LivePhase, RunSpec } from './run-controller';
 import { createRun, getRun, listRuns, newRunRecord, updateRun, type RunRecord } from '../store/runs';
 import { modelRef } from '../model/catalogue';
 import { jobRunView, QUEUED_MESSAGE } from './job-run-status';
+import { TERMINAL_STATUSES } from '../jobs/types';
+
+/** A run record that will not change again. */
+const ended = (run: RunRecord) => run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled';
 
 /** What the live view offers the jobs: the run controller. */
 export interface LiveView {
@@ -60,8 +64,8 @@ export class JobRuns {
     const jobs = new Map((await this.queue.list()).map((j) => [j.id, j]));
     for (const run of await listRuns(this.host.db)) {
       const job = run.jobId ? jobs.get(run.jobId) : undefined;
-      if (!job || ['completed', 'failed', 'cancelled'].includes(run.status)) continue;
-      if (!['succeeded', 'failed', 'cancelled'].includes(job.status)) this.runs.set(run.id, run.config);
+      if (!job || ended(run)) continue;
+      if (!TERMINAL_STATUSES.includes(job.status)) this.runs.set(run.id, run.config);
       if (job.status !== 'succeeded') await this.onStatus({ job, status: job.status });
     }
     this.host.bus.emit('runs');
@@ -101,7 +105,7 @@ export class JobRuns {
     if (this.foreign.has(runId)) return false;
     this.foreign.add(runId);
     const run = await getRun(this.host.db, runId);
-    if (!run?.jobId || ['completed', 'failed', 'cancelled'].includes(run.status)) return false;
+    if (!run?.jobId || ended(run)) return false;
     this.foreign.delete(runId);
     this.runs.set(runId, run.config);
     this.queue.follow(runId);

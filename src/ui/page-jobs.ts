@@ -10,7 +10,7 @@ import type { WorkerClient } from './worker-client';
 import type { RunSpec } from './run-controller';
 import type { TabtuneDb } from '../store/db';
 import type { BackendName } from '../runtime/backend';
-import type { FineTuningJob, JobCreateParams, JobEvent, JobStatus } from '../jobs/types';
+import { TERMINAL_STATUSES, type FineTuningJob, type JobCreateParams, type JobEvent, type JobStatus } from '../jobs/types';
 import { openTabtune, IdbJobStore, workerEngine, type Tabtune, type TrainWorkerPort } from '../web';
 import { toChatJsonl } from '../data/export';
 import { getDataset, getExamples } from '../store/datasets';
@@ -30,6 +30,9 @@ export interface JobChange {
   job: FineTuningJob;
   status: JobStatus;
 }
+
+/** A job that waits its turn (validated, or still validating). */
+export const isWaiting = (j: FineTuningJob): boolean => j.status === 'queued' || j.status === 'validating_files';
 
 /** File names are shown to the user and must not contain a path separator (files.create keeps the last part). */
 const fileName = (s: string) => s.replace(/[^\w.-]+/g, '_').slice(0, 80) || 'dataset';
@@ -64,7 +67,7 @@ export class PageJobs {
     // Named after the database: every tab opens a client, and its Web Lock lets one of them run the queue.
     const tt = await openTabtune({ store: new IdbJobStore(host.db), engine, sharedName: host.db.name });
     const jobs = new PageJobs(tt, host);
-    for (const job of (await tt.fineTuning.jobs.list()).data) if (!isFinal(job.status)) jobs.follow(job.id);
+    for (const job of (await tt.fineTuning.jobs.list()).data) if (!TERMINAL_STATUSES.includes(job.status)) jobs.follow(job.id);
     return jobs;
   }
 
@@ -124,6 +127,10 @@ export class PageJobs {
   async list(): Promise<FineTuningJob[]> {
     return (await this.tt.fineTuning.jobs.list()).data;
   }
+  /** How many jobs wait their turn. */
+  async waiting(): Promise<number> {
+    return (await this.list()).filter(isWaiting).length;
+  }
   async events(id: string): Promise<JobEvent[]> {
     return (await this.tt.fineTuning.jobs.listEvents(id)).data;
   }
@@ -148,7 +155,7 @@ export class PageJobs {
     this.host.bus.emit('jobs');
     if (e.type !== 'status') return;
     const status = (e.data as { status: JobStatus }).status;
-    if (isFinal(status)) {
+    if (TERMINAL_STATUSES.includes(status)) {
       this.followed.get(id)?.();
       this.followed.delete(id);
     }
@@ -176,8 +183,4 @@ export class PageJobs {
     if (same) return same.id;
     return (await this.tt.files.create({ file: { name, text }, purpose })).id;
   }
-}
-
-export function isFinal(status: JobStatus): boolean {
-  return status === 'succeeded' || status === 'failed' || status === 'cancelled';
 }

@@ -3,6 +3,7 @@
 import { h, replace, fmtNum } from '../dom';
 import type { AppContext } from '../context';
 import type { FineTuningJob, JobEvent, JobStatus } from '../../jobs/types';
+import { isWaiting } from '../page-jobs';
 
 /** Jobs listed, newest first: older ones are in the runs table and the library's jobs.list(). */
 const SHOWN = 20;
@@ -43,7 +44,7 @@ export function queueView(ctx: AppContext): HTMLElement {
 
   async function draw(): Promise<void> {
     const jobs = (await ctx.jobs.list()).sort((a, b) => b.tabtune.created_at_ms - a.tabtune.created_at_ms).slice(0, SHOWN);
-    const waiting = jobs.filter((j) => j.status === 'queued' || j.status === 'validating_files').length;
+    const waiting = jobs.filter(isWaiting).length;
     const rows = await Promise.all(
       jobs.map(async (job) => {
         const log = h('details', { class: 'fold' }, h('summary', null, 'Event log'));

@@ -135,7 +135,7 @@ export function trainPanel(ctx: AppContext): HTMLElement {
   const status = h('p', { class: 'status', attrs: { 'data-testid': 'run-status', role: 'status', 'aria-live': 'polite' } }, 'Ready. Press Train to start.');
   const waiting = h('p', { class: 'muted', attrs: { 'data-testid': 'queue-waiting' } });
   async function renderWaiting() {
-    const n = (await ctx.jobs.list()).filter((j) => j.status === 'queued' || j.status === 'validating_files').length;
+    const n = await ctx.jobs.waiting();
     replace(waiting, n ? `${n} more run${n === 1 ? '' : 's'} waiting in the queue (the Runs step lists them, with Pause and Cancel).` : '');
   }
   const progress = h('progress', { attrs: { max: 1, value: 0, 'aria-label': 'Training progress' } });
