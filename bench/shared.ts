@@ -11,6 +11,7 @@ import type { EncoderConfig, HostBatch, Method } from '../src/model/types';
 import { AdamW } from '../src/train/optimizer';
 import { trainStep } from '../src/train/loop';
 import { createRng } from '../src/util/rng';
+import { fusedKernelsEnabled, setFusedKernels } from '../src/runtime/fused-switch';
 
 export interface Shape { name: string; layers: number; hidden: number; heads: number; ffn: number; vocab: number }
 
@@ -99,6 +100,8 @@ export interface RowPlan {
   batch?: number;
   /** false: AdamW and the clip factor as tfjs ops even on WebGPU, for before/after comparisons (default true). */
   fusedOptimizer?: boolean;
+  /** false: the encoder's tfjs ops even on WebGPU instead of its fused kernels (src/runtime/fused-switch.ts; default true). */
+  fusedKernels?: boolean;
 }
 export interface MeasureOptions {
   /** At most this many timed steps after the warm-up step… */
@@ -200,6 +203,8 @@ function instrumented<T>(f: () => T): Counts & { out: T; dispatchUnit: string } 
  * app reads the loss once per 10 steps, so that read is not counted in `readbacks_per_step`.
  */
 export async function measureRow(model: LoadedModel, shape: Shape, plan: RowPlan, opts: MeasureOptions): Promise<Measured> {
+  const fusedBefore = fusedKernelsEnabled();
+  setFusedKernels(plan.fusedKernels ?? true);
   const clf = createClassifier(model, { method: plan.method, numLabels: 2, seed: 0, lora: LORA });
   const opt = new AdamW(clf.trainable, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, fused: plan.fusedOptimizer ?? true });
   const rng = createRng(2);
@@ -269,6 +274,7 @@ export async function measureRow(model: LoadedModel, shape: Shape, plan: RowPlan
       flops_per_step: flops(shape, plan.method, plan.seq, B),
     };
   } finally {
+    setFusedKernels(fusedBefore);
     opt.dispose();
     clf.dispose();
     if (model.device) disposeEncoder(model.device as EncoderWeights);

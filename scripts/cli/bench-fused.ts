@@ -1,8 +1,9 @@
-// `npx tsx scripts/cli/bench-optimizer.ts [--models tiny-bert] [--methods head,lora,full] [--seq 32] [--steps 3] [--rounds 2]`
-// Before/after of the fused WebGPU AdamW + clip factor (src/train/adamw-webgpu.ts) in one run: the bench's real
-// training step (bench/shared.ts measureRow) on tfjs WebGPU in Node, each row once with the optimizer as tfjs ops
-// and once fused, in the order unfused, fused, fused, unfused… (`--rounds` pairs) so drift on a shared machine
-// falls on both. Prints dispatches per step (recordAndSubmit calls), ms per step and the CPU time encoding the step
+// `npx tsx scripts/cli/bench-fused.ts [--fuse all|optimizer|kernels] [--models tiny-bert] [--methods head,lora,full] [--seq 32] [--batch 16] [--steps 3] [--rounds 2] [--opt-reps 6]`
+// Before/after of the fused WebGPU kernels in one run: the bench's real training step (bench/shared.ts measureRow)
+// on tfjs WebGPU in Node, each row once unfused and once fused, in the order unfused, fused, fused, unfused…
+// (`--rounds` pairs) so drift on a shared machine falls on both. `--fuse` says what the fused side turns on: the
+// AdamW + clip factor kernels (src/train/adamw-webgpu.ts), the encoder's kernels (src/model/fused/, switched by
+// src/runtime/fused-switch.ts), or both (the unfused side has neither). Prints dispatches per step (recordAndSubmit calls), ms per step and the CPU time encoding the step
 // (medians over the rounds), and the fused/unfused ratios; then the optimizer alone (clip factor + AdamW step on the
 // model's trainable tensors with fixed gradients, read back, `--opt-reps` times each way, interleaved), whose time
 // the rest of a step on a slow or shared adapter would otherwise hide. Figures, never judged.
@@ -23,13 +24,16 @@ const opt = (name: string) => {
 const models = (opt('--models') ?? 'tiny-bert').split(',');
 const methods = (opt('--methods') ?? 'head,lora,full').split(',') as Method[];
 const seq = Number(opt('--seq') ?? 32);
+const batch = opt('--batch') === undefined ? undefined : Number(opt('--batch'));
+const fuse = opt('--fuse') ?? 'all';
+if (!['all', 'optimizer', 'kernels'].includes(fuse)) throw new Error(`--fuse takes all, optimizer or kernels, not ${fuse}`);
 const steps = Number(opt('--steps') ?? 3);
 const rounds = Number(opt('--rounds') ?? 2);
 const optReps = Number(opt('--opt-reps') ?? 6);
 
 await useBackend('webgpu');
 const adapter = nodeWebGpuAdapter();
-console.log(`WebGPU in Node on ${adapter ? describeAdapter(adapter) : 'an unknown adapter'}; seq ${seq}, ${steps} timed steps per row, ${rounds} rounds`);
+console.log(`WebGPU in Node on ${adapter ? describeAdapter(adapter) : 'an unknown adapter'}; fused: ${fuse}; seq ${seq}, ${steps} timed steps per row, ${rounds} rounds`);
 const table: string[] = [];
 for (const model of models) {
   const shape = shapeByName(model);
@@ -37,7 +41,8 @@ for (const model of models) {
     const got: Record<'unfused' | 'fused', Measured[]> = { unfused: [], fused: [] };
     for (let r = 0; r < rounds; r++) {
       for (const fused of r % 2 ? [true, false] : [false, true]) {
-        const m = await measureRow(randomModel(shape), shape, { model, method, seq, fusedOptimizer: fused }, { steps, budgetMs: 60_000 });
+        const plan = { model, method, seq, batch, fusedOptimizer: fused && fuse !== 'kernels', fusedKernels: fused && fuse !== 'optimizer' };
+        const m = await measureRow(randomModel(shape), shape, plan, { steps, budgetMs: 60_000 });
         const errors = takeWebGpuErrors();
         if (errors.length) throw new Error(`WebGPU errors in ${model} ${method} ${fused ? 'fused' : 'unfused'}: ${errors.join('; ')}`);
         if (m.leaked_tensors !== 0) throw new Error(`${model} ${method} ${fused ? 'fused' : 'unfused'} leaked ${m.leaked_tensors} tensors per row`);
@@ -54,7 +59,7 @@ for (const model of models) {
 }
 // The optimizer alone: clip factor (max norm 1) + AdamW step on the trainable tensors, until the first tensor is read.
 const optTable: string[] = [];
-for (const model of models) {
+for (const model of fuse === 'kernels' ? [] : models) {
   const shape = shapeByName(model);
   for (const method of methods) {
     const loaded = randomModel(shape);
@@ -87,7 +92,9 @@ for (const model of models) {
 console.log('\n| model | method | dispatches unfused | fused | saved | ms/step unfused | fused | ratio | encode ms unfused | fused | ratio |');
 console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const row of table) console.log(row);
-console.log(`\nThe optimizer alone (clip factor + AdamW step), median of ${optReps}:`);
-console.log('| model | method | tensors | ms unfused | fused | ratio | encode ms unfused | fused | ratio |');
-console.log('|---|---|---|---|---|---|---|---|---|');
-for (const row of optTable) console.log(row);
+if (optTable.length) {
+  console.log(`\nThe optimizer alone (clip factor + AdamW step), median of ${optReps}:`);
+  console.log('| model | method | tensors | ms unfused | fused | ratio | encode ms unfused | fused | ratio |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const row of optTable) console.log(row);
+}
