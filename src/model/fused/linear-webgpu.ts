@@ -252,8 +252,13 @@ function loraGrad(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.Nam
   const k = queue();
   const [rows, inDim] = x.shape;
   const [r, outDim] = bMat.shape;
-  // u = s·dy·Bᵀ [rows, r]: the upstream gradient of t.
-  const u = () => product(k, PRODUCT_NT, [g, bMat], rows, r, outDim, s);
+  // u = s·dy·Bᵀ [rows, r]: the upstream gradient of t, needed by A's gradient and, with dropout, by xd's. Then it is
+  // made once, here: this runs inside the backward pass's tidy (tfjs-core's engine.js, gradients), which frees it at
+  // the end, while a closure's own tidy would free it before the other closure could use it. Whenever this node is
+  // on the backward path in LoRA training both closures run (A is trainable, and xd depends on x), so it is never
+  // wasted there; without dropout only A's closure uses it and it stays lazy.
+  const made = xdSaved ? tensor(product(k, PRODUCT_NT, [g, bMat], rows, r, outDim, s)) : null;
+  const u = () => made ?? tensor(product(k, PRODUCT_NT, [g, bMat], rows, r, outDim, s));
   const grads: Record<string, () => tf.Tensor> = {
     // dy·Wᵀ + u·Aᵀ = dy·(W + s·A·B)ᵀ: the merged weight costs in·out·r products (r/rows of dy·Wᵀ's) and makes the
     // sum one tfjs product, 2 dispatches instead of 3. With dropout, the second term is xd's.
@@ -263,11 +268,11 @@ function loraGrad(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.Nam
     1: () => tf.matMul(x, g, true, false),
     2: () => columnSums(g),
     // xdᵀ·u [in, r].
-    3: () => tensor(product(k, PRODUCT_TN, [xd, tensor(u())], inDim, r, rows, 1)),
+    3: () => tensor(product(k, PRODUCT_TN, [xd, u()], inDim, r, rows, 1)),
     // s·tᵀ·dy [r, out], t = xd·A recomputed.
     4: () => tensor(product(k, PRODUCT_TN, [tensor(product(k, PRODUCT_NN, [xd, a], rows, r, inDim, 1)), g], r, outDim, rows, s)),
   };
-  if (xdSaved) grads[5] = () => tf.matMul(tensor(u()), a, false, true);
+  if (xdSaved) grads[5] = () => tf.matMul(u(), a, false, true);
   return grads;
 }
 
