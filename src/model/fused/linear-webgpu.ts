@@ -148,8 +148,13 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
 const GELU = elementwise('tabtune-bias-gelu', ['h', 'b'], 'geluTf(v)');
 const GELU_GRAD = elementwise('tabtune-bias-gelu-grad', ['dy', 'h', 'b'], 'geluGradTf(v, dy[i])');
 
+/** Column-sum workgroups: LANES row lanes for each of SUM_COLS adjacent columns. */
+const SUM_COLS = 16;
+const LANES = 16;
+
 /** result[j] = Σ_rows of dy (or of dy·gelu'(h + b), recomputed rather than read, so the bias's gradient does not
- * wait for h's). One invocation per column, rows in order. */
+ * wait for h's). A workgroup takes SUM_COLS columns; lane l adds rows l, l + LANES, …, then the lanes are added
+ * pairwise: one invocation per column would leave a GPU with a few hundred threads, each walking every row. */
 const columnSum = (gelu: boolean): KernelSpec => ({
   name: gelu ? 'tabtune-column-sum-gelu-grad' : 'tabtune-column-sum',
   inputs: (gelu ? ['dy', 'h', 'b'] : ['dy']).map((n) => ({ name: n, access: 'read' as const })),
@@ -157,18 +162,25 @@ const columnSum = (gelu: boolean): KernelSpec => ({
     { name: 'rows', type: 'i32' },
     { name: 'cols', type: 'i32' },
   ],
-  workgroupSize: WG,
+  workgroupSize: SUM_COLS * LANES,
   body: `${gelu ? GELU_FNS : ''}
-@compute @workgroup_size(${WG})
+var<workgroup> partial: array<f32, ${SUM_COLS * LANES}>;
+@compute @workgroup_size(${SUM_COLS * LANES})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
-  let j = flatIndex(wg, nwg, li);
-  if (j >= u.cols) { return; }
+  let j = i32(wg.y * nwg.x + wg.x) * ${SUM_COLS} + i32(li % ${SUM_COLS}u);
   var s = 0.0;
-  for (var r = 0; r < u.rows; r = r + 1) {
-    let i = r * u.cols + j;
-    s = s + ${gelu ? 'geluGradTf(h[i] + b[j], dy[i])' : 'dy[i]'};
+  if (j < u.cols) {
+    for (var r = i32(li / ${SUM_COLS}u); r < u.rows; r = r + ${LANES}) {
+      let i = r * u.cols + j;
+      s = s + ${gelu ? 'geluGradTf(h[i] + b[j], dy[i])' : 'dy[i]'};
+    }
   }
-  result[j] = s;
+  partial[li] = s;
+  for (var half = ${LANES / 2}u; half > 0u; half = half / 2u) {
+    workgroupBarrier();
+    if (li / ${SUM_COLS}u < half) { partial[li] = partial[li] + partial[li + half * ${SUM_COLS}u]; }
+  }
+  if (li < ${SUM_COLS}u && j < u.cols) { result[j] = partial[li]; }
 }
 `,
 });
@@ -208,7 +220,7 @@ const columnSums = (dy: tf.Tensor, more: tf.Tensor[] = []) => {
   const k = queue();
   const [rows, cols] = dy.shape;
   const out = k.allocate(cols);
-  k.run(more.length ? COLUMN_SUM_GELU_GRAD : COLUMN_SUM, out, [dy, ...more], [i32(rows), i32(cols)], cols);
+  k.run(more.length ? COLUMN_SUM_GELU_GRAD : COLUMN_SUM, out, [dy, ...more], [i32(rows), i32(cols)], Math.ceil(cols / SUM_COLS) * SUM_COLS * LANES);
   return tensor({ dataId: out.dataId, shape: [cols], dtype: 'float32' });
 };
 
