@@ -5,7 +5,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { fusedAttention } from '../../src/model/fused/attention-webgpu';
-import { fusedKernels } from '../../src/runtime/fused-switch';
+import { fusedKernels, setFusedKernels } from '../../src/runtime/fused-switch';
 import { useBackend } from '../../src/runtime/tf-node';
 import { takeWebGpuErrors } from '../../src/runtime/webgpu-fixes';
 import { seeded } from '../helpers/seeded';
@@ -208,10 +208,10 @@ describe('fused attention on WebGPU against encoderLayer\'s tfjs ops', () => {
       const { n, out } = count(() => fused(c)(x.q, x.k, x.v, x.maskBias));
       expect(n).toBe(1);
       expect(out.shape).toEqual([c.B * c.L, c.nH * c.D]);
-      const plain = unfused(c, x.q, x.k, x.v, x.maskBias);
+      const { n: plainN, out: plain } = count(() => unfused(c, x.q, x.k, x.v, x.maskBias));
       const [got, want] = await read([out, plain]);
       const diff = maxAbs(got, want);
-      console.log(`fused attention forward, ${label(c)}: max abs vs unfused webgpu ${diff.toExponential(2)}`);
+      console.log(`fused attention forward, ${label(c)}: 1 dispatch (unfused ${plainN}), max abs vs unfused webgpu ${diff.toExponential(2)}`);
       expect(diff).toBeLessThanOrEqual(TOL);
       expect(got.every(Number.isFinite)).toBe(true);
       tf.dispose([out, plain, ...Object.values(x)]);
@@ -222,14 +222,14 @@ describe('fused attention on WebGPU against encoderLayer\'s tfjs ops', () => {
       const x = tensors(c, h);
       const { n, out } = count(() => gradsOf(fused(c), x));
       expect(n).toBe(1 + 2);
-      const plain = gradsOf((q, k, v, m) => unfused(c, q, k, v, m), x);
+      const { n: plainN, out: plain } = count(() => gradsOf((q, k, v, m) => unfused(c, q, k, v, m), x));
       const got = await read(out);
       const want = await read(plain);
       const diffs = got.map((g, i) => maxAbs(g, want[i]));
       const exact = reference(c, h).slice(1);
       const vs64 = got.map((g, i) => maxAbs(g, exact[i]));
       const show = (ds: number[]) => ds.map((d) => d.toExponential(2)).join('/');
-      console.log(`fused attention backward, ${label(c)}: max abs dq/dk/dv vs unfused webgpu ${show(diffs)}, vs float64 ${show(vs64)}`);
+      console.log(`fused attention forward + backward, ${label(c)}: ${n} dispatches (unfused ${plainN}), max abs dq/dk/dv vs unfused webgpu ${show(diffs)}, vs float64 ${show(vs64)}`);
       [...diffs, ...vs64].forEach((d) => expect(d).toBeLessThanOrEqual(TOL));
       tf.dispose([...out, ...plain, ...Object.values(x)]);
     });
@@ -257,6 +257,31 @@ describe('fused attention on WebGPU against encoderLayer\'s tfjs ops', () => {
     console.log(`fused attention: maskBias gradient max abs vs unfused ${maskDiff.toExponential(2)}`);
     expect(maskDiff).toBeLessThanOrEqual(TOL);
     tf.dispose([...dqOnly.out, ...dvOnly.out, ...withMask.out, ...plain, ...Object.values(x)]);
+  });
+
+  it('a forward that ran fused gets its fused gradient even if the switch is turned off before the backward', async () => {
+    const c = CASES[0];
+    const x = tensors(c, host(c, 3));
+    let grads: tf.Tensor[];
+    try {
+      grads = tf.grads((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => {
+        const out = fused(c)(q as tf.Tensor2D, k as tf.Tensor2D, v as tf.Tensor2D, x.maskBias);
+        setFusedKernels(false);
+        return out;
+      })([x.q, x.k, x.v], x.dy);
+    } finally {
+      setFusedKernels(true);
+    }
+    const plain = gradsOf((q, k, v, m) => unfused(c, q, k, v, m), x);
+    const [got, want] = [await read(grads), await read(plain)];
+    got.forEach((g, i) => expect(maxAbs(g, want[i])).toBeLessThanOrEqual(TOL));
+    setFusedKernels(false);
+    try {
+      expect(() => fused(c)(x.q, x.k, x.v, x.maskBias)).toThrow(/only on the tfjs WebGPU backend/);
+    } finally {
+      setFusedKernels(true);
+    }
+    tf.dispose([...grads, ...plain, ...Object.values(x)]);
   });
 
   it('gradients equal central differences of the fused forward (in float64 on the host) on a few coordinates', async () => {

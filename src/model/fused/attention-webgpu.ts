@@ -7,16 +7,17 @@
 // Backward is flash-attention style: the probabilities are recomputed from the saved q, k and mask, not saved.
 // - dispatch 1, per query row i: P_i, dP_i = dC_i·vᵀ, δ_i = Σ_j P_ij·dP_ij, dS_i = P_i ⊙ (dP_i − δ_i),
 //   dQ_i = dS_i·k / √D; the row's max, sum and δ go to a small [B·nH·L, 4] scratch;
-// - dispatch 2, per key row j: P_ij and dS_ij for every i again from that scratch (no [L, L] buffer, so L = 512
-//   costs what L = 128 does per row), dK_j = Σ_i dS_ij·q_i / √D and dV_j = Σ_i P_ij·dC_i, and Σ_i dS_ij (the
+// - dispatch 2, per key row j: P_ij and dS_ij for every i again from that scratch (no [B, nH, L, L] buffer: 800 MB
+//   at B 64, 12 heads, L 512, past many devices' largest binding), dK_j = Σ_i dS_ij·q_i / √D and dV_j = Σ_i P_ij·dC_i, and Σ_i dS_ij (the
 //   mask bias's gradient, per head) into the scratch's fourth column.
 // The tape calls one closure per input, each under its own tidy, so a tensor made in one closure cannot be handed
 // to another. Instead gradFunc (run in the tape's 'backward' scope) allocates dq, dk, dv and the scratch up front
 // (allocation is not a dispatch), and each closure runs the dispatches it needs, once, writing into them. What no
-// closure returns is disposed with the backward scope. Measured: 2 dispatches for dq, dk and dv together.
+// closure returns is disposed with the backward scope. Measured: 2 dispatches for dq, dk and dv together (1 for dq
+// alone; dk or dv alone needs dispatch 1's scratch, so 2).
 import * as tf from '@tensorflow/tfjs';
 import { fusedKernels } from '../../runtime/fused-switch';
-import type { KernelSpec, Uniform, WebGpuKernels } from '../../runtime/webgpu-kernel';
+import { webGpuKernels, type KernelSpec, type Uniform, type WebGpuKernels } from '../../runtime/webgpu-kernel';
 
 const KERNEL = 'TabtuneAttention';
 const WG = 64;
@@ -30,6 +31,8 @@ let registered = false;
  * h·D … h·D + D − 1), merged back as [B·L, H]. maskBias [B, L] is 0 for real tokens and −1e9 for padding. Only on
  * tfjs's WebGPU backend (fusedKernels() non-null). */
 export function fusedAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, maskBias: tf.Tensor2D, batch: number, seqLen: number, numHeads: number): tf.Tensor2D {
+  // Else tfjs's own error, about a kernel not registered for this backend, would be the one seen.
+  if (!fusedKernels()) throw new Error('fusedAttention runs only on the tfjs WebGPU backend with the fused kernels on.');
   if (!registered) {
     tf.registerKernel({ kernelName: KERNEL, backendName: 'webgpu', kernelFunc: forwardKernel as tf.KernelFunc });
     // saveAllInputs would be the natural spelling, but tfjs 4.22's engine asserts the inputs are an array for it
@@ -57,16 +60,17 @@ function dims(q: tf.TensorInfo, others: tf.TensorInfo[], maskBias: tf.TensorInfo
   const D = H / nH;
   const bad = (why: string) => new Error(`fusedAttention: ${why}.`);
   if (q.shape.length !== 2 || q.shape[0] !== B * L || !Number.isInteger(D)) throw bad(`q is [${q.shape}], not [${B}·${L}, ${nH}·D]`);
-  if (others.some((t) => !tf.util.arraysEqual(t.shape, q.shape))) throw bad('q, k and v differ in shape');
+  if (others.some((t) => !tf.util.arraysEqual(t.shape, q.shape))) throw bad('q, k, v (and the upstream gradient) differ in shape');
   if (!tf.util.arraysEqual(maskBias.shape, [B, L])) throw bad(`maskBias is [${maskBias.shape}], not [${B}, ${L}]`);
   if ([q, ...others, maskBias].some((t) => t.dtype !== 'float32')) throw bad('every input must be float32');
   if (L > MAX_SEQ) throw bad(`sequences of ${L} tokens pass the ${MAX_SEQ} a workgroup holds`);
   return { B, L, nH, D, H, rows: B * nH * L };
 }
 
+// Not fusedKernels(): a gradient of a forward that ran fused must run fused even if the switch was turned off since.
 function kernelsOrThrow(): WebGpuKernels {
-  const k = fusedKernels();
-  if (!k) throw new Error('fusedAttention runs only on the tfjs WebGPU backend with the fused kernels on.');
+  const k = webGpuKernels();
+  if (!k) throw new Error('TabtuneAttention ran on a backend that is not tfjs WebGPU.');
   return k;
 }
 
