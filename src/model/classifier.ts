@@ -7,6 +7,8 @@ import type { LoadedModel } from './load';
 import type { TrainConfig } from '../config';
 import { createEncoderWeights, disposeEncoder, encode, encoderVariables, pool, type EncoderWeights } from './encoder';
 import { injectLora, loraHook, type LoraAdapter } from './lora';
+import { fusedKernels } from '../runtime/fused-switch';
+import { fusedLinear } from './fused/linear-webgpu';
 
 export interface ClassifierOptions {
   method: Method;
@@ -92,7 +94,11 @@ export function createClassifier(model: LoadedModel, opts: ClassifierOptions): C
       step = s;
       dropoutCalls = 0;
     },
-    logits: (ids, mask, training) => tf.add(tf.matMul(pooled(ids, mask, training), head.kernel), head.bias) as tf.Tensor2D,
+    logits: (ids, mask, training) => {
+      const p = pooled(ids, mask, training);
+      if (fusedKernels()) return fusedLinear(p, head.kernel as tf.Tensor2D, head.bias as tf.Tensor1D);
+      return tf.add(tf.matMul(p, head.kernel), head.bias) as tf.Tensor2D;
+    },
     embed: (ids, mask) => pooled(ids, mask, false),
     embedBase: (ids, mask) => pooled(ids, mask, false, false),
     trainableParamCount: () => countParams(trainable),

@@ -4,6 +4,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EncoderConfig, Pooling } from './types';
 import { layerPrefix, type LoadedModel } from './load';
+import { fusedKernels } from '../runtime/fused-switch';
+import { FUSED_ATTENTION_MAX_SEQ, fusedAttention } from './fused/attention-webgpu';
+import { fusedLayerNorm } from './fused/layer-norm-webgpu';
+import { fusedBiasGelu, fusedLinear, fusedLoraLinear } from './fused/linear-webgpu';
 
 export interface Linear {
   /** Module path as PyTorch names it, e.g. "encoder.layer.0.attention.self.query". */
@@ -38,8 +42,17 @@ export interface EncoderWeights {
   layers: Layer[];
 }
 
-/** Something that can add a low-rank update to a linear layer's output (LoRA); see lora.ts. */
-export type LinearHook = (lin: Linear, x: tf.Tensor2D, y: tf.Tensor2D) => tf.Tensor2D;
+/** A low-rank update to one linear layer's output, y + (input(x)·a)·b·scaling (LoRA; see lora.ts). */
+export interface LinearAdapter {
+  a: tf.Tensor2D; // [in, r]
+  b: tf.Tensor2D; // [r, out]
+  scaling: number;
+  /** The adapter's input: x itself, or x after the adapter's dropout while training. */
+  input(x: tf.Tensor2D): tf.Tensor2D;
+}
+
+/** The adapter of a linear layer, or null where it has none. */
+export type LinearHook = (lin: Linear) => LinearAdapter | null;
 
 /** Uploads the model's weights as variables (frozen unless `trainable`). */
 export function createEncoderWeights(model: LoadedModel, trainable: boolean): EncoderWeights {
@@ -109,39 +122,58 @@ export function encode(w: EncoderWeights, ids: tf.Tensor2D, mask: tf.Tensor2D, h
   if (w.tokenType) x = tf.add(x, tf.slice(w.tokenType, [0, 0], [1, H]));
   x = layerNorm(x, w.embNorm, c.layerNormEps);
 
-  // Padding never receives attention: a large negative bias before the softmax, shaped [B, 1, 1, L].
-  const maskBias = tf.reshape(tf.mul(tf.sub(1, tf.cast(mask, 'float32')), -1e9), [B, 1, 1, L]);
-  const heads = (t: tf.Tensor2D) => tf.transpose(tf.reshape(t, [B, L, nH, D]), [0, 2, 1, 3]) as tf.Tensor4D;
+  // Padding never receives attention: a large negative bias before the softmax, one per key, [B, L].
+  const maskBias = tf.mul(tf.sub(1, tf.cast(mask, 'float32')), -1e9) as tf.Tensor2D;
+  const shape = { batch: B, seqLen: L, numHeads: nH };
 
   // One tidy per layer: without a gradient tape (evaluation, prediction, head-only training) a layer's
   // intermediates are freed before the next layer runs, instead of all layers' piling up until the caller's tidy
   // ends; under a tape, tfjs keeps its own copies of what the backward pass needs, so nothing it needs is lost.
-  for (const layer of w.layers) x = tf.tidy(() => encoderLayer(layer, x, maskBias, heads, c, hook));
+  for (const layer of w.layers) x = tf.tidy(() => encoderLayer(layer, x, maskBias, shape, c.layerNormEps, hook));
   return tf.reshape(x, [B, L, H]) as tf.Tensor3D;
 }
 
-/** One post-LN BERT layer on [B·L, H] hidden states (the residual is added before each LayerNorm, as in BERT). */
-function encoderLayer(
-  layer: EncoderWeights['layers'][number],
-  x: tf.Tensor2D,
-  maskBias: tf.Tensor,
-  heads: (t: tf.Tensor2D) => tf.Tensor4D,
-  c: EncoderWeights['config'],
-  hook?: LinearHook,
-): tf.Tensor2D {
-  const [rows, H] = x.shape;
-  const D = H / c.numHeads;
-  const q = heads(linear(layer.query, x, hook));
-  const k = heads(linear(layer.key, x, hook));
-  const v = heads(linear(layer.value, x, hook));
-  const scores = tf.add(tf.div(tf.matMul(q, k, false, true), Math.sqrt(D)), maskBias);
-  const context = tf.matMul(tf.softmax(scores), v); // [B, nH, L, D]
-  const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [rows, H]) as tf.Tensor2D;
-  const attended = layerNorm(tf.add(x, linear(layer.attnOut, merged, hook)), layer.attnNorm, c.layerNormEps);
+interface AttentionShape { batch: number; seqLen: number; numHeads: number }
 
-  // Feed-forward with the exact (erf) GELU.
-  const inner = gelu(linear(layer.ffnIn, attended, hook));
-  return layerNorm(tf.add(attended, linear(layer.ffnOut, inner, hook)), layer.ffnNorm, c.layerNormEps);
+/** One post-LN BERT layer on [B·L, H] hidden states (the residual is added before each LayerNorm, as in BERT). */
+function encoderLayer(layer: Layer, x: tf.Tensor2D, maskBias: tf.Tensor2D, shape: AttentionShape, eps: number, hook?: LinearHook): tf.Tensor2D {
+  const q = linear(layer.query, x, hook);
+  const k = linear(layer.key, x, hook);
+  const v = linear(layer.value, x, hook);
+  const merged = attention(q, k, v, maskBias, shape);
+  const attended = addLayerNorm(x, linear(layer.attnOut, merged, hook), layer.attnNorm, eps);
+  const inner = linearGelu(layer.ffnIn, attended, hook);
+  return addLayerNorm(attended, linear(layer.ffnOut, inner, hook), layer.ffnNorm, eps);
+}
+
+// The layer's four parts each have two implementations with the same arithmetic: tfjs ops (every backend), and on
+// tfjs's WebGPU backend fused kernels of the project's own (src/model/fused/, issue #21), where a step costs what
+// its dispatches cost to encode (bench/RESULTS-gpu.md). fusedKernels() says which; src/runtime/fused-switch.ts
+// turns them off for side-by-side runs.
+
+/** softmax(q·kᵀ/√D + maskBias)·v per sequence and head, on and back to [B·L, H] (head h in columns h·D…h·D+D−1). */
+function attention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, maskBias: tf.Tensor2D, s: AttentionShape): tf.Tensor2D {
+  if (fusedKernels() && s.seqLen <= FUSED_ATTENTION_MAX_SEQ) return fusedAttention(q, k, v, maskBias, s.batch, s.seqLen, s.numHeads);
+  const [rows, H] = q.shape;
+  const D = H / s.numHeads;
+  const heads = (t: tf.Tensor2D) => tf.transpose(tf.reshape(t, [s.batch, s.seqLen, s.numHeads, D]), [0, 2, 1, 3]) as tf.Tensor4D;
+  const scores = tf.add(tf.div(tf.matMul(heads(q), heads(k), false, true), Math.sqrt(D)), tf.reshape(maskBias, [s.batch, 1, 1, s.seqLen]));
+  const context = tf.matMul(tf.softmax(scores), heads(v)); // [B, nH, L, D]
+  return tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [rows, H]) as tf.Tensor2D;
+}
+
+/** LayerNorm(x + sublayer), BERT's residual connection. */
+function addLayerNorm(x: tf.Tensor2D, sublayer: tf.Tensor2D, n: Norm, eps: number): tf.Tensor2D {
+  if (fusedKernels()) return fusedLayerNorm(x, sublayer, n.gamma as tf.Tensor1D, n.beta as tf.Tensor1D, eps);
+  return layerNorm(tf.add(x, sublayer), n, eps);
+}
+
+/** The feed-forward's inner layer with the exact (erf) GELU. */
+function linearGelu(lin: Linear, x: tf.Tensor2D, hook?: LinearHook): tf.Tensor2D {
+  if (!fusedKernels()) return gelu(linear(lin, x, hook));
+  // The bias goes in with the GELU (one kernel) unless an adapter's kernel adds it.
+  if (hook?.(lin)) return fusedBiasGelu(linear(lin, x, hook), zeroBias(lin.bias.shape[0]));
+  return fusedBiasGelu(tf.matMul(x, lin.kernel) as tf.Tensor2D, lin.bias as tf.Tensor1D);
 }
 
 /** One vector per text: the [CLS] position, or the mean over real (unmasked) tokens. */
@@ -162,9 +194,23 @@ export function pool(hidden: tf.Tensor3D, mask: tf.Tensor2D, pooling: Pooling): 
   return tf.div(summed, tf.maximum(tf.sum(m, 2), 1e-9)) as tf.Tensor2D;
 }
 
-function linear(lin: Linear, x: tf.Tensor2D, hook?: LinearHook): tf.Tensor2D {
-  const y = tf.add(tf.matMul(x, lin.kernel), lin.bias) as tf.Tensor2D;
-  return hook ? hook(lin, x, y) : y;
+/** x·W + b, plus the layer's adapter update when it has one. */
+export function linear(lin: Linear, x: tf.Tensor2D, hook?: LinearHook): tf.Tensor2D {
+  const ad = hook?.(lin) ?? null;
+  const kernel = lin.kernel as tf.Tensor2D;
+  const bias = lin.bias as tf.Tensor1D;
+  if (fusedKernels()) return ad ? fusedLoraLinear(x, ad.input(x), kernel, bias, ad.a, ad.b, ad.scaling) : fusedLinear(x, kernel, bias);
+  const y = tf.add(tf.matMul(x, kernel), bias) as tf.Tensor2D;
+  return ad ? (tf.add(y, tf.mul(tf.matMul(tf.matMul(ad.input(x), ad.a), ad.b), ad.scaling)) as tf.Tensor2D) : y;
+}
+
+/** A zero bias of each width, kept: for the rare adapter on the feed-forward's inner layer, whose kernel adds the
+ * real bias before the fused GELU. */
+const zeroBiases = new Map<number, tf.Tensor1D>();
+function zeroBias(width: number): tf.Tensor1D {
+  let z = zeroBiases.get(width);
+  if (!z || z.isDisposed) zeroBiases.set(width, (z = tf.keep(tf.zeros([width]))));
+  return z;
 }
 
 /**

@@ -3,7 +3,7 @@
 // Config, layer and injection are kept apart as in PEFT: LoraSettings (types.ts), LoraAdapter, injectLora().
 import * as tf from '@tensorflow/tfjs';
 import type { LoraSettings } from './types';
-import type { EncoderWeights, Linear, LinearHook } from './encoder';
+import type { EncoderWeights, Linear, LinearAdapter, LinearHook } from './encoder';
 
 export interface LoraAdapter {
   /** Module path, e.g. "encoder.layer.0.attention.self.query". */
@@ -45,15 +45,17 @@ export function injectLora(w: EncoderWeights, s: LoraSettings, seed: number): Lo
 }
 
 /**
- * The forward hook that adds each adapter's update to its layer's output. Dropout (training only) gets a new
- * seed every call, so each step draws a fresh mask while runs stay reproducible.
+ * The hook that gives each adapted layer its adapter; the encoder adds the update (encoder.ts `linear`). Dropout
+ * (training only) gets a new seed every call, so each step draws a fresh mask while runs stay reproducible.
  */
 export function loraHook(adapters: LoraAdapter[], dropout: number, training: boolean, dropoutSeed: () => number): LinearHook {
-  const byModule = new Map(adapters.map((a) => [a.module, a]));
-  return (lin, x, y) => {
-    const ad = byModule.get(lin.name);
-    if (!ad) return y;
-    const input = training && dropout > 0 ? (tf.dropout(x, dropout, undefined, dropoutSeed()) as tf.Tensor2D) : x;
-    return tf.add(y, tf.mul(tf.matMul(tf.matMul(input, ad.a), ad.b), ad.scaling)) as tf.Tensor2D;
-  };
+  const byModule = new Map<string, LinearAdapter>(
+    adapters.map((ad) => [ad.module, {
+      a: ad.a as tf.Tensor2D,
+      b: ad.b as tf.Tensor2D,
+      scaling: ad.scaling,
+      input: (x: tf.Tensor2D) => (training && dropout > 0 ? (tf.dropout(x, dropout, undefined, dropoutSeed()) as tf.Tensor2D) : x),
+    }]),
+  );
+  return (lin) => byModule.get(lin.name) ?? null;
 }

@@ -10,6 +10,8 @@ import { decodeCheckpoint, encodeCheckpoint } from './checkpoint';
 import { now } from '../util/clock';
 import { linearWarmupDecay, warmupStepsFromRatio } from './schedule';
 import { epochBatches, evalBatches } from './batching';
+import { fusedKernels } from '../runtime/fused-switch';
+import { fusedCrossEntropy } from '../model/fused/cross-entropy-webgpu';
 
 export interface LoopData {
   train: EncodedExample[];
@@ -329,6 +331,7 @@ export function trainStep(
 
 /** Mean softmax cross-entropy over the batch, as torch.nn.functional.cross_entropy computes it. */
 export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, numLabels: number): tf.Scalar {
+  if (fusedKernels() && labels.dtype === 'int32') return fusedCrossEntropy(logits, labels);
   return tf.tidy(() => {
     const logProbs = tf.logSoftmax(logits);
     const picked = tf.sum(tf.mul(logProbs, tf.oneHot(labels, numLabels)), 1);

@@ -102,12 +102,14 @@ const dropped = (x: tf.Tensor) => tf.dropout(x, DROPOUT, undefined, DROP_SEED) a
 /** encoder.ts's linear (private there): matMul, then add. */
 const unfusedLinear = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.add(tf.matMul(x, w), b) as tf.Tensor2D;
 
-/** encoder.ts's linear with lora.ts's hook, the mask drawn with DROP_SEED as the fused side's xd is. */
+/** encoder.ts's unfused linear with the adapter lora.ts's hook gives it, the mask drawn with DROP_SEED as the fused
+ * side's xd is. */
 function unfusedLora(dropout: number): Op {
   return (x, w, b, a, bMat) => {
     const lin = { name: 'm', kernel: w, bias: b } as unknown as Linear;
     const adapter = { module: 'm', a, b: bMat, scaling: SCALING } as unknown as LoraAdapter;
-    return loraHook([adapter], dropout, true, () => DROP_SEED)(lin, t2(x), unfusedLinear(x, w, b));
+    const ad = loraHook([adapter], dropout, true, () => DROP_SEED)(lin)!;
+    return tf.add(unfusedLinear(x, w, b), tf.mul(tf.matMul(tf.matMul(ad.input(t2(x)), ad.a), ad.b), ad.scaling));
   };
 }
 

@@ -6,7 +6,7 @@ import { tf, useBackend } from '../../src/runtime/tf-node';
 import { loadModel, type LoadedModel } from '../../src/model/load';
 import { createClassifier } from '../../src/model/classifier';
 import { loraHook, type LoraAdapter } from '../../src/model/lora';
-import type { Linear } from '../../src/model/encoder';
+import { linear, type Linear } from '../../src/model/encoder';
 
 let bert: LoadedModel;
 let distil: LoadedModel;
@@ -24,15 +24,16 @@ const batch = () => ({
 
 describe('the LoRA update', () => {
   it('adds x·A·B·alpha/r to the layer output (hand-computed 2×2 case)', () => {
-    // x = [1, 2]; base y = [10, 20]; A (tfjs [in, r]) = [[1], [3]] so xA = 7; B ([r, out]) = [[0.5, -1]];
-    // alpha 4, r 1 → scaling 4: y + 7 · [0.5, -1] · 4 = [10 + 14, 20 - 28] = [24, -8].
-    const lin = { name: 'encoder.layer.0.attention.self.query' } as Linear;
+    // x = [1, 2]; W = 10·I, b = 0, so the base y = [10, 20]; A (tfjs [in, r]) = [[1], [3]] so xA = 7;
+    // B ([r, out]) = [[0.5, -1]]; alpha 4, r 1 → scaling 4: y + 7 · [0.5, -1] · 4 = [10 + 14, 20 - 28] = [24, -8].
+    const weights = { kernel: tf.variable(tf.tensor2d([[10, 0], [0, 10]]), false), bias: tf.variable(tf.zeros([2]), false) };
+    const lin: Linear = { name: 'encoder.layer.0.attention.self.query', ...weights };
     const ad: LoraAdapter = { module: lin.name, a: tf.variable(tf.tensor2d([[1], [3]])), b: tf.variable(tf.tensor2d([[0.5, -1]])), scaling: 4 / 1 };
-    const out = tf.tidy(() => loraHook([ad], 0, true, () => 0)(lin, tf.tensor2d([[1, 2]]), tf.tensor2d([[10, 20]])).arraySync());
+    const out = tf.tidy(() => linear(lin, tf.tensor2d([[1, 2]]), loraHook([ad], 0, true, () => 0)).arraySync());
     expect(out).toEqual([[24, -8]]);
-    const other = { name: 'encoder.layer.0.attention.self.key' } as Linear;
-    expect(tf.tidy(() => loraHook([ad], 0, true, () => 0)(other, tf.tensor2d([[1, 2]]), tf.tensor2d([[10, 20]])).arraySync())).toEqual([[10, 20]]);
-    tf.dispose([ad.a, ad.b]);
+    const other: Linear = { name: 'encoder.layer.0.attention.self.key', ...weights };
+    expect(tf.tidy(() => linear(other, tf.tensor2d([[1, 2]]), loraHook([ad], 0, true, () => 0)).arraySync())).toEqual([[10, 20]]);
+    tf.dispose([ad.a, ad.b, weights.kernel, weights.bias]);
   });
 
   it('initialises A kaiming-uniform(a=√5) — uniform within ±1/√in — and B at zero, reproducibly by seed', () => {

@@ -23,7 +23,7 @@ const KERNEL = 'TabtuneAttention';
 const WG = 64;
 /** Rows of scores a workgroup holds: backward keeps two such rows in workgroup memory, and 2·1024 floats plus the
  * reduction's fit the 16 KiB every WebGPU device offers. */
-const MAX_SEQ = 1024;
+export const FUSED_ATTENTION_MAX_SEQ = 1024;
 
 let registered = false;
 
@@ -63,7 +63,7 @@ function dims(q: tf.TensorInfo, others: tf.TensorInfo[], maskBias: tf.TensorInfo
   if (others.some((t) => !tf.util.arraysEqual(t.shape, q.shape))) throw bad('q, k, v (and the upstream gradient) differ in shape');
   if (!tf.util.arraysEqual(maskBias.shape, [B, L])) throw bad(`maskBias is [${maskBias.shape}], not [${B}, ${L}]`);
   if ([q, ...others, maskBias].some((t) => t.dtype !== 'float32')) throw bad('every input must be float32');
-  if (L > MAX_SEQ) throw bad(`sequences of ${L} tokens pass the ${MAX_SEQ} a workgroup holds`);
+  if (L > FUSED_ATTENTION_MAX_SEQ) throw bad(`sequences of ${L} tokens pass the ${FUSED_ATTENTION_MAX_SEQ} a workgroup holds`);
   return { B, L, nH, D, H, rows: B * nH * L };
 }
 
