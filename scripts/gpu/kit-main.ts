@@ -132,6 +132,17 @@ for (const p of plan) {
     rows.push({ ...p, error: (e as Error).message.split('\n')[0] });
     continue;
   }
+  // The same step with every kernel as tfjs ops (the encoder's fused kernels and the fused AdamW off): what the
+  // fused kernels of issue #21 buy on this adapter. Fewer steps, and none once the deadline is near.
+  let unfused: Measured | null = null;
+  let unfusedError: string | null = null;
+  if (Date.now() < deadline - 30_000) {
+    try {
+      unfused = await measureRow(randomModel(shape), shape, { ...p, fusedKernels: false, fusedOptimizer: false }, { steps: 5, budgetMs: 5000 });
+    } catch (e) {
+      unfusedError = (e as Error).message.split('\n')[0];
+    }
+  }
   const gpuErrors = takeWebGpuErrors();
   const t = await ask({ case: { ...p, layers: shape.layers, hidden: shape.hidden, heads: shape.heads, ffn: shape.ffn, vocab: shape.vocab, device: torchDevice }, steps: 10, budget_s: 8 });
   const gflops = flops(shape, p.method, p.seq, p.batch) / (m.ms_per_step / 1000) / 1e9;
@@ -148,6 +159,11 @@ for (const p of plan) {
     peak_bytes: m.peak_bytes,
     leaked_tensors: m.leaked_tensors,
     steps_timed: m.steps_timed,
+    unfused_ms_per_step: unfused ? round(unfused.ms_per_step, 1) : null,
+    unfused_encode_ms_per_step: unfused ? round(unfused.encode_ms, 1) : null,
+    unfused_dispatches_per_step: unfused ? round(unfused.dispatches_per_step, 1) : null,
+    fused_speedup: unfused ? round(unfused.ms_per_step / m.ms_per_step, 2) : null,
+    ...(unfusedError ? { unfused_error: unfusedError } : {}),
     torch_device: torchDevice,
     torch_ms_per_step: typeof t.torch_ms_per_step === 'number' ? round(t.torch_ms_per_step, 2) : null,
     ratio_vs_torch: typeof t.torch_ms_per_step === 'number' ? round(m.ms_per_step / t.torch_ms_per_step, 2) : null,
@@ -155,15 +171,15 @@ for (const p of plan) {
     ...(gpuErrors.length ? { gpu_errors: gpuErrors.length, error: `WebGPU reported ${gpuErrors.length} error(s): the figures are not valid (first: ${gpuErrors[0].split('\n')[0]})` } : {}),
   };
   rows.push(row);
-  log(`${p.model} ${p.method} seq ${p.seq} batch ${p.batch}: ${row.ms_per_step} ms/step (encode ${row.encode_ms_per_step} ms, ${row.dispatches_per_step} dispatches), PyTorch ${torchDevice} ${row.torch_ms_per_step} ms → ${row.ratio_vs_torch}×`);
+  log(`${p.model} ${p.method} seq ${p.seq} batch ${p.batch}: ${row.ms_per_step} ms/step (encode ${row.encode_ms_per_step} ms, ${row.dispatches_per_step} dispatches; unfused ${row.unfused_ms_per_step} ms, ${row.unfused_dispatches_per_step} dispatches), PyTorch ${torchDevice} ${row.torch_ms_per_step} ms → ${row.ratio_vs_torch}×`);
   save('rows.json', rows);
 }
 save('rows.json', rows);
 torch.stdin.end();
 
 // ---- summary -------------------------------------------------------------------------------------------------
-const head = '| model | method | seq | batch | ms/step | encode ms | GPU wait ms | GFLOP/s | dispatches | PyTorch ms | ratio |\n|---|---|---|---|---|---|---|---|---|---|---|';
-const lines = rows.map((r) => (r.ms_per_step === undefined ? `| ${r.model} | ${r.method} | ${r.seq} | ${r.batch} | ${r.error ?? r.skipped} | | | | | | |` : `| ${r.model} | ${r.method} | ${r.seq} | ${r.batch} | ${r.ms_per_step} | ${r.encode_ms_per_step} | ${r.gpu_wait_ms_per_step} | ${r.gflops} | ${r.dispatches_per_step} | ${r.torch_ms_per_step} | ${r.ratio_vs_torch} |`));
+const head = '| model | method | seq | batch | ms/step | encode ms | GPU wait ms | GFLOP/s | dispatches | unfused ms/step | unfused dispatches | fused speed-up | PyTorch ms | ratio |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|';
+const lines = rows.map((r) => (r.ms_per_step === undefined ? `| ${r.model} | ${r.method} | ${r.seq} | ${r.batch} | ${r.error ?? r.skipped} | | | | | | | | | |` : `| ${r.model} | ${r.method} | ${r.seq} | ${r.batch} | ${r.ms_per_step} | ${r.encode_ms_per_step} | ${r.gpu_wait_ms_per_step} | ${r.gflops} | ${r.dispatches_per_step} | ${r.unfused_ms_per_step ?? r.unfused_error ?? '—'} | ${r.unfused_dispatches_per_step ?? '—'} | ${r.fused_speedup ?? '—'} | ${r.torch_ms_per_step} | ${r.ratio_vs_torch} |`));
 writeFileSync(
   join(out, 'summary.md'),
   [`# tabtune GPU kit: ${adapterOut.described}`, '', `PyTorch ${(hello as { torch?: string } | null)?.torch ?? '?'} on ${torchDevice}.`, '', '## Parity with the PyTorch goldens', ...parity.map((p) => `- ${p.model}${p.check ? ` (${p.check})` : ''}: ${p.pass ? 'pass' : 'FAIL'}`), '', '## matmul GFLOP/s', '```', JSON.stringify(matmul, null, 2), '```', '', '## Training steps', head, ...lines, ''].join('\n'),
