@@ -12,6 +12,7 @@ import { AdamW } from '../src/train/optimizer';
 import { trainStep } from '../src/train/loop';
 import { createRng } from '../src/util/rng';
 import { fusedKernelsEnabled, setFusedKernels } from '../src/runtime/fused-switch';
+import type { RecomputeSetting } from '../src/model/recompute';
 
 export interface Shape { name: string; layers: number; hidden: number; heads: number; ffn: number; vocab: number }
 
@@ -102,6 +103,8 @@ export interface RowPlan {
   fusedOptimizer?: boolean;
   /** false: the encoder's tfjs ops even on WebGPU instead of its fused kernels (src/runtime/fused-switch.ts; default true). */
   fusedKernels?: boolean;
+  /** Layer recompute (src/model/recompute.ts); the classifier's default, 'auto', when absent. */
+  recompute?: RecomputeSetting;
 }
 export interface MeasureOptions {
   /** At most this many timed steps after the warm-up step… */
@@ -119,6 +122,8 @@ export interface Measured {
    * On a GPU backend the rest of the step is waiting for the device; on wasm and cpu the step computes in it. */
   encode_ms: number;
   peak_bytes: number;
+  /** Tensor bytes alive before the timed steps (weights, optimizer state): peak_bytes − this is the step's own. */
+  start_bytes: number;
   leaked_tensors: number;
   kernels_per_step: number;
   dispatches_per_step: number;
@@ -205,7 +210,7 @@ function instrumented<T>(f: () => T): Counts & { out: T; dispatchUnit: string } 
 export async function measureRow(model: LoadedModel, shape: Shape, plan: RowPlan, opts: MeasureOptions): Promise<Measured> {
   const fusedBefore = fusedKernelsEnabled();
   setFusedKernels(plan.fusedKernels ?? true);
-  const clf = createClassifier(model, { method: plan.method, numLabels: 2, seed: 0, lora: LORA });
+  const clf = createClassifier(model, { method: plan.method, numLabels: 2, seed: 0, lora: LORA, recompute: plan.recompute });
   const opt = new AdamW(clf.trainable, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, fused: plan.fusedOptimizer ?? true });
   const rng = createRng(2);
   const B = plan.batch ?? BATCH;
@@ -225,7 +230,8 @@ export async function measureRow(model: LoadedModel, shape: Shape, plan: RowPlan
     const warmupMs = performance.now() - w0;
 
     const startTensors = tf.memory().numTensors;
-    let peak = tf.memory().numBytes;
+    const startBytes = tf.memory().numBytes;
+    let peak = startBytes;
     const times: number[] = [];
     const encodes: number[] = [];
     const totals = { kernels: 0, dispatches: 0, reads: 0, uploads: 0, uploadBytes: 0 };
@@ -261,6 +267,7 @@ export async function measureRow(model: LoadedModel, shape: Shape, plan: RowPlan
       times_ms: times,
       encode_ms: median([...encodes].sort((a, b) => a - b)),
       peak_bytes: peak,
+      start_bytes: startBytes,
       leaked_tensors: leaked,
       kernels_per_step: totals.kernels / k,
       dispatches_per_step: totals.dispatches / k,

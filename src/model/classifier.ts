@@ -7,6 +7,7 @@ import type { LoadedModel } from './load';
 import type { TrainConfig } from '../config';
 import { createEncoderWeights, disposeEncoder, encode, encoderVariables, pool, type EncoderWeights } from './encoder';
 import { injectLora, loraHook, type LoraAdapter } from './lora';
+import type { RecomputeSetting } from './recompute';
 import { fusedKernels } from '../runtime/fused-switch';
 import { fusedLinear } from './fused/linear-webgpu';
 
@@ -15,6 +16,9 @@ export interface ClassifierOptions {
   numLabels: number;
   seed: number;
   lora: LoraSettings;
+  /** Layer recompute (src/model/recompute.ts): trades about one more forward pass per step for the activations
+   * of all but one layer. 'auto' (the default) turns it on where the wasm heap would otherwise overflow. */
+  recompute?: RecomputeSetting;
 }
 
 export interface Classifier extends TrainableClassifier {
@@ -79,7 +83,7 @@ export function createClassifier(model: LoadedModel, opts: ClassifierOptions): C
   const hook = (training: boolean) =>
     adapters.length ? loraHook(adapters, opts.lora.dropout, training, () => seed * 100_003 + step * 1_009 + ++dropoutCalls) : undefined;
   const pooledThrough = (ids: tf.Tensor2D, mask: tf.Tensor2D, training: boolean, withAdapters = true) =>
-    pool(encode(encoder, ids, mask, withAdapters ? hook(training) : undefined), mask, model.pooling);
+    pool(encode(encoder, ids, mask, withAdapters ? hook(training) : undefined, { recompute: opts.recompute ?? 'auto' }), mask, model.pooling);
   const pooled = method === 'head' ? frozenFeatures((ids, mask) => pooledThrough(ids, mask, false)) : pooledThrough;
 
   return {

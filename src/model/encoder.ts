@@ -8,6 +8,7 @@ import { fusedKernels } from '../runtime/fused-switch';
 import { FUSED_ATTENTION_MAX_SEQ, fusedAttention } from './fused/attention-webgpu';
 import { fusedLayerNorm } from './fused/layer-norm-webgpu';
 import { fusedBiasGelu, fusedLinear, fusedLoraLinear } from './fused/linear-webgpu';
+import { recomputed, recomputeWanted, type RecomputeSetting } from './recompute';
 
 export interface Linear {
   /** Module path as PyTorch names it, e.g. "encoder.layer.0.attention.self.query". */
@@ -52,7 +53,20 @@ export interface LinearAdapter {
 }
 
 /** The adapter of a linear layer, or null where it has none. */
-export type LinearHook = (lin: Linear) => LinearAdapter | null;
+export interface LinearHook {
+  (lin: Linear): LinearAdapter | null;
+  /**
+   * The same hook with its random draws (dropout seeds) routed through `seed`, which gets the hook's own draw.
+   * A layer run again for its gradient (recompute.ts) must drop exactly what its first run dropped: it logs the
+   * first run's seeds through this and hands them back, in order, to the second.
+   */
+  withSeeds?(seed: (draw: () => number) => number): LinearHook;
+}
+
+export interface EncodeOptions {
+  /** Layer recompute (src/model/recompute.ts): true, false, or 'auto' (where the wasm heap needs it). */
+  recompute?: RecomputeSetting;
+}
 
 /** Uploads the model's weights as variables (frozen unless `trainable`). */
 export function createEncoderWeights(model: LoadedModel, trainable: boolean): EncoderWeights {
@@ -108,7 +122,7 @@ export function encoderVariables(w: EncoderWeights): tf.Variable[] {
 }
 
 /** Hidden states [batch, seq, hidden] for token ids and an attention mask (1 = real token, 0 = padding). */
-export function encode(w: EncoderWeights, ids: tf.Tensor2D, mask: tf.Tensor2D, hook?: LinearHook): tf.Tensor3D {
+export function encode(w: EncoderWeights, ids: tf.Tensor2D, mask: tf.Tensor2D, hook?: LinearHook, opts: EncodeOptions = {}): tf.Tensor3D {
   const c = w.config;
   const [B, L] = ids.shape;
   const H = c.hiddenSize;
@@ -129,8 +143,32 @@ export function encode(w: EncoderWeights, ids: tf.Tensor2D, mask: tf.Tensor2D, h
   // One tidy per layer: without a gradient tape (evaluation, prediction, head-only training) a layer's
   // intermediates are freed before the next layer runs, instead of all layers' piling up until the caller's tidy
   // ends; under a tape, tfjs keeps its own copies of what the backward pass needs, so nothing it needs is lost.
-  for (const layer of w.layers) x = tf.tidy(() => encoderLayer(layer, x, maskBias, shape, c.layerNormEps, hook));
+  // Without a tape (evaluation, head-only training inside frozenFeatures) there is nothing to save, so nothing to
+  // recompute.
+  const recompute = tf.engine().isTapeOn() && recomputeWanted(opts.recompute ?? false, c, B, L);
+  // For LoRA and head-only the embeddings are frozen: nothing below layer 0 wants its input's gradient, and
+  // computing it anyway would cost a layer's worth of dx products that tfjs's own tape prunes.
+  const embeddingsTrain = [w.word, w.position, w.tokenType, w.embNorm.gamma, w.embNorm.beta].some((t) => t && !isFrozen(t));
+  w.layers.forEach((layer, i) => {
+    const run = (input: tf.Tensor2D, [bias]: tf.Tensor[], h?: LinearHook) => encoderLayer(layer, input, bias as tf.Tensor2D, shape, c.layerNormEps, h);
+    x = tf.tidy(() => recompute
+      ? recomputed(run, x, [maskBias], layerParams(layer, hook), hook, i > 0 || embeddingsTrain)
+      : run(x, [maskBias], hook));
+  });
   return tf.reshape(x, [B, L, H]) as tf.Tensor3D;
+}
+
+/** What a layer's gradient may be asked for besides its input: its weights and its adapters', less frozen variables. */
+function layerParams(layer: Layer, hook?: LinearHook): tf.Tensor[] {
+  const out: tf.Tensor[] = [];
+  for (const lin of [layer.query, layer.key, layer.value, layer.attnOut, layer.ffnIn, layer.ffnOut]) {
+    out.push(lin.kernel, lin.bias);
+    const ad = hook?.(lin);
+    if (ad) out.push(ad.a, ad.b);
+    if (lin === layer.attnOut) out.push(layer.attnNorm.gamma, layer.attnNorm.beta);
+  }
+  out.push(layer.ffnNorm.gamma, layer.ffnNorm.beta);
+  return [...new Set(out.filter((t) => !isFrozen(t)))];
 }
 
 interface AttentionShape { batch: number; seqLen: number; numHeads: number }

@@ -49,13 +49,18 @@ export function injectLora(w: EncoderWeights, s: LoraSettings, seed: number): Lo
  * (training only) gets a new seed every call, so each step draws a fresh mask while runs stay reproducible.
  */
 export function loraHook(adapters: LoraAdapter[], dropout: number, training: boolean, dropoutSeed: () => number): LinearHook {
-  const byModule = new Map<string, LinearAdapter>(
-    adapters.map((ad) => [ad.module, {
-      a: ad.a as tf.Tensor2D,
-      b: ad.b as tf.Tensor2D,
-      scaling: ad.scaling,
-      input: (x: tf.Tensor2D) => (training && dropout > 0 ? (tf.dropout(x, dropout, undefined, dropoutSeed()) as tf.Tensor2D) : x),
-    }]),
-  );
-  return (lin) => byModule.get(lin.name) ?? null;
+  const withDraw = (seed: () => number): LinearHook => {
+    const byModule = new Map<string, LinearAdapter>(
+      adapters.map((ad) => [ad.module, {
+        a: ad.a as tf.Tensor2D,
+        b: ad.b as tf.Tensor2D,
+        scaling: ad.scaling,
+        input: (x: tf.Tensor2D) => (training && dropout > 0 ? (tf.dropout(x, dropout, undefined, seed()) as tf.Tensor2D) : x),
+      }]),
+    );
+    const hook: LinearHook = (lin) => byModule.get(lin.name) ?? null;
+    hook.withSeeds = (f) => withDraw(() => f(dropoutSeed));
+    return hook;
+  };
+  return withDraw(dropoutSeed);
 }

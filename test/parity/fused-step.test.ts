@@ -63,9 +63,11 @@ function counting<T>(names: string[], f: () => T): { out: T; calls: Record<strin
 }
 
 /** Loss and gradients of one forward/backward pass, fused or not, for the same freshly initialised classifier. */
-async function lossAndGrads(model: LoadedModel, method: Method, fused: boolean, batch: HostBatch) {
+async function lossAndGrads(model: LoadedModel, method: Method, fused: boolean, batch: HostBatch, more: { recompute?: boolean; dropout?: number } = {}) {
   setFusedKernels(fused);
-  const clf = createClassifier(model, { method, numLabels: 2, seed: 3, lora: { ...LORA, targetModules: ['query', 'value', 'intermediate.dense'] } });
+  const lora = { ...LORA, targetModules: ['query', 'value', 'intermediate.dense'], dropout: more.dropout ?? LORA.dropout };
+  const clf = createClassifier(model, { method, numLabels: 2, seed: 3, lora, recompute: more.recompute ?? false });
+  clf.startStep?.(0);
   // LoRA's B starts at zero, which would hide A's gradient: a non-zero start for each B.
   clf.adapters.forEach((ad, i) => ad.b.assign(tf.randomNormal(ad.b.shape, 0, 0.05, 'float32', 11 + i)));
   const { ids, mask, labels } = uploadBatch(batch);
@@ -100,6 +102,29 @@ describe('the fused encoder kernels in a training step on WebGPU', () => {
       console.log(`tiny-bert ${method}: loss ${fused.loss} fused, ${ops.loss} ops; ${ops.grads.length} gradients, worst difference ${worst.toExponential(2)} of the tensor's largest (${worstName})`);
       expect(Math.abs(fused.loss - ops.loss)).toBeLessThanOrEqual(1e-5);
       expect(worst).toBeLessThanOrEqual(1e-4);
+      if (model.device) disposeEncoder(model.device as EncoderWeights);
+    });
+  }
+
+  // Layer recompute (src/model/recompute.ts) runs the same fused forward a second time inside the gradient: with
+  // LoRA dropout on, equal results also mean the second run drew the first run's masks.
+  for (const method of ['lora', 'full'] as const) {
+    it(`tiny-bert ${method}, fused, with layer recompute: the loss and gradients of the fused step without it`, async () => {
+      const model = await loadModel({ id: 'tiny-bert', url: resolve('public/models/tiny-bert') });
+      const batch = batchOf(4, 12, model.config.vocabSize);
+      const plain = await lossAndGrads(model, method, true, batch, { dropout: 0.2 });
+      const rec = await lossAndGrads(model, method, true, batch, { dropout: 0.2, recompute: true });
+      let worst = 0;
+      for (let i = 0; i < plain.grads.length; i++) {
+        const [a, b] = [rec.grads[i].data, plain.grads[i].data];
+        let scale = 0;
+        for (const v of b) scale = Math.max(scale, Math.abs(v));
+        expect(scale).toBeGreaterThan(0);
+        for (let j = 0; j < a.length; j++) worst = Math.max(worst, Math.abs(a[j] - b[j]) / scale);
+      }
+      console.log(`tiny-bert ${method} fused: loss ${plain.loss} plain, ${rec.loss} recomputed; worst gradient difference ${worst.toExponential(2)} of the tensor's largest`);
+      expect(Math.abs(rec.loss - plain.loss)).toBeLessThanOrEqual(1e-6 * Math.abs(plain.loss));
+      expect(worst).toBeLessThanOrEqual(1e-6);
       if (model.device) disposeEncoder(model.device as EncoderWeights);
     });
   }

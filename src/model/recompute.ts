@@ -1,0 +1,97 @@
+// Layer recompute (gradient checkpointing). tfjs's tape keeps every tensor a recorded kernel saves for the backward
+// pass until the step's gradients are done: all layers' activations at once, which is what overflows the wasm32
+// heap for DistilBERT `lora` at seq 128 and `full` at seq 64 (bench/RESULTS.md). Here a layer is one tape node that
+// saves only its input; its gradient runs the layer's forward again under a tape of its own and backpropagates
+// through that, so at most one layer's activations are alive at a time, for about one more forward pass of compute.
+import * as tf from '@tensorflow/tfjs';
+import type { EncoderConfig } from './types';
+import type { LinearHook } from './encoder';
+
+export type RecomputeSetting = boolean | 'auto';
+
+/** A layer's forward pass: `consts` are tensors it reads that take no gradient (the attention mask's bias). */
+export type LayerRun = (x: tf.Tensor2D, consts: tf.Tensor[], hook?: LinearHook) => tf.Tensor2D;
+
+/**
+ * `run(x, consts, hook)` as one tape node. Its gradient goes to x (when `inputGrad`) and to each of `params`, the
+ * tensors inside the layer the tape may want gradients of (trainable weights, LoRA A and B): tf.customGrad only
+ * routes gradients to its explicit inputs, so they are passed as inputs (unused by the forward, which reads them
+ * from the layer) and tfjs's tape accumulates what gradFunc returns for them under their ids, which is how a
+ * variable's gradient reaches tf.variableGrads.
+ */
+export function recomputed(run: LayerRun, x: tf.Tensor2D, consts: tf.Tensor[], params: tf.Tensor[], hook: LinearHook | undefined, inputGrad: boolean): tf.Tensor2D {
+  // The first run's dropout seeds, in the order it drew them, for the second run to draw again.
+  const seeds: number[] = [];
+  const recording = hook?.withSeeds ? hook.withSeeds((draw) => { const s = draw(); seeds.push(s); return s; }) : hook;
+  const node = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const input = args[0] as tf.Tensor2D;
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    // consts too: the caller's tidy disposes them when the forward pass ends, before any gradient runs.
+    save([input, ...consts]);
+    return {
+      value: run(input, consts, recording),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, ...cs] = saved as [tf.Tensor2D, ...tf.Tensor[]];
+        let next = 0;
+        const replay = hook?.withSeeds
+          ? hook.withSeeds(() => {
+              if (next >= seeds.length) throw new Error('A recomputed layer drew more dropout masks than its first run.');
+              return seeds[next++];
+            })
+          : hook;
+        const wrt = inputGrad ? [xs, ...params] : params;
+        const grads = wrt.length ? gradientsUnderOwnTape(() => run(xs, cs, replay), wrt, dy as tf.Tensor2D) : [];
+        if (next !== seeds.length) throw new Error('A recomputed layer drew fewer dropout masks than its first run.');
+        // A gradient the tape does not want (layer 0's input under LoRA) is never read; zeros keep customGrad's
+        // one-gradient-per-input contract.
+        const dx = (inputGrad ? grads[0] : undefined) ?? tf.zeros(xs.shape);
+        const dParams = params.map((p, i) => grads[i + (inputGrad ? 1 : 0)] ?? tf.zeros(p.shape));
+        return [dx, ...dParams];
+      },
+    };
+  });
+  return node(x, ...params) as tf.Tensor2D;
+}
+
+/**
+ * d(f() · dy)/d(wrt) on a tape of f's own, from inside another gradient's backward pass. engine.gradients at
+ * gradient depth 0 (where a backward pass runs) starts a fresh tape and clears the engine's active tape when
+ * done; the outer gradient still needs its tape (it frees the tape's saved tensors at its end), so it is put back.
+ * The inner tape's saved tensors (one layer's activations) are freed as soon as this returns.
+ */
+function gradientsUnderOwnTape(f: () => tf.Tensor2D, wrt: tf.Tensor[], dy: tf.Tensor2D): (tf.Tensor | undefined)[] {
+  const engine = tf.engine();
+  const outer = engine.state.activeTape;
+  try {
+    return tf.tidy(() => engine.gradients(f, wrt, dy, true).grads);
+  } finally {
+    engine.state.activeTape = outer;
+  }
+}
+
+// Bytes a step's tape holds per layer and token, in float32s, as multiples of hidden (K_HIDDEN) and of heads × seq
+// (K_ATTENTION): the forward pass's saved tensors and, since tfjs frees no gradient before its backward pass ends,
+// every intermediate gradient too. Fitted to the Node wasm MiniLM-L6 LoRA rows of bench/RESULTS.md (batch 16, seq
+// 32/64/128: peak less the weights, 41–51 thousand floats per layer and token), within 4 % at each length.
+export const K_HIDDEN = 100;
+export const K_ATTENTION = 8;
+
+/** What the tape keeps for a training step's backward pass, without recompute: layers × B × L × (H·k1 + nH·L·k2) × 4. */
+export function activationBytes(c: EncoderConfig, batch: number, seqLen: number): number {
+  return c.numLayers * batch * seqLen * (c.hiddenSize * K_HIDDEN + c.numHeads * seqLen * K_ATTENTION) * 4;
+}
+
+/**
+ * The wasm backend's heap is one wasm32 memory (4 GiB at most; tfjs-backend-wasm 4.22 caps it at 4 GiB − 64 KiB),
+ * and tfjs's kernels fail with "memory access out of bounds" before it is full: DistilBERT `full` at seq 32 peaked at
+ * 2354 MiB and ran, `full` at seq 64 did not (bench/RESULTS.md). Recompute turns on where what is allocated now plus
+ * the step's activations would pass this.
+ */
+export const WASM_HEAP_BUDGET = 2.5 * 2 ** 30;
+
+/** Whether to recompute layers for a step of `batch` × `seqLen`; 'auto' only on wasm and only where needed. */
+export function recomputeWanted(setting: RecomputeSetting, c: EncoderConfig, batch: number, seqLen: number): boolean {
+  if (setting !== 'auto') return setting;
+  if (tf.getBackend() !== 'wasm') return false;
+  return tf.memory().numBytes + activationBytes(c, batch, seqLen) > WASM_HEAP_BUDGET;
+}
