@@ -264,6 +264,9 @@ function takes(plan: MatMulPlan | null): boolean {
   return mode === 'on' || rule(plan);
 }
 
+/** Whether no product can be ours, so the wrapper hands it on without planning it. */
+const idle = () => mode === 'off' || (mode === 'auto' && rule === NEVER);
+
 /**
  * Wraps tfjs-webgpu's BatchMatMul and _FusedMatMul (once; call after the backend module has registered them).
  * Under 'off' every product goes straight to tfjs's kernel; _FusedMatMul with a prelu input or an activation other
@@ -271,14 +274,14 @@ function takes(plan: MatMulPlan | null): boolean {
  */
 export function useOwnWebGpuMatMul(): void {
   wrapKernel('BatchMatMul', 'webgpu', 'ownTiledMatMul', (wrapped) => (args) => {
-    if (mode === 'off') return wrapped(args);
+    if (idle()) return wrapped(args);
     const { a, b } = args.inputs as unknown as { a: Info; b: Info };
     const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
     const out = takes(planMatMul(a.shape, b.shape, transposeA, transposeB)) ? ownWebGpuMatMul(a, b, transposeA, transposeB) : null;
     return out ?? wrapped(args);
   });
   wrapKernel('_FusedMatMul', 'webgpu', 'ownTiledMatMul', (wrapped) => (args) => {
-    if (mode === 'off') return wrapped(args);
+    if (idle()) return wrapped(args);
     const { a, b, bias, preluActivationWeights } = args.inputs as unknown as { a: Info; b: Info; bias?: Info; preluActivationWeights?: Info };
     const { transposeA, transposeB, activation } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean; activation?: string | null };
     if (preluActivationWeights || (activation != null && activation !== 'linear')) return wrapped(args);
