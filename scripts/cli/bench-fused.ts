@@ -1,12 +1,15 @@
-// `npx tsx scripts/cli/bench-fused.ts [--fuse all|optimizer|kernels] [--models tiny-bert] [--methods head,lora,full] [--seq 32] [--batch 16] [--steps 3] [--rounds 2] [--opt-reps 6]`
+// `npx tsx scripts/cli/bench-fused.ts [--fuse all|optimizer|kernels|matmul] [--models tiny-bert] [--methods head,lora,full] [--seq 32] [--batch 16] [--steps 3] [--rounds 2] [--opt-reps 6]`
 // Before/after of the fused WebGPU kernels in one run: the bench's real training step (bench/shared.ts measureRow)
 // on tfjs WebGPU in Node, each row once unfused and once fused, in the order unfused, fused, fused, unfused…
 // (`--rounds` pairs) so drift on a shared machine falls on both. `--fuse` says what the fused side turns on: the
 // AdamW + clip factor kernels (src/train/adamw-webgpu.ts), the encoder's kernels (src/model/fused/, switched by
-// src/runtime/fused-switch.ts), or both (the unfused side has neither). Prints dispatches per step (recordAndSubmit calls), ms per step and the CPU time encoding the step
-// (medians over the rounds), and the fused/unfused ratios; then the optimizer alone (clip factor + AdamW step on the
-// model's trainable tensors with fixed gradients, read back, `--opt-reps` times each way, interleaved), whose time
-// the rest of a step on a slow or shared adapter would otherwise hide. Figures, never judged.
+// src/runtime/fused-switch.ts), or both (the unfused side has neither); `--fuse matmul` runs both sides with
+// everything fused and differs only in the matmul: tfjs-webgpu's (the 'unfused' side, printed as 'tfjs matmul') or
+// ours (src/runtime/webgpu-matmul.ts in mode 'on'; 'own matmul'). Prints dispatches per step (recordAndSubmit
+// calls), ms per step and the CPU time encoding the step (medians over the rounds), and the fused/unfused ratios;
+// then the optimizer alone (clip factor + AdamW step on the model's trainable tensors with fixed gradients, read
+// back, `--opt-reps` times each way, interleaved), whose time the rest of a step on a slow or shared adapter would
+// otherwise hide. Figures, never judged.
 import { useBackend, nodeWebGpuAdapter, tf } from '../../src/runtime/tf-node';
 import { createClassifier } from '../../src/model/classifier';
 import { disposeEncoder, type EncoderWeights } from '../../src/model/encoder';
@@ -15,6 +18,7 @@ import { takeWebGpuErrors } from '../../src/runtime/webgpu-fixes';
 import { describeAdapter } from '../../src/runtime/backend';
 import type { Method } from '../../src/model/types';
 import { LORA, measureRow, median, randomModel, shapeByName, type Measured } from '../../bench/shared';
+import { setWebGpuMatMulMode } from '../../src/runtime/webgpu-matmul';
 
 const argv = process.argv.slice(2);
 const opt = (name: string) => {
@@ -26,7 +30,8 @@ const methods = (opt('--methods') ?? 'head,lora,full').split(',') as Method[];
 const seq = Number(opt('--seq') ?? 32);
 const batch = opt('--batch') === undefined ? undefined : Number(opt('--batch'));
 const fuse = opt('--fuse') ?? 'all';
-if (!['all', 'optimizer', 'kernels'].includes(fuse)) throw new Error(`--fuse takes all, optimizer or kernels, not ${fuse}`);
+if (!['all', 'optimizer', 'kernels', 'matmul'].includes(fuse)) throw new Error(`--fuse takes all, optimizer, kernels or matmul, not ${fuse}`);
+const sides = fuse === 'matmul' ? ['tfjs matmul', 'own matmul'] : ['unfused', 'fused  '];
 const steps = Number(opt('--steps') ?? 3);
 const rounds = Number(opt('--rounds') ?? 2);
 const optReps = Number(opt('--opt-reps') ?? 6);
@@ -41,13 +46,15 @@ for (const model of models) {
     const got: Record<'unfused' | 'fused', Measured[]> = { unfused: [], fused: [] };
     for (let r = 0; r < rounds; r++) {
       for (const fused of r % 2 ? [true, false] : [false, true]) {
-        const plan = { model, method, seq, batch, fusedOptimizer: fused && fuse !== 'kernels', fusedKernels: fused && fuse !== 'optimizer' };
-        const m = await measureRow(randomModel(shape), shape, plan, { steps, budgetMs: 60_000 });
+        const onlyMatMul = fuse === 'matmul';
+        const plan = { model, method, seq, batch, fusedOptimizer: onlyMatMul || (fused && fuse !== 'kernels'), fusedKernels: onlyMatMul || (fused && fuse !== 'optimizer') };
+        setWebGpuMatMulMode(onlyMatMul && fused ? 'on' : 'off');
+        const m = await measureRow(randomModel(shape), shape, plan, { steps, budgetMs: 60_000 }).finally(() => setWebGpuMatMulMode('off'));
         const errors = takeWebGpuErrors();
         if (errors.length) throw new Error(`WebGPU errors in ${model} ${method} ${fused ? 'fused' : 'unfused'}: ${errors.join('; ')}`);
         if (m.leaked_tensors !== 0) throw new Error(`${model} ${method} ${fused ? 'fused' : 'unfused'} leaked ${m.leaked_tensors} tensors per row`);
         got[fused ? 'fused' : 'unfused'].push(m);
-        console.log(`${model} ${method} ${fused ? 'fused  ' : 'unfused'}: ${m.dispatches_per_step} dispatches, ${m.ms_per_step.toFixed(1)} ms/step, encode ${m.encode_ms.toFixed(1)} ms`);
+        console.log(`${model} ${method} ${fused ? sides[1] : sides[0]}: ${m.dispatches_per_step} dispatches, ${m.ms_per_step.toFixed(1)} ms/step, encode ${m.encode_ms.toFixed(1)} ms`);
       }
     }
     const med = (xs: Measured[], f: (m: Measured) => number) => median(xs.map(f).sort((a, b) => a - b));
@@ -59,7 +66,7 @@ for (const model of models) {
 }
 // The optimizer alone: clip factor (max norm 1) + AdamW step on the trainable tensors, until the first tensor is read.
 const optTable: string[] = [];
-for (const model of fuse === 'kernels' ? [] : models) {
+for (const model of fuse === 'kernels' || fuse === 'matmul' ? [] : models) {
   const shape = shapeByName(model);
   for (const method of methods) {
     const loaded = randomModel(shape);
@@ -89,7 +96,7 @@ for (const model of fuse === 'kernels' ? [] : models) {
   }
 }
 
-console.log('\n| model | method | dispatches unfused | fused | saved | ms/step unfused | fused | ratio | encode ms unfused | fused | ratio |');
+console.log(`\n| model | method | dispatches ${sides[0]} | ${sides[1]} | saved | ms/step ${sides[0]} | ${sides[1]} | ratio | encode ms ${sides[0]} | ${sides[1]} | ratio |`);
 console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const row of table) console.log(row);
 if (optTable.length) {

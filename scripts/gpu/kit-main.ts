@@ -17,6 +17,7 @@ import { loadModel } from '../../src/model/load';
 import { createClassifier } from '../../src/model/classifier';
 import { checkParity, type Golden } from '../../test/helpers/parity';
 import { BATCH, flops, matmulGflops, measureRow, randomModel, shapeByName, type Measured } from '../../bench/shared';
+import { compareMatMul, KIT_MATMUL, parseMatMulCase, type MatMulComparison } from '../../bench/matmul-modes';
 import type { Method } from '../../src/domain';
 
 const { values } = parseArgs({ options: { repo: { type: 'string', default: '.' }, out: { type: 'string', default: 'gpu-results' }, minutes: { type: 'string', default: '7' }, rows: { type: 'string', default: 'full' } } });
@@ -104,12 +105,30 @@ const torchDevice = (hello as { cuda?: string | null } | null)?.cuda ? 'cuda' : 
 log(`PyTorch: ${JSON.stringify(hello)} → timing on ${torchDevice}`);
 
 // ---- matmul ------------------------------------------------------------------------------------------------
-const matmul: Record<string, number | string> = { webgpu_1024: round(await matmulGflops(3, 3000, 1024)) };
+// webgpu_* as the kit always measured them (tfjs's kernel, each result read back); then tfjs's kernel beside ours
+// (src/runtime/webgpu-matmul.ts) on the same products, device time only, each checked against the other
+// (bench/matmul-modes.ts; `npx tsx scripts/cli/bench-matmul.ts --kit` runs the same outside the kit).
+const matmul: Record<string, unknown> = { webgpu_1024: round(await matmulGflops(3, 3000, 1024)) };
 // A software adapter needs minutes for one 4096² product (0.1 GFLOP/s here): measured only where it is a GPU.
 matmul.webgpu_4096 = Number(matmul.webgpu_1024) > 5 ? round(await matmulGflops(3, 5000, 4096)) : 'skipped: slower than 5 GFLOP/s at 1024²';
 for (const size of [1024, 4096]) matmul[`torch_${torchDevice}_${size}`] = round(Number((await ask({ matmul: 3, size, device: torchDevice })).matmul_gflops));
+const modes = KIT_MATMUL[software ? 'software' : 'gpu'];
+const ownVsTfjs: (MatMulComparison | { shape: string; error: string })[] = [];
+for (const shape of modes.shapes) {
+  try {
+    takeWebGpuErrors();
+    const r = await compareMatMul(parseMatMulCase(shape), modes);
+    const gpuErrors = takeWebGpuErrors();
+    ownVsTfjs.push(gpuErrors.length ? { shape, error: `WebGPU reported ${gpuErrors.length} error(s): ${gpuErrors[0].split('\n')[0]}` } : { ...r, tfjs_gflops: round(r.tfjs_gflops), own_gflops: round(r.own_gflops), ratio: round(r.ratio) });
+  } catch (e) {
+    ownVsTfjs.push({ shape, error: (e as Error).message.split('\n')[0] });
+  }
+  const last = ownVsTfjs[ownVsTfjs.length - 1];
+  log('error' in last ? `matmul ${shape}: ${last.error}` : `matmul ${shape}: tfjs ${last.tfjs_gflops} GFLOP/s, own ${last.own_gflops} (${last.ratio}×), max |diff| ${last.max_abs_diff.toExponential(1)} of ${last.max_abs_value.toFixed(1)}`);
+}
+matmul.own_vs_tfjs = ownVsTfjs;
 save('matmul.json', matmul);
-log(`matmul GFLOP/s: ${JSON.stringify(matmul)}`);
+log(`matmul GFLOP/s: ${JSON.stringify({ ...matmul, own_vs_tfjs: undefined })}`);
 
 // ---- training-step rows, cheapest first, until the deadline ------------------------------------------------
 const SHAPE_ROWS = values.rows === 'small' || software ? ['tiny-bert'] : ['tiny-bert', 'minilm-l6', 'distilbert'];
@@ -182,7 +201,7 @@ const head = '| model | method | seq | batch | ms/step | encode ms | GPU wait ms
 const lines = rows.map((r) => (r.ms_per_step === undefined ? `| ${r.model} | ${r.method} | ${r.seq} | ${r.batch} | ${r.error ?? r.skipped} | | | | | | | | | |` : `| ${r.model} | ${r.method} | ${r.seq} | ${r.batch} | ${r.ms_per_step} | ${r.encode_ms_per_step} | ${r.gpu_wait_ms_per_step} | ${r.gflops} | ${r.dispatches_per_step} | ${r.unfused_ms_per_step ?? r.unfused_error ?? '—'} | ${r.unfused_dispatches_per_step ?? '—'} | ${r.fused_speedup ?? '—'} | ${r.torch_ms_per_step} | ${r.ratio_vs_torch} |`));
 writeFileSync(
   join(out, 'summary.md'),
-  [`# tabtune GPU kit: ${adapterOut.described}`, '', `PyTorch ${(hello as { torch?: string } | null)?.torch ?? '?'} on ${torchDevice}.`, '', '## Parity with the PyTorch goldens', ...parity.map((p) => `- ${p.model}${p.check ? ` (${p.check})` : ''}: ${p.pass ? 'pass' : 'FAIL'}`), '', '## matmul GFLOP/s', '```', JSON.stringify(matmul, null, 2), '```', '', '## Training steps', head, ...lines, ''].join('\n'),
+  [`# tabtune GPU kit: ${adapterOut.described}`, '', `PyTorch ${(hello as { torch?: string } | null)?.torch ?? '?'} on ${torchDevice}.`, '', '## Parity with the PyTorch goldens', ...parity.map((p) => `- ${p.model}${p.check ? ` (${p.check})` : ''}: ${p.pass ? 'pass' : 'FAIL'}`), '', '## matmul GFLOP/s', '```', JSON.stringify({ ...matmul, own_vs_tfjs: undefined }, null, 2), '```', '', '| product | tfjs GFLOP/s | own GFLOP/s | own / tfjs | max abs diff |', '|---|---|---|---|---|', ...ownVsTfjs.map((r) => ('error' in r ? `| ${r.shape} | ${r.error} | | | |` : `| ${r.shape} | ${r.tfjs_gflops} | ${r.own_gflops} | ${r.ratio} | ${r.max_abs_diff.toExponential(1)} |`)), '', '## Training steps', head, ...lines, ''].join('\n'),
 );
 log(`done: ${rows.filter((r) => r.ms_per_step !== undefined).length} rows measured; results in ${out}`);
 device.destroy();

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { adapterFacts, type AdapterFacts } from './backend';
 import { splitWebGpuAddN, watchWebGpu } from './webgpu-fixes';
+import { useOwnWebGpuMatMul } from './webgpu-matmul';
 
 /** Where Debian's chromium package puts SwiftShader's Vulkan driver manifest. */
 export const SWIFTSHADER_ICD = ['/usr/lib/chromium/vk_swiftshader_icd.json', '/usr/lib64/chromium/vk_swiftshader_icd.json'];
@@ -71,6 +72,7 @@ export async function useNodeWebGpu(): Promise<AdapterFacts> {
     const facts = await installNodeWebGpu();
     await import('@tensorflow/tfjs-backend-webgpu');
     splitWebGpuAddN();
+    useOwnWebGpuMatMul();
     return facts;
   })();
   const facts = await registered;

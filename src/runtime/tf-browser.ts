@@ -10,6 +10,7 @@ import type { BackendName } from './backend';
 import { untransposeWasmMatMul } from './wasm-matmul';
 import { splitWebGpuAddN, takeWebGpuErrors, watchWebGpu } from './webgpu-fixes';
 import { useOwnWasmBatchMatMul } from './wasm-batch-matmul';
+import { useOwnWebGpuMatMul } from './webgpu-matmul';
 
 // Order matters: the batched-product kernel wraps the untransposing one, and hands it what it does not take.
 untransposeWasmMatMul();
@@ -55,6 +56,8 @@ async function startWasm(): Promise<boolean> {
 }
 
 splitWebGpuAddN();
+// Off until set (src/runtime/webgpu-matmul.ts): the wrapper only hands products on while the mode is 'off'.
+useOwnWebGpuMatMul();
 
 /**
  * How many threads the wasm backend computes with, in words for the page: the threaded build needs

@@ -8,9 +8,10 @@
 // the dispatch, and submits every WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE like any tfjs kernel. recordAndSubmit is private
 // in tfjs's typings; webGpuKernels() checks it exists (tfjs 4.22) and says null otherwise.
 //
-// Every tensor is bound as a flat array of f32 (shape [size]): recordAndSubmit writes, for each input and then the
-// output, its shape and strides as one i32 each (a rank-1 tensor has no strides; tfjs writes a 1 in their place),
-// after NAN and INFINITY, and then the kernel's own uniforms. `uniformStruct` spells that layout out for the shader.
+// Every tensor is bound as a flat array of f32, or of vec4<f32> where the spec asks (shape [size] either way):
+// recordAndSubmit writes, for each input and then the output, its shape and strides as one i32 each (a rank-1 tensor
+// has no strides; tfjs writes a 1 in their place), after NAN and INFINITY, and then the kernel's own uniforms.
+// `uniformStruct` spells that layout out for the shader.
 import * as tf from '@tensorflow/tfjs';
 
 export type Access = 'read' | 'read_write';
@@ -27,14 +28,24 @@ export interface KernelSpec {
   /** Names the pipeline in the cache and in WebGPU's error messages. */
   name: string;
   /** Bindings 1…n, in order; binding 0 is the output `result` (read_write). Every one must be used by the shader:
-   * the layout is derived from it, and an unused binding would make the bind group invalid. */
-  inputs: { name: string; access: Access }[];
+   * the layout is derived from it, and an unused binding would make the bind group invalid. `vec4` binds the tensor
+   * as array<vec4<f32>> (one 16-byte load per four floats): only for tensors whose size is a multiple of 4, or the
+   * last floats are out of reach (src/runtime/webgpu-matmul.ts chooses it per product). */
+  inputs: { name: string; access: Access; vec4?: boolean }[];
+  /** `result` as array<vec4<f32>> (see `vec4` above). */
+  resultVec4?: boolean;
   /** The kernel's own uniforms, after tfjs's: `name: f32` or `name: i32`, read as `u.name`. */
   uniforms: { name: string; type: 'f32' | 'i32' }[];
   workgroupSize: number;
   /** WGSL after the declarations: must define `@compute @workgroup_size(workgroupSize) fn main(...)`. The first
    * invocation's flat index is `flatIndex(wg, nwg, li)`. */
   body: string;
+}
+
+/** An explicit workgroup grid, for kernels that read their position from workgroup_id in 2 or 3 dimensions (the
+ * tiled matmul: column tile, row tile, batch) rather than from one flat index. */
+export interface Grid {
+  workgroups: [number, number, number];
 }
 
 export interface Uniform {
@@ -62,8 +73,9 @@ export interface WebGpuKernels {
    * the next read sees what kernels wrote in place since. Call it after a read of a tensor that kernels update in
    * place: a read still under way when a kernel wrote keeps the values from before. */
   forgetReadValues(t: tf.TensorInfo): void;
-  /** Records one dispatch of `spec` over `invocations` invocations (in workgroups of spec.workgroupSize). */
-  run(spec: KernelSpec, output: tf.TensorInfo, inputs: tf.TensorInfo[], uniforms: Uniform[], invocations: number): void;
+  /** Records one dispatch of `spec` over `invocations` invocations (in workgroups of spec.workgroupSize, spread
+   * over x and y as dispatchFor says), or over an explicit grid of workgroups. */
+  run(spec: KernelSpec, output: tf.TensorInfo, inputs: tf.TensorInfo[], uniforms: Uniform[], invocations: number | Grid): void;
 }
 
 const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
@@ -103,7 +115,8 @@ export function webGpuKernels(): WebGpuKernels | null {
       // tfjs keeps the values it last read back and answers later reads from them: drop them where this writes.
       inputs.forEach((t, i) => spec.inputs[i].access === 'read_write' && forget(b, t.dataId));
       const flat = (t: tf.TensorInfo): tf.TensorInfo => ({ dataId: t.dataId, dtype: t.dtype, shape: [tf.util.sizeFromShape(t.shape)] });
-      b.recordAndSubmit(new OwnWgslProgram(spec.name, pipeline, dispatchFor(device, invocations, spec.workgroupSize)), flat(output), inputs.map(flat), uniforms);
+      const dispatch = typeof invocations === 'number' ? dispatchFor(device, invocations, spec.workgroupSize) : gridFor(device, invocations);
+      b.recordAndSubmit(new OwnWgslProgram(spec.name, pipeline, dispatch), flat(output), inputs.map(flat), uniforms);
     },
   };
 }
@@ -124,13 +137,19 @@ function dispatchFor(device: GPUDevice, invocations: number, workgroupSize: numb
   return [x, Math.ceil(groups / x), 1];
 }
 
+function gridFor(device: GPUDevice, grid: Grid): [number, number, number] {
+  const most = device.limits.maxComputeWorkgroupsPerDimension;
+  if (grid.workgroups.some((n) => !Number.isInteger(n) || n < 1 || n > most)) throw new Error(`workgroup grid ${grid.workgroups.join('×')} is outside 1…${most} per dimension.`);
+  return [...grid.workgroups];
+}
+
 function shaderSource(spec: KernelSpec): string {
   const shapeFields = [...spec.inputs.map((x) => x.name), 'out'].map((n) => `${n}Shape: i32, ${n}Strides: i32,`).join(' ');
   const own = spec.uniforms.map((x) => `${x.name}: ${x.type},`).join(' ');
   return `
 struct Uniforms { NAN: f32, INFINITY: f32, ${shapeFields} ${own} };
-@group(0) @binding(0) var<storage, read_write> result: array<f32>;
-${spec.inputs.map((x, i) => `@group(0) @binding(${i + 1}) var<storage, ${x.access}> ${x.name}: array<f32>;`).join('\n')}
+@group(0) @binding(0) var<storage, read_write> result: array<${spec.resultVec4 ? 'vec4<f32>' : 'f32'}>;
+${spec.inputs.map((x, i) => `@group(0) @binding(${i + 1}) var<storage, ${x.access}> ${x.name}: array<${x.vec4 ? 'vec4<f32>' : 'f32'}>;`).join('\n')}
 @group(0) @binding(${spec.inputs.length + 1}) var<uniform> u: Uniforms;
 
 fn flatIndex(wg: vec3<u32>, nwg: vec3<u32>, li: u32) -> i32 {

@@ -1,0 +1,291 @@
+// A tiled matmul of our own for tfjs-backend-webgpu (issue #21): tfjs 4.22's matmul reached 513 GFLOP/s at 1024²
+// and 1,760 at 4096² on an H100, where PyTorch CUDA reached 15,875 and 49,633 (bench/RESULTS-gpu.md). tfjs's packed
+// program gives each workgroup a 32×32 output tile; here a workgroup of 256 invocations takes a 64×64 tile, each
+// invocation a 4×4 micro-tile held in registers, and stages 16-deep slices of A and B in workgroup memory, so each
+// float read from global memory feeds 64 multiply-adds instead of 32. Loads are vec4 wherever the operand's
+// contiguous dimension is a multiple of 4 (every BERT width is), scalar and bounds-checked otherwise; transposed
+// operands are read in place, so dy·Wᵀ and xᵀ·dy cost no transpose. Batched operands (rank ≥ 3) run one grid layer
+// per batch entry, and an operand of batch 1 is broadcast against the other (attention's shapes, and tfjs's own
+// rule for the broadcasts it computes right).
+//
+// Whether it is faster than tfjs's kernel can only be measured on a GPU (SwiftShader, a CPU, is all the development
+// machine has), so it is off by default: setWebGpuMatMulMode('on') routes tfjs's BatchMatMul and _FusedMatMul (bias
+// and linear activation only) here, and 'auto' asks a per-shape rule that the GPU session sets from
+// `npx tsx scripts/cli/bench-matmul.ts` (and the GPU kit's matmul section); until a rule is set 'auto' is 'off'.
+import * as tf from '@tensorflow/tfjs';
+import { webGpuKernels, type KernelSpec, type WebGpuKernels } from './webgpu-kernel';
+import { wrapKernel } from './wrap-kernel';
+
+type Info = tf.TensorInfo;
+
+/** off: tfjs's own kernel (the default); on: ours wherever it takes the product; auto: ours where the rule says. */
+export type WebGpuMatMulMode = 'off' | 'on' | 'auto';
+let mode: WebGpuMatMulMode = 'off';
+
+export function setWebGpuMatMulMode(next: WebGpuMatMulMode): void {
+  if (next !== 'off' && next !== 'on' && next !== 'auto') throw new Error(`matmul mode is off, on or auto, not ${String(next)}`);
+  mode = next;
+}
+
+export function webGpuMatMulMode(): WebGpuMatMulMode {
+  return mode;
+}
+
+/** One product as the rule sees it: C[batch, m, n] = op(A)[batch, m, k]·op(B)[batch, k, n]. */
+export interface MatMulShape {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  transposeA: boolean;
+  transposeB: boolean;
+}
+
+/** 'auto' takes a product when this says so. No measurement on a GPU exists yet, so it declines every product
+ * and 'auto' is 'off'; the GPU session replaces it (setWebGpuMatMulRule) with what bench-matmul.ts shows. */
+const NEVER = (): boolean => false;
+let rule: (shape: MatMulShape) => boolean = NEVER;
+
+/** Sets the rule 'auto' follows; null restores the default (never: 'auto' is 'off'). */
+export function setWebGpuMatMulRule(next: ((shape: MatMulShape) => boolean) | null): void {
+  rule = next ?? NEVER;
+}
+
+/** Products our kernel has computed: tests and benches check that it, not tfjs's, ran. */
+export const webGpuMatMulStats = { products: 0 };
+
+const TILE = 64;
+const DEPTH = 16;
+const WG = 256;
+
+/** A product in the kernel's terms, or why the kernel does not take it. */
+export interface MatMulPlan extends MatMulShape {
+  /** Floats between one batch entry of A (of B) and the next; 0 where that operand is broadcast. */
+  aBatchStride: number;
+  bBatchStride: number;
+  outShape: number[];
+}
+
+/** The plan for op(a)·op(b) (+ bias of n values), or null where tfjs's kernel keeps the product. */
+export function planMatMul(aShape: number[], bShape: number[], transposeA: boolean, transposeB: boolean, biasShape?: number[]): MatMulPlan | null {
+  const ar = aShape.length;
+  const br = bShape.length;
+  if (ar < 2 || br < 2) return null;
+  const m = transposeA ? aShape[ar - 1] : aShape[ar - 2];
+  const k = transposeA ? aShape[ar - 2] : aShape[ar - 1];
+  const n = transposeB ? bShape[br - 2] : bShape[br - 1];
+  if ((transposeB ? bShape[br - 1] : bShape[br - 2]) !== k || m === 0 || n === 0 || k === 0) return null;
+  const aOuter = aShape.slice(0, -2);
+  const bOuter = bShape.slice(0, -2);
+  const batchA = tf.util.sizeFromShape(aOuter);
+  const batchB = tf.util.sizeFromShape(bOuter);
+  let outer: number[];
+  try {
+    outer = tf.broadcast_util.assertAndGetBroadcastShape(aOuter, bOuter);
+  } catch {
+    return null;
+  }
+  const batch = Math.max(batchA, batchB);
+  // Equal batches or one of 1; a broadcast such as [2, 1] against [1, 3] stays with tfjs.
+  if (tf.util.sizeFromShape(outer) !== batch || (batchA !== batchB && Math.min(batchA, batchB) !== 1)) return null;
+  const outShape = [...outer, m, n];
+  // A bias of n values along the last axis, which leaves the output's shape as it is; any other stays with tfjs.
+  if (biasShape && (tf.util.sizeFromShape(biasShape) !== n || biasShape.length > outShape.length || (biasShape.length > 0 && biasShape[biasShape.length - 1] !== n))) return null;
+  return { batch, m, n, k, transposeA, transposeB, aBatchStride: batchA === 1 ? 0 : m * k, bBatchStride: batchB === 1 ? 0 : k * n, outShape };
+}
+
+// ---- the shader ----
+//
+// Workgroup (x, y, z) computes rows y·64…, columns x·64… of batch entry z. Invocation li holds rows 4·(li / 16)…+3
+// and columns 4·(li % 16)…+3. Workgroup memory holds, per k of the current 16-deep slice, 64 rows of A as 16 vec4
+// (tileA[k·16 + i] = A rows 4i…4i+3 at k) and 64 columns of B as 16 vec4 (tileB[k·16 + j]), so the inner step is
+// two vec4 reads and four vec4 multiply-adds.
+
+/** How an operand's 64 × 16 slice is read: `outer` is its rows (A) or columns (B), `contiguous` says whether k
+ * (false) or the outer index (true) is the dimension adjacent in memory. */
+function loadSlice(name: string, tile: string, contiguousOuter: boolean, vec: boolean, outerSize: string, base: string, origin: string): string {
+  if (contiguousOuter) {
+    // 16 k × 16 groups of 4 outer: one group per invocation, stored as it lies.
+    const at = `${base} + kr * ${outerSize} + o`;
+    const load = vec
+      ? `if (kr < u.k && o < ${outerSize}) { v = ${name}[(${at}) / 4]; }`
+      : `if (kr < u.k) { for (var c = 0; c < 4; c = c + 1) { if (o + c < ${outerSize}) { v[c] = ${name}[${at} + c]; } } }`;
+    return `{
+    let kr = k0 + i32(li / 16u);
+    let o = ${origin} + i32(li % 16u) * 4;
+    var v = vec4<f32>(0.0);
+    ${load}
+    ${tile}[li] = v;
+  }`;
+  }
+  // 64 outer × 4 groups of 4 k: one group per invocation, scattered across four k rows of the tile.
+  const at = `${base} + o * u.k + kc`;
+  const load = vec
+    ? `if (o < ${outerSize} && kc < u.k) { v = ${name}[(${at}) / 4]; }`
+    : `if (o < ${outerSize}) { for (var c = 0; c < 4; c = c + 1) { if (kc + c < u.k) { v[c] = ${name}[${at} + c]; } } }`;
+  return `{
+    let r = i32(li / 4u);
+    let kq = i32(li % 4u) * 4;
+    let o = ${origin} + r;
+    let kc = k0 + kq;
+    var v = vec4<f32>(0.0);
+    ${load}
+    for (var c = 0; c < 4; c = c + 1) { ${tile}[(kq + c) * 16 + r / 4][r % 4] = v[c]; }
+  }`;
+}
+
+interface Variant {
+  transposeA: boolean;
+  transposeB: boolean;
+  vecA: boolean;
+  vecB: boolean;
+  vecOut: boolean;
+  bias: boolean;
+}
+
+/** Which loads can be vec4: the operand's contiguous dimension a multiple of 4 keeps every group of 4 aligned and
+ * inside one row (and batch entry), and the tensor's size a multiple of 4 (webgpu-kernel.ts's `vec4`). */
+function variantOf(p: MatMulPlan, bias: boolean): Variant {
+  return {
+    transposeA: p.transposeA,
+    transposeB: p.transposeB,
+    vecA: (p.transposeA ? p.m : p.k) % 4 === 0,
+    vecB: (p.transposeB ? p.k : p.n) % 4 === 0,
+    vecOut: p.n % 4 === 0,
+    bias,
+  };
+}
+
+function matMulSpec(v: Variant): KernelSpec {
+  const name = `tabtune-matmul-${v.transposeA ? 't' : 'n'}${v.transposeB ? 't' : 'n'}-${v.vecA ? 4 : 1}${v.vecB ? 4 : 1}${v.vecOut ? 4 : 1}${v.bias ? '-bias' : ''}`;
+  // A's outer index is its row m: contiguous when A is stored transposed ([k, m]). B's is its column n: contiguous
+  // when B is stored as is ([k, n]).
+  const loadA = loadSlice('a', 'tileA', v.transposeA, v.vecA, 'u.m', 'aBase', 'row0');
+  const loadB = loadSlice('b', 'tileB', !v.transposeB, v.vecB, 'u.n', 'bBase', 'col0');
+  const steps = Array.from({ length: DEPTH }, (_, kk) => `
+      {
+        let av = tileA[${kk * 16} + ty];
+        let bv = tileB[${kk * 16} + tx];
+        acc0 = fma(vec4<f32>(av.x), bv, acc0);
+        acc1 = fma(vec4<f32>(av.y), bv, acc1);
+        acc2 = fma(vec4<f32>(av.z), bv, acc2);
+        acc3 = fma(vec4<f32>(av.w), bv, acc3);
+      }`).join('');
+  const biasAt = (c: string) => (v.bias ? ` + bias[${c}]` : '');
+  const store = (i: number) => v.vecOut
+    ? `if (r${i} < u.m && col < u.n) { result[(outBase + r${i} * u.n + col) / 4] = acc${i}${v.bias ? ' + bv' : ''}; }`
+    : `if (r${i} < u.m) { for (var c = 0; c < 4; c = c + 1) { if (col + c < u.n) { result[outBase + r${i} * u.n + col + c] = acc${i}[c]${biasAt('col + c')}; } } }`;
+  return {
+    name,
+    inputs: [
+      { name: 'a', access: 'read', vec4: v.vecA },
+      { name: 'b', access: 'read', vec4: v.vecB },
+      ...(v.bias ? [{ name: 'bias', access: 'read' as const }] : []),
+    ],
+    resultVec4: v.vecOut,
+    uniforms: [
+      { name: 'm', type: 'i32' },
+      { name: 'n', type: 'i32' },
+      { name: 'k', type: 'i32' },
+      { name: 'aBatchStride', type: 'i32' },
+      { name: 'bBatchStride', type: 'i32' },
+    ],
+    workgroupSize: WG,
+    body: `
+var<workgroup> tileA: array<vec4<f32>, ${DEPTH * 16}>;
+var<workgroup> tileB: array<vec4<f32>, ${DEPTH * 16}>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let tx = i32(li % 16u);
+  let ty = i32(li / 16u);
+  let row0 = i32(wg.y) * ${TILE};
+  let col0 = i32(wg.x) * ${TILE};
+  let aBase = i32(wg.z) * u.aBatchStride;
+  let bBase = i32(wg.z) * u.bBatchStride;
+  let outBase = i32(wg.z) * u.m * u.n;
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  for (var k0 = 0; k0 < u.k; k0 = k0 + ${DEPTH}) {
+    ${loadA}
+    ${loadB}
+    workgroupBarrier();${steps}
+    workgroupBarrier();
+  }
+  let col = col0 + tx * 4;
+  let r0 = row0 + ty * 4;
+  let r1 = r0 + 1;
+  let r2 = r0 + 2;
+  let r3 = r0 + 3;
+  ${v.vecOut && v.bias ? 'var bv = vec4<f32>(0.0);\n  if (col < u.n) { bv = vec4<f32>(bias[col], bias[col + 1], bias[col + 2], bias[col + 3]); }' : ''}
+  ${[0, 1, 2, 3].map(store).join('\n  ')}
+}
+`,
+  };
+}
+
+const specs = new Map<string, KernelSpec>();
+
+function specFor(v: Variant): KernelSpec {
+  const key = JSON.stringify(v);
+  let spec = specs.get(key);
+  if (!spec) specs.set(key, (spec = matMulSpec(v)));
+  return spec;
+}
+
+const i32 = (x: number) => ({ type: 'int32' as const, data: [x] });
+
+/**
+ * op(a)·op(b) (+ bias) on our kernel whatever the mode (benches compare it with tfjs's), or null where it does not
+ * take the product: not float32, a shape planMatMul refuses, more workgroups than a grid dimension allows, or no
+ * tfjs-webgpu queue. The result is a new TensorInfo of the current backend.
+ */
+export function ownWebGpuMatMul(a: Info, b: Info, transposeA: boolean, transposeB: boolean, bias?: Info | null, kernels: WebGpuKernels | null = webGpuKernels()): Info | null {
+  if (!kernels || a.dtype !== 'float32' || b.dtype !== 'float32' || (bias && bias.dtype !== 'float32')) return null;
+  const plan = planMatMul(a.shape, b.shape, transposeA, transposeB, bias?.shape);
+  if (!plan) return null;
+  const grid: [number, number, number] = [Math.ceil(plan.n / TILE), Math.ceil(plan.m / TILE), plan.batch];
+  if (grid.some((g) => g > kernels.device.limits.maxComputeWorkgroupsPerDimension)) return null;
+  const out = kernels.allocate(plan.batch * plan.m * plan.n);
+  kernels.run(
+    specFor(variantOf(plan, !!bias)),
+    out,
+    bias ? [a, b, bias] : [a, b],
+    [i32(plan.m), i32(plan.n), i32(plan.k), i32(plan.aBatchStride), i32(plan.bBatchStride)],
+    { workgroups: grid },
+  );
+  webGpuMatMulStats.products++;
+  return { dataId: out.dataId, shape: plan.outShape, dtype: 'float32' };
+}
+
+function takes(plan: MatMulPlan | null): boolean {
+  if (!plan || mode === 'off') return false;
+  return mode === 'on' || rule(plan);
+}
+
+/** Whether no product can be ours, so the wrapper hands it on without planning it. */
+const idle = () => mode === 'off' || (mode === 'auto' && rule === NEVER);
+
+/**
+ * Wraps tfjs-webgpu's BatchMatMul and _FusedMatMul (once; call after the backend module has registered them).
+ * Under 'off' every product goes straight to tfjs's kernel; _FusedMatMul with a prelu input or an activation other
+ * than linear always does, as does what ownWebGpuMatMul declines.
+ */
+export function useOwnWebGpuMatMul(): void {
+  wrapKernel('BatchMatMul', 'webgpu', 'ownTiledMatMul', (wrapped) => (args) => {
+    if (idle()) return wrapped(args);
+    const { a, b } = args.inputs as unknown as { a: Info; b: Info };
+    const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
+    const out = takes(planMatMul(a.shape, b.shape, transposeA, transposeB)) ? ownWebGpuMatMul(a, b, transposeA, transposeB) : null;
+    return out ?? wrapped(args);
+  });
+  wrapKernel('_FusedMatMul', 'webgpu', 'ownTiledMatMul', (wrapped) => (args) => {
+    if (idle()) return wrapped(args);
+    const { a, b, bias, preluActivationWeights } = args.inputs as unknown as { a: Info; b: Info; bias?: Info; preluActivationWeights?: Info };
+    const { transposeA, transposeB, activation } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean; activation?: string | null };
+    if (preluActivationWeights || (activation != null && activation !== 'linear')) return wrapped(args);
+    const out = takes(planMatMul(a.shape, b.shape, transposeA, transposeB, bias?.shape)) ? ownWebGpuMatMul(a, b, transposeA, transposeB, bias) : null;
+    return out ?? wrapped(args);
+  });
+}
