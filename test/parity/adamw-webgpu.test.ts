@@ -9,6 +9,7 @@ import { useBackend } from '../../src/runtime/tf-node';
 import { takeWebGpuErrors } from '../../src/runtime/webgpu-fixes';
 import { webGpuKernels } from '../../src/runtime/webgpu-kernel';
 import { optimizerGoldens, type OptimizerScenario as Scenario } from '../helpers/optimizer-goldens';
+import { dispatches } from '../helpers/webgpu-dispatches';
 
 const golden = optimizerGoldens;
 
@@ -24,23 +25,6 @@ function within(got: ArrayLike<number>, want: ArrayLike<number>) {
     if (!(d <= ABS + REL * Math.abs(want[j]))) ok = false;
   }
   return { ok, maxAbs };
-}
-
-/** recordAndSubmit calls (the bench's dispatch count) while f runs. */
-function dispatches(f: () => void): number {
-  const backend = tf.backend() as unknown as { recordAndSubmit: (...a: unknown[]) => unknown };
-  const orig = backend.recordAndSubmit;
-  let n = 0;
-  backend.recordAndSubmit = function (this: unknown, ...a: unknown[]) {
-    n++;
-    return orig.apply(this, a);
-  };
-  try {
-    f();
-  } finally {
-    backend.recordAndSubmit = orig;
-  }
-  return n;
 }
 
 /** Reads back (dataSync needs OffscreenCanvas on WebGPU, which Node lacks). */

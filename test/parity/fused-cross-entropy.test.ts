@@ -8,6 +8,7 @@ import { takeWebGpuErrors } from '../../src/runtime/webgpu-fixes';
 import { setFusedKernels } from '../../src/runtime/fused-switch';
 import { fusedCrossEntropy } from '../../src/model/fused/cross-entropy-webgpu';
 import { crossEntropy } from '../../src/train/loop';
+import { dispatches } from '../helpers/webgpu-dispatches';
 
 beforeAll(async () => {
   await useBackend('webgpu');
@@ -20,22 +21,6 @@ afterEach(async () => {
   probe.dispose();
   expect(takeWebGpuErrors()).toEqual([]);
 });
-
-function dispatches(f: () => void): number {
-  const backend = tf.backend() as unknown as { recordAndSubmit: (...a: unknown[]) => unknown };
-  const orig = backend.recordAndSubmit;
-  let n = 0;
-  backend.recordAndSubmit = function (this: unknown, ...a: unknown[]) {
-    n++;
-    return orig.apply(this, a);
-  };
-  try {
-    f();
-  } finally {
-    backend.recordAndSubmit = orig;
-  }
-  return n;
-}
 
 /** The loss and its gradient in float64: −mean log softmax(z)[label], (softmax − onehot)/B. */
 function reference(z: number[][], labels: number[]) {

@@ -9,26 +9,10 @@ import { layerNorm } from '../../src/model/encoder';
 import { fusedKernels } from '../../src/runtime/fused-switch';
 import { useBackend } from '../../src/runtime/tf-node';
 import { takeWebGpuErrors } from '../../src/runtime/webgpu-fixes';
+import { dispatches } from '../helpers/webgpu-dispatches';
 
 const EPS = 1e-12; // BERT's layer_norm_eps
 const TOL = 1e-5;
-
-/** recordAndSubmit calls (the bench's dispatch count) while f runs. */
-function dispatches(f: () => void): number {
-  const backend = tf.backend() as unknown as { recordAndSubmit: (...a: unknown[]) => unknown };
-  const orig = backend.recordAndSubmit;
-  let n = 0;
-  backend.recordAndSubmit = function (this: unknown, ...a: unknown[]) {
-    n++;
-    return orig.apply(this, a);
-  };
-  try {
-    f();
-  } finally {
-    backend.recordAndSubmit = orig;
-  }
-  return n;
-}
 
 /** Reads back (dataSync needs OffscreenCanvas on WebGPU, which Node lacks). */
 const read = (ts: tf.Tensor[]) => Promise.all(ts.map(async (t) => (await t.data()) as Float32Array));

@@ -10,6 +10,7 @@ import { fusedKernels } from '../../src/runtime/fused-switch';
 import { fusedBiasGelu, fusedLinear, fusedLoraLinear } from '../../src/model/fused/linear-webgpu';
 import { gelu, type Linear } from '../../src/model/encoder';
 import { loraHook, type LoraAdapter } from '../../src/model/lora';
+import { dispatches } from '../helpers/webgpu-dispatches';
 
 const TOL = 1e-5;
 const ROWS = 37;
@@ -17,23 +18,6 @@ const R = 8;
 const SCALING = 2; // alpha 16 / r 8
 const DROPOUT = 0.25;
 const DROP_SEED = 1234;
-
-/** recordAndSubmit calls (the bench's dispatch count) while f runs. */
-function dispatches(f: () => void): number {
-  const backend = tf.backend() as unknown as { recordAndSubmit: (...a: unknown[]) => unknown };
-  const orig = backend.recordAndSubmit;
-  let n = 0;
-  backend.recordAndSubmit = function (this: unknown, ...a: unknown[]) {
-    n++;
-    return orig.apply(this, a);
-  };
-  try {
-    f();
-  } finally {
-    backend.recordAndSubmit = orig;
-  }
-  return n;
-}
 
 const read = (ts: tf.Tensor[]) => Promise.all(ts.map(async (t) => (await t.data()) as Float32Array));
 
