@@ -111,6 +111,15 @@ export interface MeasureOptions {
   steps: number;
   /** …and no more once the timed steps together took this long (at least one timed step is always made). */
   budgetMs: number;
+  /** After the timed steps, one more step under tf.time: each dispatch's device time (timestamp queries, where the
+   * backend has them), summed per program name into `kernel_profile`. */
+  profile?: boolean;
+}
+/** One program's share of a profiled step: its dispatches and their summed device time. */
+export interface KernelShare {
+  name: string;
+  dispatches: number;
+  ms: number;
 }
 export interface Measured {
   ms_per_step: number;
@@ -138,6 +147,9 @@ export interface Measured {
   largest_upload: { bytes: number; shape: number[]; during: string } | null;
   trainable_params: number;
   flops_per_step: number;
+  /** With `profile`: per program, most device time first, and the step's total device time. */
+  kernel_profile?: KernelShare[];
+  kernel_ms_total?: number;
 }
 
 type Fn = (...a: unknown[]) => unknown;
@@ -257,6 +269,7 @@ export async function measureRow(model: LoadedModel, shape: Shape, plan: RowPlan
       last = r;
     }
     const leaked = tf.memory().numTensors - startTensors;
+    const profiled = opts.profile ? await profileStep(() => trainStep(clf, opt, batch, 1e-4, 1.0)) : null;
     const sorted = [...times].sort((a, b) => a - b);
     const k = times.length;
     return {
@@ -279,6 +292,7 @@ export async function measureRow(model: LoadedModel, shape: Shape, plan: RowPlan
       largest_upload: last?.largestUpload ?? null,
       trainable_params: clf.trainableParamCount(),
       flops_per_step: flops(shape, plan.method, plan.seq, B),
+      ...(profiled ? { kernel_profile: profiled.shares, kernel_ms_total: profiled.total } : {}),
     };
   } finally {
     setFusedKernels(fusedBefore);
@@ -287,6 +301,28 @@ export async function measureRow(model: LoadedModel, shape: Shape, plan: RowPlan
     if (model.device) disposeEncoder(model.device as EncoderWeights);
     model.device = undefined;
   }
+}
+
+/** One step under tf.time, its dispatches' device times summed per program name (tfjs names a timed dispatch by
+ * its program's class: tfjs's own, e.g. MatMulPackedProgram, or an own kernel's spec name, webgpu-kernel.ts). */
+async function profileStep(step: () => tf.Tensor): Promise<{ shares: KernelShare[]; total: number }> {
+  let loss: tf.Tensor | null = null;
+  const info = (await tf.time(() => {
+    loss = step();
+  })) as tf.TimingInfo & { getExtraProfileInfo?: () => string };
+  if (loss) (loss as tf.Tensor).dispose();
+  const byName = new Map<string, KernelShare>();
+  for (const entry of (info.getExtraProfileInfo?.() ?? '').split(', ')) {
+    const cut = entry.lastIndexOf(': ');
+    if (cut < 0) continue;
+    const name = entry.slice(0, cut);
+    const share = byName.get(name) ?? { name, dispatches: 0, ms: 0 };
+    share.dispatches += 1;
+    share.ms += Number(entry.slice(cut + 2));
+    byName.set(name, share);
+  }
+  const shares = [...byName.values()].sort((a, b) => b.ms - a.ms).map((x) => ({ ...x, ms: Math.round(x.ms * 1000) / 1000 }));
+  return { shares, total: Math.round(Number(info.kernelMs) * 1000) / 1000 };
 }
 
 export function median(sorted: number[]): number {

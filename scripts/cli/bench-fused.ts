@@ -49,7 +49,7 @@ for (const model of models) {
         const onlyMatMul = fuse === 'matmul';
         const plan = { model, method, seq, batch, fusedOptimizer: onlyMatMul || (fused && fuse !== 'kernels'), fusedKernels: onlyMatMul || (fused && fuse !== 'optimizer') };
         setWebGpuMatMulMode(onlyMatMul && fused ? 'on' : 'off');
-        const m = await measureRow(randomModel(shape), shape, plan, { steps, budgetMs: 60_000 }).finally(() => setWebGpuMatMulMode('off'));
+        const m = await measureRow(randomModel(shape), shape, plan, { steps, budgetMs: 60_000 }).finally(() => setWebGpuMatMulMode('auto'));
         const errors = takeWebGpuErrors();
         if (errors.length) throw new Error(`WebGPU errors in ${model} ${method} ${fused ? 'fused' : 'unfused'}: ${errors.join('; ')}`);
         if (m.leaked_tensors !== 0) throw new Error(`${model} ${method} ${fused ? 'fused' : 'unfused'} leaked ${m.leaked_tensors} tensors per row`);

@@ -3,7 +3,10 @@
 // the committed PyTorch goldens, then timed beside eager PyTorch on the same machine. Results go to files under
 // --out: adapter.json, parity.json, matmul.json, rows.json and summary.md.
 //
-// usage: node tabtune-gpu.mjs --repo DIR --out DIR [--minutes 7] [--rows small|full]
+// usage: node tabtune-gpu.mjs --repo DIR --out DIR [--minutes 7] [--rows small|full|large] [--profile]
+// --rows large: only seq 128 × batch 64, the shape where a step has arithmetic to do. --profile: each wide
+// seq-128 × batch-64 row also times one step's dispatches on the device (tf.time), per program, into rows.json's
+// kernel_profile.
 import * as tf from '@tensorflow/tfjs';
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,9 +21,10 @@ import { createClassifier } from '../../src/model/classifier';
 import { checkParity, type Golden } from '../../test/helpers/parity';
 import { BATCH, flops, matmulGflops, measureRow, randomModel, shapeByName, type Measured } from '../../bench/shared';
 import { compareMatMul, KIT_MATMUL, parseMatMulCase, type MatMulComparison } from '../../bench/matmul-modes';
+import { setWebGpuMatMulMode } from '../../src/runtime/webgpu-matmul';
 import type { Method } from '../../src/domain';
 
-const { values } = parseArgs({ options: { repo: { type: 'string', default: '.' }, out: { type: 'string', default: 'gpu-results' }, minutes: { type: 'string', default: '7' }, rows: { type: 'string', default: 'full' } } });
+const { values } = parseArgs({ options: { repo: { type: 'string', default: '.' }, out: { type: 'string', default: 'gpu-results' }, minutes: { type: 'string', default: '7' }, rows: { type: 'string', default: 'full' }, profile: { type: 'boolean', default: false } } });
 const repo = resolve(values.repo!);
 const out = resolve(values.out!);
 mkdirSync(out, { recursive: true });
@@ -90,17 +94,22 @@ for (const name of ['tiny-bert', 'tiny-distilbert']) {
 save('parity.json', parity);
 
 // ---- PyTorch on the same machine (CUDA when it sees a GPU), one long-lived process ---------------------------
-const torch = spawn('python3', [join(repo, 'scripts/bench_torch.py'), '--serve', '1'], { stdio: ['pipe', 'pipe', 'inherit'] });
+// PYTHON names an interpreter with torch where the first python3 on PATH has none. Without PyTorch the kit still
+// measures every WebGPU row; the PyTorch columns are then empty.
+const torch = spawn(process.env.PYTHON ?? 'python3', [join(repo, 'scripts/bench_torch.py'), '--serve', '1'], { stdio: ['pipe', 'pipe', 'inherit'] });
+torch.on('error', () => undefined); // no such interpreter: the greeting below reads end-of-stream
+torch.stdin.on('error', () => undefined);
 const answers = createInterface({ input: torch.stdout })[Symbol.asyncIterator]();
+// The server's first line is its greeting (version, threads, the CUDA device it sees), sent unasked.
+const greeting = await answers.next();
+const hello = greeting.done ? null : (JSON.parse(greeting.value) as Record<string, unknown>);
 const ask = async (req: object): Promise<Record<string, unknown>> => {
+  if (!hello) return {};
   torch.stdin.write(JSON.stringify(req) + '\n');
   const line = await answers.next();
   if (line.done) throw new Error('PyTorch (scripts/bench_torch.py) stopped answering.');
   return JSON.parse(line.value);
 };
-// The server's first line is its greeting (version, threads, the CUDA device it sees), sent unasked.
-const greeting = await answers.next();
-const hello = greeting.done ? null : (JSON.parse(greeting.value) as Record<string, unknown>);
 const torchDevice = (hello as { cuda?: string | null } | null)?.cuda ? 'cuda' : 'cpu';
 log(`PyTorch: ${JSON.stringify(hello)} → timing on ${torchDevice}`);
 
@@ -111,7 +120,7 @@ log(`PyTorch: ${JSON.stringify(hello)} → timing on ${torchDevice}`);
 const matmul: Record<string, unknown> = { webgpu_1024: round(await matmulGflops(3, 3000, 1024)) };
 // A software adapter needs minutes for one 4096² product (0.1 GFLOP/s here): measured only where it is a GPU.
 matmul.webgpu_4096 = Number(matmul.webgpu_1024) > 5 ? round(await matmulGflops(3, 5000, 4096)) : 'skipped: slower than 5 GFLOP/s at 1024²';
-for (const size of [1024, 4096]) matmul[`torch_${torchDevice}_${size}`] = round(Number((await ask({ matmul: 3, size, device: torchDevice })).matmul_gflops));
+for (const size of [1024, 4096]) matmul[`torch_${torchDevice}_${size}`] = hello ? round(Number((await ask({ matmul: 3, size, device: torchDevice })).matmul_gflops)) : null;
 const modes = KIT_MATMUL[software ? 'software' : 'gpu'];
 const ownVsTfjs: (MatMulComparison | { shape: string; error: string })[] = [];
 for (const shape of modes.shapes) {
@@ -131,10 +140,12 @@ save('matmul.json', matmul);
 log(`matmul GFLOP/s: ${JSON.stringify({ ...matmul, own_vs_tfjs: undefined })}`);
 
 // ---- training-step rows, cheapest first, until the deadline ------------------------------------------------
-const SHAPE_ROWS = values.rows === 'small' || software ? ['tiny-bert'] : ['tiny-bert', 'minilm-l6', 'distilbert'];
-const METHOD_ROWS: Method[] = values.rows === 'small' || software ? ['lora'] : ['head', 'lora', 'full'];
-const SEQ_ROWS = values.rows === 'small' || software ? [32] : [32, 128];
-const BATCH_ROWS = values.rows === 'small' || software ? [BATCH] : [16, 64];
+const small = values.rows === 'small' || software;
+const large = values.rows === 'large';
+const SHAPE_ROWS = small ? ['tiny-bert'] : ['tiny-bert', 'minilm-l6', 'distilbert'];
+const METHOD_ROWS: Method[] = small ? ['lora'] : ['head', 'lora', 'full'];
+const SEQ_ROWS = small ? [32] : large ? [128] : [32, 128];
+const BATCH_ROWS = small ? [BATCH] : large ? [64] : [16, 64];
 const plan = SHAPE_ROWS.flatMap((model) => SEQ_ROWS.flatMap((seq) => BATCH_ROWS.flatMap((batch) => METHOD_ROWS.map((method) => ({ model, method, seq, batch })))));
 const rows: Record<string, unknown>[] = [];
 for (const p of plan) {
@@ -146,20 +157,38 @@ for (const p of plan) {
   let m: Measured;
   try {
     takeWebGpuErrors();
-    m = await measureRow(randomModel(shape), shape, p, { steps: 10, budgetMs: 8000 });
+    const profile = values.profile && shape.hidden >= 384 && p.seq === 128 && p.batch === 64;
+    m = await measureRow(randomModel(shape), shape, p, { steps: 10, budgetMs: 8000, profile });
   } catch (e) {
     rows.push({ ...p, error: (e as Error).message.split('\n')[0] });
     continue;
   }
-  // The same step with every kernel as tfjs ops (the encoder's fused kernels and the fused AdamW off): what the
-  // fused kernels of issue #21 buy on this adapter. Fewer steps, and none once the deadline is near.
+  // The same step with every kernel as tfjs ops (the encoder's fused kernels, the fused AdamW and our matmul off):
+  // what issue #21's kernels buy on this adapter. Fewer steps, and none once the deadline is near.
   let unfused: Measured | null = null;
   let unfusedError: string | null = null;
   if (Date.now() < deadline - 30_000) {
+    setWebGpuMatMulMode('off');
     try {
       unfused = await measureRow(randomModel(shape), shape, { ...p, fusedKernels: false, fusedOptimizer: false }, { steps: 5, budgetMs: 5000 });
     } catch (e) {
       unfusedError = (e as Error).message.split('\n')[0];
+    } finally {
+      setWebGpuMatMulMode('auto');
+    }
+  }
+  // The same fused step with every product on tfjs's matmul (src/runtime/webgpu-matmul.ts mode 'off'; the rows run
+  // 'auto', the default): on the wide shapes at seq 128, where a step has arithmetic enough for it to matter (#21).
+  let tfjsMatMul: Measured | null = null;
+  let tfjsMatMulError: string | null = null;
+  if (!software && shape.hidden >= 384 && p.seq === 128 && Date.now() < deadline - 20_000) {
+    setWebGpuMatMulMode('off');
+    try {
+      tfjsMatMul = await measureRow(randomModel(shape), shape, p, { steps: 5, budgetMs: 5000 });
+    } catch (e) {
+      tfjsMatMulError = (e as Error).message.split('\n')[0];
+    } finally {
+      setWebGpuMatMulMode('auto');
     }
   }
   const gpuErrors = takeWebGpuErrors();
@@ -182,6 +211,9 @@ for (const p of plan) {
     unfused_encode_ms_per_step: unfused ? round(unfused.encode_ms, 1) : null,
     unfused_dispatches_per_step: unfused ? round(unfused.dispatches_per_step, 1) : null,
     fused_speedup: unfused ? round(unfused.ms_per_step / m.ms_per_step, 2) : null,
+    ...(tfjsMatMul ? { tfjs_matmul_ms_per_step: round(tfjsMatMul.ms_per_step, 1), tfjs_matmul_gpu_wait_ms_per_step: round(tfjsMatMul.ms_per_step - tfjsMatMul.encode_ms, 1) } : {}),
+    ...(tfjsMatMulError ? { tfjs_matmul_error: tfjsMatMulError } : {}),
+    ...(m.kernel_profile ? { kernel_ms_total: m.kernel_ms_total, kernel_profile: m.kernel_profile } : {}),
     ...(unfusedError ? { unfused_error: unfusedError } : {}),
     torch_device: torchDevice,
     torch_ms_per_step: typeof t.torch_ms_per_step === 'number' ? round(t.torch_ms_per_step, 2) : null,
@@ -190,7 +222,8 @@ for (const p of plan) {
     ...(gpuErrors.length ? { gpu_errors: gpuErrors.length, error: `WebGPU reported ${gpuErrors.length} error(s): the figures are not valid (first: ${gpuErrors[0].split('\n')[0]})` } : {}),
   };
   rows.push(row);
-  log(`${p.model} ${p.method} seq ${p.seq} batch ${p.batch}: ${row.ms_per_step} ms/step (encode ${row.encode_ms_per_step} ms, ${row.dispatches_per_step} dispatches; unfused ${row.unfused_ms_per_step} ms, ${row.unfused_dispatches_per_step} dispatches), PyTorch ${torchDevice} ${row.torch_ms_per_step} ms → ${row.ratio_vs_torch}×`);
+  if (m.kernel_profile) log(`  device time ${m.kernel_ms_total} ms: ${m.kernel_profile.slice(0, 8).map((k) => `${k.name} ${k.ms} ms (${k.dispatches})`).join(', ')}`);
+  log(`${p.model} ${p.method} seq ${p.seq} batch ${p.batch}: ${row.ms_per_step} ms/step (encode ${row.encode_ms_per_step} ms, ${row.dispatches_per_step} dispatches; unfused ${row.unfused_ms_per_step} ms, ${row.unfused_dispatches_per_step} dispatches${tfjsMatMul ? `; all products on tfjs's matmul ${row.tfjs_matmul_ms_per_step} ms` : ''}), PyTorch ${torchDevice} ${row.torch_ms_per_step} ms → ${row.ratio_vs_torch}×`);
   save('rows.json', rows);
 }
 save('rows.json', rows);

@@ -31,6 +31,8 @@ await build({
   format: 'esm',
   target: 'node20',
   minify: true,
+  // Class names survive: tf.time names each dispatch after its program's class (the kit's --profile).
+  keepNames: true,
   external: ['webgpu', 'sharp', 'onnxruntime-node', 'onnxruntime-web'],
   plugins: [
     {
@@ -65,9 +67,11 @@ execFileSync('xz', ['-9', '-T0', join(kit, 'node')]);
 const loader = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib64/libvulkan.so.1'].find((f) => existsSync(f));
 if (!loader) throw new Error('No libvulkan.so.1 here to pack: apt-get install -y libvulkan1');
 copyFileSync(loader, join(kit, 'lib/libvulkan.so.1'));
-// NVIDIA's Vulkan driver lives in libGLX_nvidia.so.0, which loads only beside GLVND's dispatch libraries: on an
-// H100 machine without them the loader said "Could not get 'vkCreateInstance' … for ICD libGLX_nvidia.so.0".
-for (const [lib, pkg] of [['libGLdispatch.so.0', 'libglvnd0'], ['libGLX.so.0', 'libglx0']]) {
+// NVIDIA's Vulkan driver lives in libGLX_nvidia.so.0, which loads only beside GLVND's libraries: on a bare H100
+// machine the loader said "Could not get 'vkCreateInstance' via 'vk_icdGetInstanceProcAddr' for ICD
+// libGLX_nvidia.so.0" without them. One adapter request per library set there (2026-11-26): libGLdispatch +
+// libGLX alone still failed; adding libEGL found the H100; libOpenGL, libGL or libGLESv2 instead of it did not.
+for (const [lib, pkg] of [['libGLdispatch.so.0', 'libglvnd0'], ['libGLX.so.0', 'libglx0'], ['libEGL.so.1', 'libegl1']]) {
   const found = [`/usr/lib/x86_64-linux-gnu/${lib}`, `/usr/lib64/${lib}`].find((f) => existsSync(f));
   if (!found) throw new Error(`No ${lib} here to pack: apt-get install -y ${pkg}`);
   copyFileSync(found, join(kit, 'lib', lib));

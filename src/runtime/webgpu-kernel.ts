@@ -18,7 +18,7 @@ export type Access = 'read' | 'read_write';
 
 interface QueueBackend {
   device: GPUDevice;
-  tensorMap: { get(dataId: object): { values: unknown } | undefined };
+  tensorMap: { get(dataId: object): { values: unknown; dtype?: tf.DataType } | undefined };
   uploadToGPU(dataId: object): void;
   makeTensorInfo(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   recordAndSubmit(program: object, output: tf.TensorInfo, inputs: tf.TensorInfo[], uniforms?: { type: string; data: number[] }[]): void;
@@ -53,8 +53,9 @@ export interface Uniform {
   data: number[];
 }
 
-// Passed to recordAndSubmit as `program`: it reads pipeline, dispatch, pixelsOpType and size, and the class name
-// names the dispatch in tf.profile's timings.
+// Passed to recordAndSubmit as `program`: it reads pipeline, dispatch, pixelsOpType and size. tf.time and
+// tf.profile name each timed dispatch by its program's class name, so each spec gets a subclass named after it
+// (programClass): a kernel profile then says 'tabtune-product-nt', not one name for every kernel of ours.
 class OwnWgslProgram {
   readonly size = false;
   readonly pixelsOpType = undefined;
@@ -65,6 +66,18 @@ class OwnWgslProgram {
   ) {}
 }
 
+const programClasses = new Map<string, typeof OwnWgslProgram>();
+
+function programClass(name: string): typeof OwnWgslProgram {
+  let cls = programClasses.get(name);
+  if (!cls) {
+    // A computed key names the class expression after the spec.
+    cls = { [name]: class extends OwnWgslProgram {} }[name];
+    programClasses.set(name, cls);
+  }
+  return cls;
+}
+
 export interface WebGpuKernels {
   device: GPUDevice;
   /** A new float32 tensor's TensorInfo with a GPU buffer (contents undefined until a kernel writes it). */
@@ -73,6 +86,10 @@ export interface WebGpuKernels {
    * the next read sees what kernels wrote in place since. Call it after a read of a tensor that kernels update in
    * place: a read still under way when a kernel wrote keeps the values from before. */
   forgetReadValues(t: tf.TensorInfo): void;
+  /** The dtype of the buffer behind a tensor, which can differ from the tensor's own: tfjs-webgpu casts int32 to
+   * float32 as a view of the same int32 buffer (its Cast kernel), which tfjs's shaders read through converting
+   * getters and an own kernel, binding array<f32>, would read as float bit patterns. */
+  storedDtype(t: tf.TensorInfo): tf.DataType | undefined;
   /** Records one dispatch of `spec` over `invocations` invocations (in workgroups of spec.workgroupSize, spread
    * over x and y as dispatchFor says), or over an explicit grid of workgroups. */
   run(spec: KernelSpec, output: tf.TensorInfo, inputs: tf.TensorInfo[], uniforms: Uniform[], invocations: number | Grid): void;
@@ -102,6 +119,9 @@ export function webGpuKernels(): WebGpuKernels | null {
     forgetReadValues(t) {
       forget(b, t.dataId);
     },
+    storedDtype(t) {
+      return b.tensorMap.get(t.dataId)?.dtype;
+    },
     run(spec, output, inputs, uniforms, invocations) {
       if (inputs.length !== spec.inputs.length) throw new Error(`${spec.name}: ${inputs.length} inputs for ${spec.inputs.length} bindings.`);
       let pipeline = known.get(spec.name);
@@ -116,7 +136,7 @@ export function webGpuKernels(): WebGpuKernels | null {
       inputs.forEach((t, i) => spec.inputs[i].access === 'read_write' && forget(b, t.dataId));
       const flat = (t: tf.TensorInfo): tf.TensorInfo => ({ dataId: t.dataId, dtype: t.dtype, shape: [tf.util.sizeFromShape(t.shape)] });
       const dispatch = typeof invocations === 'number' ? dispatchFor(device, invocations, spec.workgroupSize) : gridFor(device, invocations);
-      b.recordAndSubmit(new OwnWgslProgram(spec.name, pipeline, dispatch), flat(output), inputs.map(flat), uniforms);
+      b.recordAndSubmit(new (programClass(spec.name))(spec.name, pipeline, dispatch), flat(output), inputs.map(flat), uniforms);
     },
   };
 }

@@ -8,10 +8,11 @@
 // per batch entry, and an operand of batch 1 is broadcast against the other (attention's shapes, and tfjs's own
 // rule for the broadcasts it computes right).
 //
-// Whether it is faster than tfjs's kernel can only be measured on a GPU (SwiftShader, a CPU, is all the development
-// machine has), so it is off by default: setWebGpuMatMulMode('on') routes tfjs's BatchMatMul and _FusedMatMul (bias
-// and linear activation only) here, and 'auto' asks a per-shape rule that the GPU session sets from
-// `npx tsx scripts/cli/bench-matmul.ts` (and the GPU kit's matmul section); until a rule is set 'auto' is 'off'.
+// Which kernel takes a product is the mode's: 'on' routes tfjs's BatchMatMul and _FusedMatMul (bias and linear
+// activation only) here, 'off' leaves them to tfjs, and 'auto' (the default) asks a per-shape rule. The default rule
+// comes from the GPU kit on an H100 (bench/RESULTS-gpu.md): ours where A is not transposed, on a hardware adapter
+// only. On a software adapter (SwiftShader, all the development machine has) nothing favours either kernel and
+// every committed figure was made with tfjs's, so there it stays tfjs's.
 import * as tf from '@tensorflow/tfjs';
 import { webGpuKernels, type KernelSpec, type WebGpuKernels } from './webgpu-kernel';
 import { wrapKernel } from './wrap-kernel';
@@ -20,7 +21,7 @@ type Info = tf.TensorInfo;
 
 /** off: tfjs's own kernel (the default); on: ours wherever it takes the product; auto: ours where the rule says. */
 export type WebGpuMatMulMode = 'off' | 'on' | 'auto';
-let mode: WebGpuMatMulMode = 'off';
+let mode: WebGpuMatMulMode = 'auto';
 
 export function setWebGpuMatMulMode(next: WebGpuMatMulMode): void {
   if (next !== 'off' && next !== 'on' && next !== 'auto') throw new Error(`matmul mode is off, on or auto, not ${String(next)}`);
@@ -41,14 +42,36 @@ export interface MatMulShape {
   transposeB: boolean;
 }
 
-/** 'auto' takes a product when this says so. No measurement on a GPU exists yet, so it declines every product
- * and 'auto' is 'off'; the GPU session replaces it (setWebGpuMatMulRule) with what bench-matmul.ts shows. */
-const NEVER = (): boolean => false;
-let rule: (shape: MatMulShape) => boolean = NEVER;
+/** 'auto''s default rule, from the GPU kit's side-by-side products on an NVIDIA H100 (device time, bench/RESULTS-gpu.md):
+ * ours was 1.03-1.28× tfjs's on untransposed products (1024², 4096², 2048×384×1536), 1.15-1.18× with B transposed
+ * and 1.34-1.44× on attention's batched q·kᵀ, but 0.75-0.79× with A transposed (xᵀ·dy, a weight's gradient). */
+export const untransposedARule = (shape: MatMulShape): boolean => !shape.transposeA;
+/** The default: untransposedARule on a hardware adapter, tfjs's kernel on a software one. */
+const defaultRule = (shape: MatMulShape): boolean => !softwareAdapter() && untransposedARule(shape);
+let rule: (shape: MatMulShape) => boolean = defaultRule;
 
-/** Sets the rule 'auto' follows; null restores the default (never: 'auto' is 'off'). */
+/** Sets the rule 'auto' follows; null restores the default (untransposedARule on a hardware adapter). */
 export function setWebGpuMatMulRule(next: ((shape: MatMulShape) => boolean) | null): void {
-  rule = next ?? NEVER;
+  rule = next ?? defaultRule;
+}
+
+const SOFTWARE = /swiftshader|llvmpipe|lavapipe|softpipe|warp/i;
+const software = new WeakMap<object, boolean>();
+
+type Info2 = { vendor?: string; architecture?: string; description?: string; device?: string; isFallbackAdapter?: boolean };
+
+/** Whether the current tfjs WebGPU backend runs on a software adapter: tfjs-webgpu keeps the adapter's vendor and
+ * architecture as backend.adapterInfo, and newer WebGPU implementations give the device its adapter's info too
+ * (GPUDevice.adapterInfo, with isFallbackAdapter). */
+function softwareAdapter(): boolean {
+  const backend = tf.backend() as unknown as { adapterInfo?: Info2; device?: { adapterInfo?: Info2 } };
+  let known = software.get(backend);
+  if (known === undefined) {
+    const infos = [backend.adapterInfo, backend.device?.adapterInfo].filter((x): x is Info2 => !!x);
+    known = infos.some((i) => i.isFallbackAdapter === true || SOFTWARE.test(`${i.vendor ?? ''} ${i.architecture ?? ''} ${i.description ?? ''} ${i.device ?? ''}`));
+    software.set(backend, known);
+  }
+  return known;
 }
 
 /** Products our kernel has computed: tests and benches check that it, not tfjs's, ran. */
@@ -242,7 +265,11 @@ const i32 = (x: number) => ({ type: 'int32' as const, data: [x] });
  * tfjs-webgpu queue. The result is a new TensorInfo of the current backend.
  */
 export function ownWebGpuMatMul(a: Info, b: Info, transposeA: boolean, transposeB: boolean, bias?: Info | null, kernels: WebGpuKernels | null = webGpuKernels()): Info | null {
-  if (!kernels || a.dtype !== 'float32' || b.dtype !== 'float32' || (bias && bias.dtype !== 'float32')) return null;
+  if (!kernels) return null;
+  // Float32 tensors over float32 buffers only: a cast mask (encoder.ts's pool) is an int32 buffer seen as float32,
+  // which our shader would read as bit patterns. On an H100 that made every mean-pooled embedding wrong (kit parity
+  // 2.08 off) until such products were left to tfjs.
+  if ([a, b, bias].some((t) => t && (t.dtype !== 'float32' || kernels.storedDtype(t) !== 'float32'))) return null;
   const plan = planMatMul(a.shape, b.shape, transposeA, transposeB, bias?.shape);
   if (!plan) return null;
   const grid: [number, number, number] = [Math.ceil(plan.n / TILE), Math.ceil(plan.m / TILE), plan.batch];
@@ -265,7 +292,7 @@ function takes(plan: MatMulPlan | null): boolean {
 }
 
 /** Whether no product can be ours, so the wrapper hands it on without planning it. */
-const idle = () => mode === 'off' || (mode === 'auto' && rule === NEVER);
+const idle = () => mode === 'off';
 
 /**
  * Wraps tfjs-webgpu's BatchMatMul and _FusedMatMul (once; call after the backend module has registered them).

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { useBackend } from '../../src/runtime/tf-node';
 import { takeWebGpuErrors } from '../../src/runtime/webgpu-fixes';
 import { setFusedKernels } from '../../src/runtime/fused-switch';
-import { planMatMul, setWebGpuMatMulMode, setWebGpuMatMulRule, webGpuMatMulStats } from '../../src/runtime/webgpu-matmul';
+import { planMatMul, setWebGpuMatMulMode, setWebGpuMatMulRule, untransposedARule, webGpuMatMulStats } from '../../src/runtime/webgpu-matmul';
 import { loadModel } from '../../src/model/load';
 import { createClassifier } from '../../src/model/classifier';
 import { disposeEncoder, type EncoderWeights } from '../../src/model/encoder';
@@ -21,7 +21,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  setWebGpuMatMulMode('off');
+  setWebGpuMatMulMode('auto');
   setWebGpuMatMulRule(null);
   setFusedKernels(true);
   // Errors arrive as events: a readback first lets the queue finish and the events be delivered.
@@ -180,7 +180,29 @@ describe('the tiled WebGPU matmul against a float64 reference', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it("routes by mode: 'off' and 'auto' without a rule are tfjs's kernel; a rule decides under 'auto'; a relu stays with tfjs", async () => {
+  it('leaves a product to tfjs when an operand is an int32 buffer seen as float32 (tfjs-webgpu casts int32 up as a view)', async () => {
+    // encoder.ts's pool: [B, 1, L] mask (cast from int32) × [B, L, H] hidden states.
+    const mask = tf.tensor3d([1, 1, 0, 1, 0, 0], [2, 1, 3], 'int32');
+    const hidden = tf.tensor3d(values(2 * 3 * 4, 9), [2, 3, 4]);
+    const before = webGpuMatMulStats.products;
+    setWebGpuMatMulMode('on');
+    const got = tf.tidy(() => tf.matMul(tf.cast(mask, 'float32'), hidden));
+    const viaOwn = webGpuMatMulStats.products - before;
+    const plain = tf.tidy(() => tf.matMul(tf.add(tf.cast(mask, 'float32'), 0), hidden)); // a real float32 buffer
+    expect(webGpuMatMulStats.products - before).toBe(1);
+    expect(viaOwn).toBe(0);
+    const [g, p] = (await Promise.all([got.data(), plain.data()])) as Float32Array[];
+    const h = (await hidden.data()) as Float32Array;
+    // Row b of the result is Σ_t mask[b, t]·hidden[b, t, :]: sequence 0 sums tokens 0 and 1, sequence 1 token 0.
+    const want = [0, 1, 2, 3].map((j) => h[j] + h[4 + j]).concat([0, 1, 2, 3].map((j) => h[12 + j]));
+    want.forEach((w, i) => {
+      expect(Math.abs(g[i] - w)).toBeLessThan(1e-6);
+      expect(Math.abs(p[i] - w)).toBeLessThan(1e-6);
+    });
+    tf.dispose([mask, hidden, got, plain]);
+  });
+
+  it("routes by mode: 'off' is tfjs's kernel; 'auto''s default rule is tfjs's on a software adapter and takes untransposed A on hardware; a rule set decides under 'auto'; a relu stays with tfjs", async () => {
     const a = tf.tensor(values(6 * 4, 1), [6, 4]);
     const b = tf.tensor(values(4 * 3, 2), [4, 3]);
     const ran = (f: () => tf.Tensor) => {
@@ -191,7 +213,15 @@ describe('the tiled WebGPU matmul against a float64 reference', () => {
     setWebGpuMatMulMode('off');
     expect(ran(() => tf.matMul(a, b))).toBe(0);
     setWebGpuMatMulMode('auto');
+    // The parity tier runs on SwiftShader: the default rule leaves every product to tfjs there.
+    expect((tf.backend() as unknown as { adapterInfo: { architecture: string } }).adapterInfo.architecture).toMatch(/swiftshader/i);
     expect(ran(() => tf.matMul(a, b))).toBe(0);
+    const shape = { batch: 1, m: 6, n: 3, k: 4, transposeA: false, transposeB: false };
+    expect([untransposedARule(shape), untransposedARule({ ...shape, transposeB: true }), untransposedARule({ ...shape, transposeA: true })]).toEqual([true, true, false]);
+    setWebGpuMatMulRule(untransposedARule);
+    expect(ran(() => tf.matMul(a, b))).toBe(1);
+    expect(ran(() => tf.tidy(() => tf.matMul(a, tf.transpose(b), false, true)))).toBe(1);
+    expect(ran(() => tf.tidy(() => tf.matMul(tf.transpose(a), b, true, false)))).toBe(0);
     setWebGpuMatMulRule((s) => s.m >= 6);
     expect(ran(() => tf.matMul(a, b))).toBe(1);
     expect(ran(() => tf.matMul(b, a, true, true))).toBe(0);

@@ -1,15 +1,20 @@
 // Self-attention's core as one WebGPU dispatch forward and two backward (issue #21). encoderLayer in
 // src/model/encoder.ts builds it from tfjs ops: three transposes into heads, a batched q·kᵀ, a division, the mask's
 // add, a softmax, a batched product with v and a transpose back, each one or more dispatches, each with its own
-// gradient. Here one workgroup takes one (sequence, head, row) and reads q, k and v in place in their [B·L, H]
-// layout, so nothing is transposed and the [B, nH, L, L] scores exist only in workgroup memory.
+// gradient. Here q, k and v are read in place in their [B·L, H] layout, so nothing is transposed and the
+// [B, nH, L, L] scores never exist.
 //
-// Backward is flash-attention style: the probabilities are recomputed from the saved q, k and mask, not saved.
-// - dispatch 1, per query row i: P_i, dP_i = dC_i·vᵀ, δ_i = Σ_j P_ij·dP_ij, dS_i = P_i ⊙ (dP_i − δ_i),
-//   dQ_i = dS_i·k / √D; the row's max, sum and δ go to a small [B·nH·L, 4] scratch;
-// - dispatch 2, per key row j: P_ij and dS_ij for every i again from that scratch (no [B, nH, L, L] buffer: 800 MB
-//   at B 64, 12 heads, L 512, past many devices' largest binding), dK_j = Σ_i dS_ij·q_i / √D and dV_j = Σ_i P_ij·dC_i, and Σ_i dS_ij (the
-//   mask bias's gradient, per head) into the scratch's fourth column.
+// Tiled as flash attention: a workgroup takes one (sequence, head) and a block of 64 rows, one invocation per row,
+// and stages the other side's rows through workgroup memory a tile at a time, so each k or v value read from global
+// memory serves 64 rows. (The first version gave each row its own workgroup and re-read k and v per row: on an H100
+// the three kernels took 57 ms of an 89 ms MiniLM-L6 LoRA step at seq 128 × batch 64, bench/RESULTS-gpu.md.)
+// - forward, per query row: online softmax (running max and sum, the output rescaled as the max grows);
+// - dispatch 1 of backward, per query row: the same pass again, then δ_i = dy_i·out_i and a second pass over the keys
+//   for dS_ij = P_ij·(dy_i·v_j − δ_i) and dq_i = Σ_j dS_ij·k_j / √D; the row's max, sum and δ go to a small
+//   [B·nH·L, 4] scratch;
+// - dispatch 2, per key row j: P_ij and dS_ij for every query again from that scratch (no [B, nH, L, L] buffer),
+//   dk_j = Σ_i dS_ij·q_i / √D, dv_j = Σ_i P_ij·dy_i, and Σ_i dS_ij (the mask bias's gradient, per head) into the
+//   scratch's fourth column.
 // The tape calls one closure per input, each under its own tidy, so a tensor made in one closure cannot be handed
 // to another. Instead gradFunc (run in the tape's 'backward' scope) allocates dq, dk, dv and the scratch up front
 // (allocation is not a dispatch), and each closure runs the dispatches it needs, once, writing into them. What no
@@ -21,8 +26,7 @@ import { webGpuKernels, type KernelSpec, type Uniform, type WebGpuKernels } from
 
 const KERNEL = 'TabtuneAttention';
 const WG = 64;
-/** Rows of scores a workgroup holds: backward keeps two such rows in workgroup memory, and 2·1024 floats plus the
- * reduction's fit the 16 KiB every WebGPU device offers. */
+/** The longest sequence the encoder sends here (tiles bound nothing; every bundled model has 512 positions at most). */
 export const FUSED_ATTENTION_MAX_SEQ = 1024;
 
 let registered = false;
@@ -63,7 +67,7 @@ function dims(q: tf.TensorInfo, others: tf.TensorInfo[], maskBias: tf.TensorInfo
   if (others.some((t) => !tf.util.arraysEqual(t.shape, q.shape))) throw bad('q, k, v (and the upstream gradient) differ in shape');
   if (!tf.util.arraysEqual(maskBias.shape, [B, L])) throw bad(`maskBias is [${maskBias.shape}], not [${B}, ${L}]`);
   if ([q, ...others, maskBias].some((t) => t.dtype !== 'float32')) throw bad('every input must be float32');
-  if (L > FUSED_ATTENTION_MAX_SEQ) throw bad(`sequences of ${L} tokens pass the ${FUSED_ATTENTION_MAX_SEQ} a workgroup holds`);
+  if (L > FUSED_ATTENTION_MAX_SEQ) throw bad(`sequences of ${L} tokens pass the ${FUSED_ATTENTION_MAX_SEQ} this kernel takes`);
   return { B, L, nH, D, H, rows: B * nH * L };
 }
 
@@ -89,126 +93,133 @@ function uniformsOf(d: Dims): Uniform[] {
   return [i32(d.rows), i32(d.L), i32(d.nH), i32(d.D), i32(d.H), { type: 'float32', data: [Math.sqrt(d.D)] }];
 }
 
-// The workgroup's (sequence b, head h, row t) and where its head's columns start, shared by the three shaders.
-// The row comes from the workgroup id alone, so the early return and the barriers after it stay uniform.
+/** Workgroups of one dispatch: one per (sequence, head, block of WG rows). */
+const workgroupsOf = (d: Dims) => d.B * d.nH * Math.ceil(d.L / WG);
+
+/** Rows of the other side staged in workgroup memory at a time: two [tile, D] tiles (k and v forward; q and dy for
+ * dk, dv) fill 8 KiB of the 16 KiB every WebGPU device offers. */
+const tileRows = (D: number) => Math.max(1, Math.min(64, Math.floor(1024 / D)));
+
+// The workgroup's (sequence b, head h, block of rows) and this invocation's row i in it. The block comes from the
+// workgroup id alone, so the early return stays uniform; an invocation past the sequence's end (i ≥ L) takes part
+// in every tile load and barrier, reads row L − 1, and writes nothing.
 const PROLOGUE = `
-  let row = i32(wg.y * nwg.x + wg.x);
-  if (row >= u.rows) { return; }
+  let nb = (u.seqLen + ${WG} - 1) / ${WG};
+  let w = i32(wg.y * nwg.x + wg.x);
+  if (w >= (u.rows / u.seqLen) * nb) { return; }
   let tid = i32(li);
   let L = u.seqLen;
-  let D = u.headDim;
   let H = u.hidden;
-  let bh = row / L;
-  let t = row % L;
+  let bh = w / nb;
+  let i = (w % nb) * ${WG} + tid;
+  let live = i < L;
   let b = bh / u.numHeads;
   let col = (bh % u.numHeads) * D;
-  let own = (b * L + t) * H + col;`;
+  let own = (b * L + min(i, L - 1)) * H + col;`;
 
-// Max or sum over the workgroup of each invocation's `x`, into `name` (a barrier before the first step makes the
-// callers' workgroup-memory writes visible, one after the last lets `red` be reused).
-function reduce(name: string, x: string, op: 'max' | 'sum'): string {
-  const combine = op === 'max' ? 'max(red[li], red[li + half])' : 'red[li] + red[li + half]';
+/** Stages rows j0 … j0 + T − 1 of two [B·L, H] inputs (this head's D columns) into workgroup tiles ta and tb, zeros
+ * past the sequence's end, and the rows' `extra` values (mask bias or saved statistics) where asked. */
+function stage(a: string, bIn: string, T: number, extra = ''): string {
   return `
-  red[li] = ${x};
-  for (var half = ${WG / 2}u; half > 0u; half = half / 2u) {
     workgroupBarrier();
-    if (li < half) { red[li] = ${combine}; }
-  }
-  workgroupBarrier();
-  let ${name} = red[0];
-  workgroupBarrier();`;
+    for (var e = tid; e < ${T} * D; e = e + ${WG}) {
+      let j = j0 + e / D;
+      if (j < L) {
+        let at = (b * L + j) * H + col + e % D;
+        ta[e] = ${a}[at];
+        tb[e] = ${bIn}[at];
+      } else {
+        ta[e] = 0.0;
+        tb[e] = 0.0;
+      }
+    }${extra}
+    workgroupBarrier();
+    let n = min(${T}, L - j0);`;
 }
 
-// Scores of query row `t` against every key into p[], then p[j] = exp(s_j − max) and the row's sum: the softmax of
-// tfjs's WebGPU kernel (max subtracted, exp, sum), so a −1e9 key weighs exactly 0 and a fully padded row, whose
-// scores all round to −1e9, comes out uniform as it does unfused. The float32 −1e9 + s is that path's sum too.
-const ROW_SOFTMAX = `
-  var localMax = -3.402823e+38;
-  for (var j = tid; j < L; j = j + ${WG}) {
-    let kj = (b * L + j) * H + col;
-    var acc = 0.0;
-    for (var d = 0; d < D; d = d + 1) { acc = acc + q[own + d] * k[kj + d]; }
-    let s = acc / u.scale + maskBias[b * L + j];
-    p[j] = s;
-    localMax = max(localMax, s);
-  }
-  ${reduce('rowMax', 'localMax', 'max')}
-  var localSum = 0.0;
-  for (var j = tid; j < L; j = j + ${WG}) {
-    let e = exp(p[j] - rowMax);
-    p[j] = e;
-    localSum = localSum + e;
-  }
-  ${reduce('rowSum', 'localSum', 'sum')}`;
+// Keys' mask bias into mb[] beside their tiles.
+const MASK_EXTRA = `
+    for (var e = tid; e < TILE; e = e + ${WG}) { mb[e] = select(0.0, maskBias[b * L + min(j0 + e, L - 1)], j0 + e < L); }`;
 
-const HEADER = `@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {`;
-
-const specs = new Map<string, KernelSpec>();
-
-/** Workgroup memory sized to the next power of two ≥ L (at least WG), so short sequences do not reserve L = 1024's. */
-function spec(kind: 'forward' | 'dq' | 'dkv', L: number): KernelSpec {
-  let cap = WG;
-  while (cap < L) cap *= 2;
-  const key = `${kind}-${cap}`;
-  let s = specs.get(key);
-  if (!s) specs.set(key, (s = build(kind, cap)));
-  return s;
-}
-
-function build(kind: 'forward' | 'dq' | 'dkv', cap: number): KernelSpec {
+function build(kind: 'forward' | 'dq' | 'dkv', D: number): KernelSpec {
+  const T = tileRows(D);
   const read = (name: string) => ({ name, access: 'read' as const });
   const base = [read('q'), read('k'), read('v'), read('maskBias')];
-  const shared = `var<workgroup> p: array<f32, ${cap}>;\nvar<workgroup> red: array<f32, ${WG}>;\n`;
-  const name = `tabtune-attention-${kind}-${cap}`;
+  const consts = `const D = ${D};\nconst TILE = ${T};\n`;
+  const tiles = `var<workgroup> ta: array<f32, ${T * D}>;\nvar<workgroup> tb: array<f32, ${T * D}>;\n`;
+  const header = `@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {`;
+  const name = `tabtune-attention-${kind}-d${D}`;
+  // Forward and dq's first pass: row statistics and the unnormalised output, keys staged TILE at a time.
+  const softmaxPass = `
+  var qr: array<f32, D>;
+  var acc: array<f32, D>;
+  for (var d = 0; d < D; d = d + 1) { qr[d] = q[own + d]; acc[d] = 0.0; }
+  var m = -3.402823e+38;
+  var l = 0.0;
+  for (var j0 = 0; j0 < L; j0 = j0 + TILE) {${stage('k', 'v', T, MASK_EXTRA)}
+    for (var jj = 0; jj < n; jj = jj + 1) {
+      var s = 0.0;
+      for (var d = 0; d < D; d = d + 1) { s = s + qr[d] * ta[jj * D + d]; }
+      s = s / u.scale + mb[jj];
+      if (s > m) {
+        let c = exp(m - s);
+        l = l * c;
+        for (var d = 0; d < D; d = d + 1) { acc[d] = acc[d] * c; }
+        m = s;
+      }
+      let e = exp(s - m);
+      l = l + e;
+      for (var d = 0; d < D; d = d + 1) { acc[d] = acc[d] + e * tb[jj * D + d]; }
+    }
+  }`;
   if (kind === 'forward') {
     return {
       name,
       inputs: base,
       uniforms: SHAPE_UNIFORMS,
       workgroupSize: WG,
-      // Σ_j e_j·v_j / Σ e rather than tfjs's (e_j / Σ e)·v_j: one division per output instead of per weight.
-      body: `${shared}${HEADER}${PROLOGUE}${ROW_SOFTMAX}
-  for (var d = tid; d < D; d = d + ${WG}) {
-    var acc = 0.0;
-    for (var j = 0; j < L; j = j + 1) { acc = acc + p[j] * v[(b * L + j) * H + col + d]; }
-    result[own + d] = acc / rowSum;
-  }
+      body: `${consts}${tiles}var<workgroup> mb: array<f32, ${T}>;\n${header}${PROLOGUE}${softmaxPass}
+  if (live) { for (var d = 0; d < D; d = d + 1) { result[own + d] = acc[d] / l; } }
 }
 `,
     };
   }
-  const dShared = `${shared}var<workgroup> g: array<f32, ${cap}>;\n`;
   if (kind === 'dq') {
     return {
       name,
       inputs: [...base, read('dy'), { name: 'stats', access: 'read_write' }],
       uniforms: SHAPE_UNIFORMS,
       workgroupSize: WG,
-      // tfjs's softmax gradient, (dP − Σ dP·P)·P, then the division's and q·kᵀ's.
-      body: `${dShared}${HEADER}${PROLOGUE}${ROW_SOFTMAX}
-  var localDelta = 0.0;
-  for (var j = tid; j < L; j = j + ${WG}) {
-    let vj = (b * L + j) * H + col;
-    var acc = 0.0;
-    for (var d = 0; d < D; d = d + 1) { acc = acc + dy[own + d] * v[vj + d]; }
-    let pj = p[j] / rowSum;
-    p[j] = pj;
-    g[j] = acc;
-    localDelta = localDelta + pj * acc;
+      // δ_i = Σ_j P_ij·dP_ij = dy_i·(Σ_j P_ij·v_j) = dy_i·out_i (flash attention 2), from the first pass's acc / l.
+      // Second pass: dS_ij = P_ij·(dy_i·v_j − δ_i) (tfjs's softmax gradient) and dq_i = Σ_j dS_ij·k_j / √D.
+      body: `${consts}${tiles}var<workgroup> mb: array<f32, ${T}>;\n${header}${PROLOGUE}${softmaxPass}
+  var dyr: array<f32, D>;
+  var delta = 0.0;
+  for (var d = 0; d < D; d = d + 1) {
+    dyr[d] = dy[own + d];
+    delta = delta + dyr[d] * (acc[d] / l);
+    acc[d] = 0.0;
   }
-  ${reduce('delta', 'localDelta', 'sum')}
-  for (var j = tid; j < L; j = j + ${WG}) { g[j] = p[j] * (g[j] - delta); }
-  workgroupBarrier();
-  for (var d = tid; d < D; d = d + ${WG}) {
-    var acc = 0.0;
-    for (var j = 0; j < L; j = j + 1) { acc = acc + g[j] * k[(b * L + j) * H + col + d]; }
-    result[own + d] = acc / u.scale;
+  for (var j0 = 0; j0 < L; j0 = j0 + TILE) {${stage('k', 'v', T, MASK_EXTRA)}
+    for (var jj = 0; jj < n; jj = jj + 1) {
+      var s = 0.0;
+      var dp = 0.0;
+      for (var d = 0; d < D; d = d + 1) {
+        s = s + qr[d] * ta[jj * D + d];
+        dp = dp + dyr[d] * tb[jj * D + d];
+      }
+      let p = exp((s / u.scale + mb[jj]) - m) / l;
+      let ds = p * (dp - delta);
+      for (var d = 0; d < D; d = d + 1) { acc[d] = acc[d] + ds * ta[jj * D + d]; }
+    }
   }
-  if (tid == 0) {
-    stats[row * 4] = rowMax;
-    stats[row * 4 + 1] = rowSum;
-    stats[row * 4 + 2] = delta;
+  if (live) {
+    for (var d = 0; d < D; d = d + 1) { result[own + d] = acc[d] / u.scale; }
+    let r = (bh * L + i) * 4;
+    stats[r] = m;
+    stats[r + 1] = l;
+    stats[r + 2] = delta;
   }
 }
 `,
@@ -220,42 +231,57 @@ function build(kind: 'forward' | 'dq' | 'dkv', cap: number): KernelSpec {
     inputs: [...base, read('dy'), { name: 'stats', access: 'read_write' }, { name: 'dv', access: 'read_write' }],
     uniforms: SHAPE_UNIFORMS,
     workgroupSize: WG,
-    // Here the workgroup's row is key j = t; i runs over the queries. The products are summed in dispatch 1's
-    // order, so P and dS come out as it had them.
-    body: `${dShared}${HEADER}${PROLOGUE}
-  let bias = maskBias[b * L + t];
-  var localCol = 0.0;
-  for (var i = tid; i < L; i = i + ${WG}) {
-    let qi = (b * L + i) * H + col;
-    var s = 0.0;
-    var dp = 0.0;
+    // Here the invocation's row is key j = i; queries are staged TILE at a time with dispatch 1's statistics, and
+    // P and dS are recomputed with the same operations in the same order as there.
+    body: `${consts}${tiles}var<workgroup> st: array<f32, ${3 * T}>;\n${header}${PROLOGUE}
+  let bias = maskBias[b * L + min(i, L - 1)];
+  var kr: array<f32, D>;
+  var vr: array<f32, D>;
+  var dk: array<f32, D>;
+  var dvAcc: array<f32, D>;
+  for (var d = 0; d < D; d = d + 1) { kr[d] = k[own + d]; vr[d] = v[own + d]; dk[d] = 0.0; dvAcc[d] = 0.0; }
+  var colSum = 0.0;
+  for (var j0 = 0; j0 < L; j0 = j0 + TILE) {${stage('q', 'dy', T, `
+    for (var e = tid; e < 3 * TILE; e = e + ${WG}) {
+      let r = j0 + e / 3;
+      st[e] = select(0.0, stats[(bh * L + min(r, L - 1)) * 4 + e % 3], r < L);
+    }`)}
+    for (var ii = 0; ii < n; ii = ii + 1) {
+      var s = 0.0;
+      var dp = 0.0;
+      for (var d = 0; d < D; d = d + 1) {
+        s = s + ta[ii * D + d] * kr[d];
+        dp = dp + tb[ii * D + d] * vr[d];
+      }
+      let p = exp((s / u.scale + bias) - st[ii * 3]) / st[ii * 3 + 1];
+      let ds = p * (dp - st[ii * 3 + 2]);
+      colSum = colSum + ds;
+      for (var d = 0; d < D; d = d + 1) {
+        dk[d] = dk[d] + ds * ta[ii * D + d];
+        dvAcc[d] = dvAcc[d] + p * tb[ii * D + d];
+      }
+    }
+  }
+  if (live) {
     for (var d = 0; d < D; d = d + 1) {
-      s = s + q[qi + d] * k[own + d];
-      dp = dp + dy[qi + d] * v[own + d];
+      result[own + d] = dk[d] / u.scale;
+      dv[own + d] = dvAcc[d];
     }
-    let r = (bh * L + i) * 4;
-    let pij = exp((s / u.scale + bias) - stats[r]) / stats[r + 1];
-    let ds = pij * (dp - stats[r + 2]);
-    p[i] = pij;
-    g[i] = ds;
-    localCol = localCol + ds;
+    stats[(bh * L + i) * 4 + 3] = colSum;
   }
-  ${reduce('colSum', 'localCol', 'sum')}
-  for (var d = tid; d < D; d = d + ${WG}) {
-    var dk = 0.0;
-    var dvAcc = 0.0;
-    for (var i = 0; i < L; i = i + 1) {
-      let qi = (b * L + i) * H + col + d;
-      dk = dk + g[i] * q[qi];
-      dvAcc = dvAcc + p[i] * dy[qi];
-    }
-    result[own + d] = dk / u.scale;
-    dv[own + d] = dvAcc;
-  }
-  if (tid == 0) { stats[row * 4 + 3] = colSum; }
 }
 `,
   };
+}
+
+const specs = new Map<string, KernelSpec>();
+
+/** One shader per head size: the row's q, output and gradient live in D-long private arrays. */
+function spec(kind: 'forward' | 'dq' | 'dkv', D: number): KernelSpec {
+  const key = `${kind}-${D}`;
+  let s = specs.get(key);
+  if (!s) specs.set(key, (s = build(kind, D)));
+  return s;
 }
 
 function forwardKernel({ inputs, attrs }: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap }): tf.TensorInfo {
@@ -263,7 +289,7 @@ function forwardKernel({ inputs, attrs }: { inputs: tf.NamedTensorInfoMap; attrs
   const d = dims(q, [k, v], maskBias, attrs);
   const kernels = kernelsOrThrow();
   const out = kernels.allocate(d.B * d.L * d.H);
-  kernels.run(spec('forward', d.L), out, [q, k, v, maskBias], uniformsOf(d), d.rows * WG);
+  kernels.run(spec('forward', d.D), out, [q, k, v, maskBias], uniformsOf(d), workgroupsOf(d) * WG);
   return { dataId: out.dataId, shape: [d.B * d.L, d.H], dtype: 'float32' };
 }
 
@@ -284,13 +310,13 @@ const gradFunc: tf.GradFunc = (dy, saved, attrs) => {
   let dkvDone = false;
   const runDq = () => {
     if (dqDone) return;
-    kernels.run(spec('dq', d.L), dq, [q, k, v, maskBias, dC, stats], uniforms, d.rows * WG);
+    kernels.run(spec('dq', d.D), dq, [q, k, v, maskBias, dC, stats], uniforms, workgroupsOf(d) * WG);
     dqDone = true;
   };
   const runDkv = () => {
     runDq();
     if (dkvDone) return;
-    kernels.run(spec('dkv', d.L), dk, [q, k, v, maskBias, dC, stats, dv], uniforms, d.rows * WG);
+    kernels.run(spec('dkv', d.D), dk, [q, k, v, maskBias, dC, stats, dv], uniforms, workgroupsOf(d) * WG);
     dkvDone = true;
   };
   return {

@@ -7,10 +7,11 @@
 //
 // Forward: x·W + b is tfjs-webgpu's own _FusedMatMul (its tuned matmul, the bias in the epilogue): 1 dispatch.
 // LoRA adds t = xd·A and y + (t·B)·s in own kernels: 3. GELU(h + b) is one own kernel. Nothing the backward needs
-// is kept beyond the inputs: t = xd·A is [rows, r] and recomputed. The skinny products (one side r wide) are own
-// kernels rather than tfjs's matMul because tfjs splits K over an atomic-add program plus a zero fill (2 dispatches)
-// when the inner size reaches 2000 and the output is small (BatchMatMul_impl.js), which is the case for every
-// product with rows as the inner size in a real batch.
+// is kept beyond the inputs: t = xd·A is [rows, r] and recomputed. The skinny products whose inner size is in, out
+// or r (one output per invocation, a short loop each) are own kernels: one dispatch, fused with the scale and the
+// add. The two that sum over the batch's rows (A's and B's gradients) are tfjs's matMul, which splits that sum over
+// workgroups (an atomic-add program after a zero fill, 2 dispatches, from an inner size of 2,000:
+// BatchMatMul_impl.js); an own kernel with a loop over every row measured slow on a real GPU.
 import * as tf from '@tensorflow/tfjs';
 import { webGpuKernels, type KernelSpec, type WebGpuKernels } from '../../runtime/webgpu-kernel';
 
@@ -101,7 +102,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
 const PRODUCT_NN = productSpec(false, false, false);
 const PRODUCT_NN_PLUS = productSpec(false, false, true);
 const PRODUCT_NT = productSpec(false, true, false);
-const PRODUCT_TN = productSpec(true, false, false);
 
 // tfjs-webgpu's Erf (unary_op_util.js, Abramowitz & Stegun 7.1.26, its constants from tfjs-core) and encoder.ts's
 // gelu and its gradient, operation for operation, so that the results are those of the unfused ops.
@@ -279,10 +279,13 @@ function loraGrad(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.Nam
       : () => tf.matMul(g, tensor(product(k, PRODUCT_NN_PLUS, [a, bMat, w], inDim, outDim, r, s)), false, true),
     1: () => tf.matMul(x, g, true, false),
     2: () => columnSums(g),
-    // xdᵀ·u [in, r].
-    3: () => tensor(product(k, PRODUCT_TN, [xd, u()], inDim, r, rows, 1)),
-    // s·tᵀ·dy [r, out], t = xd·A recomputed.
-    4: () => tensor(product(k, PRODUCT_TN, [tensor(product(k, PRODUCT_NN, [xd, a], rows, r, inDim, 1)), g], r, outDim, rows, s)),
+    // xdᵀ·u [in, r] and s·tᵀ·dy [r, out] (t = xd·A recomputed, s folded into it) sum over every row of the batch
+    // with an output of only in·r values: tfjs's matMul splits that sum across workgroups (its split-K program,
+    // from about 2,000 rows; one tiled dispatch below that). An invocation per output looping over the rows, as
+    // product() would, left an H100 with a few thousand busy threads: a MiniLM-L6 LoRA step at seq 128 × batch 64
+    // waited 103 ms for the GPU against 59 ms for full fine-tuning (bench/RESULTS-gpu.md).
+    3: () => tf.matMul(xd, u(), true, false),
+    4: () => tf.matMul(tensor(product(k, PRODUCT_NN, [xd, a], rows, r, inDim, s)), g, true, false),
   };
   if (xdSaved) grads[5] = () => tf.matMul(u(), a, false, true);
   return grads;
