@@ -13,6 +13,7 @@ import { trainStep } from '../src/train/loop';
 import { createRng } from '../src/util/rng';
 import { fusedKernelsEnabled, setFusedKernels } from '../src/runtime/fused-switch';
 import type { RecomputeSetting } from '../src/model/recompute';
+import { bufferCopyStats } from '../src/runtime/webgpu-kernel';
 
 export interface Shape { name: string; layers: number; hidden: number; heads: number; ffn: number; vocab: number }
 
@@ -136,6 +137,8 @@ export interface Measured {
   leaked_tensors: number;
   kernels_per_step: number;
   dispatches_per_step: number;
+  /** Buffer-to-buffer copy commands per step (WebGPU: the fused AdamW's, src/runtime/webgpu-kernel.ts). */
+  copies_per_step: number;
   /** What `dispatches_per_step` counts on this backend. */
   dispatch_unit: string;
   readbacks_per_step: number;
@@ -172,12 +175,13 @@ function countCalls(obj: Record<string, unknown> | undefined, name: string, onCa
  * cpu: kernels, each a call into wasm/JS), readbacks (the backend's read/readSync) and uploads (backend.write, i.e.
  * tensors made from host data, with their bytes).
  */
-interface Counts { peakBytes: number; kernels: number; dispatches: number; reads: number; uploads: number; uploadBytes: number; readSites: Record<string, number>; largestUpload: { bytes: number; shape: number[]; during: string } | null }
+interface Counts { peakBytes: number; kernels: number; dispatches: number; copies: number; reads: number; uploads: number; uploadBytes: number; readSites: Record<string, number>; largestUpload: { bytes: number; shape: number[]; during: string } | null }
 function instrumented<T>(f: () => T): Counts & { out: T; dispatchUnit: string } {
   const engine = tf.engine() as unknown as Record<string, unknown>;
   const backend = tf.backend() as unknown as Record<string, unknown>;
   const state = (engine as { state?: { numBytes?: number } }).state;
-  const c: Counts = { peakBytes: state?.numBytes ?? 0, kernels: 0, dispatches: 0, reads: 0, uploads: 0, uploadBytes: 0, readSites: {}, largestUpload: null };
+  const copies0 = bufferCopyStats.copies;
+  const c: Counts = { peakBytes: state?.numBytes ?? 0, kernels: 0, dispatches: 0, copies: 0, reads: 0, uploads: 0, uploadBytes: 0, readSites: {}, largestUpload: null };
   let kernel = '(outside a kernel)'; // the kernel most recently started: where a read or an upload comes from
   const name = tf.getBackend();
   const dispatchFn = name === 'webgpu' ? 'recordAndSubmit' : name === 'webgl' ? 'runWebGLProgram' : null;
@@ -207,7 +211,7 @@ function instrumented<T>(f: () => T): Counts & { out: T; dispatchUnit: string } 
   ];
   try {
     const out = f();
-    return { out, ...c, dispatches: dispatchFn ? c.dispatches : c.kernels, dispatchUnit: dispatchFn ? `${dispatchFn} calls` : 'kernels' };
+    return { out, ...c, copies: bufferCopyStats.copies - copies0, dispatches: dispatchFn ? c.dispatches : c.kernels, dispatchUnit: dispatchFn ? `${dispatchFn} calls` : 'kernels' };
   } finally {
     for (const u of undo.reverse()) u();
   }
@@ -246,7 +250,7 @@ export async function measureRow(model: LoadedModel, shape: Shape, plan: RowPlan
     let peak = startBytes;
     const times: number[] = [];
     const encodes: number[] = [];
-    const totals = { kernels: 0, dispatches: 0, reads: 0, uploads: 0, uploadBytes: 0 };
+    const totals = { kernels: 0, dispatches: 0, copies: 0, reads: 0, uploads: 0, uploadBytes: 0 };
     let dispatchUnit = 'kernels';
     let last: Counts | null = null;
     let spent = 0;
@@ -262,6 +266,7 @@ export async function measureRow(model: LoadedModel, shape: Shape, plan: RowPlan
       spent += dt;
       totals.kernels += r.kernels;
       totals.dispatches += r.dispatches;
+      totals.copies += r.copies;
       totals.reads += r.reads;
       totals.uploads += r.uploads;
       totals.uploadBytes += r.uploadBytes;
@@ -284,6 +289,7 @@ export async function measureRow(model: LoadedModel, shape: Shape, plan: RowPlan
       leaked_tensors: leaked,
       kernels_per_step: totals.kernels / k,
       dispatches_per_step: totals.dispatches / k,
+      copies_per_step: totals.copies / k,
       dispatch_unit: dispatchUnit,
       readbacks_per_step: totals.reads / k,
       uploads_per_step: totals.uploads / k,

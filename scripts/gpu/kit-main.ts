@@ -201,6 +201,7 @@ for (const p of plan) {
     gpu_wait_ms_per_step: round(m.ms_per_step - m.encode_ms, 1),
     gflops: round(gflops),
     dispatches_per_step: round(m.dispatches_per_step, 1),
+    copies_per_step: round(m.copies_per_step, 1),
     kernels_per_step: round(m.kernels_per_step, 1),
     uploads_per_step: round(m.uploads_per_step, 1),
     readbacks_per_step: round(m.readbacks_per_step, 2),

@@ -21,6 +21,10 @@ interface QueueBackend {
   tensorMap: { get(dataId: object): { values: unknown; dtype?: tf.DataType } | undefined };
   uploadToGPU(dataId: object): void;
   makeTensorInfo(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  ensureCommandEncoderReady(): void;
+  endComputePassEncoder(): void;
+  commandEncoder: GPUCommandEncoder;
+  commandQueueOwnedIds: WeakSet<object>;
   recordAndSubmit(program: object, output: tf.TensorInfo, inputs: tf.TensorInfo[], uniforms?: { type: string; data: number[] }[]): void;
 }
 
@@ -93,7 +97,22 @@ export interface WebGpuKernels {
   /** Records one dispatch of `spec` over `invocations` invocations (in workgroups of spec.workgroupSize, spread
    * over x and y as dispatchFor says), or over an explicit grid of workgroups. */
   run(spec: KernelSpec, output: tf.TensorInfo, inputs: tf.TensorInfo[], uniforms: Uniform[], invocations: number | Grid): void;
+  /** Records buffer-to-buffer copies (offsets and sizes in floats) on tfjs's command encoder, in order with the
+   * dispatches around them. A copy is not a dispatch: no pipeline, bind group or uniform buffer to encode. The
+   * destination's values read back earlier are dropped, as run() does for what a kernel writes. */
+  copy(copies: BufferCopy[]): void;
 }
+
+export interface BufferCopy {
+  src: tf.TensorInfo;
+  srcOffset: number;
+  dst: tf.TensorInfo;
+  dstOffset: number;
+  size: number;
+}
+
+/** Copy commands recorded (tests and benches count them beside dispatches). */
+export const bufferCopyStats = { copies: 0 };
 
 const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
 
@@ -101,7 +120,7 @@ const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
 export function webGpuKernels(): WebGpuKernels | null {
   if (tf.getBackend() !== 'webgpu') return null;
   const backend = tf.backend() as unknown as Partial<QueueBackend>;
-  if (!backend.device || !backend.tensorMap || typeof backend.recordAndSubmit !== 'function' || typeof backend.uploadToGPU !== 'function' || typeof backend.makeTensorInfo !== 'function') {
+  if (!backend.device || !backend.tensorMap || typeof backend.recordAndSubmit !== 'function' || typeof backend.uploadToGPU !== 'function' || typeof backend.makeTensorInfo !== 'function' || typeof backend.ensureCommandEncoderReady !== 'function' || typeof backend.endComputePassEncoder !== 'function' || !backend.commandQueueOwnedIds) {
     return null;
   }
   const b = backend as QueueBackend;
@@ -137,6 +156,26 @@ export function webGpuKernels(): WebGpuKernels | null {
       const flat = (t: tf.TensorInfo): tf.TensorInfo => ({ dataId: t.dataId, dtype: t.dtype, shape: [tf.util.sizeFromShape(t.shape)] });
       const dispatch = typeof invocations === 'number' ? dispatchFor(device, invocations, spec.workgroupSize) : gridFor(device, invocations);
       b.recordAndSubmit(new (programClass(spec.name))(spec.name, pipeline, dispatch), flat(output), inputs.map(flat), uniforms);
+    },
+    copy(copies) {
+      if (!copies.length) return;
+      // tfjs-webgpu's own copies (copyBuffer, readToGPU) take the same steps: a copy goes between compute passes.
+      b.ensureCommandEncoderReady();
+      b.endComputePassEncoder();
+      for (const c of copies) {
+        if (c.size === 0) continue;
+        b.uploadToGPU(c.src.dataId);
+        b.uploadToGPU(c.dst.dataId);
+        const src = (b.tensorMap.get(c.src.dataId) as { resource?: unknown } | undefined)?.resource;
+        const dst = (b.tensorMap.get(c.dst.dataId) as { resource?: unknown } | undefined)?.resource;
+        if (!src || !dst || !('size' in (src as object)) || !('size' in (dst as object))) throw new Error('copy: a tensor without a GPU buffer.');
+        // Held by the queue: a tensor disposed before the commands are submitted keeps its buffer until then.
+        b.commandQueueOwnedIds.add(c.src.dataId);
+        b.commandQueueOwnedIds.add(c.dst.dataId);
+        forget(b, c.dst.dataId);
+        b.commandEncoder.copyBufferToBuffer(src as GPUBuffer, c.srcOffset * 4, dst as GPUBuffer, c.dstOffset * 4, c.size * 4);
+        bufferCopyStats.copies++;
+      }
     },
   };
 }

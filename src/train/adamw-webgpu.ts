@@ -3,13 +3,16 @@
 // dispatches per trainable tensor for the update and 2 or more for its share of the clip norm. Here:
 // - the clip factor: the squares of up to 7 gradients summed per dispatch into 16,384 partial sums kept on the
 //   device, then one dispatch that adds the partials, takes the square root and writes the factor and the norm;
-// - the update: one dispatch per trainable tensor that reads the parameter, its gradient and the clip factor,
-//   updates the two moments in place and writes the new parameter (assigned to the variable like the unfused path's
-//   result, so a buffer shared with another tensor, e.g. kept best weights, is never written).
+// - the update: one dispatch for many trainable tensors at once (adamWUpdateAll). A WebGPU stage binds 8 storage
+//   buffers, and each tensor has four (parameter, gradient, two moments), so the tensors are copied into flat
+//   buffers (copy commands, not dispatches), updated there in one dispatch, and copied out: the moments back in
+//   place, each new parameter into a fresh buffer assigned to its variable like the unfused path's result, so a
+//   buffer shared with another tensor (e.g. kept best weights) is never written. Tensors are grouped up to
+//   FLAT_FLOATS floats a dispatch (the largest tensor alone when bigger), which bounds the flat buffers' memory.
 // The arithmetic is optimizer.ts's, in the same order, in float32, with the same float32 factors (as uniforms
 // instead of uploaded scalars). Nothing is read back. Used by AdamW and clipCoefficient only on tfjs's WebGPU backend.
 import * as tf from '@tensorflow/tfjs';
-import { webGpuKernels, type KernelSpec, type WebGpuKernels } from '../runtime/webgpu-kernel';
+import { webGpuKernels, type BufferCopy, type KernelSpec, type WebGpuKernels } from '../runtime/webgpu-kernel';
 
 const WG = 256;
 /** Partial sums of squares: one per invocation of the sum kernel (PARTIALS workgroups of WG). A fixed number, so
@@ -67,6 +70,72 @@ export function adamWUpdate(k: WebGpuKernels, p: tf.Tensor, m: tf.Tensor, v: tf.
   const f32 = (data: number) => ({ type: 'float32' as const, data: [data] });
   k.run(UPDATE, out, [p, m, v, g, clip], [f.beta1, 1 - f.beta1, f.beta2, 1 - f.beta2, f.eps, f.stepSize, f.sqrtBc2, keep].map(f32), p.size);
   return tf.engine().makeTensorFromDataId(out.dataId, p.shape, 'float32');
+}
+
+/** The flat update: UPDATE's arithmetic on every element of a group of tensors laid end to end, the ones with
+ * weight decay first (u.decayEnd elements), so one uniform tells which elements `keep` applies to. */
+const UPDATE_FLAT: KernelSpec = {
+  ...UPDATE,
+  name: 'tabtune-adamw-update-flat',
+  uniforms: [...UPDATE.uniforms, { name: 'decayEnd', type: 'i32' }],
+  body: UPDATE.body.replace('result[i] = p[i] * u.keep', 'result[i] = p[i] * select(1.0, u.keep, i < u.decayEnd)'),
+};
+
+/** Floats a flat update takes at most (unless one tensor alone is larger): 4 Mi floats, 16 MiB per flat buffer, five
+ * such buffers (parameters, gradients, two moments, new parameters) while the dispatch runs. */
+export const FLAT_FLOATS = 4 * 1024 * 1024;
+
+/** Flat-update dispatches recorded (tests count them). */
+export const flatUpdateStats = { dispatches: 0 };
+
+/**
+ * AdamW on many tensors: `ps[i]` with moments `ms[i]`, `vs[i]` (updated in place), gradient `gs[i]`, weight decay when
+ * `decay[i]`. Returns each new parameter as a new tensor for the caller to assign (null for an empty tensor, which
+ * has nothing to update). One dispatch per group of at most
+ * FLAT_FLOATS floats, plus copy commands. The arithmetic per element is adamWUpdate's, so the results are the same
+ * bits.
+ */
+export function adamWUpdateAll(k: WebGpuKernels, ps: tf.Tensor[], ms: tf.Tensor[], vs: tf.Tensor[], gs: tf.Tensor[], decay: boolean[], clip: tf.Tensor, f: AdamWFactors, keep: number): (tf.Tensor | null)[] {
+  const out: (tf.Tensor | null)[] = ps.map(() => null);
+  // Decayed tensors first, so that `decayEnd` splits each group; then groups in that order.
+  const order = ps.map((_, i) => i).filter((i) => ps[i].size > 0).sort((a, b) => Number(decay[b]) - Number(decay[a]) || a - b);
+  const groups: number[][] = [];
+  let current: number[] = [];
+  let floats = 0;
+  for (const i of order) {
+    if (current.length && floats + ps[i].size > FLAT_FLOATS) {
+      groups.push(current);
+      current = [];
+      floats = 0;
+    }
+    current.push(i);
+    floats += ps[i].size;
+  }
+  if (current.length) groups.push(current);
+  const engine = tf.engine();
+  const f32 = (data: number) => ({ type: 'float32' as const, data: [data] });
+  for (const group of groups) {
+    const offsets: number[] = [];
+    let n = 0;
+    let decayEnd = 0;
+    for (const i of group) {
+      offsets.push(n);
+      n += ps[i].size;
+      if (decay[i]) decayEnd = n;
+    }
+    const [P, G, M, V, NEW] = [0, 1, 2, 3, 4].map(() => k.allocate(n));
+    const into = (flat: tf.TensorInfo, of: tf.Tensor[]): BufferCopy[] => group.map((i, j) => ({ src: of[i], srcOffset: 0, dst: flat, dstOffset: offsets[j], size: ps[i].size }));
+    k.copy([...into(P, ps), ...into(G, gs), ...into(M, ms), ...into(V, vs)]);
+    k.run(UPDATE_FLAT, NEW, [P, M, V, G, clip], [...[f.beta1, 1 - f.beta1, f.beta2, 1 - f.beta2, f.eps, f.stepSize, f.sqrtBc2, keep].map(f32), { type: 'int32', data: [decayEnd] }], n);
+    flatUpdateStats.dispatches++;
+    const fresh = group.map((i) => k.allocate(ps[i].size));
+    const back = (flat: tf.TensorInfo, to: tf.TensorInfo[]): BufferCopy[] => group.map((i, j) => ({ src: flat, srcOffset: offsets[j], dst: to[j], dstOffset: 0, size: ps[i].size }));
+    k.copy([...back(NEW, fresh), ...back(M, group.map((i) => ms[i])), ...back(V, group.map((i) => vs[i]))]);
+    group.forEach((i, j) => (out[i] = engine.makeTensorFromDataId(fresh[j].dataId, ps[i].shape, 'float32')));
+    // As tensors only to be disposed through tfjs, which frees each buffer once the queue has run what reads it.
+    for (const t of [P, G, M, V, NEW]) engine.makeTensorFromDataId(t.dataId, [n], 'float32').dispose();
+  }
+  return out;
 }
 
 const sumSpecs = new Map<number, KernelSpec>();

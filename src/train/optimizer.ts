@@ -5,7 +5,7 @@
 // backend the same arithmetic runs as one fused dispatch per tensor, which writes the moments' buffers in place
 // (src/train/adamw-webgpu.ts, docs/architecture.md "Fused kernels on WebGPU").
 import * as tf from '@tensorflow/tfjs';
-import { adamWUpdate, clipCoefficientFused, fusedOptimizerKernels } from './adamw-webgpu';
+import { adamWUpdateAll, clipCoefficientFused, fusedOptimizerKernels } from './adamw-webgpu';
 
 export interface AdamWOptions {
   beta1: number;
@@ -99,11 +99,12 @@ export class AdamW {
     if (kernels && grads.every((g, i) => g.dtype === 'float32' && this.vars[i].dtype === 'float32')) {
       const factors = { beta1, beta2, eps: this.opts.eps, stepSize: stepSizeValue, sqrtBc2: sqrtBc2Value };
       const clip = gradScale ?? (this.one ??= tf.keep(tf.ones([1])));
-      this.vars.forEach((p, i) => {
-        if (p.size === 0) return;
-        const updated = adamWUpdate(kernels, p, this.m[i], this.v[i], grads[i], clip, factors, this.decay[i] && weightDecay !== 0 ? keepValue : 1);
-        p.assign(updated);
-        updated.dispose();
+      const decay = this.decay.map((d) => d && weightDecay !== 0);
+      const updated = adamWUpdateAll(kernels, this.vars, this.m, this.v, grads, decay, clip, factors, keepValue);
+      updated.forEach((u, i) => {
+        if (!u) return;
+        this.vars[i].assign(u);
+        u.dispose();
       });
       return;
     }

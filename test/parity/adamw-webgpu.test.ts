@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import { AdamW, clipCoefficient, type AdamWOptions } from '../../src/train/optimizer';
 import { useBackend } from '../../src/runtime/tf-node';
 import { takeWebGpuErrors } from '../../src/runtime/webgpu-fixes';
-import { webGpuKernels } from '../../src/runtime/webgpu-kernel';
+import { bufferCopyStats, webGpuKernels } from '../../src/runtime/webgpu-kernel';
+import { FLAT_FLOATS, flatUpdateStats } from '../../src/train/adamw-webgpu';
 import { optimizerGoldens, type OptimizerScenario as Scenario } from '../helpers/optimizer-goldens';
 import { dispatches } from '../helpers/webgpu-dispatches';
 
@@ -45,7 +46,7 @@ afterEach(async () => {
 const optionsOf = (sc: Scenario, fused: boolean): AdamWOptions => ({ beta1: sc.beta1, beta2: sc.beta2, eps: sc.eps, weightDecay: sc.weight_decay, fused });
 
 describe('fused AdamW on WebGPU against torch.optim.AdamW + clip_grad_norm_', () => {
-  it('uses the fused kernels: one dispatch per tensor, ceil(k / 7) + 1 for the clip factor', () => {
+  it('uses the fused kernels: one update dispatch for all tensors (plus copy commands), ceil(k / 7) + 1 for the clip factor', () => {
     expect(tf.getBackend()).toBe('webgpu');
     expect(webGpuKernels()).not.toBeNull();
     const vars = Array.from({ length: 9 }, (_, i) => tf.variable(tf.randomNormal([i + 3, 5], 0, 1, 'float32', i)));
@@ -58,9 +59,12 @@ describe('fused AdamW on WebGPU against torch.optim.AdamW + clip_grad_norm_', ()
         }),
       );
     const before = count(plain);
+    const copies = bufferCopyStats.copies;
     const after = count(fused);
-    console.log(`AdamW + clip, 9 tensors on WebGPU: ${before} dispatches unfused, ${after} fused`);
-    expect(after).toBe(9 + Math.ceil(9 / 7) + 1);
+    console.log(`AdamW + clip, 9 tensors on WebGPU: ${before} dispatches unfused, ${after} fused (+ ${bufferCopyStats.copies - copies} copies)`);
+    expect(after).toBe(1 + Math.ceil(9 / 7) + 1);
+    // Parameter, gradient and both moments in; the new parameter and both moments out.
+    expect(bufferCopyStats.copies - copies).toBe(9 * 7);
     expect(before).toBeGreaterThan(9 * 10);
     [fused, plain].forEach((o) => o.dispose());
     tf.dispose([...vars, ...grads]);
@@ -186,6 +190,34 @@ describe('fused AdamW on WebGPU: resume, memory, errors', () => {
     expect((await read(vars))[0]).not.toEqual(before[0]);
     opt.dispose();
     tf.dispose([...vars, ...kept]);
+  });
+
+  it('groups tensors up to FLAT_FLOATS floats a dispatch, a larger one alone, and updates each as one dispatch per tensor would', async () => {
+    // Sizes: half the limit twice (one group), then one past the limit (alone), then a small one (a group of its own,
+    // since the big one filled the last): 3 dispatches; decay on the second and fourth only.
+    const half = FLAT_FLOATS / 2;
+    const sizes = [half, half, FLAT_FLOATS + 3, 5];
+    const vars = sizes.map((n, i) => tf.variable(tf.randomNormal([n], 0, 1, 'float32', 40 + i)));
+    const grads = sizes.map((n, i) => tf.randomNormal([n], 0, 1, 'float32', 50 + i));
+    const decay = [false, true, false, true];
+    const make = (fused: boolean) => new AdamW(vars.map((v) => tf.variable(v.clone())), { ...opts, weightDecay: 0.1, fused }, decay);
+    const [fused, plain] = [make(true), make(false)];
+    const before = flatUpdateStats.dispatches;
+    for (const o of [fused, plain]) tf.tidy(() => o.step(grads, 0.01, clipCoefficient(grads, 1, { fused: o.fused }).coef));
+    expect(flatUpdateStats.dispatches - before).toBe(3);
+    const varsOf = (o: AdamW) => (o as unknown as { vars: tf.Variable[] }).vars;
+    const [a, b] = await Promise.all([read(varsOf(fused)), read(varsOf(plain))]);
+    // Same arithmetic per element in the same order as the tfjs ops: within float32 rounding of the ops' own.
+    a.forEach((x, i) => {
+      let worst = 0;
+      for (let j = 0; j < x.length; j++) worst = Math.max(worst, Math.abs(x[j] - b[i][j]));
+      expect(worst, `tensor ${i}`).toBeLessThan(1e-6);
+    });
+    for (const o of [fused, plain]) {
+      varsOf(o).forEach((v) => v.dispose());
+      o.dispose();
+    }
+    tf.dispose([...vars, ...grads]);
   });
 
   it('updates every element of a tensor that needs more than 65,535 workgroups (a 2-D dispatch)', async () => {
