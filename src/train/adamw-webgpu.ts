@@ -61,17 +61,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
 `,
 };
 
-/**
- * One AdamW update of `p` (its moments `m` and `v` updated in place) in one dispatch; returns the new parameter
- * values as a new tensor of p's shape for the caller to assign. `clip` holds the factor at index 0.
- */
-export function adamWUpdate(k: WebGpuKernels, p: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: tf.Tensor, clip: tf.Tensor, f: AdamWFactors, keep: number): tf.Tensor {
-  const out = k.allocate(p.size);
-  const f32 = (data: number) => ({ type: 'float32' as const, data: [data] });
-  k.run(UPDATE, out, [p, m, v, g, clip], [f.beta1, 1 - f.beta1, f.beta2, 1 - f.beta2, f.eps, f.stepSize, f.sqrtBc2, keep].map(f32), p.size);
-  return tf.engine().makeTensorFromDataId(out.dataId, p.shape, 'float32');
-}
-
 /** The flat update: UPDATE's arithmetic on every element of a group of tensors laid end to end, the ones with
  * weight decay first (u.decayEnd elements), so one uniform tells which elements `keep` applies to. */
 const UPDATE_FLAT: KernelSpec = {
@@ -92,8 +81,7 @@ export const flatUpdateStats = { dispatches: 0 };
  * AdamW on many tensors: `ps[i]` with moments `ms[i]`, `vs[i]` (updated in place), gradient `gs[i]`, weight decay when
  * `decay[i]`. Returns each new parameter as a new tensor for the caller to assign (null for an empty tensor, which
  * has nothing to update). One dispatch per group of at most
- * FLAT_FLOATS floats, plus copy commands. The arithmetic per element is adamWUpdate's, so the results are the same
- * bits.
+ * FLAT_FLOATS floats, plus copy commands. The arithmetic per element is UPDATE's, optimizer.ts's order.
  */
 export function adamWUpdateAll(k: WebGpuKernels, ps: tf.Tensor[], ms: tf.Tensor[], vs: tf.Tensor[], gs: tf.Tensor[], decay: boolean[], clip: tf.Tensor, f: AdamWFactors, keep: number): (tf.Tensor | null)[] {
   const out: (tf.Tensor | null)[] = ps.map(() => null);
