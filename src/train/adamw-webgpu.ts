@@ -1,8 +1,9 @@
 // AdamW and the global-norm clip factor as fused WebGPU kernels (issue #21): on WebGPU a training step costs about
 // what its dispatches cost to encode on the CPU (bench/RESULTS-gpu.md), and the elementwise tfjs ops took 15 or so
 // dispatches per trainable tensor for the update and 2 or more for its share of the clip norm. Here:
-// - the clip factor: the squares of up to 7 gradients summed per dispatch into 16,384 partial sums kept on the
-//   device, then one dispatch that adds the partials, takes the square root and writes the factor and the norm;
+// - the clip factor: the gradients copied end to end into flat buffers, the squares of each buffer summed in one
+//   dispatch into 16,384 partial sums kept on the device, then one dispatch that adds the partials, takes the square
+//   root and writes the factor and the norm;
 // - the update: one dispatch for many trainable tensors at once (adamWUpdateAll). A WebGPU stage binds 8 storage
 //   buffers, and each tensor has four (parameter, gradient, two moments), so the tensors are copied into flat
 //   buffers (copy commands, not dispatches), updated there in one dispatch, and copied out: the moments back in
@@ -87,19 +88,7 @@ export function adamWUpdateAll(k: WebGpuKernels, ps: tf.Tensor[], ms: tf.Tensor[
   const out: (tf.Tensor | null)[] = ps.map(() => null);
   // Decayed tensors first, so that `decayEnd` splits each group; then groups in that order.
   const order = ps.map((_, i) => i).filter((i) => ps[i].size > 0).sort((a, b) => Number(decay[b]) - Number(decay[a]) || a - b);
-  const groups: number[][] = [];
-  let current: number[] = [];
-  let floats = 0;
-  for (const i of order) {
-    if (current.length && floats + ps[i].size > FLAT_FLOATS) {
-      groups.push(current);
-      current = [];
-      floats = 0;
-    }
-    current.push(i);
-    floats += ps[i].size;
-  }
-  if (current.length) groups.push(current);
+  const groups = groupBySize(order, (i) => ps[i].size);
   const engine = tf.engine();
   const f32 = (data: number) => ({ type: 'float32' as const, data: [data] });
   for (const group of groups) {
@@ -190,24 +179,46 @@ fn main(@builtin(local_invocation_index) li: u32) {
 };
 
 /**
- * clipCoefficient on WebGPU: ceil(k / 7) dispatches for the sums of squares of k gradients (7 where the device binds
- * 8 storage buffers), one for the factor. The gradients must be float32 and not empty.
+ * clipCoefficient on WebGPU: the gradients laid end to end in flat buffers of at most FLAT_FLOATS floats (a larger
+ * gradient alone) by copy commands, one sum-of-squares dispatch per such buffer, one for the factor: 2 dispatches
+ * for a LoRA step's gradients, 7 for MiniLM-L6 full's 22.7 M floats. The gradients must be float32 and not empty.
  */
 export function clipCoefficientFused(k: WebGpuKernels, grads: tf.Tensor[], maxNorm: number): { coef: tf.Scalar; norm: tf.Scalar } {
-  const perDispatch = Math.max(1, k.device.limits.maxStorageBuffersPerShaderStage - 1);
+  const engine = tf.engine();
   const partials = k.allocate(PARTIALS * WG);
-  for (let i = 0; i < grads.length; i += perDispatch) {
-    const group = grads.slice(i, i + perDispatch);
-    k.run(sumSquaresSpec(group.length), partials, group, [{ type: 'int32', data: [i === 0 ? 1 : 0] }], PARTIALS * WG);
-  }
+  groupBySize(grads.map((g, i) => i).filter((i) => grads[i].size > 0), (i) => grads[i].size).forEach((group, j) => {
+    const n = group.reduce((a, i) => a + grads[i].size, 0);
+    const flat = k.allocate(n);
+    let at = 0;
+    k.copy(group.map((i) => ({ src: grads[i], srcOffset: 0, dst: flat, dstOffset: (at += grads[i].size) - grads[i].size, size: grads[i].size })));
+    k.run(sumSquaresSpec(1), partials, [flat], [{ type: 'int32', data: [j === 0 ? 1 : 0] }], PARTIALS * WG);
+    engine.makeTensorFromDataId(flat.dataId, [n], 'float32').dispose();
+  });
   const coef = k.allocate(1);
   const norm = k.allocate(1);
   k.run(FINISH, coef, [partials, norm], [{ type: 'float32', data: [maxNorm] }], WG);
-  const engine = tf.engine();
   // The partial sums become a tensor only to be disposed through tfjs (which frees the buffer once the queue is done).
   engine.makeTensorFromDataId(partials.dataId, [PARTIALS * WG], 'float32').dispose();
   return {
     coef: engine.makeTensorFromDataId(coef.dataId, [], 'float32') as tf.Scalar,
     norm: engine.makeTensorFromDataId(norm.dataId, [], 'float32') as tf.Scalar,
   };
+}
+
+/** Consecutive runs of `items` holding at most FLAT_FLOATS floats each (an item larger than that alone). */
+function groupBySize(items: number[], size: (i: number) => number): number[][] {
+  const groups: number[][] = [];
+  let current: number[] = [];
+  let floats = 0;
+  for (const i of items) {
+    if (current.length && floats + size(i) > FLAT_FLOATS) {
+      groups.push(current);
+      current = [];
+      floats = 0;
+    }
+    current.push(i);
+    floats += size(i);
+  }
+  if (current.length) groups.push(current);
+  return groups;
 }
