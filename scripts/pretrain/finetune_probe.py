@@ -5,6 +5,7 @@ figures a model card reports come from scripts/checks/realtext.ts.
 
 usage: finetune_probe.py (--model-dir DIR | --checkpoint FILE.pt --vocab vocab.txt) --emails-train GEN.jsonl
        [--max-len 64] [--lr 2e-3] [--epochs 3] [--method lora|full] [--targets query,value] [--seeds 0,1]
+       [--word-drop 0.1]
 """
 import argparse
 import copy
@@ -48,7 +49,14 @@ def with_lora(model, targets, r, alpha, dropout):
     return model
 
 
-def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, max_len, seed):
+def drop_words(text, rng, p):
+    """Word dropout (EDA's random deletion): each word kept with probability 1 - p, at least one kept."""
+    words = text.split()
+    kept = [w for w in words if rng.random() >= p]
+    return ' '.join(kept) if kept else words[int(rng.integers(len(words)))] if words else text
+
+
+def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, max_len, seed, word_drop=0.0):
     torch.manual_seed(seed)
     model = copy.deepcopy(base)
     if method == 'lora':
@@ -66,7 +74,10 @@ def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, m
         order = rng.permutation(len(train[0]))
         for i in range(0, len(order), batch):
             idx = order[i:i + batch]
-            ids, mask = batch_ids(tok, [train[0][j] for j in idx], max_len)
+            texts = [train[0][j] for j in idx]
+            if word_drop > 0:
+                texts = [drop_words(t, rng, word_drop) for t in texts]
+            ids, mask = batch_ids(tok, texts, max_len)
             with torch.autocast('cpu', dtype=torch.bfloat16):
                 loss = F.cross_entropy(head(embed(model, ids, mask)).float(), y[idx])
             opt.zero_grad()
@@ -111,11 +122,12 @@ def main() -> None:
     ap.add_argument('--seeds', default='0,1')
     ap.add_argument('--fortunes', action='store_true', help='also the fortunes topics, 5-fold')
     ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--word-drop', type=float, default=0.0, help='drop each training word with this probability, per epoch')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     model, tok = load_any(args)
     kw = dict(method=args.method, targets=args.targets.split(','), r=args.r, lr=args.lr, epochs=args.epochs,
-              batch=args.batch, max_len=args.max_len)
+              batch=args.batch, max_len=args.max_len, word_drop=args.word_drop)
     train, test = read_chat(args.emails_train), read_chat(EMAILS)
     seeds = [int(s) for s in args.seeds.split(',')]
     res = {'emails': [finetune(model, tok, train, test, seed=s, **kw) for s in seeds]}
