@@ -4,6 +4,7 @@
 // error (a shader that fails to compile or validate is only an event: every test ends by asking for them).
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
+import { expectNoWebGpuErrors } from '../helpers/webgpu-errors';
 import { AdamW, clipCoefficient, type AdamWOptions } from '../../src/train/optimizer';
 import { useBackend } from '../../src/runtime/tf-node';
 import { takeWebGpuErrors } from '../../src/runtime/webgpu-fixes';
@@ -36,11 +37,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  // Errors arrive as events: a readback first lets the queue finish and the events be delivered.
-  const probe = tf.zeros([1]);
-  await probe.data();
-  probe.dispose();
-  expect(takeWebGpuErrors()).toEqual([]);
+  await expectNoWebGpuErrors();
 });
 
 const optionsOf = (sc: Scenario, fused: boolean): AdamWOptions => ({ beta1: sc.beta1, beta2: sc.beta2, eps: sc.eps, weightDecay: sc.weight_decay, fused });

@@ -4,10 +4,10 @@
 // only an event: every test ends by asking for them).
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
+import { expectNoWebGpuErrors } from '../helpers/webgpu-errors';
 import { fusedAttention } from '../../src/model/fused/attention-webgpu';
 import { fusedKernels, setFusedKernels } from '../../src/runtime/fused-switch';
 import { useBackend } from '../../src/runtime/tf-node';
-import { takeWebGpuErrors } from '../../src/runtime/webgpu-fixes';
 import { seeded } from '../helpers/seeded';
 
 const TOL = 1e-5;
@@ -178,11 +178,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  // Errors arrive as events: a readback first lets the queue finish and the events be delivered.
-  const probe = tf.zeros([1]);
-  await probe.data();
-  probe.dispose();
-  expect(takeWebGpuErrors()).toEqual([]);
+  await expectNoWebGpuErrors();
 });
 
 // L not a multiple of the workgroup (64) nor of any power of two; padding at the end of some sequences; one

@@ -3,8 +3,8 @@
 // float64 reference computed here, central differences, one dispatch each way, no leak, no device error.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
+import { expectNoWebGpuErrors } from '../helpers/webgpu-errors';
 import { useBackend } from '../../src/runtime/tf-node';
-import { takeWebGpuErrors } from '../../src/runtime/webgpu-fixes';
 import { setFusedKernels } from '../../src/runtime/fused-switch';
 import { fusedCrossEntropy } from '../../src/model/fused/cross-entropy-webgpu';
 import { crossEntropy } from '../../src/train/loop';
@@ -16,10 +16,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   setFusedKernels(true);
-  const probe = tf.zeros([1]);
-  await probe.data();
-  probe.dispose();
-  expect(takeWebGpuErrors()).toEqual([]);
+  await expectNoWebGpuErrors();
 });
 
 /** The loss and its gradient in float64: −mean log softmax(z)[label], (softmax − onehot)/B. */

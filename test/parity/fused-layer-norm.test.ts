@@ -4,11 +4,11 @@
 // that fails to compile or validate is only an event: every test ends by asking for them).
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
+import { expectNoWebGpuErrors } from '../helpers/webgpu-errors';
 import { fusedLayerNorm } from '../../src/model/fused/layer-norm-webgpu';
 import { layerNorm } from '../../src/model/encoder';
 import { fusedKernels } from '../../src/runtime/fused-switch';
 import { useBackend } from '../../src/runtime/tf-node';
-import { takeWebGpuErrors } from '../../src/runtime/webgpu-fixes';
 import { dispatches } from '../helpers/webgpu-dispatches';
 
 const EPS = 1e-12; // BERT's layer_norm_eps
@@ -65,11 +65,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  // Errors arrive as events: a readback first lets the queue finish and the events be delivered.
-  const probe = tf.zeros([1]);
-  await probe.data();
-  probe.dispose();
-  expect(takeWebGpuErrors()).toEqual([]);
+  await expectNoWebGpuErrors();
 });
 
 describe('fused residual + LayerNorm on WebGPU', () => {

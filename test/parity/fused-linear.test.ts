@@ -4,8 +4,8 @@
 // never runs), memory, device errors, and one case against the cpu backend.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
+import { expectNoWebGpuErrors } from '../helpers/webgpu-errors';
 import { useBackend } from '../../src/runtime/tf-node';
-import { takeWebGpuErrors } from '../../src/runtime/webgpu-fixes';
 import { fusedKernels } from '../../src/runtime/fused-switch';
 import { fusedBiasGelu, fusedLinear, fusedLoraLinear } from '../../src/model/fused/linear-webgpu';
 import { gelu, type Linear } from '../../src/model/encoder';
@@ -129,11 +129,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  // Errors arrive as events: a readback first lets the queue finish and the events be delivered.
-  const probe = tf.zeros([1]);
-  await probe.data();
-  probe.dispose();
-  expect(takeWebGpuErrors()).toEqual([]);
+  await expectNoWebGpuErrors();
 });
 
 // 72 columns: a column-sum workgroup (16 columns) left part empty.

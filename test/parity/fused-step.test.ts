@@ -5,9 +5,9 @@
 // test/parity/parity.test.ts and parity-cases.test.ts.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
+import { expectNoWebGpuErrors } from '../helpers/webgpu-errors';
 import { resolve } from 'node:path';
 import { useBackend } from '../../src/runtime/tf-node';
-import { takeWebGpuErrors } from '../../src/runtime/webgpu-fixes';
 import { setFusedKernels } from '../../src/runtime/fused-switch';
 import { loadModel, type LoadedModel } from '../../src/model/load';
 import { createClassifier } from '../../src/model/classifier';
@@ -23,10 +23,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   setFusedKernels(true);
-  const probe = tf.zeros([1]);
-  await probe.data();
-  probe.dispose();
-  expect(takeWebGpuErrors()).toEqual([]);
+  await expectNoWebGpuErrors();
 });
 
 /** A batch with padding in some rows (the last tokens of rows 1 and 3 masked). */

@@ -4,9 +4,9 @@
 // a tiny-bert training step's loss and gradients are those of tfjs's kernel; no leaked tensor, no device error.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
+import { expectNoWebGpuErrors } from '../helpers/webgpu-errors';
 import { resolve } from 'node:path';
 import { useBackend } from '../../src/runtime/tf-node';
-import { takeWebGpuErrors } from '../../src/runtime/webgpu-fixes';
 import { setFusedKernels } from '../../src/runtime/fused-switch';
 import { planMatMul, setWebGpuMatMulMode, setWebGpuMatMulRule, untransposedARule, webGpuMatMulStats } from '../../src/runtime/webgpu-matmul';
 import { loadModel } from '../../src/model/load';
@@ -24,11 +24,7 @@ afterEach(async () => {
   setWebGpuMatMulMode('auto');
   setWebGpuMatMulRule(null);
   setFusedKernels(true);
-  // Errors arrive as events: a readback first lets the queue finish and the events be delivered.
-  const probe = tf.zeros([1]);
-  await probe.data();
-  probe.dispose();
-  expect(takeWebGpuErrors()).toEqual([]);
+  await expectNoWebGpuErrors();
 });
 
 /** Deterministic values in [-1, 1) (a small LCG: no tfjs op, so the operands do not depend on the kernel tested). */
