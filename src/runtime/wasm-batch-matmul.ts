@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { batchMatMulOn, supportedVariants, type Variant } from './batch-matmul/module';
 import { wrapKernel } from './wrap-kernel';
+import { productShape } from './product-shape';
 
 type Info = tf.TensorInfo;
 
@@ -56,36 +57,18 @@ export interface Plan {
 
 /** The plan for op(a)·op(b), or null where this kernel does not take the product (the wrapped kernel does). */
 export function planProduct(aShape: number[], bShape: number[], transposeA: boolean, transposeB: boolean): Plan | null {
-  const ar = aShape.length;
-  const br = bShape.length;
-  if (ar < 2 || br < 2) return null;
-  const m = transposeA ? aShape[ar - 1] : aShape[ar - 2];
-  const k = transposeA ? aShape[ar - 2] : aShape[ar - 1];
-  const n = transposeB ? bShape[br - 2] : bShape[br - 1];
-  if ((transposeB ? bShape[br - 1] : bShape[br - 2]) !== k || m === 0 || n === 0 || k === 0) return null;
-  const aOuter = aShape.slice(0, -2);
-  const bOuter = bShape.slice(0, -2);
-  const batchA = aOuter.reduce((x, y) => x * y, 1);
-  const batchB = bOuter.reduce((x, y) => x * y, 1);
-  // Equal batches, or one operand of batch 1 broadcast against the other: the broadcasts tfjs's own kernel
-  // computes right too. Others (say [2,1] against [1,3]) stay with it, as do shapes it refuses.
-  let outer: number[];
-  try {
-    outer = tf.broadcast_util.assertAndGetBroadcastShape(aOuter, bOuter);
-  } catch {
-    return null;
-  }
-  const batch = Math.max(batchA, batchB);
-  if (outer.reduce((x, y) => x * y, 1) !== batch || (batchA !== batchB && Math.min(batchA, batchB) !== 1)) return null;
+  const p = productShape(aShape, bShape, transposeA, transposeB);
+  if (!p) return null;
+  const { batch, m, n, k } = p;
   return {
     batch, m, n, k,
-    aBatchStride: batchA === 1 ? 0 : 4 * m * k,
-    bBatchStride: batchB === 1 ? 0 : 4 * k * n,
+    aBatchStride: p.batchA === 1 ? 0 : 4 * m * k,
+    bBatchStride: p.batchB === 1 ? 0 : 4 * k * n,
     aRowStride: transposeA ? 4 : 4 * k,
     aKStride: transposeA ? 4 * m : 4,
     bKStride: transposeB ? 4 : 4 * n,
     bNStride: transposeB ? 4 * k : 4,
-    outShape: [...outer, m, n],
+    outShape: p.outShape,
     transposed: transposeA || transposeB,
   };
 }
@@ -134,12 +117,16 @@ function runPlan(backend: WasmBackend, fn: NonNullable<ReturnType<typeof batchMa
  * engine without `variant`. a and b are tensor infos of the wasm backend `backend`; the result is a new one.
  */
 export function ownBatchMatMul(backend: unknown, a: Info, b: Info, transposeA: boolean, transposeB: boolean, variant: Variant): Info | null {
-  if (a.dtype !== 'float32' || b.dtype !== 'float32') return null;
   const plan = planProduct(a.shape, b.shape, transposeA, transposeB);
-  const wasmBackend = backend as WasmBackend;
-  const memory = plan && memoryOf(wasmBackend);
+  return plan && runOwn(backend as WasmBackend, plan, a, b, variant);
+}
+
+/** `plan` (planProduct's for a and b) on the module, or null where it cannot run it. */
+function runOwn(backend: WasmBackend, plan: Plan, a: Info, b: Info, variant: Variant): Info | null {
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') return null;
+  const memory = memoryOf(backend);
   const fn = memory && batchMatMulOn(memory, variant);
-  return plan && fn ? runPlan(wasmBackend, fn, plan, a, b) : null;
+  return fn ? runPlan(backend, fn, plan, a, b) : null;
 }
 
 /** Wraps the registered wasm BatchMatMul kernel (call after src/runtime/wasm-matmul.ts has wrapped it). */
@@ -149,7 +136,7 @@ export function useOwnWasmBatchMatMul(): void {
     const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
     const variant = activeBatchMatMulVariant();
     const plan = variant && planProduct(a.shape, b.shape, transposeA, transposeB);
-    const out = plan && takesProduct(plan, getThreadsCount()) ? ownBatchMatMul(args.backend, a, b, transposeA, transposeB, variant) : null;
+    const out = plan && takesProduct(plan, getThreadsCount()) ? runOwn(args.backend as WasmBackend, plan, a, b, variant) : null;
     return out ?? wrapped(args);
   });
 }

@@ -16,6 +16,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { webGpuKernels, type KernelSpec, type WebGpuKernels } from './webgpu-kernel';
 import { wrapKernel } from './wrap-kernel';
+import { productShape } from './product-shape';
+import { isSoftwareAdapter, type AdapterFacts } from './backend';
 
 type Info = tf.TensorInfo;
 
@@ -55,20 +57,17 @@ export function setWebGpuMatMulRule(next: ((shape: MatMulShape) => boolean) | nu
   rule = next ?? defaultRule;
 }
 
-const SOFTWARE = /swiftshader|llvmpipe|lavapipe|softpipe|warp/i;
 const software = new WeakMap<object, boolean>();
 
-type Info2 = { vendor?: string; architecture?: string; description?: string; device?: string; isFallbackAdapter?: boolean };
-
-/** Whether the current tfjs WebGPU backend runs on a software adapter: tfjs-webgpu keeps the adapter's vendor and
- * architecture as backend.adapterInfo, and newer WebGPU implementations give the device its adapter's info too
- * (GPUDevice.adapterInfo, with isFallbackAdapter). */
+/** Whether the current tfjs WebGPU backend runs on a software adapter (backend.ts's test, on what the backend keeps
+ * of its adapter: tfjs-webgpu's backend.adapterInfo, and GPUDevice.adapterInfo where the implementation has it). */
 function softwareAdapter(): boolean {
-  const backend = tf.backend() as unknown as { adapterInfo?: Info2; device?: { adapterInfo?: Info2 } };
+  type Seen = Partial<AdapterFacts>;
+  const backend = tf.backend() as unknown as { adapterInfo?: Seen; device?: { adapterInfo?: Seen } };
   let known = software.get(backend);
   if (known === undefined) {
-    const infos = [backend.adapterInfo, backend.device?.adapterInfo].filter((x): x is Info2 => !!x);
-    known = infos.some((i) => i.isFallbackAdapter === true || SOFTWARE.test(`${i.vendor ?? ''} ${i.architecture ?? ''} ${i.description ?? ''} ${i.device ?? ''}`));
+    const facts = (i: Seen): AdapterFacts => ({ vendor: i.vendor ?? '', architecture: i.architecture ?? '', device: i.device ?? '', description: i.description ?? '', isFallbackAdapter: i.isFallbackAdapter === true });
+    known = [backend.adapterInfo, backend.device?.adapterInfo].some((i) => !!i && isSoftwareAdapter(facts(i)));
     software.set(backend, known);
   }
   return known;
@@ -91,30 +90,12 @@ export interface MatMulPlan extends MatMulShape {
 
 /** The plan for op(a)·op(b) (+ bias of n values), or null where tfjs's kernel keeps the product. */
 export function planMatMul(aShape: number[], bShape: number[], transposeA: boolean, transposeB: boolean, biasShape?: number[]): MatMulPlan | null {
-  const ar = aShape.length;
-  const br = bShape.length;
-  if (ar < 2 || br < 2) return null;
-  const m = transposeA ? aShape[ar - 1] : aShape[ar - 2];
-  const k = transposeA ? aShape[ar - 2] : aShape[ar - 1];
-  const n = transposeB ? bShape[br - 2] : bShape[br - 1];
-  if ((transposeB ? bShape[br - 1] : bShape[br - 2]) !== k || m === 0 || n === 0 || k === 0) return null;
-  const aOuter = aShape.slice(0, -2);
-  const bOuter = bShape.slice(0, -2);
-  const batchA = tf.util.sizeFromShape(aOuter);
-  const batchB = tf.util.sizeFromShape(bOuter);
-  let outer: number[];
-  try {
-    outer = tf.broadcast_util.assertAndGetBroadcastShape(aOuter, bOuter);
-  } catch {
-    return null;
-  }
-  const batch = Math.max(batchA, batchB);
-  // Equal batches or one of 1; a broadcast such as [2, 1] against [1, 3] stays with tfjs.
-  if (tf.util.sizeFromShape(outer) !== batch || (batchA !== batchB && Math.min(batchA, batchB) !== 1)) return null;
-  const outShape = [...outer, m, n];
+  const p = productShape(aShape, bShape, transposeA, transposeB);
+  if (!p) return null;
+  const { batch, m, n, k, outShape } = p;
   // A bias of n values along the last axis, which leaves the output's shape as it is; any other stays with tfjs.
   if (biasShape && (tf.util.sizeFromShape(biasShape) !== n || biasShape.length > outShape.length || (biasShape.length > 0 && biasShape[biasShape.length - 1] !== n))) return null;
-  return { batch, m, n, k, transposeA, transposeB, aBatchStride: batchA === 1 ? 0 : m * k, bBatchStride: batchB === 1 ? 0 : k * n, outShape };
+  return { batch, m, n, k, transposeA, transposeB, aBatchStride: p.batchA === 1 ? 0 : m * k, bBatchStride: p.batchB === 1 ? 0 : k * n, outShape };
 }
 
 // ---- the shader ----
@@ -265,13 +246,17 @@ const i32 = (x: number) => ({ type: 'int32' as const, data: [x] });
  * tfjs-webgpu queue. The result is a new TensorInfo of the current backend.
  */
 export function ownWebGpuMatMul(a: Info, b: Info, transposeA: boolean, transposeB: boolean, bias?: Info | null, kernels: WebGpuKernels | null = webGpuKernels()): Info | null {
+  const plan = planMatMul(a.shape, b.shape, transposeA, transposeB, bias?.shape);
+  return plan && runPlan(plan, a, b, bias ?? null, kernels);
+}
+
+/** `plan` (planMatMul's for a, b and bias) on our kernel, or null where it cannot run it. */
+function runPlan(plan: MatMulPlan, a: Info, b: Info, bias: Info | null, kernels: WebGpuKernels | null): Info | null {
   if (!kernels) return null;
   // Float32 tensors over float32 buffers only: a cast mask (encoder.ts's pool) is an int32 buffer seen as float32,
   // which our shader would read as bit patterns. On an H100 that made every mean-pooled embedding wrong (kit parity
   // 2.08 off) until such products were left to tfjs.
   if ([a, b, bias].some((t) => t && (t.dtype !== 'float32' || kernels.storedDtype(t) !== 'float32'))) return null;
-  const plan = planMatMul(a.shape, b.shape, transposeA, transposeB, bias?.shape);
-  if (!plan) return null;
   const grid: [number, number, number] = [Math.ceil(plan.n / TILE), Math.ceil(plan.m / TILE), plan.batch];
   if (grid.some((g) => g > kernels.device.limits.maxComputeWorkgroupsPerDimension)) return null;
   const out = kernels.allocate(plan.batch * plan.m * plan.n);
@@ -286,7 +271,7 @@ export function ownWebGpuMatMul(a: Info, b: Info, transposeA: boolean, transpose
   return { dataId: out.dataId, shape: plan.outShape, dtype: 'float32' };
 }
 
-function takes(plan: MatMulPlan | null): boolean {
+function takes(plan: MatMulPlan | null): plan is MatMulPlan {
   if (!plan || mode === 'off') return false;
   return mode === 'on' || rule(plan);
 }
@@ -304,7 +289,8 @@ export function useOwnWebGpuMatMul(): void {
     if (idle()) return wrapped(args);
     const { a, b } = args.inputs as unknown as { a: Info; b: Info };
     const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
-    const out = takes(planMatMul(a.shape, b.shape, transposeA, transposeB)) ? ownWebGpuMatMul(a, b, transposeA, transposeB) : null;
+    const plan = planMatMul(a.shape, b.shape, transposeA, transposeB);
+    const out = takes(plan) ? runPlan(plan, a, b, null, webGpuKernels()) : null;
     return out ?? wrapped(args);
   });
   wrapKernel('_FusedMatMul', 'webgpu', 'ownTiledMatMul', (wrapped) => (args) => {
@@ -312,7 +298,8 @@ export function useOwnWebGpuMatMul(): void {
     const { a, b, bias, preluActivationWeights } = args.inputs as unknown as { a: Info; b: Info; bias?: Info; preluActivationWeights?: Info };
     const { transposeA, transposeB, activation } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean; activation?: string | null };
     if (preluActivationWeights || (activation != null && activation !== 'linear')) return wrapped(args);
-    const out = takes(planMatMul(a.shape, b.shape, transposeA, transposeB, bias?.shape)) ? ownWebGpuMatMul(a, b, transposeA, transposeB, bias) : null;
+    const plan = planMatMul(a.shape, b.shape, transposeA, transposeB, bias?.shape);
+    const out = takes(plan) ? runPlan(plan, a, b, bias ?? null, webGpuKernels()) : null;
     return out ?? wrapped(args);
   });
 }

@@ -91,15 +91,9 @@ export function adamWUpdateAll(k: WebGpuKernels, ps: tf.Tensor[], ms: tf.Tensor[
   const groups = groupBySize(order, (i) => ps[i].size);
   const engine = tf.engine();
   const f32 = (data: number) => ({ type: 'float32' as const, data: [data] });
-  for (const group of groups) {
-    const offsets: number[] = [];
-    let n = 0;
-    let decayEnd = 0;
-    for (const i of group) {
-      offsets.push(n);
-      n += ps[i].size;
-      if (decay[i]) decayEnd = n;
-    }
+  for (const { items: group, offsets, floats: n } of groups) {
+    // Decayed tensors come first in the group: decay stops where the last of them ends.
+    const decayEnd = group.reduce((end, i, j) => (decay[i] ? offsets[j] + ps[i].size : end), 0);
     const [P, G, M, V, NEW] = [0, 1, 2, 3, 4].map(() => k.allocate(n));
     const into = (flat: tf.TensorInfo, of: tf.Tensor[]): BufferCopy[] => group.map((i, j) => ({ src: of[i], srcOffset: 0, dst: flat, dstOffset: offsets[j], size: ps[i].size }));
     k.copy([...into(P, ps), ...into(G, gs), ...into(M, ms), ...into(V, vs)]);
@@ -186,11 +180,9 @@ fn main(@builtin(local_invocation_index) li: u32) {
 export function clipCoefficientFused(k: WebGpuKernels, grads: tf.Tensor[], maxNorm: number): { coef: tf.Scalar; norm: tf.Scalar } {
   const engine = tf.engine();
   const partials = k.allocate(PARTIALS * WG);
-  groupBySize(grads.map((g, i) => i).filter((i) => grads[i].size > 0), (i) => grads[i].size).forEach((group, j) => {
-    const n = group.reduce((a, i) => a + grads[i].size, 0);
+  groupBySize(grads.map((g, i) => i).filter((i) => grads[i].size > 0), (i) => grads[i].size).forEach(({ items: group, offsets, floats: n }, j) => {
     const flat = k.allocate(n);
-    let at = 0;
-    k.copy(group.map((i) => ({ src: grads[i], srcOffset: 0, dst: flat, dstOffset: (at += grads[i].size) - grads[i].size, size: grads[i].size })));
+    k.copy(group.map((i, at) => ({ src: grads[i], srcOffset: 0, dst: flat, dstOffset: offsets[at], size: grads[i].size })));
     k.run(sumSquaresSpec(1), partials, [flat], [{ type: 'int32', data: [j === 0 ? 1 : 0] }], PARTIALS * WG);
     engine.makeTensorFromDataId(flat.dataId, [n], 'float32').dispose();
   });
@@ -205,20 +197,16 @@ export function clipCoefficientFused(k: WebGpuKernels, grads: tf.Tensor[], maxNo
   };
 }
 
-/** Consecutive runs of `items` holding at most FLAT_FLOATS floats each (an item larger than that alone). */
-function groupBySize(items: number[], size: (i: number) => number): number[][] {
-  const groups: number[][] = [];
-  let current: number[] = [];
-  let floats = 0;
+/** Consecutive runs of `items` laid end to end, at most FLAT_FLOATS floats each (an item larger than that alone):
+ * each run's items, where each starts in its flat buffer, and the buffer's size. */
+function groupBySize(items: number[], size: (i: number) => number): { items: number[]; offsets: number[]; floats: number }[] {
+  const groups: { items: number[]; offsets: number[]; floats: number }[] = [];
   for (const i of items) {
-    if (current.length && floats + size(i) > FLAT_FLOATS) {
-      groups.push(current);
-      current = [];
-      floats = 0;
-    }
-    current.push(i);
-    floats += size(i);
+    let last = groups[groups.length - 1];
+    if (!last || last.floats + size(i) > FLAT_FLOATS) groups.push((last = { items: [], offsets: [], floats: 0 }));
+    last.items.push(i);
+    last.offsets.push(last.floats);
+    last.floats += size(i);
   }
-  if (current.length) groups.push(current);
   return groups;
 }

@@ -5,6 +5,7 @@
 // test/parity/parity.test.ts and parity-cases.test.ts.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
+import { paddedBatch } from '../helpers/padded-batch';
 import { expectNoWebGpuErrors } from '../helpers/webgpu-errors';
 import { resolve } from 'node:path';
 import { useBackend } from '../../src/runtime/tf-node';
@@ -25,20 +26,6 @@ afterEach(async () => {
   setFusedKernels(true);
   await expectNoWebGpuErrors();
 });
-
-/** A batch with padding in some rows (the last tokens of rows 1 and 3 masked). */
-function batchOf(batchSize: number, seqLen: number, vocab: number): HostBatch {
-  const n = batchSize * seqLen;
-  const mask = new Int32Array(n).fill(1);
-  for (let b = 1; b < batchSize; b += 2) for (let t = seqLen - 1 - b; t < seqLen; t++) mask[b * seqLen + t] = 0;
-  return {
-    batchSize,
-    seqLen,
-    inputIds: Int32Array.from({ length: n }, (_, i) => (mask[i] ? 5 + ((i * 7919) % (vocab - 5)) : 0)),
-    attentionMask: mask,
-    labels: Int32Array.from({ length: batchSize }, (_, i) => i % 2),
-  };
-}
 
 /** Counts calls of the backend's methods while f runs. */
 function counting<T>(names: string[], f: () => T): { out: T; calls: Record<string, number> } {
@@ -81,7 +68,7 @@ describe('the fused encoder kernels in a training step on WebGPU', () => {
   for (const method of ['lora', 'full'] as const) {
     it(`tiny-bert ${method}: loss and every trainable gradient equal the tfjs ops' (padding, an adapter on the GELU layer)`, async () => {
       const model = await loadModel({ id: 'tiny-bert', url: resolve('public/models/tiny-bert') });
-      const batch = batchOf(4, 12, model.config.vocabSize);
+      const batch = paddedBatch(4, 12, model.config.vocabSize);
       const ops = await lossAndGrads(model, method, false, batch);
       const fused = await lossAndGrads(model, method, true, batch);
       expect(fused.grads.map((g) => g.name)).toEqual(ops.grads.map((g) => g.name));
@@ -108,7 +95,7 @@ describe('the fused encoder kernels in a training step on WebGPU', () => {
   for (const method of ['lora', 'full'] as const) {
     it(`tiny-bert ${method}, fused, with layer recompute: the loss and gradients of the fused step without it`, async () => {
       const model = await loadModel({ id: 'tiny-bert', url: resolve('public/models/tiny-bert') });
-      const batch = batchOf(4, 12, model.config.vocabSize);
+      const batch = paddedBatch(4, 12, model.config.vocabSize);
       const plain = await lossAndGrads(model, method, true, batch, { dropout: 0.2 });
       const rec = await lossAndGrads(model, method, true, batch, { dropout: 0.2, recompute: true });
       let worst = 0;
@@ -133,7 +120,7 @@ describe('the fused encoder kernels in a training step on WebGPU', () => {
       const model = randomModel(shape);
       const clf = createClassifier(model, { method: 'lora', numLabels: 2, seed: 0, lora: LORA });
       const opt = new AdamW(clf.trainable, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 });
-      const batch = batchOf(2, 8, shape.vocab);
+      const batch = paddedBatch(2, 8, shape.vocab);
       const warm = trainStep(clf, opt, batch, 1e-4, 1);
       await warm.data();
       warm.dispose();

@@ -4,6 +4,7 @@
 // a tiny-bert training step's loss and gradients are those of tfjs's kernel; no leaked tensor, no device error.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
+import { paddedBatch } from '../helpers/padded-batch';
 import { expectNoWebGpuErrors } from '../helpers/webgpu-errors';
 import { resolve } from 'node:path';
 import { useBackend } from '../../src/runtime/tf-node';
@@ -13,7 +14,7 @@ import { loadModel } from '../../src/model/load';
 import { createClassifier } from '../../src/model/classifier';
 import { disposeEncoder, type EncoderWeights } from '../../src/model/encoder';
 import { crossEntropy, uploadBatch } from '../../src/train/loop';
-import type { HostBatch, Method } from '../../src/model/types';
+import type { Method } from '../../src/model/types';
 import { LORA } from '../../bench/shared';
 
 beforeAll(async () => {
@@ -231,27 +232,13 @@ describe('the tiled WebGPU matmul against a float64 reference', () => {
   });
 });
 
-/** A batch with padding in some rows (test/parity/fused-step.test.ts's). */
-function batchOf(batchSize: number, seqLen: number, vocab: number): HostBatch {
-  const n = batchSize * seqLen;
-  const mask = new Int32Array(n).fill(1);
-  for (let b = 1; b < batchSize; b += 2) for (let t = seqLen - 1 - b; t < seqLen; t++) mask[b * seqLen + t] = 0;
-  return {
-    batchSize,
-    seqLen,
-    inputIds: Int32Array.from({ length: n }, (_, i) => (mask[i] ? 5 + ((i * 7919) % (vocab - 5)) : 0)),
-    attentionMask: mask,
-    labels: Int32Array.from({ length: batchSize }, (_, i) => i % 2),
-  };
-}
-
 describe('the tiled WebGPU matmul in a training step', () => {
   // lora with the fused encoder kernels (the linears' _FusedMatMul and their gradients' products are ours); full
   // with the tfjs ops (the attention's batched products, q·kᵀ and its gradients, are ours too).
   for (const [method, fused] of [['lora', true], ['full', false]] as [Method, boolean][]) {
     it(`tiny-bert ${method} (fused kernels ${fused ? 'on' : 'off'}): loss and every gradient equal tfjs's kernel's`, async () => {
       const model = await loadModel({ id: 'tiny-bert', url: resolve('public/models/tiny-bert') });
-      const batch = batchOf(4, 12, model.config.vocabSize);
+      const batch = paddedBatch(4, 12, model.config.vocabSize);
       const run = async (mode: 'off' | 'on') => {
         setWebGpuMatMulMode(mode);
         setFusedKernels(fused);

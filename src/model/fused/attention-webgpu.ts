@@ -82,7 +82,6 @@ const SHAPE_UNIFORMS: KernelSpec['uniforms'] = [
   { name: 'rows', type: 'i32' },
   { name: 'seqLen', type: 'i32' },
   { name: 'numHeads', type: 'i32' },
-  { name: 'headDim', type: 'i32' },
   { name: 'hidden', type: 'i32' },
   { name: 'scale', type: 'f32' },
 ];
@@ -90,7 +89,8 @@ const SHAPE_UNIFORMS: KernelSpec['uniforms'] = [
 function uniformsOf(d: Dims): Uniform[] {
   const i32 = (x: number): Uniform => ({ type: 'int32', data: [x] });
   // The unfused path divides by Math.sqrt(D) rounded to float32 (a scalar tensor); so does a f32 uniform.
-  return [i32(d.rows), i32(d.L), i32(d.nH), i32(d.D), i32(d.H), { type: 'float32', data: [Math.sqrt(d.D)] }];
+  // D is a constant of each shader (spec), not a uniform.
+  return [i32(d.rows), i32(d.L), i32(d.nH), i32(d.H), { type: 'float32', data: [Math.sqrt(d.D)] }];
 }
 
 /** Workgroups of one dispatch: one per (sequence, head, block of WG rows). */
