@@ -15,7 +15,7 @@ import { productShape } from './product-shape';
 type Info = tf.TensorInfo;
 
 /** What tfjs-wasm's backend object offers that this kernel uses (tfjs-backend-wasm dist/backend_wasm.js). */
-interface WasmBackend {
+export interface WasmBackend {
   wasm: {
     _malloc(bytes: number): number;
     _free(offset: number): void;
@@ -84,7 +84,8 @@ export function takesProduct(plan: Plan, threads: number): boolean {
   return plan.batch > 1 || (plan.transposed && threads === 1);
 }
 
-function memoryOf(backend: WasmBackend): WebAssembly.Memory | null {
+/** tfjs-wasm's WebAssembly.Memory, or null where it is out of reach. */
+export function memoryOf(backend: WasmBackend): WebAssembly.Memory | null {
   const memory = backend.wasm.asm?.memory ?? backend.wasm.wasmMemory;
   return memory instanceof WebAssembly.Memory ? memory : null;
 }

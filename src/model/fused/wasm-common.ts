@@ -1,0 +1,99 @@
+// What the wasm fused kernels (gelu-wasm.ts, layer-norm-wasm.ts; issue #20) share: the module bound to tfjs-wasm's
+// memory (src/runtime/fused-wasm/), the variant in use, addresses of tensors on tfjs's heap, and a count of the
+// kernels run (tests check that a frozen γ/β costs no column kernel).
+import * as tf from '@tensorflow/tfjs';
+import { fusedWasmOn, supportedFusedVariants, type FusedWasm, type Variant } from '../../runtime/fused-wasm/module';
+import { isShared } from '../../runtime/batch-matmul/module';
+import { memoryOf, type WasmBackend } from '../../runtime/wasm-batch-matmul';
+
+/** auto: the best variant this engine runs; off: fusedWasmAvailable() is false (for benches and tests). */
+export type FusedWasmMode = 'auto' | 'off' | Variant;
+let mode: FusedWasmMode = 'auto';
+
+/** Forces one variant, or none ('off'); throws when the engine cannot run the variant asked for. */
+export function setFusedWasmMode(next: FusedWasmMode): void {
+  if ((next === 'relaxed' || next === 'plain') && !supportedFusedVariants().includes(next)) {
+    throw new Error(`this engine cannot run the ${next} wasm SIMD fused kernels`);
+  }
+  mode = next;
+}
+
+/** The module for a wasm backend object under the current mode, or null. */
+export function fusedModuleOf(backend: unknown): FusedWasm | null {
+  if (mode === 'off') return null;
+  const memory = memoryOf(backend as WasmBackend);
+  if (!memory) return null;
+  const variant = mode === 'auto' ? supportedFusedVariants(isShared(memory))[0] : mode;
+  return variant ? fusedWasmOn(memory, variant) : null;
+}
+
+/** Whether the current backend is tfjs-wasm and the fused module runs on it: wasmBiasGelu and wasmLayerNorm work. */
+export function fusedWasmAvailable(): boolean {
+  return tf.getBackend() === 'wasm' && fusedModuleOf(tf.backend()) !== null;
+}
+
+/** Kernels run, by name: tests check which gradients ran. */
+export const fusedWasmStats: Record<string, number> = {};
+
+export interface KernelContext {
+  fns: FusedWasm;
+  backend: WasmBackend;
+  /** The byte address of a tensor on tfjs's heap. */
+  at(t: tf.TensorInfo): number;
+  /** A new float32 tensor of tfjs's, uninitialised. */
+  output(shape: number[]): tf.TensorInfo;
+  /** `bytes` of scratch for the duration of f. */
+  withScratch<T>(bytes: number, f: (at: number) => T): T;
+}
+
+export function context(name: string, backend: unknown): KernelContext {
+  const fns = fusedModuleOf(backend);
+  if (!fns) throw new Error(`${name} runs on tfjs's wasm backend with wasm SIMD only (see fusedWasmAvailable()).`);
+  fusedWasmStats[name] = (fusedWasmStats[name] ?? 0) + 1;
+  const b = backend as WasmBackend;
+  return {
+    fns,
+    backend: b,
+    at: (t) => b.dataIdMap.get(t.dataId).memoryOffset,
+    output: (shape) => b.makeOutput(shape, 'float32'),
+    withScratch(bytes, f) {
+      const at = b.wasm._malloc(bytes + 16) >>> 0;
+      try {
+        return f(at);
+      } finally {
+        b.wasm._free(at);
+      }
+    },
+  };
+}
+
+/** 2 × 4·⌈cols/4⌉ floats: what column_sum and layer_norm_dgamma sum in (fused.wat). */
+export const columnScratchBytes = (cols: number) => 2 * 4 * Math.ceil(cols / 4) * 4;
+
+/** Registers `kernelFunc` for wasm under `kernelName` unless another copy of this code already did. */
+export function registerWasmKernel(kernelName: string, kernelFunc: tf.KernelFunc): void {
+  if (!tf.getKernel(kernelName, 'wasm')) tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
+}
+
+export function checkFloat32(name: string, tensors: (tf.Tensor | null)[]): void {
+  if (tensors.some((t) => t && t.dtype !== 'float32')) throw new Error(`${name}: float32 tensors only.`);
+}
+
+const COLUMN_SUM = 'TabtuneColumnSumWasm';
+let columnSumRegistered = false;
+
+/** Σ over the rows of a [rows, cols] tensor, a [cols] tensor: the gradient of a bias. */
+export function wasmColumnSum(t: tf.Tensor2D): tf.Tensor1D {
+  if (!columnSumRegistered) {
+    columnSumRegistered = true;
+    registerWasmKernel(COLUMN_SUM, ({ inputs, backend }) => {
+      const [src] = inputs as unknown as tf.TensorInfo[];
+      const [rows, cols] = src.shape;
+      const k = context(COLUMN_SUM, backend);
+      const out = k.output([cols]);
+      k.withScratch(columnScratchBytes(cols), (scratch) => k.fns.column_sum(k.at(src), k.at(out), scratch, rows, cols));
+      return out;
+    });
+  }
+  return tf.engine().runKernel(COLUMN_SUM, [t] as unknown as tf.NamedTensorMap, {}) as tf.Tensor1D;
+}
