@@ -27,11 +27,24 @@ const madds = {
   plain: (x, y, acc) => `(local.set ${acc} (f32x4.add (f32x4.mul (local.get ${x}) (local.get ${y})) (local.get ${acc})))`,
 };
 
-// (FMA a b c), a·b + c for any three folded expressions: relaxed_madd, or a multiply then an add.
+// Macros the .wat files call like instructions, each argument a folded expression or a bare token (expanded
+// inside out). Arguments are pasted, not evaluated once: they must be free of side effects (local.get, i32.add…).
+//   (FMA a b c)      a·b + c per lane: relaxed_madd, or a multiply then an add;
+//   (LD p n)         the n (≥ 1) floats at p as a vector: one load when n ≥ 4, else $ld (zeros past n);
+//   (ST p v n)       the first n lanes of v stored at p: one store when n ≥ 4, else $st;
+//   (IN x r hr o n)  LayerNorm's input at byte offset o: (LD x+o n), plus (LD r+o n) when hr.
+// V8 (Node 20's) does not inline wasm calls, and a call per vector for a load doubled a row kernel's time.
 const fmas = {
   relaxed: (a, b, c) => `(f32x4.relaxed_madd ${a} ${b} ${c})`,
   plain: (a, b, c) => `(f32x4.add (f32x4.mul ${a} ${b}) ${c})`,
 };
+const macros = (madd) => ({
+  FMA: [3, fmas[madd]],
+  LD: [2, (p, n) => `(if (result v128) (i32.ge_s ${n} (i32.const 4)) (then (v128.load ${p})) (else (call $ld ${p} ${n})))`],
+  ST: [3, (p, v, n) => `(if (i32.ge_s ${n} (i32.const 4)) (then (v128.store ${p} ${v})) (else (call $st ${p} ${v} ${n})))`],
+  IN: [5, (x, r, hr, o, n) =>
+    `(if (result v128) ${hr} (then (f32x4.add (LD (i32.add ${x} ${o}) ${n}) (LD (i32.add ${r} ${o}) ${n}))) (else (LD (i32.add ${x} ${o}) ${n})))`],
+});
 
 /** The balanced s-expression (or bare token) starting at text[i] (after spaces), and where it ends. */
 function operand(text, i) {
@@ -50,23 +63,25 @@ function operand(text, i) {
   return [text.slice(start, i), i];
 }
 
-function expandFma(text, fma) {
-  for (let at = text.indexOf('(FMA '); at >= 0; at = text.indexOf('(FMA ')) {
-    let i = at + 5;
+function expandMacros(text, table) {
+  const pattern = new RegExp(`\\((${Object.keys(table).join('|')})\\s`);
+  for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
+    const [arity, expand] = table[m[1]];
+    let i = m.index + m[0].length;
     const args = [];
-    for (let k = 0; k < 3; k++) {
+    for (let k = 0; k < arity; k++) {
       const [arg, next] = operand(text, i);
-      args.push(expandFma(arg, fma));
+      args.push(expandMacros(arg, table));
       i = next;
     }
     while (text[i] !== ')') i++;
-    text = text.slice(0, at) + fma(...args) + text.slice(i + 1);
+    text = text.slice(0, m.index) + expandMacros(expand(...args), table) + text.slice(i + 1);
   }
   return text;
 }
 
 function build(file, source, memory, madd) {
-  const text = expandFma(source, fmas[madd])
+  const text = expandMacros(source, macros(madd))
     .replaceAll('(MEMORY)', memories[memory])
     .replace(/\(MADD (\$\w+) (\$\w+) (\$\w+)\)/g, (_, x, y, acc) => madds[madd](x, y, acc));
   const features = { simd: true, relaxed_simd: true, threads: true };

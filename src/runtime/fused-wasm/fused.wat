@@ -2,9 +2,11 @@
 ;; bias + exact GELU and its gradient, residual + LayerNorm and its gradients, column sums. Built by
 ;; scripts/build-batch-matmul-wasm.mjs into fused-wasm.ts (beside this file) four ways, as batch-matmul.wat:
 ;;   (MEMORY)    — tfjs's own memory, unshared or shared, so tensors are read and written where tfjs keeps them;
-;;   (FMA a b c) — a·b + c per lane: f32x4.relaxed_madd with relaxed SIMD, f32x4.mul then f32x4.add without.
+;;   (FMA a b c) — a·b + c per lane: f32x4.relaxed_madd with relaxed SIMD, f32x4.mul then f32x4.add without;
+;; and the macros LD, ST, IN (loads and stores inline; see the build script).
 ;; Addresses are in bytes. Rows need not be a multiple of 4 floats long: a row's last vector is read and written
 ;; lane by lane ($ld, $st), with the lanes past the row read as 0, so nothing outside a tensor is touched.
+;; Calls are few (one per vector at most, in the GELU): Node 20's V8 does not inline wasm functions.
 (module
   (MEMORY)
 
@@ -32,42 +34,39 @@
         (if (i32.gt_s (local.get $n) (i32.const 2))
           (then (f32.store offset=8 (local.get $p) (f32x4.extract_lane 2 (local.get $v))))))))
 
-  ;; All-ones in the first n lanes.
-  (func $mask (param $n i32) (result v128)
-    (i32x4.lt_s (v128.const i32x4 0 1 2 3) (i32x4.splat (local.get $n))))
-
   (func $hsum (param $v v128) (result f32)
     (f32.add
       (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
       (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
 
-  ;; e^x, Cephes' expf: x = n·ln2 + r with |r| ≤ ln2/2 (ln2 in two parts, so r is exact), e^r by its degree-7
-  ;; minimax polynomial, 2^n put in the exponent bits; about 1 ulp. x is clamped to [−87.3365, 88]: below, the result
-  ;; is FLT_MIN (1.2e−38) rather than a denormal or 0, which only ever multiplies something ≤ 1 here.
-  (func $exp (param $x v128) (result v128)
-    (local $n v128) (local $r v128) (local $y v128)
-    (local.set $x (f32x4.max (f32x4.min (local.get $x) (v128.const f32x4 88 88 88 88))
+  ;; For v: 1 + erf(a) and e^(−a²), a = v/√2 (v divided by √2 in float32, as encoder.ts's tf.div) — the GELU needs
+  ;; the first, its gradient both (φ(v) = e^(−v²/2)/√(2π) is e^(−a²)/√(2π)), one call for either.
+  ;; erf is Abramowitz & Stegun 7.1.26 with tfjs's constants (tf.backend_util.ERF_*, as the WebGPU kernel in
+  ;; src/model/fused/linear-webgpu.ts): 1 − t·P(t)·e^(−a²), t = 1/(1 + p|a|), |error| ≤ 1.5e−7, a's sign copied on.
+  ;; e^x is Cephes' expf: x = n·ln2 + r with |r| ≤ ln2/2 (ln2 in two parts, so r is exact), e^r by its degree-7
+  ;; minimax polynomial, 2^n put in the exponent bits; about 1 ulp. x is clamped at −87.3365: below, the result is
+  ;; FLT_MIN (1.2e−38) rather than a denormal or 0, which only ever multiplies something ≤ 1 here.
+  (func $core (param $v v128) (result v128 v128)
+    (local $a v128) (local $abs v128) (local $t v128) (local $y v128) (local $x v128) (local $n v128) (local $r v128) (local $e v128)
+    (local.set $a (f32x4.div (local.get $v) (v128.const f32x4 1.41421356237 1.41421356237 1.41421356237 1.41421356237)))
+    (local.set $abs (f32x4.abs (local.get $a)))
+    ;; e = e^x, x = −a²
+    (local.set $x (f32x4.max (f32x4.neg (f32x4.mul (local.get $abs) (local.get $abs)))
       (v128.const f32x4 -87.3365 -87.3365 -87.3365 -87.3365)))
     (local.set $n (f32x4.nearest (f32x4.mul (local.get $x)
       (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
     (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
     (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
-    (local.set $y (FMA (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4) (local.get $r)
+    (local.set $e (FMA (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4) (local.get $r)
       (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
-    (local.set $y (FMA (local.get $y) (local.get $r) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
-    (local.set $y (FMA (local.get $y) (local.get $r) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
-    (local.set $y (FMA (local.get $y) (local.get $r) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
-    (local.set $y (FMA (local.get $y) (local.get $r) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
-    (local.set $y (FMA (local.get $y) (f32x4.mul (local.get $r) (local.get $r)) (local.get $r)))
-    (local.set $y (f32x4.add (local.get $y) (v128.const f32x4 1 1 1 1)))
-    (f32x4.mul (local.get $y)
+    (local.set $e (FMA (local.get $e) (local.get $r) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+    (local.set $e (FMA (local.get $e) (local.get $r) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+    (local.set $e (FMA (local.get $e) (local.get $r) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+    (local.set $e (FMA (local.get $e) (local.get $r) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+    (local.set $e (FMA (local.get $e) (f32x4.mul (local.get $r) (local.get $r)) (local.get $r)))
+    (local.set $e (f32x4.mul (f32x4.add (local.get $e) (v128.const f32x4 1 1 1 1))
       (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
-
-  ;; erf by Abramowitz & Stegun 7.1.26 with tfjs's constants (tf.backend_util.ERF_*, as the WebGPU kernel in
-  ;; src/model/fused/linear-webgpu.ts): 1 − t·P(t)·e^(−a²), t = 1/(1 + p|a|), |error| ≤ 1.5e−7; a's sign copied on.
-  (func $erf (param $a v128) (result v128)
-    (local $abs v128) (local $t v128) (local $y v128)
-    (local.set $abs (f32x4.abs (local.get $a)))
+    ;; erf
     (local.set $t (f32x4.div (v128.const f32x4 1 1 1 1)
       (FMA (v128.const f32x4 0.3275911 0.3275911 0.3275911 0.3275911) (local.get $abs) (v128.const f32x4 1 1 1 1))))
     (local.set $y (FMA (v128.const f32x4 1.061405429 1.061405429 1.061405429 1.061405429) (local.get $t)
@@ -75,29 +74,26 @@
     (local.set $y (FMA (local.get $y) (local.get $t) (v128.const f32x4 1.421413741 1.421413741 1.421413741 1.421413741)))
     (local.set $y (FMA (local.get $y) (local.get $t) (v128.const f32x4 -0.284496736 -0.284496736 -0.284496736 -0.284496736)))
     (local.set $y (FMA (local.get $y) (local.get $t) (v128.const f32x4 0.254829592 0.254829592 0.254829592 0.254829592)))
-    (local.set $y (f32x4.mul (f32x4.mul (local.get $y) (local.get $t))
-      (call $exp (f32x4.neg (f32x4.mul (local.get $abs) (local.get $abs))))))
-    (v128.or (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $y))
-      (v128.and (local.get $a) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
-
-  ;; 1 + erf(v/√2), as src/model/encoder.ts's gelu (v divided by √2 in float32, as tf.div does).
-  (func $onePlusErf (param $v v128) (result v128)
+    (local.set $y (f32x4.mul (f32x4.mul (local.get $y) (local.get $t)) (local.get $e)))
     (f32x4.add (v128.const f32x4 1 1 1 1)
-      (call $erf (f32x4.div (local.get $v) (v128.const f32x4 1.41421356237 1.41421356237 1.41421356237 1.41421356237)))))
+      (v128.or (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $y))
+        (v128.and (local.get $a) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
+    (local.get $e))
 
   ;; out = GELU(h + b): (v·0.5)·(1 + erf(v/√2)), v = h + b, h rows × cols, b cols.
   (func (export "bias_gelu") (param $h i32) (param $b i32) (param $out i32) (param $rows i32) (param $cols i32)
-    (local $j i32) (local $n i32) (local $v v128)
+    (local $j i32) (local $n i32) (local $v v128) (local $ope v128) (local $e v128)
     (if (i32.le_s (i32.mul (local.get $rows) (local.get $cols)) (i32.const 0)) (then (return)))
     (loop $rowsLoop
       (local.set $j (i32.const 0))
       (loop $colsLoop
         (local.set $n (i32.sub (local.get $cols) (local.get $j)))
-        (local.set $v (f32x4.add (call $ld (local.get $h) (local.get $n))
-          (call $ld (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))) (local.get $n))))
-        (call $st (local.get $out)
-          (f32x4.mul (f32x4.mul (local.get $v) (v128.const f32x4 0.5 0.5 0.5 0.5)) (call $onePlusErf (local.get $v)))
-          (local.get $n))
+        (local.set $v (f32x4.add (LD (local.get $h) (local.get $n))
+          (LD (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))) (local.get $n))))
+        (call $core (local.get $v))
+        (local.set $e)
+        (local.set $ope)
+        (ST (local.get $out) (f32x4.mul (f32x4.mul (local.get $v) (v128.const f32x4 0.5 0.5 0.5 0.5)) (local.get $ope)) (local.get $n))
         (local.set $h (i32.add (local.get $h) (i32.const 16)))
         (local.set $out (i32.add (local.get $out) (i32.const 16)))
         (br_if $colsLoop (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 4))) (local.get $cols))))
@@ -108,21 +104,22 @@
 
   ;; out = dy·GELU'(h + b) = dy·((1 + erf(v/√2))·0.5 + v·φ(v)), φ(v) = e^(−v²/2)/√(2π): encoder.ts's gradFunc.
   (func (export "bias_gelu_grad") (param $dy i32) (param $h i32) (param $b i32) (param $out i32) (param $rows i32) (param $cols i32)
-    (local $j i32) (local $n i32) (local $v v128) (local $pdf v128) (local $back i32)
+    (local $j i32) (local $n i32) (local $v v128) (local $ope v128) (local $e v128) (local $back i32)
     (if (i32.le_s (i32.mul (local.get $rows) (local.get $cols)) (i32.const 0)) (then (return)))
     (loop $rowsLoop
       (local.set $j (i32.const 0))
       (loop $colsLoop
         (local.set $n (i32.sub (local.get $cols) (local.get $j)))
-        (local.set $v (f32x4.add (call $ld (local.get $h) (local.get $n))
-          (call $ld (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))) (local.get $n))))
-        (local.set $pdf (f32x4.mul
-          (call $exp (f32x4.mul (f32x4.mul (local.get $v) (local.get $v)) (v128.const f32x4 -0.5 -0.5 -0.5 -0.5)))
-          (v128.const f32x4 0.3989422804 0.3989422804 0.3989422804 0.3989422804)))
-        (call $st (local.get $out)
-          (f32x4.mul (call $ld (local.get $dy) (local.get $n))
-            (f32x4.add (f32x4.mul (call $onePlusErf (local.get $v)) (v128.const f32x4 0.5 0.5 0.5 0.5))
-              (f32x4.mul (local.get $v) (local.get $pdf))))
+        (local.set $v (f32x4.add (LD (local.get $h) (local.get $n))
+          (LD (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))) (local.get $n))))
+        (call $core (local.get $v))
+        (local.set $e)
+        (local.set $ope)
+        (ST (local.get $out)
+          (f32x4.mul (LD (local.get $dy) (local.get $n))
+            (f32x4.add (f32x4.mul (local.get $ope) (v128.const f32x4 0.5 0.5 0.5 0.5))
+              (f32x4.mul (local.get $v)
+                (f32x4.mul (local.get $e) (v128.const f32x4 0.3989422804 0.3989422804 0.3989422804 0.3989422804)))))
           (local.get $n))
         (local.set $h (i32.add (local.get $h) (i32.const 16)))
         (local.set $dy (i32.add (local.get $dy) (i32.const 16)))
@@ -153,7 +150,7 @@
   ;; Stores the first n floats of scratch src at out.
   (func $copyOut (param $src i32) (param $out i32) (param $n i32)
     (loop $c
-      (call $st (local.get $out) (v128.load (local.get $src)) (local.get $n))
+      (ST (local.get $out) (v128.load (local.get $src)) (local.get $n))
       (local.set $src (i32.add (local.get $src) (i32.const 16)))
       (local.set $out (i32.add (local.get $out) (i32.const 16)))
       (br_if $c (i32.gt_s (local.tee $n (i32.sub (local.get $n) (i32.const 4))) (i32.const 0)))))
@@ -173,7 +170,7 @@
         (local.set $p (local.get $blk))
         (loop $colsLoop
           (v128.store (local.get $p) (f32x4.add (v128.load (local.get $p))
-            (call $ld (local.get $src) (i32.sub (local.get $cols) (local.get $j)))))
+            (LD (local.get $src) (i32.sub (local.get $cols) (local.get $j)))))
           (local.set $src (i32.add (local.get $src) (i32.const 16)))
           (local.set $p (i32.add (local.get $p) (i32.const 16)))
           (br_if $colsLoop (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 4))) (local.get $cols))))
@@ -184,19 +181,12 @@
         (br_if $rowsLoop (i32.lt_s (local.get $i) (local.get $rows))))))
     (call $copyOut (local.get $scratch) (local.get $out) (local.get $cols)))
 
-  ;; LayerNorm's input v = x (+ r when hr) at byte offset o, n floats left in the row.
-  (func $in (param $x i32) (param $r i32) (param $hr i32) (param $o i32) (param $n i32) (result v128)
-    (if (result v128) (local.get $hr)
-      (then (f32x4.add (call $ld (i32.add (local.get $x) (local.get $o)) (local.get $n))
-        (call $ld (i32.add (local.get $r) (local.get $o)) (local.get $n))))
-      (else (call $ld (i32.add (local.get $x) (local.get $o)) (local.get $n)))))
-
   ;; One row's mean (lane 0) and σ = √(var + eps) (lane 1) as tf.moments computes them: Σv/H, then Σ(v − mean)²/H.
   (func $stats (param $x i32) (param $r i32) (param $hr i32) (param $cols i32) (param $eps f32) (result v128)
     (local $j i32) (local $n i32) (local $s v128) (local $mean f32) (local $m v128) (local $d v128)
     (loop $sum
       (local.set $s (f32x4.add (local.get $s)
-        (call $in (local.get $x) (local.get $r) (local.get $hr) (i32.shl (local.get $j) (i32.const 2)) (i32.sub (local.get $cols) (local.get $j)))))
+        (IN (local.get $x) (local.get $r) (local.get $hr) (i32.shl (local.get $j) (i32.const 2)) (i32.sub (local.get $cols) (local.get $j)))))
       (br_if $sum (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 4))) (local.get $cols))))
     (local.set $mean (f32.div (call $hsum (local.get $s)) (f32.convert_i32_s (local.get $cols))))
     (local.set $m (f32x4.splat (local.get $mean)))
@@ -204,8 +194,8 @@
     (local.set $j (i32.const 0))
     (loop $var
       (local.set $n (i32.sub (local.get $cols) (local.get $j)))
-      (local.set $d (v128.and (call $mask (local.get $n)) (f32x4.sub
-        (call $in (local.get $x) (local.get $r) (local.get $hr) (i32.shl (local.get $j) (i32.const 2)) (local.get $n))
+      (local.set $d (v128.and (i32x4.lt_s (v128.const i32x4 0 1 2 3) (i32x4.splat (local.get $n))) (f32x4.sub
+        (IN (local.get $x) (local.get $r) (local.get $hr) (i32.shl (local.get $j) (i32.const 2)) (local.get $n))
         (local.get $m))))
       (local.set $s (f32x4.add (local.get $s) (f32x4.mul (local.get $d) (local.get $d))))
       (br_if $var (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 4))) (local.get $cols))))
@@ -226,12 +216,12 @@
       (loop $colsLoop
         (local.set $n (i32.sub (local.get $cols) (local.get $j)))
         (local.set $o (i32.shl (local.get $j) (i32.const 2)))
-        (call $st (i32.add (local.get $out) (local.get $o))
+        (ST (i32.add (local.get $out) (local.get $o))
           (f32x4.add
             (f32x4.mul
-              (f32x4.div (f32x4.sub (call $in (local.get $x) (local.get $r) (local.get $hr) (local.get $o) (local.get $n)) (local.get $m)) (local.get $sd))
-              (call $ld (i32.add (local.get $g) (local.get $o)) (local.get $n)))
-            (call $ld (i32.add (local.get $b) (local.get $o)) (local.get $n)))
+              (f32x4.div (f32x4.sub (IN (local.get $x) (local.get $r) (local.get $hr) (local.get $o) (local.get $n)) (local.get $m)) (local.get $sd))
+              (LD (i32.add (local.get $g) (local.get $o)) (local.get $n)))
+            (LD (i32.add (local.get $b) (local.get $o)) (local.get $n)))
           (local.get $n))
         (br_if $colsLoop (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 4))) (local.get $cols))))
       (local.set $x (i32.add (local.get $x) (local.get $rowBytes)))
@@ -259,9 +249,9 @@
       (loop $sums
         (local.set $n (i32.sub (local.get $cols) (local.get $j)))
         (local.set $o (i32.shl (local.get $j) (i32.const 2)))
-        (local.set $xh (f32x4.div (f32x4.sub (call $in (local.get $x) (local.get $r) (local.get $hr) (local.get $o) (local.get $n)) (local.get $m)) (local.get $sd)))
-        (local.set $gg (f32x4.mul (call $ld (i32.add (local.get $dy) (local.get $o)) (local.get $n))
-          (call $ld (i32.add (local.get $g) (local.get $o)) (local.get $n))))
+        (local.set $xh (f32x4.div (f32x4.sub (IN (local.get $x) (local.get $r) (local.get $hr) (local.get $o) (local.get $n)) (local.get $m)) (local.get $sd)))
+        (local.set $gg (f32x4.mul (LD (i32.add (local.get $dy) (local.get $o)) (local.get $n))
+          (LD (i32.add (local.get $g) (local.get $o)) (local.get $n))))
         (local.set $a1 (f32x4.add (local.get $a1) (local.get $gg)))
         (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $gg) (local.get $xh))))
         (br_if $sums (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 4))) (local.get $cols))))
@@ -271,10 +261,10 @@
       (loop $colsLoop
         (local.set $n (i32.sub (local.get $cols) (local.get $j)))
         (local.set $o (i32.shl (local.get $j) (i32.const 2)))
-        (local.set $xh (f32x4.div (f32x4.sub (call $in (local.get $x) (local.get $r) (local.get $hr) (local.get $o) (local.get $n)) (local.get $m)) (local.get $sd)))
-        (local.set $gg (f32x4.mul (call $ld (i32.add (local.get $dy) (local.get $o)) (local.get $n))
-          (call $ld (i32.add (local.get $g) (local.get $o)) (local.get $n))))
-        (call $st (i32.add (local.get $out) (local.get $o))
+        (local.set $xh (f32x4.div (f32x4.sub (IN (local.get $x) (local.get $r) (local.get $hr) (local.get $o) (local.get $n)) (local.get $m)) (local.get $sd)))
+        (local.set $gg (f32x4.mul (LD (i32.add (local.get $dy) (local.get $o)) (local.get $n))
+          (LD (i32.add (local.get $g) (local.get $o)) (local.get $n))))
+        (ST (i32.add (local.get $out) (local.get $o))
           (f32x4.div (f32x4.sub (f32x4.sub (local.get $gg) (local.get $m1)) (f32x4.mul (local.get $xh) (local.get $m2))) (local.get $sd))
           (local.get $n))
         (br_if $colsLoop (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 4))) (local.get $cols))))
@@ -305,8 +295,8 @@
           (local.set $n (i32.sub (local.get $cols) (local.get $j)))
           (local.set $o (i32.shl (local.get $j) (i32.const 2)))
           (v128.store (local.get $p) (f32x4.add (v128.load (local.get $p))
-            (f32x4.mul (call $ld (i32.add (local.get $dy) (local.get $o)) (local.get $n))
-              (f32x4.div (f32x4.sub (call $in (local.get $x) (local.get $r) (local.get $hr) (local.get $o) (local.get $n)) (local.get $m)) (local.get $sd)))))
+            (f32x4.mul (LD (i32.add (local.get $dy) (local.get $o)) (local.get $n))
+              (f32x4.div (f32x4.sub (IN (local.get $x) (local.get $r) (local.get $hr) (local.get $o) (local.get $n)) (local.get $m)) (local.get $sd)))))
           (local.set $p (i32.add (local.get $p) (i32.const 16)))
           (br_if $colsLoop (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 4))) (local.get $cols))))
         (local.set $x (i32.add (local.get $x) (local.get $rowBytes)))
