@@ -9,6 +9,8 @@ import { FUSED_ATTENTION_MAX_SEQ, fusedAttention } from './fused/attention-webgp
 import { fusedLayerNorm } from './fused/layer-norm-webgpu';
 import { fusedBiasGelu, fusedLinear, fusedLoraLinear } from './fused/linear-webgpu';
 import { recomputed, recomputeWanted, type RecomputeSetting } from './recompute';
+import { fusedWasmAvailable, wasmBiasGelu } from './fused/gelu-wasm';
+import { wasmLayerNorm } from './fused/layer-norm-wasm';
 
 export interface Linear {
   /** Module path as PyTorch names it, e.g. "encoder.layer.0.attention.self.query". */
@@ -187,7 +189,9 @@ function encoderLayer(layer: Layer, x: tf.Tensor2D, maskBias: tf.Tensor2D, shape
 // The layer's four parts each have two implementations with the same arithmetic: tfjs ops (every backend), and on
 // tfjs's WebGPU backend fused kernels of the project's own (src/model/fused/, issue #21), where a step costs what
 // its dispatches cost to encode (bench/RESULTS-gpu.md). fusedKernels() says which; src/runtime/fused-switch.ts
-// turns them off for side-by-side runs.
+// turns them off for side-by-side runs. On tfjs's wasm backend, residual + LayerNorm and bias + GELU run the
+// project's wasm SIMD kernels (issue #20: gelu-wasm.ts, layer-norm-wasm.ts) where fusedWasmAvailable() says so;
+// setFusedWasmMode('off') (fused/wasm-common.ts) turns them off.
 
 /** softmax(q·kᵀ/√D + maskBias)·v per sequence and head, on and back to [B·L, H] (head h in columns h·D…h·D+D−1). */
 function attention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, maskBias: tf.Tensor2D, s: AttentionShape): tf.Tensor2D {
@@ -203,12 +207,17 @@ function attention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, maskBias: tf.
 /** LayerNorm(x + sublayer), BERT's residual connection. */
 function addLayerNorm(x: tf.Tensor2D, sublayer: tf.Tensor2D, n: Norm, eps: number): tf.Tensor2D {
   if (fusedKernels()) return fusedLayerNorm(x, sublayer, n.gamma as tf.Tensor1D, n.beta as tf.Tensor1D, eps);
+  if (fusedWasmAvailable()) return wasmLayerNorm(x, sublayer, n.gamma as tf.Tensor1D, n.beta as tf.Tensor1D, eps);
   return layerNorm(tf.add(x, sublayer), n, eps);
 }
 
 /** The feed-forward's inner layer with the exact (erf) GELU. */
 function linearGelu(lin: Linear, x: tf.Tensor2D, hook?: LinearHook): tf.Tensor2D {
-  if (!fusedKernels()) return gelu(linear(lin, x, hook));
+  if (!fusedKernels()) {
+    if (!fusedWasmAvailable()) return gelu(linear(lin, x, hook));
+    if (hook?.(lin)) return wasmBiasGelu(linear(lin, x, hook), zeroBias(lin.bias.shape[0]));
+    return wasmBiasGelu(tf.matMul(x, lin.kernel) as tf.Tensor2D, lin.bias as tf.Tensor1D);
+  }
   // The bias goes in with the GELU (one kernel) unless an adapter's kernel adds it.
   if (hook?.(lin)) return fusedBiasGelu(linear(lin, x, hook), zeroBias(lin.bias.shape[0]));
   return fusedBiasGelu(tf.matMul(x, lin.kernel) as tf.Tensor2D, lin.bias as tf.Tensor1D);
