@@ -24,6 +24,7 @@ p(`- Node ${m.node}, tfjs ${m.tfjs}; PyTorch ${m.torch} (Debian; BLAS \`${m.torc
 for (const [id, what] of Object.entries(m.backends_in_use ?? {})) p(`- \`${id}\`: ${what}`);
 if (m.browser?.webgpu_adapter) p(`- WebGPU adapter facts: ${JSON.stringify(m.browser.webgpu_adapter)} — a software (CPU) implementation, not a GPU.`);
 p(`- 1024×1024 matmul, GFLOP/s, same run: ${Object.entries(m.matmul_gflops ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
+if (m.attention_gflops && Object.keys(m.attention_gflops).length) p(`- The attention's batched products (MiniLM-L6's q·kᵀ and probs·v at seq 128, batch 16: bench/shared.ts \`attentionGflops\`), GFLOP/s, same run: ${Object.entries(m.attention_gflops).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
 p(`- Batch ${m.batch}; per row one warm-up step, then up to ${m.steps_max} timed steps, fewer once they took ${m.row_budget_s} s (\`steps\` column); rows predicted slower than ${m.max_step_s} s/step are listed as skipped. Run started ${m.started}, took ${Math.round((m.wall_s ?? 0) / 60)} min.`);
 p(`- ${m.notes}`);
 p();
@@ -80,4 +81,26 @@ const ups = rows.filter((r) => r.method === 'lora' && ok(r) && typeof r.upload_b
   return `${r.model} ${r.target} seq ${r.seq}: ${r.uploads_per_step} uploads, ${mb(r.upload_bytes_per_step)} MiB${lu ? ` (largest ${JSON.stringify(lu.shape)})` : ''}`;
 });
 p(`- **Uploads per step** (LoRA rows): ${ups.join('; ')}.`);
+
+// ---- issue 20's budgets: the wasm CPU path
+p();
+p('## Budgets (issue 20: the wasm CPU path)');
+/** A budget line, without the empty figure list of a budget this run did not measure. */
+const q = (line: string) => p(line.replace(' — .', '.'));
+p();
+const oneThread = rows.filter((r) => r.model === 'minilm-l6' && r.method === 'lora' && r.target === 'chromium-wasm' && ok(r));
+const ratioHeld = oneThread.length > 0 && oneThread.every((r) => (r.ratio_vs_torch as number) <= 2.5);
+q(`- **MiniLM-L6 LoRA on Chromium wasm, one thread, batch 16: ≤ 2.5× one-thread PyTorch at seq 32, 64 and 128**: ${oneThread.length ? (ratioHeld ? 'holds' : 'does not hold') : 'not measured'} — ${oneThread.map((r) => `seq ${r.seq}: ${r.ms_per_step} ms vs ${r.torch_ms_per_step} ms = ${r.ratio_vs_torch}${(r.ratio_vs_torch as number) <= 2.5 ? '' : ' ✗'}`).join('; ')}.`);
+const att = Object.entries((m.attention_gflops ?? {}) as Record<string, number>);
+q(`- **Attention's batched products ≥ 15 GFLOP/s**: ${att.length ? (att.every(([, v]) => v >= 15) ? 'holds' : 'does not hold') : 'not measured'} — ${att.map(([k, v]) => `${k} ${v}${v >= 15 ? '' : ' ✗'}`).join('; ')}.`);
+const effRows = rows.filter((r) => r.model === 'minilm-l6' && r.method === 'lora' && r.backend === 'wasm' && ok(r));
+const effOne = effRows.filter((r) => r.target !== 'chromium-wasm-mt');
+const effMt = effRows.filter((r) => r.target === 'chromium-wasm-mt');
+const effCell = (r: Row) => `${r.target} seq ${r.seq}: ${r.efficiency}${(r.efficiency as number) >= 0.7 ? '' : ' ✗'}`;
+q(`- **Step efficiency ≥ 0.7 of the backend's own 1024² matmul rate** (MiniLM-L6 LoRA, wasm rows, one thread): ${effOne.length ? (effOne.every((r) => (r.efficiency as number) >= 0.7) ? 'holds' : 'does not hold') : 'not measured'} — ${effOne.map(effCell).join('; ')}.${effMt.length ? ` On several threads (\`chromium-wasm-mt\`, where the 1024² product is XNNPACK's, split across the threads, and the project's own kernels run on one): ${effMt.map(effCell).join('; ')}.` : ''}`);
+const wasmPairs = rows.filter((r) => r.method === 'lora' && r.backend === 'wasm' && r.model !== 'tiny-bert' && ok(r)).flatMap((l) => {
+  const f = rows.find((r) => r.method === 'full' && r.model === l.model && r.target === l.target && r.seq === l.seq && ok(r));
+  return f ? [`${l.model} ${l.target} seq ${l.seq}: ${((l.ms_per_step as number) / (f.ms_per_step as number)).toFixed(3)}${(l.ms_per_step as number) / (f.ms_per_step as number) <= 0.7 ? '' : ' ✗'}`] : [];
+});
+q(`- **LoRA ≤ 0.7 of full at the same shape** (wasm rows of the real-sized models; tiny-bert's above): ${wasmPairs.length ? (wasmPairs.every((x) => !x.endsWith('✗')) ? 'holds' : 'does not hold') : 'not measured'} — ${wasmPairs.join('; ')}.`);
 console.log(out.join('\n'));

@@ -94,6 +94,30 @@ export async function matmulGflops(reps = 3, budgetMs = 3000, size = 1024): Prom
   return (2 * size ** 3) / (ms / 1000) / 1e9;
 }
 
+/** The current backend's rate on the attention's batched products, GFLOP/s: MiniLM-L6's q·kᵀ and probs·v at seq 128,
+ * batch BATCH (16 sequences × 12 heads, head size 32), in the orientations src/model/encoder.ts's unfused attention
+ * multiplies them; one warm-up pair, then up to `reps` timed pairs (each read back), fewer past `budgetMs`. */
+export async function attentionGflops(reps = 3, budgetMs = 3000): Promise<number> {
+  const [b, h, l, d] = [BATCH, 12, 128, 32];
+  const q = tf.randomNormal([b, h, l, d]);
+  const k = tf.randomNormal([b, h, l, d]);
+  const v = tf.randomNormal([b, h, l, d]);
+  const probs = tf.randomUniform([b, h, l, l]);
+  const pair = () => tf.tidy(() => tf.add(tf.sum(tf.matMul(q, k, false, true)), tf.sum(tf.matMul(probs, v))));
+  await pair().data();
+  const t0 = performance.now();
+  let done = 0;
+  while (done < reps && (done === 0 || performance.now() - t0 < budgetMs)) {
+    const out = pair();
+    await out.data();
+    out.dispose();
+    done++;
+  }
+  const ms = (performance.now() - t0) / done;
+  tf.dispose([q, k, v, probs]);
+  return (2 * 2 * b * h * l * l * d) / (ms / 1000) / 1e9;
+}
+
 export interface RowPlan {
   model: string;
   method: Method;

@@ -45,6 +45,10 @@ for (const [batch, m, k, n, what] of [[192, 128, 32, 128, 'q·kᵀ-sized'], [192
 cases.push({ name: '[2048,384]·[384,384] linear', a: [2048, 384], b: [384, 384], ta: false, tb: false });
 cases.push({ name: '[2048,384]·[384,384]ᵀ dx', a: [2048, 384], b: [384, 384], ta: false, tb: true });
 cases.push({ name: '[384,2048]ᵀ·[2048,384] dW', a: [2048, 384], b: [2048, 384], ta: true, tb: false });
+// The same layers' forward products at seq 32 (512 tokens), and a LoRA adapter's two (r 8).
+for (const [m, k, n, what] of [[512, 384, 384, 'q/k/v/out'], [512, 384, 1536, 'ffn in'], [512, 1536, 384, 'ffn out'], [512, 384, 8, 'x·A'], [512, 8, 384, 'xA·B']] as const) {
+  cases.push({ name: `[${m},${k}]·[${k},${n}] ${what}`, a: [m, k], b: [k, n], ta: false, tb: false });
+}
 cases.push({ name: '[1024,1024]·[1024,1024] XNNPACK ceiling', a: [1024, 1024], b: [1024, 1024], ta: false, tb: false });
 
 const modes = ['off', ...supportedVariants()] as const;

@@ -6,7 +6,7 @@
 import { tf, takeWebGpuErrors, useBackend, wasmThreading } from '../../src/runtime/tf-browser';
 import { describeAdapter, probeCapabilities, type BackendName } from '../../src/runtime/backend';
 import type { LoadedModel } from '../../src/model/load';
-import { matmulGflops, measureRow, randomModel, shapeByName, type MeasureOptions, type Measured, type RowPlan } from '../shared';
+import { attentionGflops, matmulGflops, measureRow, randomModel, shapeByName, type MeasureOptions, type Measured, type RowPlan } from '../shared';
 
 export interface InitResult { ok: boolean; backend: string | null; backend_in_use: string; threads?: number | null; error?: string }
 
@@ -50,6 +50,7 @@ const api = {
     }
   },
   matmul: (reps?: number) => matmulGflops(reps),
+  attention: (reps?: number) => attentionGflops(reps),
   async row(plan: RowPlan, opts: MeasureOptions): Promise<Measured & { gpu_errors: number; gpu_error_first: string | null }> {
     if (cached?.id !== plan.model) {
       cached = null; // let the previous shape's host weights go before making the next

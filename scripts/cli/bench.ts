@@ -25,7 +25,7 @@ import type { Method } from '../../src/model/types';
 import type { LoadedModel } from '../../src/model/load';
 import { chromiumArgs, chromiumPath } from '../chromium.mjs';
 import { tfjsWasmThreads } from '../vite-wasm-threads';
-import { BATCH, METHODS, SEQS, SHAPES, flops, matmulGflops, measureRow, randomModel, shapeByName, type Measured, type MeasureOptions, type RowPlan, type Shape } from '../../bench/shared';
+import { BATCH, METHODS, SEQS, SHAPES, attentionGflops, flops, matmulGflops, measureRow, randomModel, shapeByName, type Measured, type MeasureOptions, type RowPlan, type Shape } from '../../bench/shared';
 import type { BenchApi, InitResult } from '../../bench/browser/bench-page';
 
 // ---- options ---------------------------------------------------------------------------------------------------
@@ -246,6 +246,8 @@ async function torchCase(p: Planned, threads = 1): Promise<Record<string, number
 
 // ---- the run ---------------------------------------------------------------------------------------------------
 const matmul = new Map<string, number>();
+/** wasm targets only: the attention's batched products (bench/shared.ts attentionGflops), issue #20's budget. */
+const attention = new Map<string, number>();
 const inits = new Map<string, InitResult>();
 /** Best achieved GFLOP/s so far per target and method (then per target): predicts the next row's step time. */
 const achieved = new Map<string, { gflops: number; from: string }>();
@@ -257,6 +259,7 @@ async function runTarget(p: Planned, o: MeasureOptions): Promise<Row> {
   if (t.runtime === 'node') {
     await useBackend(t.backend as 'wasm' | 'cpu' | 'webgpu');
     if (!matmul.has(t.id)) matmul.set(t.id, await matmulGflops());
+    if (t.backend === 'wasm' && !attention.has(t.id)) attention.set(t.id, await attentionGflops());
     if (t.backend === 'webgpu') takeWebGpuErrors(); // only errors during this row count
     const m = await nodeRow(p, o);
     const simd = t.backend === 'wasm' && (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
@@ -274,6 +277,7 @@ async function runTarget(p: Planned, o: MeasureOptions): Promise<Row> {
   if (!init.ok) return emptyRow(p, { error: `${t.backend} could not be initialised in Chromium: ${init.error}` });
   if (!browserInfo && !t.allCores) browserInfo = await pageCall(t, 'info', [], 60_000); // early: a later crashed page cannot answer
   if (!matmul.has(t.id)) matmul.set(t.id, await pageCall(t, 'matmul', [3], 600_000));
+  if (t.backend === 'wasm' && !attention.has(t.id)) attention.set(t.id, await pageCall(t, 'attention', [3], 600_000));
   const m = await pageCall(t, 'row', [{ model: p.model, method: p.method, seq: p.seq } satisfies RowPlan, o], Math.max(300_000, MAX_STEP_MS * (STEPS + 3)));
   const row = rowFrom(p, m, matmul.get(t.id)!, init.backend_in_use);
   row.threads = init.threads ?? null;
@@ -368,6 +372,7 @@ const machine = {
   browser: browserInfo,
   backends_in_use: Object.fromEntries([...inits].map(([id, r]) => [id, r.ok ? r.backend_in_use : `unavailable: ${r.error}`])),
   matmul_gflops: Object.fromEntries([...matmul].map(([k, v]) => [k, round(v, 2)])),
+  attention_gflops: Object.fromEntries([...attention].map(([k, v]) => [k, round(v, 2)])),
   batch: BATCH,
   steps_max: STEPS,
   row_budget_s: ROW_MS / 1000,
@@ -418,6 +423,7 @@ if (matmul.size) {
   const each = [...matmul].map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
   const wasm = [...matmul].filter(([k]) => k.endsWith('wasm')).map(([k, v]) => `${k} ${(torchMatmul! / v).toFixed(2)}`);
   say(`1024×1024 matmul GFLOP/s: ${each}${torchMatmul && wasm.length ? `; PyTorch's matmul is faster by ${wasm.join(', ')}×` : ''}`);
+  if (attention.size) say(`attention's batched products (MiniLM-L6 q·kᵀ and probs·v, seq 128), GFLOP/s: ${[...attention].map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
 }
 if (asJson) console.log(JSON.stringify({ rows, machine }));
 process.exit(0);

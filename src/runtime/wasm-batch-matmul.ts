@@ -4,7 +4,7 @@
 // wasm BatchMatMul kernel so that batched products run the project's own SIMD module instead
 // (src/runtime/batch-matmul/batch-matmul.wat), in place on tfjs's heap: it imports tfjs's WebAssembly.Memory, reads
 // both operands where they lie, in any orientation, and writes into an output tfjs allocated. Which products it takes
-// is takesProduct's rule below; the rest (untransposed 2-D products, other dtypes, broadcasts it does not cover,
+// is takesProduct's rule below; the rest (2-D products on several threads, other dtypes, broadcasts it does not cover,
 // engines without wasm SIMD or where tfjs's memory is out of reach) go to the kernel it wraps.
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
@@ -74,17 +74,17 @@ export function planProduct(aShape: number[], bShape: number[], transposeA: bool
 }
 
 /**
- * Batched products run here (tfjs's loop is 10–17× slower: scripts/bench-batch-matmul.ts). So do transposed 2-D
- * products (the linear layers' dx = dy·Wᵀ and dW = xᵀ·dy) when tfjs computes on one thread: the module reads the
- * operand in place at 1.1–1.7× what materialising the transpose and calling XNNPACK gives
- * (src/runtime/wasm-matmul.ts). With several threads XNNPACK splits a 2-D product across them and the module does
- * not, so there those, and untransposed 2-D products always, stay with the wrapped kernel.
+ * Batched products run here (tfjs's loop is 10–17× slower: scripts/bench-batch-matmul.ts). So does every 2-D product
+ * when tfjs computes on one thread: the module multiplies the linear layers' products of MiniLM-L6 (forward, and
+ * dx = dy·Wᵀ, dW = xᵀ·dy read in place) and a LoRA adapter's rank-8 products at 1.2–1.5× what XNNPACK gives (after
+ * src/runtime/wasm-matmul.ts has materialised a transposed operand), measured side by side by that script. With
+ * several threads XNNPACK splits a 2-D product across them and the module does not, so there 2-D products stay
+ * with the wrapped kernel.
  */
 export function takesProduct(plan: Plan, threads: number): boolean {
-  return plan.batch > 1 || (plan.transposed && threads === 1);
+  return plan.batch > 1 || threads === 1;
 }
 
-/** tfjs-wasm's WebAssembly.Memory, or null where it is out of reach. */
 export function memoryOf(backend: WasmBackend): WebAssembly.Memory | null {
   const memory = backend.wasm.asm?.memory ?? backend.wasm.wasmMemory;
   return memory instanceof WebAssembly.Memory ? memory : null;

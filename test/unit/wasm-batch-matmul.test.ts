@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { tf, useBackend } from '../../src/runtime/tf-node';
 import { batchMatMulOn, supportedVariants } from '../../src/runtime/batch-matmul/module';
-import { batchMatMulStats, setBatchMatMulMode, type BatchMatMulMode } from '../../src/runtime/wasm-batch-matmul';
+import { batchMatMulStats, planProduct, setBatchMatMulMode, takesProduct, type BatchMatMulMode } from '../../src/runtime/wasm-batch-matmul';
 
 // Node 20's V8 has relaxed SIMD behind a flag (later Nodes ship it): on before the first module is compiled, so
 // the relaxed build is tested too.
@@ -155,7 +155,7 @@ describe('the wasm batched matmul', () => {
     }
   });
 
-  it('takes transposed 2-D products on one thread, and leaves untransposed ones to XNNPACK', async () => {
+  it('takes every 2-D product on one thread, transposed or not', async () => {
     await useBackend('wasm');
     expect(getThreadsCount()).toBe(1);
     // k = 1030: the module takes A in chunks of 28 rows at this depth, so m = 33 crosses a chunk edge off the tile.
@@ -163,7 +163,7 @@ describe('the wasm batched matmul', () => {
     const a = values(m * k, 5);
     const b = values(k * n, 6);
     const ref = reference(a, b, 1, 1, m, n, k);
-    for (const [ta, tb] of [[false, true], [true, false], [true, true]]) {
+    for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]]) {
       const before = batchMatMulStats.products;
       const got = tf.tidy(() => {
         const at = ta ? tf.tensor2d(swapLast(a, 1, m, k), [k, m]) : tf.tensor2d(a, [m, k]);
@@ -174,9 +174,17 @@ describe('the wasm batched matmul', () => {
       expect(worst(got, ref), `ta=${ta} tb=${tb}`).toBeLessThan(1e-5);
     }
     const before = batchMatMulStats.products;
-    tf.tidy(() => tf.matMul(tf.ones([3, 4]), tf.ones([4, 5])).dataSync());
-    tf.tidy(() => tf.matMul(tf.ones([1, 3, 4]), tf.ones([1, 4, 5])).dataSync());
-    expect(batchMatMulStats.products).toBe(before);
+    const small = tf.tidy(() => tf.matMul(tf.ones([1, 3, 4]), tf.ones([1, 4, 5])).dataSync());
+    expect(batchMatMulStats.products - before).toBe(1);
+    expect(Array.from(small)).toEqual(new Array(15).fill(4));
+  });
+
+  it('leaves 2-D products to XNNPACK when tfjs runs several threads, and takes batched ones on any count', () => {
+    const flat = planProduct([512, 384], [384, 384], false, false)!;
+    const flatT = planProduct([512, 384], [384, 384], false, true)!;
+    const batched = planProduct([192, 32, 32], [192, 32, 32], false, true)!;
+    expect([takesProduct(flat, 1), takesProduct(flatT, 1), takesProduct(batched, 1)]).toEqual([true, true, true]);
+    expect([takesProduct(flat, 2), takesProduct(flatT, 4), takesProduct(batched, 2)]).toEqual([false, false, true]);
   });
 
   it('gives an attention block the gradients of tfjs’s own kernel, and leaks no tensors', async () => {
