@@ -20,7 +20,7 @@ const m = machine as Record<string, any>;
 p('## Machine');
 p();
 p(`- ${m.cpus} cores (${m.cpu}), ${m.memory_gb} GiB, ${m.os}; load average ${m.loadavg_start} at the start, ${m.loadavg_end} at the end (other work shares this machine).`);
-p(`- Node ${m.node}, tfjs ${m.tfjs}; PyTorch ${m.torch} (Debian; BLAS \`${m.torch_blas ?? '?'}\`), on each row's thread count (\`threads\` column); Chromium ${m.chromium ?? '—'} headless.`);
+p(`- Node ${m.node}, tfjs ${m.tfjs}; PyTorch ${m.torch} (Debian; BLAS \`${m.torch_blas ?? '?'}\`), on each row's thread count (\`threads\` column)${m.torch_malloc ? `, glibc malloc told to keep freed memory (${Object.entries(m.torch_malloc).map(([k, v]) => `${k}=${v}`).join(' ')}: scripts/cli/bench.ts says why)` : ''}; Chromium ${m.chromium ?? '—'} headless.`);
 for (const [id, what] of Object.entries(m.backends_in_use ?? {})) p(`- \`${id}\`: ${what}`);
 if (m.browser?.webgpu_adapter) p(`- WebGPU adapter facts: ${JSON.stringify(m.browser.webgpu_adapter)} — a software (CPU) implementation, not a GPU.`);
 p(`- 1024×1024 matmul, GFLOP/s, same run: ${Object.entries(m.matmul_gflops ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')}.`);

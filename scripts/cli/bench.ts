@@ -217,7 +217,11 @@ let torchLines: AsyncIterator<string> | null = null;
 let torchInfo: { torch?: string; threads?: number; blas?: string | null; error?: string } = {};
 async function torchAsk(request: object): Promise<Record<string, number | string>> {
   if (!torchProc) {
-    torchProc = spawn('/usr/bin/python3', ['scripts/bench_torch.py', '--serve', '1']);
+    // glibc's malloc gives PyTorch's large tensors back to the kernel when they are freed and maps them again on the
+    // next step; on this project's VM (and any machine where page faults are dear) that made a MiniLM-L6 LoRA step at
+    // seq 128 1.4–1.6× slower (1668–1931 ms against 1203–1228 with these settings, alternating runs). tfjs-wasm keeps
+    // one heap that only grows, so without them the reference, not tfjs, would pay for the machine.
+    torchProc = spawn('/usr/bin/python3', ['scripts/bench_torch.py', '--serve', '1'], { env: { ...process.env, ...TORCH_MALLOC } });
     torchProc.stderr.on('data', (d) => log(`[torch] ${String(d).trim()}`));
     torchLines = createInterface({ input: torchProc.stdout })[Symbol.asyncIterator]();
     const first = await torchLines.next();
@@ -243,6 +247,9 @@ async function torchCase(p: Planned, threads = 1): Promise<Record<string, number
   if (!matmul.has(key)) matmul.set(key, Number((await torchAsk({ matmul: 3, threads })).matmul_gflops));
   return out;
 }
+
+/** Keeps freed memory in PyTorch's process: no mmap per large tensor, no trim of the heap's top. */
+const TORCH_MALLOC = { MALLOC_MMAP_THRESHOLD_: String(2 ** 30), MALLOC_TRIM_THRESHOLD_: String(2 ** 32), MALLOC_TOP_PAD_: String(2 ** 29) };
 
 // ---- the run ---------------------------------------------------------------------------------------------------
 const matmul = new Map<string, number>();
@@ -366,6 +373,7 @@ const machine = {
   tfjs: tf.version.tfjs,
   torch: torchInfo.torch ?? null,
   torch_blas: torchInfo.blas ?? null,
+  torch_malloc: TORCH_MALLOC,
   torch_error: torchInfo.error,
   chromium: side?.browser.isConnected() ? side.browser.version() : null,
   chromium_flags: side ? chromiumFlags : null,
