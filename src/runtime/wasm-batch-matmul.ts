@@ -82,7 +82,14 @@ export function planProduct(aShape: number[], bShape: number[], transposeA: bool
  * with the wrapped kernel.
  */
 export function takesProduct(plan: Plan, threads: number): boolean {
-  return plan.batch > 1 || threads === 1;
+  return plan.batch > 1 || (threads === 1 && (untransposed2d || plan.transposed));
+}
+
+let untransposed2d = true;
+/** false: untransposed 2-D products go to XNNPACK on one thread too, the rule before it was measured slower
+ * (for bench/wasm-ab.ts's before/after; true by default). */
+export function setOwnUntransposed2d(on: boolean): void {
+  untransposed2d = on;
 }
 
 export function memoryOf(backend: WasmBackend): WebAssembly.Memory | null {
