@@ -3,7 +3,7 @@
 // kernels run (tests check that a frozen γ/β costs no column kernel).
 import * as tf from '@tensorflow/tfjs';
 import { fusedWasmOn, supportedFusedVariants, type FusedWasm, type Variant } from '../../runtime/fused-wasm/module';
-import { isShared } from '../../runtime/batch-matmul/module';
+import { isShared } from '../../runtime/wasm-builds';
 import { memoryOf, type WasmBackend } from '../../runtime/wasm-batch-matmul';
 
 /** auto: the best variant this engine runs; off: fusedWasmAvailable() is false (for benches and tests). */
