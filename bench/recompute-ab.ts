@@ -1,11 +1,13 @@
 // Layer recompute on and off, interleaved in one process (the machine is shared: a slow minute hits both sides):
 // peak tensor bytes and ms/step per configuration, as bench/RESULTS.md's "Memory: layer recompute" reports them.
 //   npx tsx bench/recompute-ab.ts [--batch 16] [--steps 2] [--rounds 2] model:method:seq[:on] ...
-// A trailing ":on" measures recompute on only: for configurations that overflow the wasm heap without it (after
-// a "memory access out of bounds" the Node wasm module stays broken, so the off side must not run at all).
+// Recompute runs twice per round: multiplying again in the second run ("rerun") and keeping the first run's products
+// ("keep", the default; src/model/recompute.ts). A trailing ":on" measures recompute on only: for configurations
+// that overflow the wasm heap without it (after a "memory access out of bounds" the Node wasm module stays broken,
+// so the off side must not run at all).
 import { useBackend, tf } from '../src/runtime/tf-node';
 import { measureRow, randomModel, shapeByName } from './shared';
-import { activationBytes } from '../src/model/recompute';
+import { activationBytes, setRecomputeProducts, type RecomputeProducts } from '../src/model/recompute';
 import type { Method } from '../src/model/types';
 
 const args = process.argv.slice(2);
@@ -27,13 +29,15 @@ for (const spec of args) {
   const seq = Number(seqText);
   const shape = shapeByName(model);
   const loaded = randomModel(shape);
-  const sides = only === 'on' ? [true] : [false, true];
+  const on: { recompute: boolean; products: RecomputeProducts }[] = [{ recompute: true, products: 'rerun' }, { recompute: true, products: 'keep' }];
+  const sides = only === 'on' ? on : [{ recompute: false, products: 'keep' as const }, ...on];
   for (let r = 0; r < rounds; r++) {
-    for (const recompute of sides) {
+    for (const { recompute, products } of sides) {
+      setRecomputeProducts(products);
       const m = await measureRow(loaded, shape, { model, method: method as Method, seq, batch, recompute }, { steps, budgetMs: Infinity });
       const est = activationBytes(loaded.config, batch, seq);
       console.log(JSON.stringify({
-        model, method, seq, batch, recompute, round: r,
+        model, method, seq, batch, recompute, products: recompute ? products : undefined, round: r,
         ms_per_step: +m.ms_per_step.toFixed(1), times_ms: m.times_ms.map((t) => Math.round(t)),
         peak_mib: +(m.peak_bytes / MiB).toFixed(1), step_mib: +((m.peak_bytes - m.start_bytes) / MiB).toFixed(1),
         estimate_mib: +(est / MiB).toFixed(1), leaked: m.leaked_tensors, tensors_now: tf.memory().numTensors,

@@ -8,7 +8,7 @@ import { fusedKernels } from '../runtime/fused-switch';
 import { FUSED_ATTENTION_MAX_SEQ, fusedAttention } from './fused/attention-webgpu';
 import { fusedLayerNorm } from './fused/layer-norm-webgpu';
 import { fusedBiasGelu, fusedLinear, fusedLoraLinear } from './fused/linear-webgpu';
-import { recomputed, recomputeWanted, type RecomputeSetting } from './recompute';
+import { recomputed, recomputeWanted, type Products, type RecomputeSetting } from './recompute';
 import { fusedWasmAvailable, wasmBiasGelu } from './fused/gelu-wasm';
 import { wasmLayerNorm } from './fused/layer-norm-wasm';
 
@@ -152,7 +152,7 @@ export function encode(w: EncoderWeights, ids: tf.Tensor2D, mask: tf.Tensor2D, h
   // computing it anyway would cost a layer's worth of dx products that tfjs's own tape prunes.
   const embeddingsTrain = [w.word, w.position, w.tokenType, w.embNorm.gamma, w.embNorm.beta].some((t) => t && !isFrozen(t));
   w.layers.forEach((layer, i) => {
-    const run = (input: tf.Tensor2D, [bias]: tf.Tensor[], h?: LinearHook) => encoderLayer(layer, input, bias as tf.Tensor2D, shape, c.layerNormEps, h);
+    const run = (input: tf.Tensor2D, [bias]: tf.Tensor[], h?: LinearHook, products?: Products) => encoderLayer(layer, input, bias as tf.Tensor2D, shape, c.layerNormEps, h, products);
     x = tf.tidy(() => recompute
       ? recomputed(run, x, [maskBias], layerParams(layer, hook), hook, i > 0 || embeddingsTrain)
       : run(x, [maskBias], hook));
@@ -176,14 +176,14 @@ function layerParams(layer: Layer, hook?: LinearHook): tf.Tensor[] {
 interface AttentionShape { batch: number; seqLen: number; numHeads: number }
 
 /** One post-LN BERT layer on [B·L, H] hidden states (the residual is added before each LayerNorm, as in BERT). */
-function encoderLayer(layer: Layer, x: tf.Tensor2D, maskBias: tf.Tensor2D, shape: AttentionShape, eps: number, hook?: LinearHook): tf.Tensor2D {
-  const q = linear(layer.query, x, hook);
-  const k = linear(layer.key, x, hook);
-  const v = linear(layer.value, x, hook);
+function encoderLayer(layer: Layer, x: tf.Tensor2D, maskBias: tf.Tensor2D, shape: AttentionShape, eps: number, hook?: LinearHook, products?: Products): tf.Tensor2D {
+  const q = linear(layer.query, x, hook, products);
+  const k = linear(layer.key, x, hook, products);
+  const v = linear(layer.value, x, hook, products);
   const merged = attention(q, k, v, maskBias, shape);
-  const attended = addLayerNorm(x, linear(layer.attnOut, merged, hook), layer.attnNorm, eps);
-  const inner = linearGelu(layer.ffnIn, attended, hook);
-  return addLayerNorm(attended, linear(layer.ffnOut, inner, hook), layer.ffnNorm, eps);
+  const attended = addLayerNorm(x, linear(layer.attnOut, merged, hook, products), layer.attnNorm, eps);
+  const inner = linearGelu(layer.ffnIn, attended, hook, products);
+  return addLayerNorm(attended, linear(layer.ffnOut, inner, hook, products), layer.ffnNorm, eps);
 }
 
 // The layer's four parts each have two implementations with the same arithmetic: tfjs ops (every backend), and on
@@ -212,11 +212,11 @@ function addLayerNorm(x: tf.Tensor2D, sublayer: tf.Tensor2D, n: Norm, eps: numbe
 }
 
 /** The feed-forward's inner layer with the exact (erf) GELU. */
-function linearGelu(lin: Linear, x: tf.Tensor2D, hook?: LinearHook): tf.Tensor2D {
+function linearGelu(lin: Linear, x: tf.Tensor2D, hook?: LinearHook, products?: Products): tf.Tensor2D {
   if (!fusedKernels()) {
-    if (!fusedWasmAvailable()) return gelu(linear(lin, x, hook));
-    if (hook?.(lin)) return wasmBiasGelu(linear(lin, x, hook), zeroBias(lin.bias.shape[0]));
-    return wasmBiasGelu(tf.matMul(x, lin.kernel) as tf.Tensor2D, lin.bias as tf.Tensor1D);
+    if (!fusedWasmAvailable()) return gelu(linear(lin, x, hook, products));
+    if (hook?.(lin)) return wasmBiasGelu(linear(lin, x, hook, products), zeroBias(lin.bias.shape[0]));
+    return wasmBiasGelu(product(x, lin.kernel as tf.Tensor2D, products), lin.bias as tf.Tensor1D);
   }
   // The bias goes in with the GELU (one kernel) unless an adapter's kernel adds it.
   if (hook?.(lin)) return fusedBiasGelu(linear(lin, x, hook), zeroBias(lin.bias.shape[0]));
@@ -241,14 +241,19 @@ export function pool(hidden: tf.Tensor3D, mask: tf.Tensor2D, pooling: Pooling): 
   return tf.div(summed, tf.maximum(tf.sum(m, 2), 1e-9)) as tf.Tensor2D;
 }
 
-/** x·W + b, plus the layer's adapter update when it has one. */
-export function linear(lin: Linear, x: tf.Tensor2D, hook?: LinearHook): tf.Tensor2D {
+/** x·W + b, plus the layer's adapter update when it has one. `products` (a recomputed layer's, recompute.ts) makes
+ * x·W; the fused WebGPU kernels make it themselves, in both runs of a recomputed layer alike. */
+export function linear(lin: Linear, x: tf.Tensor2D, hook?: LinearHook, products?: Products): tf.Tensor2D {
   const ad = hook?.(lin) ?? null;
   const kernel = lin.kernel as tf.Tensor2D;
   const bias = lin.bias as tf.Tensor1D;
   if (fusedKernels()) return ad ? fusedLoraLinear(x, ad.input(x), kernel, bias, ad.a, ad.b, ad.scaling) : fusedLinear(x, kernel, bias);
-  const y = tf.add(tf.matMul(x, kernel), bias) as tf.Tensor2D;
+  const y = tf.add(product(x, kernel, products), bias) as tf.Tensor2D;
   return ad ? (tf.add(y, tf.mul(tf.matMul(tf.matMul(ad.input(x), ad.a), ad.b), ad.scaling)) as tf.Tensor2D) : y;
+}
+
+function product(x: tf.Tensor2D, kernel: tf.Tensor2D, products?: Products): tf.Tensor2D {
+  return products ? products(x, kernel) : (tf.matMul(x, kernel) as tf.Tensor2D);
 }
 
 /** A zero bias of each width, kept: for the rare adapter on the feed-forward's inner layer, whose kernel adds the

@@ -1,16 +1,75 @@
 // Layer recompute (gradient checkpointing). tfjs's tape keeps every tensor a recorded kernel saves for the backward
 // pass until the step's gradients are done: all layers' activations at once, which is what overflows the wasm32
 // heap for DistilBERT `lora` at seq 128 and `full` at seq 64 (bench/RESULTS.md). Here a layer is one tape node that
-// saves only its input; its gradient runs the layer's forward again under a tape of its own and backpropagates
-// through that, so at most one layer's activations are alive at a time, for about one more forward pass of compute.
+// saves only its input and its linear layers' products; its gradient runs the layer's forward again under a tape of
+// its own and backpropagates through that, so at most one layer's activations are alive at a time.
+//
+// Selective recompute: the second run takes each x·W from the first instead of multiplying again. The products are
+// nearly all of a layer's forward FLOPs (at seq 128, 14.2 of 14.6 MFLOP per token in a 768-wide layer: the rest is
+// attention's seq² products), and kept they cost 9·hidden floats per token and layer (q, k, v, out, the 4·hidden
+// feed-forward and its output) against the plain tape's ~100·hidden (K_HIDDEN below). What is run again is the
+// cheap part: biases, LoRA's rank-r products, attention, GELU, LayerNorm.
 import * as tf from '@tensorflow/tfjs';
 import type { EncoderConfig } from './types';
 import type { LinearHook } from './encoder';
 
 export type RecomputeSetting = boolean | 'auto';
 
+/** x·W for a linear layer: where a recomputed layer's second run gets the products of its first. */
+export type Products = (x: tf.Tensor2D, kernel: tf.Tensor2D) => tf.Tensor2D;
+
 /** A layer's forward pass: `consts` are tensors it reads that take no gradient (the attention mask's bias). */
-export type LayerRun = (x: tf.Tensor2D, consts: tf.Tensor[], hook?: LinearHook) => tf.Tensor2D;
+export type LayerRun = (x: tf.Tensor2D, consts: tf.Tensor[], hook?: LinearHook, products?: Products) => tf.Tensor2D;
+
+/** 'keep': the second run reuses the first run's products (the default); 'rerun': it multiplies again (for A/B runs). */
+export type RecomputeProducts = 'keep' | 'rerun';
+let productsMode: RecomputeProducts = 'keep';
+export function setRecomputeProducts(next: RecomputeProducts): void {
+  productsMode = next;
+}
+
+/** Multiplies, and keeps each product in `out` in the order the layer made them. */
+function recordingProducts(out: tf.Tensor[]): Products {
+  return (x, kernel) => {
+    const y = tf.matMul(x, kernel) as tf.Tensor2D;
+    out.push(y);
+    return y;
+  };
+}
+
+/** Hands back `kept` in order, each as a tape node with the product's gradient (kernels are called in the same order
+ * by both runs of a layer: the layer's code is the same and has no data-dependent branch). */
+function replayingProducts(kept: tf.Tensor[]): { products: Products; used: () => number } {
+  let next = 0;
+  const products: Products = (x, kernel) => {
+    const y = kept[next++];
+    if (!y || y.shape[0] !== x.shape[0] || y.shape[1] !== kernel.shape[1]) throw new Error('A recomputed layer asked for a product its first run did not make.');
+    return keptProduct(x, kernel, y as tf.Tensor2D);
+  };
+  return { products, used: () => next };
+}
+
+/** y (= x·W, already computed) as a function of x and W: d/dx = dy·Wᵀ, d/dW = xᵀ·dy, as tfjs's own MatMul gradient
+ * (the same two kernels, so the gradients are the plain tape's bit for bit). A frozen W takes no gradient, so it is
+ * not an input and x need not be kept. */
+function keptProduct(x: tf.Tensor2D, kernel: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
+  const trains = !(kernel instanceof tf.Variable) || kernel.trainable;
+  const node = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    save(trains ? [args[0] as tf.Tensor, args[1] as tf.Tensor] : [kernel]);
+    return {
+      // A clone shares y's memory; y itself stays owned by the outer tape's saved list.
+      value: tf.clone(y),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const d = dy as tf.Tensor2D;
+        if (!trains) return [tf.matMul(d, saved[0] as tf.Tensor2D, false, true)];
+        const [xs, ks] = saved as tf.Tensor2D[];
+        return [tf.matMul(d, ks, false, true), tf.matMul(xs, d, true, false)];
+      },
+    };
+  });
+  return (trains ? node(x, kernel) : node(x)) as tf.Tensor2D;
+}
 
 /**
  * `run(x, consts, hook)` as one tape node. Its gradient goes to x (when `inputGrad`) and to each of `params`, the
@@ -23,15 +82,21 @@ export function recomputed(run: LayerRun, x: tf.Tensor2D, consts: tf.Tensor[], p
   // The first run's dropout seeds, in the order it drew them, for the second run to draw again.
   const seeds: number[] = [];
   const recording = hook?.withSeeds ? hook.withSeeds((draw) => { const s = draw(); seeds.push(s); return s; }) : hook;
+  const keep = productsMode === 'keep';
   const node = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const input = args[0] as tf.Tensor2D;
     const save = args[args.length - 1] as tf.GradSaveFunc;
+    const made: tf.Tensor[] = [];
+    const value = run(input, consts, recording, keep ? recordingProducts(made) : undefined);
     // consts too: the caller's tidy disposes them when the forward pass ends, before any gradient runs.
-    save([input, ...consts]);
+    save([input, ...consts, ...made]);
     return {
-      value: run(input, consts, recording),
+      value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, ...cs] = saved as [tf.Tensor2D, ...tf.Tensor[]];
+        const [xs, ...rest] = saved as [tf.Tensor2D, ...tf.Tensor[]];
+        const cs = rest.slice(0, consts.length);
+        const kept = rest.slice(consts.length);
+        const replayed = keep ? replayingProducts(kept) : undefined;
         let next = 0;
         const replay = hook?.withSeeds
           ? hook.withSeeds(() => {
@@ -40,12 +105,16 @@ export function recomputed(run: LayerRun, x: tf.Tensor2D, consts: tf.Tensor[], p
             })
           : hook;
         const wrt = inputGrad ? [xs, ...params] : params;
-        const grads = wrt.length ? gradientsUnderOwnTape(() => run(xs, cs, replay), wrt, dy as tf.Tensor2D) : [];
+        const grads = wrt.length ? gradientsUnderOwnTape(() => run(xs, cs, replay, replayed?.products), wrt, dy as tf.Tensor2D) : [];
         if (next !== seeds.length) throw new Error('A recomputed layer drew fewer dropout masks than its first run.');
+        if (replayed && wrt.length && replayed.used() !== kept.length) throw new Error('A recomputed layer used fewer products than its first run made.');
+        // This layer's products are read by no other gradient: free them now rather than when the whole backward
+        // pass ends (the tape frees its saved tensors only then; disposing twice is a no-op).
+        for (const t of kept) t.dispose();
         // A gradient the tape does not want (layer 0's input under LoRA) is never read; zeros keep customGrad's
-        // one-gradient-per-input contract.
-        const dx = (inputGrad ? grads[0] : undefined) ?? tf.zeros(xs.shape);
-        const dParams = params.map((p, i) => grads[i + (inputGrad ? 1 : 0)] ?? tf.zeros(p.shape));
+        // one-gradient-per-input contract. zerosLike is a kernel: tf.zeros would upload an activation-sized array.
+        const dx = (inputGrad ? grads[0] : undefined) ?? tf.zerosLike(xs);
+        const dParams = params.map((p, i) => grads[i + (inputGrad ? 1 : 0)] ?? tf.zerosLike(p));
         return [dx, ...dParams];
       },
     };

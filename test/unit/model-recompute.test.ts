@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { tf, useBackend } from '../../src/runtime/tf-node';
 import { loadModel, type LoadedModel } from '../../src/model/load';
 import { createClassifier, type Classifier } from '../../src/model/classifier';
-import { activationBytes, recomputeWanted } from '../../src/model/recompute';
+import { activationBytes, recomputeWanted, setRecomputeProducts } from '../../src/model/recompute';
 import { crossEntropy, trainStep } from '../../src/train/loop';
 import { AdamW } from '../../src/train/optimizer';
 import type { Method } from '../../src/model/types';
@@ -123,6 +123,51 @@ describe.each(['cpu', 'wasm'] as const)('layer recompute on %s', (backend) => {
     });
     clf.dispose();
     expect(Math.abs(other - a.loss)).toBeGreaterThan(1e-4);
+  });
+});
+
+describe('layer recompute: selective (the first run\'s products kept)', () => {
+  /** How many products (BatchMatMul kernels) one training step runs. */
+  async function products(kind: 'bert' | 'distilbert', method: Method, recompute: boolean): Promise<number> {
+    const clf = classifier(kind, method, recompute);
+    try {
+      const info = await tf.profile(() => { step(clf, batch(4, 12)); });
+      return info.kernels.filter((k) => k.name === 'BatchMatMul').length;
+    } finally {
+      clf.dispose();
+    }
+  }
+
+  afterAll(() => setRecomputeProducts('keep'));
+
+  it.each([['bert', 'lora'], ['bert', 'full'], ['distilbert', 'lora'], ['distilbert', 'full']] as const)('%s %s: the second run multiplies only attention and the adapters, not the linear layers', async (kind, method) => {
+    await useBackend('cpu');
+    const layers = models[kind].config.numLayers;
+    // Every linear layer is adapted (TARGETS): each adapter is two products, x·A and (x·A)·B; attention is two more.
+    const replayedPerLayer = 2 + (method === 'lora' ? 2 * 6 : 0);
+    const plain = await products(kind, method, false);
+    setRecomputeProducts('rerun');
+    const rerun = await products(kind, method, true);
+    setRecomputeProducts('keep');
+    const keep = await products(kind, method, true);
+    console.log(`${kind} ${method}: ${plain} products per step plain, ${rerun} recomputed multiplying again, ${keep} keeping the products`);
+    expect(rerun - plain).toBe(layers * (replayedPerLayer + 6));
+    expect(keep - plain).toBe(layers * replayedPerLayer);
+  });
+
+  it('keeps the loss and gradients of the plain tape when multiplying again too', async () => {
+    await useBackend('wasm');
+    const b = batch(4, 12);
+    const plainClf = classifier('distilbert', 'lora', false);
+    const plain = step(plainClf, b);
+    plainClf.dispose();
+    setRecomputeProducts('rerun');
+    const recClf = classifier('distilbert', 'lora', true);
+    const rec = step(recClf, b);
+    recClf.dispose();
+    setRecomputeProducts('keep');
+    expect(rec.loss).toBe(plain.loss);
+    plain.grads.forEach((g, i) => expect(relToLargest(rec.grads[i]!, g!)).toBeLessThanOrEqual(1e-6));
   });
 });
 
