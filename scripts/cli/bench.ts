@@ -215,7 +215,18 @@ async function chromiumInit(t: Target): Promise<InitResult> {
 let torchProc = null as ChildProcessWithoutNullStreams | null;
 let torchLines: AsyncIterator<string> | null = null;
 let torchInfo: { torch?: string; threads?: number; blas?: string | null; error?: string } = {};
+/** Why the PyTorch side is gone, once it is: every later row says so instead of writing to a closed pipe (EPIPE). */
+let torchGone: string | null = null;
 async function torchAsk(request: object): Promise<Record<string, number | string>> {
+  if (torchGone) throw new Error(torchGone);
+  try {
+    return await torchAskOnce(request);
+  } catch (e) {
+    torchGone = (e as Error).message;
+    throw e;
+  }
+}
+async function torchAskOnce(request: object): Promise<Record<string, number | string>> {
   if (!torchProc) {
     // glibc's malloc gives PyTorch's large tensors back to the kernel when they are freed and maps them again on the
     // next step; on this project's VM (and any machine where page faults are dear) that made a MiniLM-L6 LoRA step at
@@ -223,6 +234,8 @@ async function torchAsk(request: object): Promise<Record<string, number | string
     // one heap that only grows, so without them the reference, not tfjs, would pay for the machine.
     torchProc = spawn('/usr/bin/python3', ['scripts/bench_torch.py', '--serve', '1'], { env: { ...process.env, ...TORCH_MALLOC } });
     torchProc.stderr.on('data', (d) => log(`[torch] ${String(d).trim()}`));
+    // A write after the process died fails asynchronously; the read below reports it, so the error is not fatal here.
+    torchProc.stdin.on('error', () => {});
     torchLines = createInterface({ input: torchProc.stdout })[Symbol.asyncIterator]();
     const first = await torchLines.next();
     if (first.done) throw new Error('the PyTorch side did not start (install Debian\'s python3-torch)');
