@@ -5,7 +5,7 @@ figures a model card reports come from scripts/checks/realtext.ts.
 
 usage: finetune_probe.py (--model-dir DIR | --checkpoint FILE.pt --vocab vocab.txt) --emails-train GEN.jsonl
        [--max-len 64] [--lr 2e-3] [--epochs 3] [--method lora|full] [--targets query,value] [--seeds 0,1]
-       [--word-drop 0.1]
+       [--word-drop 0.1] [--train-embeddings [--emb-lr 1e-3]]
 """
 import argparse
 import copy
@@ -56,17 +56,25 @@ def drop_words(text, rng, p):
     return ' '.join(kept) if kept else words[int(rng.integers(len(words)))] if words else text
 
 
-def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, max_len, seed, word_drop=0.0):
+def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, max_len, seed, word_drop=0.0,
+             train_embeddings=False, emb_lr=None):
     torch.manual_seed(seed)
     model = copy.deepcopy(base)
     if method == 'lora':
         with_lora(model, targets, r, 2 * r, 0.1)
+    words = model.bert.embeddings.word_embeddings.weight
+    if train_embeddings:
+        # PEFT's modules_to_save on the word embeddings: LoRA on the layers, the embedding matrix trained whole.
+        words.requires_grad_(True)
     labels = sorted(set(train[1]))
-    head = nn.Linear(model.bert.embeddings.word_embeddings.weight.shape[1], len(labels))
+    head = nn.Linear(words.shape[1], len(labels))
     nn.init.normal_(head.weight, 0, 0.02)
     nn.init.zeros_(head.bias)
-    params = [p for p in model.parameters() if p.requires_grad] + list(head.parameters())
-    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
+    rest = [p for p in model.parameters() if p.requires_grad and p is not words] + list(head.parameters())
+    groups = [{'params': rest}]
+    if words.requires_grad:
+        groups.append({'params': [words], 'lr': emb_lr if emb_lr is not None else lr, 'weight_decay': 0.0})
+    opt = torch.optim.AdamW(groups, lr=lr, weight_decay=0.01)
     y = torch.tensor([labels.index(l) for l in train[1]])
     rng = np.random.default_rng(seed)
     model.train()
@@ -123,11 +131,14 @@ def main() -> None:
     ap.add_argument('--fortunes', action='store_true', help='also the fortunes topics, 5-fold')
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--word-drop', type=float, default=0.0, help='drop each training word with this probability, per epoch')
+    ap.add_argument('--train-embeddings', action='store_true', help='with --method lora: train the word embeddings too')
+    ap.add_argument('--emb-lr', type=float, help='the word embeddings\' learning rate (default: --lr)')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     model, tok = load_any(args)
     kw = dict(method=args.method, targets=args.targets.split(','), r=args.r, lr=args.lr, epochs=args.epochs,
-              batch=args.batch, max_len=args.max_len, word_drop=args.word_drop)
+              batch=args.batch, max_len=args.max_len, word_drop=args.word_drop,
+              train_embeddings=args.train_embeddings, emb_lr=args.emb_lr)
     train, test = read_chat(args.emails_train), read_chat(EMAILS)
     seeds = [int(s) for s in args.seeds.split(',')]
     res = {'emails': [finetune(model, tok, train, test, seed=s, **kw) for s in seeds]}
