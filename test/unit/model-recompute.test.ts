@@ -191,6 +191,30 @@ describe('layer recompute: memory', () => {
     }
   });
 
+  it('uploads nothing activation-sized: the input gradient layer 0 is not asked for is made on the device (LoRA, wasm)', async () => {
+    await useBackend('wasm');
+    const b = batch(4, 12);
+    // No LoRA dropout: tf.dropout draws its masks on the host (bench/RESULTS.md, "Reading"), which is not this test's matter.
+    const clf = createClassifier(models.bert, { method: 'lora', numLabels: 3, seed: 5, recompute: true, lora: { r: 4, alpha: 8, dropout: 0, targetModules: TARGETS.bert } });
+    const backend = tf.backend() as unknown as { write: (values: ArrayBufferView | null, ...rest: unknown[]) => unknown };
+    const write = backend.write;
+    let largest = 0;
+    backend.write = function (this: unknown, values, ...rest) {
+      // tfjs-wasm allocates every kernel output through write(null, …): an allocation, not an upload.
+      if (values) largest = Math.max(largest, values.byteLength);
+      return write.call(this, values, ...rest);
+    };
+    try {
+      step(clf, b);
+    } finally {
+      backend.write = write;
+      clf.dispose();
+    }
+    // The step's own uploads are the batch (ids, mask, labels) and scalars; an activation is batch × seq × hidden.
+    expect(largest).toBeGreaterThan(0);
+    expect(largest).toBeLessThan(b.batchSize * b.seqLen * models.bert.config.hiddenSize * 4);
+  });
+
   it('leaves no tensors behind over 3 training steps', async () => {
     for (const backend of ['cpu', 'wasm'] as const) {
       await useBackend(backend);
