@@ -38,6 +38,9 @@ export interface TrainConfig {
   loraDropout: number;
   /** Modules that get an adapter, named as PEFT names them. */
   loraTargets: string[];
+  /** LoRA only: also train the word-embedding rows of the tokens the training data uses (PEFT's
+   * trainable_token_indices); every other row stays frozen. */
+  trainTokens: boolean;
   /** Weight of the rehearsal term: the drift of general-English sentence embeddings from the base model's, added
    * to the loss each step (0 = off). Mitigates forgetting; no effect for head-only training. */
   rehearsal: number;
@@ -68,6 +71,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   loraAlpha: 16,
   loraDropout: 0.1,
   loraTargets: ['query', 'value'],
+  trainTokens: false,
   rehearsal: 0,
   mixShare: 0,
   mixFrom: '',
@@ -95,6 +99,7 @@ export const TRAIN_CONFIG_HELP: Record<keyof TrainConfig, string> = {
   loraAlpha: 'Scale of the LoRA update (alpha / r).',
   loraDropout: 'Dropout on the LoRA input, a regulariser.',
   loraTargets: 'Which weight matrices get an adapter (PEFT names: query, key, value, dense…).',
+  trainTokens: 'LoRA: also train the word embeddings of the tokens in your training data (PEFT trainable tokens), so the model learns which words mark each label. The adapter grows by one row of numbers per distinct token.',
   rehearsal: 'Rehearse general English while training: how strongly to keep the embeddings of a set of everyday sentences where the base model put them (0 = off). Guards against forgetting.',
   mixShare: 'Mix in this share of examples from an earlier dataset with the same labels, so the model keeps what it learned there (0 = off).',
   mixFrom: 'The earlier dataset to mix examples from.',
@@ -107,7 +112,7 @@ export const DEFAULT_MODEL_ID = 'tabtune-mini';
 export const DEMO_DATASET = { count: 2000, seed: 0 } as const;
 
 /** The settings a per-model table may set: the method and the few hyperparameters that depend on the base model. */
-export type ModelDefaults = Partial<Pick<TrainConfig, 'method' | 'lr' | 'epochs' | 'loraR' | 'loraAlpha' | 'loraTargets' | 'maxLen' | 'batchSize'>>;
+export type ModelDefaults = Partial<Pick<TrainConfig, 'method' | 'lr' | 'epochs' | 'loraR' | 'loraAlpha' | 'loraTargets' | 'trainTokens' | 'maxLen' | 'batchSize'>>;
 
 // A random-weight model must learn everything from scratch and needs a far higher learning rate than a pretrained
 // one, which a low rate protects from forgetting.

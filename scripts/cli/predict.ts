@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     const files = Object.fromEntries(['adapter_config.json', 'adapter_model.safetensors', 'tabtune.json'].filter((f) => existsSync(`${values.adapter}/${f}`)).map((f) => [f, new Uint8Array(readFileSync(`${values.adapter}/${f}`))]));
     const adapter = importPeftAdapter(files, model);
     labels = adapter.labels;
-    const clf = createClassifier(model, { method: adapter.method, numLabels: labels.length, seed: 0, lora: { r: adapter.r, alpha: adapter.alpha, dropout: 0, targetModules: adapter.targets.length ? adapter.targets : ['query'] } });
+    const clf = createClassifier(model, { method: adapter.method, numLabels: labels.length, seed: 0, lora: { r: adapter.r, alpha: adapter.alpha, dropout: 0, targetModules: adapter.targets.length ? adapter.targets : ['query'] }, tokenIndices: adapter.tokenIndices });
     const { tensors } = readSafetensors(adapter.checkpoint, 'adapter');
     clf.trainableNames().forEach((n, i) => {
       const t = tensors[n];

@@ -11,6 +11,8 @@ import { fusedBiasGelu, fusedLinear, fusedLoraLinear } from './fused/linear-webg
 import { recomputed, recomputeWanted, type Products, type RecomputeSetting } from './recompute';
 import { fusedWasmAvailable, wasmBiasGelu } from './fused/gelu-wasm';
 import { wasmLayerNorm } from './fused/layer-norm-wasm';
+import { embeddingLookup } from './embedding';
+import { lookupWithTokens, type TrainableTokens } from './trainable-tokens';
 
 export interface Linear {
   /** Module path as PyTorch names it, e.g. "encoder.layer.0.attention.self.query". */
@@ -68,6 +70,8 @@ export interface LinearHook {
 export interface EncodeOptions {
   /** Layer recompute (src/model/recompute.ts): true, false, or 'auto' (where the wasm heap needs it). */
   recompute?: RecomputeSetting;
+  /** Word-embedding rows that train in place of the base rows (trainable-tokens.ts). */
+  tokens?: TrainableTokens;
 }
 
 /** Uploads the model's weights as variables (frozen unless `trainable`). */
@@ -132,7 +136,7 @@ export function encode(w: EncoderWeights, ids: tf.Tensor2D, mask: tf.Tensor2D, h
   const D = H / nH;
 
   // Embeddings: word + position (+ token type 0 for BERT), then LayerNorm.
-  let x = tf.reshape(embeddingLookup(w.word, ids), [B * L, H]) as tf.Tensor2D;
+  let x = opts.tokens ? lookupWithTokens(w.word as tf.Tensor2D, opts.tokens, ids) : (tf.reshape(embeddingLookup(w.word, ids), [B * L, H]) as tf.Tensor2D);
   const positions = tf.slice(w.position, [0, 0], [L, H]);
   x = tf.reshape(tf.add(tf.reshape(x, [B, L, H]), positions), [B * L, H]);
   if (w.tokenType) x = tf.add(x, tf.slice(w.tokenType, [0, 0], [1, H]));
@@ -148,9 +152,9 @@ export function encode(w: EncoderWeights, ids: tf.Tensor2D, mask: tf.Tensor2D, h
   // Without a tape (evaluation, head-only training inside frozenFeatures) there is nothing to save, so nothing to
   // recompute.
   const recompute = tf.engine().isTapeOn() && recomputeWanted(opts.recompute ?? false, c, B, L);
-  // For LoRA and head-only the embeddings are frozen: nothing below layer 0 wants its input's gradient, and
+  // For LoRA (without trainable tokens) and head-only the embeddings are frozen: nothing below layer 0 wants its input's gradient, and
   // computing it anyway would cost a layer's worth of dx products that tfjs's own tape prunes.
-  const embeddingsTrain = [w.word, w.position, w.tokenType, w.embNorm.gamma, w.embNorm.beta].some((t) => t && !isFrozen(t));
+  const embeddingsTrain = !!opts.tokens || [w.word, w.position, w.tokenType, w.embNorm.gamma, w.embNorm.beta].some((t) => t && !isFrozen(t));
   w.layers.forEach((layer, i) => {
     const run = (input: tf.Tensor2D, [bias]: tf.Tensor[], h?: LinearHook, products?: Products) => encoderLayer(layer, input, bias as tf.Tensor2D, shape, c.layerNormEps, h, products);
     x = tf.tidy(() => recompute
@@ -329,28 +333,6 @@ const geluWithGrad = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) =>
     }),
   };
 });
-
-/**
- * Embedding lookup with its own gradient: tfjs's gather gradient needs UnsortedSegmentSum, which the wasm
- * backend lacks, so full fine-tuning would fail there. scatterND sums repeated indices, which is the gradient.
- */
-export function embeddingLookup(table: tf.Tensor2D | tf.Variable, ids: tf.Tensor2D): tf.Tensor3D {
-  const [B, L] = ids.shape;
-  const [V, H] = table.shape as [number, number];
-  const flat = tf.reshape(ids, [B * L]) as tf.Tensor1D;
-  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [t, i, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
-    save([i]);
-    return {
-      value: tf.gather(t, i),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
-        tf.scatterND(tf.reshape(saved[0], [B * L, 1]), tf.reshape(dy, [B * L, H]), [V, H]),
-        tf.zerosLike(saved[0]),
-      ],
-    };
-  });
-  return tf.reshape(f(table as tf.Tensor2D, flat), [B, L, H]) as tf.Tensor3D;
-}
 
 let counter = 0;
 function uid(): number {

@@ -1,15 +1,17 @@
 // A merged model: LoRA folded into the base weights (W' = W + s·B·A, PyTorch layout) and the classifier head
 // added, written as the hub's files (config.json, model.safetensors, tokenizer.json), loadable anywhere a BERT
-// checkpoint is — including back into tabtune, where it needs no adapter at all.
+// checkpoint is — including back into tabtune, where it needs no adapter at all. Trained token rows replace their
+// rows of the word-embedding matrix, as PEFT's merge does (index_copy).
 import type { LoadedModel } from './load';
 import { readSafetensors, transpose2d, writeSafetensors } from './safetensors';
+import { tokenIndicesFromMetadata, TOKENS_NAME } from './trainable-tokens';
 
 /**
  * @param checkpoint tabtune checkpoint bytes (internal names, tfjs layouts), from a lora, head or full run.
  * @param scaling    lora_alpha / r of the run (ignored for head and full).
  */
 export function mergedFiles(base: LoadedModel, checkpoint: ArrayBuffer, scaling: number, labels: string[]): Record<string, Uint8Array> {
-  const { tensors: ck } = readSafetensors(new Uint8Array(checkpoint), 'checkpoint');
+  const { tensors: ck, metadata } = readSafetensors(new Uint8Array(checkpoint), 'checkpoint');
   const prefix = base.config.modelType === 'bert' ? 'bert.' : 'distilbert.';
   const out: Record<string, { shape: number[]; data: Float32Array }> = {};
   for (const [name, t] of Object.entries(base.weights)) out[prefix + name] = { shape: [...t.shape], data: Float32Array.from(t.data) };
@@ -30,6 +32,12 @@ export function mergedFiles(base: LoadedModel, checkpoint: ArrayBuffer, scaling:
       }
     } else if (name.endsWith('.lora_B')) {
       continue;
+    } else if (name === TOKENS_NAME) {
+      const indices = tokenIndicesFromMetadata(metadata, 'checkpoint') ?? [];
+      const word = out[`${prefix}embeddings.word_embeddings.weight`];
+      const H = word.shape[1];
+      if (indices.length !== t.shape[0] || t.shape[1] !== H) throw new Error(`The checkpoint's ${t.shape[0]} trainable token rows do not match its ${indices.length} token ids and ${base.id}'s hidden size ${H}.`);
+      indices.forEach((id, i) => word.data.set(t.data.subarray(i * H, i * H + H), id * H));
     } else if (name === 'classifier.kernel') {
       out['classifier.weight'] = { shape: [t.shape[1], t.shape[0]], data: transpose2d(t.data, t.shape[0], t.shape[1]) };
     } else if (name === 'classifier.bias') {

@@ -1,10 +1,16 @@
 // PEFT-compatible adapter files: adapter_config.json + adapter_model.safetensors with PEFT's key names and
 // PyTorch's layouts (lora_A [r, in], lora_B [out, r], classifier.weight [labels, hidden]); tfjs keeps kernels
-// as [in, out], so every matrix is transposed on the way out.
+// as [in, out], so every matrix is transposed on the way out. Trainable token rows (trainable-tokens.ts) go out
+// as PEFT's `token_adapter.trainable_tokens_delta` (the rows' values, [n, hidden] in both layouts) with their ids
+// in adapter_config.json's `trainable_token_indices`, which is how `LoraConfig(trainable_token_indices=…)` saves.
 import type { TrainConfig } from '../config';
 import type { ModelRef, TrainResult } from '../domain';
 import type { EncoderConfig, Pooling, TrainableClassifier } from './types';
 import { readSafetensors, transpose2d, writeSafetensors } from './safetensors';
+import { checkTokenIndices, tokenIndicesFromMetadata, tokenIndicesMetadata, TOKENS_NAME } from './trainable-tokens';
+
+/** Where PEFT keeps the trainable rows of a BERT or DistilBERT sequence classifier's word embeddings. */
+const peftTokensKey = (prefix: string) => `base_model.model.${prefix}embeddings.word_embeddings.token_adapter.trainable_tokens_delta`;
 
 export interface PeftExportInput {
   modelRef: ModelRef;
@@ -21,12 +27,16 @@ export interface PeftExportInput {
 
 export function peftFiles(input: PeftExportInput): Record<string, Uint8Array> {
   if (input.config.method === 'full') throw new Error('A full fine-tuning run has no adapter: export it as a merged model instead.');
-  const { tensors } = readSafetensors(new Uint8Array(input.checkpoint), 'checkpoint');
+  const { tensors, metadata } = readSafetensors(new Uint8Array(input.checkpoint), 'checkpoint');
+  const tokenIndices = tokenIndicesFromMetadata(metadata, 'checkpoint');
   const prefix = input.modelType === 'bert' ? 'bert.' : 'distilbert.';
   const out: Record<string, { shape: number[]; data: Float32Array }> = {};
   for (const [name, t] of Object.entries(tensors)) {
     const [rows, cols] = t.shape;
-    if (name === 'classifier.kernel') out['base_model.model.classifier.weight'] = { shape: [cols, rows], data: transpose2d(t.data, rows, cols) };
+    if (name === TOKENS_NAME) {
+      if (tokenIndices?.length !== rows) throw new Error(`The checkpoint has ${rows} trainable token rows but ${tokenIndices?.length ?? 0} token ids.`);
+      out[peftTokensKey(prefix)] = { shape: t.shape, data: t.data };
+    } else if (name === 'classifier.kernel') out['base_model.model.classifier.weight'] = { shape: [cols, rows], data: transpose2d(t.data, rows, cols) };
     else if (name === 'classifier.bias') out['base_model.model.classifier.bias'] = { shape: t.shape, data: t.data };
     else if (name.endsWith('.lora_A') || name.endsWith('.lora_B')) {
       out[`base_model.model.${prefix}${name}.weight`] = { shape: [cols, rows], data: transpose2d(t.data, rows, cols) };
@@ -46,6 +56,7 @@ export function peftFiles(input: PeftExportInput): Record<string, Uint8Array> {
     fan_in_fan_out: false,
     inference_mode: true,
     init_lora_weights: true,
+    ...(tokenIndices?.length ? { trainable_token_indices: tokenIndices } : {}),
     label_names: input.labels,
   };
   const tabtune = {
@@ -88,6 +99,8 @@ export interface ImportedAdapter {
   alpha: number;
   targets: string[];
   labels: string[];
+  /** The vocabulary ids whose embedding rows the adapter trained, ascending (absent: none). */
+  tokenIndices?: number[];
 }
 
 /**
@@ -124,14 +137,49 @@ export function importPeftAdapter(files: Record<string, Uint8Array>, base: { con
   }
   out['classifier.kernel'] = { shape: [head.shape[1], head.shape[0]], data: transpose2d(head.data, head.shape[0], head.shape[1]) };
   out['classifier.bias'] = { shape: bias.shape, data: bias.data };
+  const tokenIndices = importTokens(cfg.trainable_token_indices, tensors[peftTokensKey(prefix)], base, out);
   return {
-    checkpoint: writeSafetensors(out),
+    checkpoint: writeSafetensors(out, tokenIndicesMetadata(tokenIndices)),
+    tokenIndices,
     method: cfg.r > 0 && cfg.target_modules?.length ? 'lora' : 'head',
     r: cfg.r || 1,
     alpha: cfg.lora_alpha ?? 1,
     targets: cfg.target_modules ?? [],
     labels,
   };
+}
+
+/**
+ * PEFT's trainable tokens of the input embeddings, put in ascending id order (PEFT keeps the order it was given) into
+ * `out` under tabtune's name. `indices` is adapter_config.json's `trainable_token_indices`: a list, or a one-entry
+ * object naming the embedding layer.
+ */
+function importTokens(indices: unknown, rows: { shape: number[]; data: Float32Array } | undefined, base: { config: EncoderConfig; id: string }, out: Record<string, { shape: number[]; data: Float32Array }>): number[] | undefined {
+  if (indices === undefined || indices === null) {
+    if (rows) throw new Error('adapter_model.safetensors holds trainable token rows but adapter_config.json has no trainable_token_indices.');
+    return undefined;
+  }
+  let list: unknown = indices;
+  if (typeof indices === 'object' && !Array.isArray(indices)) {
+    const entries = Object.entries(indices as Record<string, unknown>);
+    if (entries.length !== 1 || !/(^|\.)word_embeddings$/.test(entries[0][0])) {
+      throw new Error(`adapter_config.json: trainable_token_indices names ${entries.map(([k]) => k).join(', ') || 'no layer'}; tabtune trains tokens of the input embeddings (word_embeddings) only.`);
+    }
+    list = entries[0][1];
+  }
+  if (!Array.isArray(list)) throw new Error('adapter_config.json: trainable_token_indices must be a list of token ids.');
+  if (!rows) throw new Error('adapter_config.json names trainable_token_indices but adapter_model.safetensors has no token_adapter.trainable_tokens_delta.');
+  const H = base.config.hiddenSize;
+  if (rows.shape[0] !== list.length || rows.shape[1] !== H) {
+    throw new Error(`token_adapter.trainable_tokens_delta is [${rows.shape.join(', ')}] but adapter_config.json names ${list.length} tokens and ${base.id} has hidden size ${H}.`);
+  }
+  const order = list.map((_, i) => i).sort((a, b) => (list as number[])[a] - (list as number[])[b]);
+  const sorted = order.map((i) => (list as number[])[i]);
+  checkTokenIndices(sorted, base.config.vocabSize, 'adapter_config.json trainable_token_indices');
+  const data = new Float32Array(list.length * H);
+  order.forEach((src, i) => data.set(rows.data.subarray(src * H, src * H + H), i * H));
+  out[TOKENS_NAME] = { shape: [list.length, H], data };
+  return sorted;
 }
 
 /** Refuses an adapter trained on other labels than the dataset's, naming the labels missing on either side. */
@@ -168,5 +216,5 @@ export function adapterCheckpointFor(adapter: ImportedAdapter, labels: string[],
     const got = tensors[nm].shape;
     if (want.join('x') !== got.join('x')) throw new Error(`Adapter tensor ${nm} is [${got.join(', ')}] (tfjs layout) but ${baseId} needs [${want.join(', ')}].`);
   });
-  return writeSafetensors(Object.fromEntries(names.map((nm) => [nm, { shape: tensors[nm].shape, data: tensors[nm].data }])));
+  return writeSafetensors(Object.fromEntries(names.map((nm) => [nm, { shape: tensors[nm].shape, data: tensors[nm].data }])), tokenIndicesMetadata(adapter.tokenIndices));
 }

@@ -45,6 +45,8 @@ export interface TrainableClassifier {
   readonly trainable: tf.Variable[];
   /** Names of `trainable`, in order, for checkpoints: "classifier.kernel", "<module>.lora_A", "<module>.kernel"… */
   trainableNames(): string[];
+  /** The vocabulary ids whose embedding rows train (PEFT's trainable_token_indices), when the run trains tokens. */
+  readonly tokenIndices?: readonly number[];
   /** Logits [batch, numLabels]. `training` turns dropout on (LoRA dropout only; the encoder's own dropout stays off). */
   logits(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, training: boolean): tf.Tensor2D;
   /**

@@ -23,8 +23,8 @@ export async function importAdapterRun(
   const adapter = importPeftAdapter(files, base);
   const labels = req.data.labels;
   checkAdapterLabels(adapter.labels, labels);
-  const config: TrainConfig = { ...req.config, method: adapter.method, loraR: adapter.r, loraAlpha: adapter.alpha, loraDropout: 0, loraTargets: adapter.targets.length ? adapter.targets : req.config.loraTargets };
-  const model = createClassifier(base, { method: config.method, numLabels: labels.length, seed: 0, lora: { r: config.loraR, alpha: config.loraAlpha, dropout: 0, targetModules: config.loraTargets } });
+  const config: TrainConfig = { ...req.config, method: adapter.method, loraR: adapter.r, loraAlpha: adapter.alpha, loraDropout: 0, loraTargets: adapter.targets.length ? adapter.targets : req.config.loraTargets, trainTokens: !!adapter.tokenIndices?.length };
+  const model = createClassifier(base, { method: config.method, numLabels: labels.length, seed: 0, lora: { r: config.loraR, alpha: config.loraAlpha, dropout: 0, targetModules: config.loraTargets }, tokenIndices: adapter.tokenIndices });
   try {
     const bytes = adapterCheckpointFor(adapter, labels, model, base.id);
     loadWeights(model, toArrayBuffer(bytes));

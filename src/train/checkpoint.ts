@@ -8,6 +8,7 @@ import type { LoadedModel } from '../model/load';
 import { classifierForRun, type Classifier } from '../model/classifier';
 import { readSafetensors, writeSafetensors } from '../model/safetensors';
 import type { AdamWState } from './optimizer';
+import { tokenIndicesFromMetadata, tokenIndicesMetadata } from '../model/trainable-tokens';
 
 type Position = Pick<Checkpoint, 'step' | 'epoch' | 'batchIndex' | 'valLoss'>;
 
@@ -18,7 +19,12 @@ export function encodeCheckpoint(model: TrainableClassifier, at: Position, weigh
 
 /** A checkpoint's values in `model.trainable` order, for the loop to carry on from. */
 export function decodeCheckpoint(model: TrainableClassifier, c: Checkpoint): { weights: Float32Array[]; optimizer: AdamWState } {
-  const weights = readSafetensors(new Uint8Array(c.adapter), 'checkpoint').tensors;
+  const read = readSafetensors(new Uint8Array(c.adapter), 'checkpoint');
+  const weights = read.tensors;
+  const stored = tokenIndicesFromMetadata(read.metadata, 'checkpoint');
+  if (JSON.stringify(stored ?? []) !== JSON.stringify(model.tokenIndices ?? [])) {
+    throw new Error(`The checkpoint trains ${stored?.length ?? 0} token embeddings and this run ${model.tokenIndices?.length ?? 0}${stored?.length && model.tokenIndices?.length ? ', other tokens' : ''}: it was saved for other training data or settings.`);
+  }
   const opt = readSafetensors(new Uint8Array(c.optimizer), 'optimizer state');
   const count = model.trainable.length;
   return {
@@ -39,7 +45,7 @@ export function encodeWeights(model: TrainableClassifier, values: Float32Array[]
   const names = model.trainableNames();
   const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
   model.trainable.forEach((v, i) => (tensors[names[i]] = { shape: v.shape, data: values[i] }));
-  return writeSafetensors(tensors, { format: 'tabtune-checkpoint', method: model.method });
+  return writeSafetensors(tensors, { format: 'tabtune-checkpoint', method: model.method, ...tokenIndicesMetadata(model.tokenIndices) });
 }
 
 export function loadWeights(model: TrainableClassifier, bytes: ArrayBuffer): void {
@@ -54,9 +60,10 @@ export function loadWeights(model: TrainableClassifier, bytes: ArrayBuffer): voi
   });
 }
 
-/** A run's classifier rebuilt from its settings and stored weights. */
+/** A run's classifier rebuilt from its settings and stored weights (the token ids it trains are in the weights). */
 export function classifierFromCheckpoint(base: LoadedModel, labels: string[], cfg: TrainConfig, weights: ArrayBuffer): Classifier {
-  const model = classifierForRun(base, labels.length, cfg);
+  const tokenIndices = tokenIndicesFromMetadata(readSafetensors(new Uint8Array(weights), 'checkpoint').metadata, 'checkpoint');
+  const model = classifierForRun(base, labels.length, { ...cfg, trainTokens: cfg.method === 'lora' && !!tokenIndices?.length }, tokenIndices);
   try {
     loadWeights(model, weights);
     return model;

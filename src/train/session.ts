@@ -5,6 +5,7 @@ import type { Checkpoint, EpochEval, RunBaseline, RunPhase, StepProgress, TrainR
 import type { TrainRequest } from '../protocol';
 import type { ModelCache } from '../model/model-cache';
 import { classifierForRun } from '../model/classifier';
+import { tokensUsed } from '../model/trainable-tokens';
 import { zeroShotSummary, classifierSummary, encodeSplit, suiteEvaluations } from './evaluate';
 import { trainLoop, totalStepsFor, type LoopControl } from './loop';
 import { encodeCheckpoint } from './checkpoint';
@@ -51,7 +52,9 @@ export async function runTraining(
   const bagOfWords = bagOfWordsBaseline(job.data.train, labels);
   const baseline = bagOfWords.score(job.data.test);
 
-  const model = classifierForRun(base, labels.length, cfg);
+  // A run that trains tokens trains the rows of every token its training split uses (the same on resume: the
+  // split is pinned); evaluation text may hold others, which keep their base rows.
+  const model = classifierForRun(base, labels.length, cfg, cfg.trainTokens ? tokensUsed(train, padId) : undefined);
   try {
     const totalSteps = totalStepsFor(train.length, cfg);
     hooks.baseline({ before, trainableParams: model.trainableParamCount(), totalParams: model.totalParamCount(), pooling: base.pooling, totalSteps });

@@ -103,6 +103,7 @@ export class PageJobs {
           lossReadEvery: cfg.lossReadEvery,
           checkpointEvery: cfg.checkpointEvery,
           earlyStopping: cfg.earlyStopping,
+          trainTokens: cfg.trainTokens,
           patience: cfg.patience,
           rehearsal: cfg.rehearsal,
         },

@@ -45,6 +45,8 @@ export function settingsFromUrl(search: string, defaults: PageSettings = DEFAULT
   if (method === 'head' || method === 'lora' || method === 'full') config.method = method;
   const es = q.get('earlyStopping');
   if (es === '1' || es === '0') config.earlyStopping = es === '1';
+  const tt = q.get('trainTokens');
+  if (tt === '1' || tt === '0') config.trainTokens = tt === '1';
   const targets = q.get('loraTargets');
   if (targets) config.loraTargets = targets.split(',').map((s) => s.trim()).filter(Boolean);
   return {
@@ -68,6 +70,7 @@ export function settingsToQuery(s: PageSettings, defaults: PageSettings = DEFAUL
     if (v !== defaults.config[key]) q.set(key, String(v));
   }
   if (s.config.earlyStopping !== defaults.config.earlyStopping) q.set('earlyStopping', s.config.earlyStopping ? '1' : '0');
+  if (s.config.trainTokens !== defaults.config.trainTokens) q.set('trainTokens', s.config.trainTokens ? '1' : '0');
   if (s.config.loraTargets.join(',') !== defaults.config.loraTargets.join(',')) q.set('loraTargets', s.config.loraTargets.join(','));
   const text = q.toString();
   return text ? `?${text}` : '';

@@ -11,7 +11,9 @@ import { tf, useBackend } from '../../src/runtime/tf-node';
 import { loadModel } from '../../src/model/load';
 import { createClassifier } from '../../src/model/classifier';
 import { writeSafetensors } from '../../src/model/safetensors';
-import { writeAdapterFolder } from '../../src/model/peft';
+import { importPeftAdapter, writeAdapterFolder } from '../../src/model/peft';
+import { tokensUsed } from '../../src/model/trainable-tokens';
+import { encodeWeights } from '../../src/train/checkpoint';
 import { mergedFiles } from '../../src/model/merge';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/config';
 import { accelerateExportFiles } from '../../src/interop/accelerate-export';
@@ -71,6 +73,46 @@ describe('tabtune-mini and its exports in transformers, peft and sentence-transf
     expect(res.merged_logits).toBeLessThanOrEqual(1e-4);
     // The adapter must move the encoder far past the tolerance, or the comparisons above say nothing about LoRA.
     expect(res.adapter_moved).toBeGreaterThan(1e-2);
+  });
+
+  it('a LoRA adapter with trainable tokens loads in peft as LoraConfig(trainable_token_indices=…), and merges, within 1e-4', async () => {
+    await useBackend('cpu');
+    const dir = resolve('public/models/tabtune-mini');
+    const model = await loadModel({ id: 'tabtune-mini', url: dir });
+    const lora = { r: 8, alpha: 16, dropout: 0, targetModules: ['query', 'value'] };
+    const inputIds = TEXTS.map((t) => model.tokenizer.encode(t, 128));
+    // Every token of all but the last text trains: the last text keeps some base rows, as evaluation text does.
+    const tokenIndices = tokensUsed(inputIds.slice(0, -1).map((ids) => ({ ids })), model.config.padTokenId);
+    const clf = createClassifier(model, { method: 'lora', numLabels: LABELS.length, seed: 4, lora, tokenIndices });
+    clf.adapters.forEach((a, i) => a.b.assign(tf.randomNormal(a.b.shape, 0, 0.1, 'float32', 300 + i)));
+    clf.tokens!.values.assign(tf.tidy(() => tf.add(clf.tokens!.values, tf.randomNormal(clf.tokens!.values.shape, 0, 0.05, 'float32', 7))));
+    const checkpoint = encodeWeights(clf, clf.trainable.map((v) => v.dataSync() as Float32Array)).slice().buffer as ArrayBuffer;
+    const adapter = mkdtempSync(join(tmpdir(), 'hf-peft-tokens-'));
+    await writeAdapterFolder(adapter, { modelRef: { id: 'tabtune-mini', url: dir }, modelType: model.config.modelType, hiddenSize: model.config.hiddenSize, config: { ...DEFAULT_TRAIN_CONFIG, trainTokens: true }, labels: LABELS, pooling: model.pooling, checkpoint });
+    const written = JSON.parse(readFileSync(join(adapter, 'adapter_config.json'), 'utf8'));
+    expect(written.trainable_token_indices).toEqual(tokenIndices);
+    const merged = mkdtempSync(join(tmpdir(), 'hf-merged-tokens-'));
+    for (const [f, bytes] of Object.entries(mergedFiles(model, checkpoint, 16 / 8, LABELS))) writeFileSync(join(merged, f), bytes);
+
+    const L = Math.max(...inputIds.map((e) => e.length));
+    const ids = tf.tensor2d(inputIds.map((e) => [...e, ...Array(L - e.length).fill(0)]), undefined, 'int32');
+    const mask = tf.tensor2d(inputIds.map((e) => [...e.map(() => 1), ...Array(L - e.length).fill(0)]), undefined, 'int32');
+    const [logits, embeddings, baseEmbeddings] = tf.tidy(() => [clf.logits(ids, mask, false), clf.embed(ids, mask), clf.embedBase(ids, mask)].map((t) => t.arraySync() as number[][]));
+    tf.dispose([ids, mask]);
+    clf.dispose();
+
+    const res = hfCheck({ model: dir, texts: TEXTS, input_ids: inputIds, base_embeddings: baseEmbeddings, adapter, embeddings, logits, merged, pooling: model.pooling });
+    console.log(`peft with trainable tokens vs tabtune: ${JSON.stringify({ ...res, hf_input_ids: undefined, peft_embeddings: undefined })}`);
+    expect(res.peft_embedding).toBeLessThanOrEqual(1e-4);
+    expect(res.peft_logits).toBeLessThanOrEqual(1e-4);
+    expect(res.merged_embedding).toBeLessThanOrEqual(1e-4);
+    expect(res.merged_logits).toBeLessThanOrEqual(1e-4);
+    expect(res.adapter_moved).toBeGreaterThan(1e-2);
+
+    // And back: the folder imports into tabtune with the same rows and ids.
+    const files = Object.fromEntries(['adapter_config.json', 'adapter_model.safetensors', 'tabtune.json'].map((f) => [f, new Uint8Array(readFileSync(join(adapter, f)))]));
+    const imported = importPeftAdapter(files, model);
+    expect(imported.tokenIndices).toEqual(tokenIndices);
   });
 
   it('the exported train.py trains one step with transformers + peft, and its adapter imports into tabtune with the same encoder', () => {

@@ -92,6 +92,15 @@ export function trainPanel(ctx: AppContext): HTMLElement {
   const targetsField = field('LoRA target modules', targets, TRAIN_CONFIG_HELP.loraTargets);
   loraFields.push(targetsField);
   fields.append(targetsField);
+  const trainTokens = h('input', { attrs: { type: 'checkbox', id: 'train-tokens' } });
+  trainTokens.checked = cfg.trainTokens;
+  trainTokens.addEventListener('change', () => {
+    cfg.trainTokens = trainTokens.checked;
+    ctx.saveSettings();
+  });
+  const tokensField = h('div', { class: 'field' }, h('label', { attrs: { for: 'train-tokens' }, title: TRAIN_CONFIG_HELP.trainTokens }, trainTokens, ' Train the embeddings of your data\'s words'));
+  loraFields.push(tokensField);
+  essentials.append(tokensField);
   const early = h('input', { attrs: { type: 'checkbox', id: 'early-stopping' } });
   early.checked = cfg.earlyStopping;
   early.addEventListener('change', () => {
