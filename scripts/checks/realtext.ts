@@ -34,6 +34,7 @@ const { values } = parseArgs({
     r: { type: 'string' },
     targets: { type: 'string' },
     'max-len': { type: 'string' },
+    'train-tokens': { type: 'string' },
     'demo-count': { type: 'string', default: '2000' },
   },
 });
@@ -48,6 +49,7 @@ const config: TrainConfig = {
   ...(values.r ? { loraR: Number(values.r), loraAlpha: 2 * Number(values.r) } : {}),
   ...(values.targets ? { loraTargets: values.targets.split(',') } : {}),
   ...(values['max-len'] ? { maxLen: Number(values['max-len']) } : {}),
+  ...(values['train-tokens'] ? { trainTokens: values['train-tokens'] === 'on' } : {}),
 };
 
 const log = (s: string) => process.stderr.write(s + '\n');
@@ -70,7 +72,7 @@ async function fineTune(train: Example[], test: Example[], seed = 0): Promise<Tr
   return r;
 }
 
-const report: Record<string, unknown> = { model: values.model, config: { method: config.method, lr: config.lr, epochs: config.epochs, loraR: config.loraR, loraTargets: config.loraTargets, maxLen: config.maxLen, batchSize: config.batchSize } };
+const report: Record<string, unknown> = { model: values.model, config: { method: config.method, lr: config.lr, epochs: config.epochs, loraR: config.loraR, loraTargets: config.loraTargets, trainTokens: config.trainTokens, maxLen: config.maxLen, batchSize: config.batchSize } };
 const only = new Set(values.only!.split(','));
 
 if (only.has('emails')) {

@@ -19,14 +19,16 @@ export function accelerateExportFiles(run: { modelId: string; config: TrainConfi
     max_grad_norm: c.maxGradNorm,
     max_length: c.maxLen,
     seed: c.seed,
-    lora: { r: c.loraR, alpha: c.loraAlpha, dropout: c.loraDropout, target_modules: c.loraTargets },
+    lora: { r: c.loraR, alpha: c.loraAlpha, dropout: c.loraDropout, target_modules: c.loraTargets, train_tokens: c.method === 'lora' && c.trainTokens },
   };
+  // LoraConfig's trainable_token_indices came with peft 0.15.
+  const peft = settings.lora.train_tokens ? 'peft>=0.15' : 'peft>=0.10';
   return {
     'config.json': JSON.stringify(settings, null, 2) + '\n',
     'data/train.jsonl': toChatJsonl(run.data.train, run.instruction),
     'data/validation.jsonl': toChatJsonl(run.data.validation, run.instruction),
     'data/test.jsonl': toChatJsonl(run.data.test, run.instruction),
-    'requirements.txt': 'torch>=2.1\ntransformers>=4.40\npeft>=0.10\naccelerate>=0.28\ndatasets>=2.18\nscikit-learn>=1.3\n',
+    'requirements.txt': `torch>=2.1\ntransformers>=4.40\n${peft}\naccelerate>=0.28\ndatasets>=2.18\nscikit-learn>=1.3\n`,
     'train.py': TRAIN_PY,
     'README.md': README + notReproduced(c),
   };
@@ -77,15 +79,6 @@ def load(split):
 
 
 tokenizer = AutoTokenizer.from_pretrained(cfg["base_model"])
-model = AutoModelForSequenceClassification.from_pretrained(
-    cfg["base_model"], num_labels=len(labels), id2label=dict(enumerate(labels)), label2id=label2id, **FLOAT32)
-if cfg["method"] == "lora":
-    lora = cfg["lora"]
-    model = get_peft_model(model, LoraConfig(task_type=TaskType.SEQ_CLS, r=lora["r"], lora_alpha=lora["alpha"],
-                                             lora_dropout=lora["dropout"], target_modules=lora["target_modules"]))
-elif cfg["method"] == "head":
-    for name, p in model.named_parameters():
-        p.requires_grad = name.startswith(("classifier", "pre_classifier"))
 
 
 def tokenize(batch):
@@ -93,6 +86,21 @@ def tokenize(batch):
 
 
 splits = {s: load(s).map(tokenize, batched=True) for s in ("train", "validation", "test")}
+model = AutoModelForSequenceClassification.from_pretrained(
+    cfg["base_model"], num_labels=len(labels), id2label=dict(enumerate(labels)), label2id=label2id, **FLOAT32)
+if cfg["method"] == "lora":
+    lora = cfg["lora"]
+    # tabtune's trainable tokens: the embedding rows of every token id the training split uses (padding aside).
+    tokens = {}
+    if lora.get("train_tokens"):
+        used = {i for ids in splits["train"]["input_ids"] for i in ids} - {tokenizer.pad_token_id}
+        tokens = {"trainable_token_indices": sorted(used)}
+    model = get_peft_model(model, LoraConfig(task_type=TaskType.SEQ_CLS, r=lora["r"], lora_alpha=lora["alpha"],
+                                             lora_dropout=lora["dropout"], target_modules=lora["target_modules"],
+                                             **tokens))
+elif cfg["method"] == "head":
+    for name, p in model.named_parameters():
+        p.requires_grad = name.startswith(("classifier", "pre_classifier"))
 
 
 def metrics(p):

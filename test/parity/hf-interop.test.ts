@@ -115,11 +115,11 @@ describe('tabtune-mini and its exports in transformers, peft and sentence-transf
     expect(imported.tokenIndices).toEqual(tokenIndices);
   });
 
-  it('the exported train.py trains one step with transformers + peft, and its adapter imports into tabtune with the same encoder', () => {
+  it('the exported train.py trains one step with transformers + peft (LoRA and trainable tokens), and its adapter imports into tabtune with the same encoder', async () => {
     const dir = resolve('public/models/tabtune-mini');
     const emails = generateEmails({ count: 32, seed: 11 }).map(({ text, label }) => ({ text, label }));
     // 16 training examples at batch 16 and no warmup: exactly one optimizer step, at the full learning rate.
-    const config = { ...DEFAULT_TRAIN_CONFIG, epochs: 1, batchSize: 16, warmupRatio: 0, lr: 5e-3, maxLen: 64, loraR: 4, loraAlpha: 12, loraTargets: ['query', 'value'] };
+    const config = { ...DEFAULT_TRAIN_CONFIG, epochs: 1, batchSize: 16, warmupRatio: 0, lr: 5e-3, maxLen: 64, loraR: 4, loraAlpha: 12, loraTargets: ['query', 'value'], trainTokens: true };
     const files = accelerateExportFiles({ modelId: dir, config, data: { labels: LABELS, train: emails.slice(0, 16), validation: emails.slice(16, 24), test: emails.slice(24) } });
     const run = mkdtempSync(join(tmpdir(), 'train-py-'));
     mkdirSync(join(run, 'data'));
@@ -137,6 +137,10 @@ describe('tabtune-mini and its exports in transformers, peft and sentence-transf
     for (const f of ['adapter_config.json', 'adapter_model.safetensors', 'tabtune.json']) expect(existsSync(join(adapterDir, f))).toBe(true);
     const acfg = JSON.parse(readFileSync(join(adapterDir, 'adapter_config.json'), 'utf8'));
     expect({ r: acfg.r, lora_alpha: acfg.lora_alpha, targets: [...acfg.target_modules].sort() }).toEqual({ r: 4, lora_alpha: 12, targets: ['query', 'value'] });
+    // The same token ids tabtune's own run would train (its tokenizer gives transformers' ids: the test above).
+    const tabtuneMini = await loadModel({ id: 'tabtune-mini', url: dir });
+    const base = tokensUsed(emails.slice(0, 16).map((e) => ({ ids: tabtuneMini.tokenizer.encode(e.text, 64) })), tabtuneMini.config.padTokenId);
+    expect(acfg.trainable_token_indices).toEqual(base);
     expect(JSON.parse(readFileSync(join(adapterDir, 'tabtune.json'), 'utf8')).labels).toEqual(LABELS);
 
     // The adapter peft trained, read back by tabtune's importer, gives the encoder peft computes.
