@@ -154,7 +154,9 @@ def main() -> None:
         c = checks['config']
         w(f'v2\'s fine-tuning defaults (the command line\'s and the page\'s): {c["method"]}, learning rate {c["lr"]}, '
           f'{c["epochs"]} epochs, batch {c["batchSize"]}, {c["maxLen"]} tokens'
-          + (f', LoRA r {c["loraR"]} on {", ".join(c["loraTargets"])}' if c['method'] == 'lora' else '') + '.')
+          + (f', LoRA r {c["loraR"]} on {", ".join(c["loraTargets"])}' if c['method'] == 'lora' else '')
+          + (', with trainable tokens (the embedding rows of the training data\'s tokens train too)'
+             if c.get('trainTokens') else '') + '.')
         gaps = [(t, checks[t]['fineTuned'] - checks[t]['bagOfWords']) for t in ('emails', 'fortunes') if t in checks]
         if gaps:
             w(' Against the bag-of-words baseline, fine-tuned: ' + '; '.join(
