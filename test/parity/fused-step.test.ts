@@ -47,10 +47,12 @@ function counting<T>(names: string[], f: () => T): { out: T; calls: Record<strin
 }
 
 /** Loss and gradients of one forward/backward pass, fused or not, for the same freshly initialised classifier. */
-async function lossAndGrads(model: LoadedModel, method: Method, fused: boolean, batch: HostBatch, more: { recompute?: boolean; dropout?: number } = {}) {
+async function lossAndGrads(model: LoadedModel, method: Method, fused: boolean, batch: HostBatch, more: { recompute?: boolean; dropout?: number; tokens?: boolean } = {}) {
   setFusedKernels(fused);
   const lora = { ...LORA, targetModules: ['query', 'value', 'intermediate.dense'], dropout: more.dropout ?? LORA.dropout };
-  const clf = createClassifier(model, { method, numLabels: 2, seed: 3, lora, recompute: more.recompute ?? false });
+  // Trainable tokens: every id of the batch but the most frequent padding, half of them, so both lookups run.
+  const used = more.tokens ? [...new Set(batch.inputIds)].filter((id) => id !== 0).sort((a, b) => a - b).filter((_, i) => i % 2 === 0) : undefined;
+  const clf = createClassifier(model, { method, numLabels: 2, seed: 3, lora, recompute: more.recompute ?? false, tokenIndices: used });
   clf.startStep?.(0);
   // LoRA's B starts at zero, which would hide A's gradient: a non-zero start for each B.
   clf.adapters.forEach((ad, i) => ad.b.assign(tf.randomNormal(ad.b.shape, 0, 0.05, 'float32', 11 + i)));
@@ -89,6 +91,24 @@ describe('the fused encoder kernels in a training step on WebGPU', () => {
       if (model.device) disposeEncoder(model.device as EncoderWeights);
     });
   }
+
+  it('tiny-bert LoRA with trainable tokens: loss and gradients fused equal the tfjs ops\', with and without recompute', async () => {
+    const model = await loadModel({ id: 'tiny-bert', url: resolve('public/models/tiny-bert') });
+    const batch = paddedBatch(4, 12, model.config.vocabSize);
+    const ops = await lossAndGrads(model, 'lora', false, batch, { tokens: true });
+    for (const recompute of [false, true]) {
+      const fused = await lossAndGrads(model, 'lora', true, batch, { tokens: true, recompute });
+      expect(fused.grads.map((g) => g.name)).toEqual(ops.grads.map((g) => g.name));
+      expect(Math.abs(fused.loss - ops.loss)).toBeLessThanOrEqual(1e-5);
+      const rows = ops.grads.findIndex((g) => g.name === 'embeddings.word_embeddings.trainable_tokens_delta');
+      expect(rows).toBeGreaterThan(-1);
+      const [a, b] = [fused.grads[rows].data, ops.grads[rows].data];
+      const scale = Math.max(1e-3, ...Array.from(b, Math.abs));
+      expect(Math.max(...Array.from(a, (x, j) => Math.abs(x - b[j]))) / scale).toBeLessThanOrEqual(1e-4);
+      expect(scale).toBeGreaterThan(1e-3);
+    }
+    if (model.device) disposeEncoder(model.device as EncoderWeights);
+  });
 
   // Layer recompute (src/model/recompute.ts) runs the same fused forward a second time inside the gradient: with
   // LoRA dropout on, equal results also mean the second run drew the first run's masks.

@@ -54,6 +54,7 @@ describe('jobs API refusals: a code, a message, nothing written', async () => {
       [{ ...ok, tabtune: { config: { epochs: 3 } } }, 'invalid_hyperparameters', 'tabtune.config.epochs'],
       [{ ...ok, tabtune: { config: { mixShare: 0.2 } } }, 'invalid_hyperparameters', 'tabtune.config.mixShare'],
       [{ ...ok, tabtune: { config: { earlyStopping: 'yes' } } }, 'invalid_hyperparameters', 'tabtune.config.earlyStopping'],
+      [{ ...ok, tabtune: { config: { trainTokens: 1 } } }, 'invalid_hyperparameters', 'tabtune.config.trainTokens'],
       [{ ...ok, hyperparameters: { learning_rate_multiplier: 2 }, tabtune: { config: { lr: 1e-3 } } }, 'invalid_hyperparameters', 'tabtune.config.lr'],
       [{ ...ok, tabtune: { test_file: file.id } }, 'invalid_input', 'tabtune.test_file'],
       [{ ...ok, validation_file: file.id, tabtune: { test_file: 'file-missing' } }, 'file_not_found', 'tabtune.test_file'],

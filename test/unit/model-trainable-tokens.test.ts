@@ -178,3 +178,44 @@ describe('checkpoints', () => {
     [c, other, none].forEach((m) => m.dispose());
   });
 });
+
+describe('PEFT adapters with trainable tokens', () => {
+  /** A PEFT folder as peft writes one, for tiny-bert (hidden 64), with the given token ids and rows. */
+  async function folder(indices: unknown, rows: number, extraConfig: object = {}) {
+    const { writeSafetensors } = await import('../../src/model/safetensors');
+    const H = 64;
+    const tensors: Record<string, { shape: number[]; data: Float32Array }> = {
+      'base_model.model.classifier.weight': { shape: [2, H], data: new Float32Array(2 * H) },
+      'base_model.model.classifier.bias': { shape: [2], data: new Float32Array(2) },
+    };
+    // Row i holds the value i + 1 everywhere, so where each row lands can be read back.
+    if (rows) tensors['base_model.model.bert.embeddings.word_embeddings.token_adapter.trainable_tokens_delta'] = { shape: [rows, H], data: Float32Array.from({ length: rows * H }, (_, j) => Math.floor(j / H) + 1) };
+    const enc = new TextEncoder();
+    return {
+      'adapter_config.json': enc.encode(JSON.stringify({ peft_type: 'LORA', r: 0, target_modules: [], trainable_token_indices: indices, label_names: ['a', 'b'], ...extraConfig })),
+      'adapter_model.safetensors': writeSafetensors(tensors, { format: 'pt' }),
+    };
+  }
+
+  it('reads peft\'s order of ids, a list or a one-layer object, and puts the rows in ascending id order', async () => {
+    const { importPeftAdapter } = await import('../../src/model/peft');
+    for (const indices of [[40, 7, 99], { word_embeddings: [40, 7, 99] }, { 'bert.embeddings.word_embeddings': [40, 7, 99] }]) {
+      const a = importPeftAdapter(await folder(indices, 3), bert);
+      expect(a.tokenIndices).toEqual([7, 40, 99]);
+      const { tensors, metadata } = readSafetensors(a.checkpoint);
+      expect(JSON.parse(metadata.trainable_token_indices)).toEqual([7, 40, 99]);
+      const t = tensors[TOKENS_NAME];
+      expect([t.data[0], t.data[64], t.data[128]]).toEqual([2, 1, 3]);
+    }
+  });
+
+  it('refuses ids and rows that do not fit, naming what differs', async () => {
+    const { importPeftAdapter } = await import('../../src/model/peft');
+    await expect(folder([1, 2], 3).then((f) => importPeftAdapter(f, bert))).rejects.toThrow('token_adapter.trainable_tokens_delta is [3, 64] but adapter_config.json names 2 tokens and tiny-bert has hidden size 64.');
+    await expect(folder([1, 1], 2).then((f) => importPeftAdapter(f, bert))).rejects.toThrow(/ascending and distinct \(1 then 1\)/);
+    await expect(folder([1, 100000], 2).then((f) => importPeftAdapter(f, bert))).rejects.toThrow(/token index 100000 is outside the vocabulary/);
+    await expect(folder({ embed_tokens: [1], lm_head: [1] }, 1).then((f) => importPeftAdapter(f, bert))).rejects.toThrow(/names embed_tokens, lm_head; tabtune trains tokens of the input embeddings/);
+    await expect(folder([1, 2], 0).then((f) => importPeftAdapter(f, bert))).rejects.toThrow(/has no token_adapter.trainable_tokens_delta/);
+    await expect(folder(null, 2).then((f) => importPeftAdapter(f, bert))).rejects.toThrow(/holds trainable token rows but adapter_config.json has no trainable_token_indices/);
+  });
+});
