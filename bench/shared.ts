@@ -132,6 +132,8 @@ export interface RowPlan {
   fusedKernels?: boolean;
   /** Layer recompute (src/model/recompute.ts); the classifier's default, 'auto', when absent. */
   recompute?: RecomputeSetting;
+  /** LoRA dropout; LORA's 0 when absent (bench/dropout-ab.ts measures the app's 0.1). */
+  loraDropout?: number;
 }
 export interface MeasureOptions {
   /** At most this many timed steps after the warm-up step… */
@@ -252,7 +254,7 @@ function instrumented<T>(f: () => T): Counts & { out: T; dispatchUnit: string } 
 export async function measureRow(model: LoadedModel, shape: Shape, plan: RowPlan, opts: MeasureOptions): Promise<Measured> {
   const fusedBefore = fusedKernelsEnabled();
   setFusedKernels(plan.fusedKernels ?? true);
-  const clf = createClassifier(model, { method: plan.method, numLabels: 2, seed: 0, lora: LORA, recompute: plan.recompute });
+  const clf = createClassifier(model, { method: plan.method, numLabels: 2, seed: 0, lora: { ...LORA, dropout: plan.loraDropout ?? LORA.dropout }, recompute: plan.recompute });
   const opt = new AdamW(clf.trainable, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, fused: plan.fusedOptimizer ?? true });
   const rng = createRng(2);
   const B = plan.batch ?? BATCH;

@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LoraSettings } from './types';
 import type { EncoderWeights, Linear, LinearAdapter, LinearHook } from './encoder';
+import { deviceDropout, deviceDropoutAvailable } from './fused/dropout-webgpu';
 
 export interface LoraAdapter {
   /** Module path, e.g. "encoder.layer.0.attention.self.query". */
@@ -55,7 +56,7 @@ export function loraHook(adapters: LoraAdapter[], dropout: number, training: boo
         a: ad.a as tf.Tensor2D,
         b: ad.b as tf.Tensor2D,
         scaling: ad.scaling,
-        input: (x: tf.Tensor2D) => (training && dropout > 0 ? (tf.dropout(x, dropout, undefined, seed()) as tf.Tensor2D) : x),
+        input: (x: tf.Tensor2D) => (training && dropout > 0 ? loraDropout(x, dropout, seed()) : x),
       }]),
     );
     const hook: LinearHook = (lin) => byModule.get(lin.name) ?? null;
@@ -63,4 +64,20 @@ export function loraHook(adapters: LoraAdapter[], dropout: number, training: boo
     return hook;
   };
   return withDraw(dropoutSeed);
+}
+
+let masks: 'device' | 'host' = 'device';
+/** 'host' draws LoRA's dropout masks with tf.dropout on every backend, for side-by-side runs (bench/dropout-ab.ts). */
+export function setDropoutMasks(where: 'device' | 'host'): void {
+  masks = where;
+}
+
+/**
+ * LoRA's input dropout. On WebGPU the mask is drawn on the device (fused/dropout-webgpu.ts): tf.dropout draws it in
+ * JavaScript and uploads it, which on a fast GPU costs more than the step. Elsewhere tf.dropout. A seed draws the same
+ * mask every time on one backend (the fused and the unfused WebGPU paths alike), not the same mask on two backends.
+ */
+export function loraDropout(x: tf.Tensor2D, rate: number, seed: number): tf.Tensor2D {
+  if (masks === 'device' && deviceDropoutAvailable()) return deviceDropout(x, rate, seed);
+  return tf.dropout(x, rate, undefined, seed) as tf.Tensor2D;
 }

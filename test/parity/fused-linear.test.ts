@@ -9,7 +9,7 @@ import { useBackend } from '../../src/runtime/tf-node';
 import { fusedKernels } from '../../src/runtime/fused-switch';
 import { fusedBiasGelu, fusedLinear, fusedLoraLinear } from '../../src/model/fused/linear-webgpu';
 import { gelu, type Linear } from '../../src/model/encoder';
-import { loraHook, type LoraAdapter } from '../../src/model/lora';
+import { loraDropout, loraHook, type LoraAdapter } from '../../src/model/lora';
 import { dispatches } from '../helpers/webgpu-dispatches';
 
 const TOL = 1e-5;
@@ -81,7 +81,7 @@ function tensors(c: Case): Inputs {
 type Op = (...xs: tf.Tensor[]) => tf.Tensor;
 const t2 = (t: tf.Tensor) => t as tf.Tensor2D;
 const t1 = (t: tf.Tensor) => t as tf.Tensor1D;
-const dropped = (x: tf.Tensor) => tf.dropout(x, DROPOUT, undefined, DROP_SEED) as tf.Tensor2D;
+const dropped = (x: tf.Tensor) => loraDropout(t2(x), DROPOUT, DROP_SEED);
 
 /** encoder.ts's linear (private there): matMul, then add. */
 const unfusedLinear = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.add(tf.matMul(x, w), b) as tf.Tensor2D;
