@@ -26,8 +26,10 @@ export const SHAPES: Shape[] = [
 export const METHODS: Method[] = ['head', 'lora', 'full'];
 export const SEQS = [32, 64, 128];
 export const BATCH = 16;
-// Dropout 0, where the app's default is 0.1 (src/config.ts): tfjs draws dropout masks on the host and uploads them,
-// which a LoRA row would then count and time; what that costs is measured apart (bench/RESULTS.md, "Reading").
+// Dropout 0, where the app's default is 0.1 (src/config.ts): on wasm and cpu tfjs draws dropout masks on the host
+// and uploads them, which a LoRA row would then count and time (on WebGPU they are drawn on the device,
+// src/model/fused/dropout-webgpu.ts); what that costs is measured apart (bench/RESULTS.md, "Reading";
+// bench/dropout-ab.ts).
 export const LORA = { r: 8, alpha: 16, dropout: 0, targetModules: ['query', 'value'] };
 
 export function shapeByName(name: string): Shape {
