@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { tf, useBackend } from '../../src/runtime/tf-node';
 import { loadModel } from '../../src/model/load';
-import { createClassifier } from '../../src/model/classifier';
+import { createClassifier, type Classifier } from '../../src/model/classifier';
 import { writeSafetensors } from '../../src/model/safetensors';
 import { importPeftAdapter, writeAdapterFolder } from '../../src/model/peft';
 import { tokensUsed } from '../../src/model/trainable-tokens';
@@ -37,6 +37,16 @@ function hfCheck(cases: object): Record<string, unknown> {
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
 
+/** The classifier's logits, tuned and base embeddings for token ids, padded to one batch. */
+function outputsOf(clf: Classifier, inputIds: number[][]) {
+  const L = Math.max(...inputIds.map((e) => e.length));
+  const ids = tf.tensor2d(inputIds.map((e) => [...e, ...Array(L - e.length).fill(0)]), undefined, 'int32');
+  const mask = tf.tensor2d(inputIds.map((e) => [...e.map(() => 1), ...Array(L - e.length).fill(0)]), undefined, 'int32');
+  const [logits, embeddings, baseEmbeddings] = tf.tidy(() => [clf.logits(ids, mask, false), clf.embed(ids, mask), clf.embedBase(ids, mask)].map((t) => t.arraySync() as number[][]));
+  tf.dispose([ids, mask]);
+  return { logits, embeddings, baseEmbeddings };
+}
+
 describe('tabtune-mini and its exports in transformers, peft and sentence-transformers', () => {
   it('tokenizer ids, base embeddings, a PEFT adapter (alpha / r = 3) and a merged model agree within 1e-4', async () => {
     await useBackend('cpu');
@@ -55,11 +65,7 @@ describe('tabtune-mini and its exports in transformers, peft and sentence-transf
     for (const [f, bytes] of Object.entries(mergedFiles(model, checkpoint, 12 / 4, LABELS))) writeFileSync(join(merged, f), bytes);
 
     const inputIds = TEXTS.map((t) => model.tokenizer.encode(t, 128));
-    const L = Math.max(...inputIds.map((e) => e.length));
-    const ids = tf.tensor2d(inputIds.map((e) => [...e, ...Array(L - e.length).fill(0)]), undefined, 'int32');
-    const mask = tf.tensor2d(inputIds.map((e) => [...e.map(() => 1), ...Array(L - e.length).fill(0)]), undefined, 'int32');
-    const [logits, embeddings, baseEmbeddings] = tf.tidy(() => [clf.logits(ids, mask, false), clf.embed(ids, mask), clf.embedBase(ids, mask)].map((t) => t.arraySync() as number[][]));
-    tf.dispose([ids, mask]);
+    const { logits, embeddings, baseEmbeddings } = outputsOf(clf, inputIds);
     clf.dispose();
 
     const res = hfCheck({ model: dir, texts: TEXTS, input_ids: inputIds, base_embeddings: baseEmbeddings, adapter, embeddings, logits, merged, pooling: model.pooling });
@@ -94,11 +100,7 @@ describe('tabtune-mini and its exports in transformers, peft and sentence-transf
     const merged = mkdtempSync(join(tmpdir(), 'hf-merged-tokens-'));
     for (const [f, bytes] of Object.entries(mergedFiles(model, checkpoint, 16 / 8, LABELS))) writeFileSync(join(merged, f), bytes);
 
-    const L = Math.max(...inputIds.map((e) => e.length));
-    const ids = tf.tensor2d(inputIds.map((e) => [...e, ...Array(L - e.length).fill(0)]), undefined, 'int32');
-    const mask = tf.tensor2d(inputIds.map((e) => [...e.map(() => 1), ...Array(L - e.length).fill(0)]), undefined, 'int32');
-    const [logits, embeddings, baseEmbeddings] = tf.tidy(() => [clf.logits(ids, mask, false), clf.embed(ids, mask), clf.embedBase(ids, mask)].map((t) => t.arraySync() as number[][]));
-    tf.dispose([ids, mask]);
+    const { logits, embeddings, baseEmbeddings } = outputsOf(clf, inputIds);
     clf.dispose();
 
     const res = hfCheck({ model: dir, texts: TEXTS, input_ids: inputIds, base_embeddings: baseEmbeddings, adapter, embeddings, logits, merged, pooling: model.pooling });
