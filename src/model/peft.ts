@@ -138,10 +138,12 @@ export function importPeftAdapter(files: Record<string, Uint8Array>, base: { con
   out['classifier.kernel'] = { shape: [head.shape[1], head.shape[0]], data: transpose2d(head.data, head.shape[0], head.shape[1]) };
   out['classifier.bias'] = { shape: bias.shape, data: bias.data };
   const tokenIndices = importTokens(cfg.trainable_token_indices, tensors[peftTokensKey(prefix)], base, out);
+  const lora = cfg.r > 0 && cfg.target_modules?.length;
+  if (tokenIndices && !lora) throw new Error('adapter_config.json trains token embeddings without LoRA layers (r 0 or no target_modules); tabtune trains tokens beside LoRA only.');
   return {
     checkpoint: writeSafetensors(out, tokenIndicesMetadata(tokenIndices)),
     tokenIndices,
-    method: cfg.r > 0 && cfg.target_modules?.length ? 'lora' : 'head',
+    method: lora ? 'lora' : 'head',
     r: cfg.r || 1,
     alpha: cfg.lora_alpha ?? 1,
     targets: cfg.target_modules ?? [],

@@ -192,7 +192,7 @@ describe('PEFT adapters with trainable tokens', () => {
     if (rows) tensors['base_model.model.bert.embeddings.word_embeddings.token_adapter.trainable_tokens_delta'] = { shape: [rows, H], data: Float32Array.from({ length: rows * H }, (_, j) => Math.floor(j / H) + 1) };
     const enc = new TextEncoder();
     return {
-      'adapter_config.json': enc.encode(JSON.stringify({ peft_type: 'LORA', r: 0, target_modules: [], trainable_token_indices: indices, label_names: ['a', 'b'], ...extraConfig })),
+      'adapter_config.json': enc.encode(JSON.stringify({ peft_type: 'LORA', r: 4, lora_alpha: 8, target_modules: ['query'], trainable_token_indices: indices, label_names: ['a', 'b'], ...extraConfig })),
       'adapter_model.safetensors': writeSafetensors(tensors, { format: 'pt' }),
     };
   }
@@ -217,5 +217,6 @@ describe('PEFT adapters with trainable tokens', () => {
     await expect(folder({ embed_tokens: [1], lm_head: [1] }, 1).then((f) => importPeftAdapter(f, bert))).rejects.toThrow(/names embed_tokens, lm_head; tabtune trains tokens of the input embeddings/);
     await expect(folder([1, 2], 0).then((f) => importPeftAdapter(f, bert))).rejects.toThrow(/has no token_adapter.trainable_tokens_delta/);
     await expect(folder(null, 2).then((f) => importPeftAdapter(f, bert))).rejects.toThrow(/holds trainable token rows but adapter_config.json has no trainable_token_indices/);
+    await expect(folder([1, 2], 2, { r: 0, target_modules: [] }).then((f) => importPeftAdapter(f, bert))).rejects.toThrow(/trains token embeddings without LoRA layers/);
   });
 });
