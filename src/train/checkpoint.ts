@@ -49,7 +49,11 @@ export function encodeWeights(model: TrainableClassifier, values: Float32Array[]
 }
 
 export function loadWeights(model: TrainableClassifier, bytes: ArrayBuffer): void {
-  const { tensors } = readSafetensors(new Uint8Array(bytes), 'checkpoint');
+  assignWeights(model, readSafetensors(new Uint8Array(bytes), 'checkpoint').tensors);
+}
+
+/** Decoded checkpoint tensors into the model's trainable variables, by name. */
+function assignWeights(model: TrainableClassifier, tensors: ReturnType<typeof readSafetensors>['tensors']): void {
   const names = model.trainableNames();
   model.trainable.forEach((v, i) => {
     const t = tensors[names[i]];
@@ -62,10 +66,12 @@ export function loadWeights(model: TrainableClassifier, bytes: ArrayBuffer): voi
 
 /** A run's classifier rebuilt from its settings and stored weights (the token ids it trains are in the weights). */
 export function classifierFromCheckpoint(base: LoadedModel, labels: string[], cfg: TrainConfig, weights: ArrayBuffer): Classifier {
-  const tokenIndices = tokenIndicesFromMetadata(readSafetensors(new Uint8Array(weights), 'checkpoint').metadata, 'checkpoint');
+  // Decoded once: the metadata says which token rows the classifier needs, the tensors fill it.
+  const { tensors, metadata } = readSafetensors(new Uint8Array(weights), 'checkpoint');
+  const tokenIndices = tokenIndicesFromMetadata(metadata, 'checkpoint');
   const model = classifierForRun(base, labels.length, { ...cfg, trainTokens: cfg.method === 'lora' && !!tokenIndices?.length }, tokenIndices);
   try {
-    loadWeights(model, weights);
+    assignWeights(model, tensors);
     return model;
   } catch (e) {
     model.dispose();
