@@ -101,16 +101,19 @@ export function pretrainingPanel(ctx: AppContext): HTMLElement {
     cancelBtn.disabled = !busy();
     const [pre, rnd] = columns.map((c) => c.controller?.live?.result);
     if (pre && rnd) {
-      const gain = (pre.after.accuracy - rnd.after.accuracy) * 100;
+      // Pretrained minus twin, in points, with its sign.
+      const gain = (a: number, b: number) => {
+        const d = (a - b) * 100;
+        return `${d >= 0 ? '+' : ''}${d.toFixed(1)} points`;
+      };
       replace(
         summary,
         h('strong', null, 'Result: '),
-        `with the same data and settings, the pretrained model ends at ${fmtPct(pre.after.accuracy)} and its random-weight twin at ${fmtPct(rnd.after.accuracy)} (${gain >= 0 ? '+' : ''}${gain.toFixed(1)} points for pretraining) on the held-out split`,
+        `with the same data and settings, the pretrained model ends at ${fmtPct(pre.after.accuracy)} and its random-weight twin at ${fmtPct(rnd.after.accuracy)} (${gain(pre.after.accuracy, rnd.after.accuracy)} for pretraining) on the held-out split`,
         ...(pre.suites ?? []).flatMap((s) => {
           const other = rnd.suites?.find((x) => x.suiteId === s.suiteId);
           if (!other) return [];
-          const d = (s.after.accuracy - other.after.accuracy) * 100;
-          return [`; on ${s.name}, ${fmtPct(s.after.accuracy)} against ${fmtPct(other.after.accuracy)} (${d >= 0 ? '+' : ''}${d.toFixed(1)} points)`];
+          return [`; on ${s.name}, ${fmtPct(s.after.accuracy)} against ${fmtPct(other.after.accuracy)} (${gain(s.after.accuracy, other.after.accuracy)})`];
         }),
         '.',
       );
