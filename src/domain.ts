@@ -60,6 +60,8 @@ export type RunPhase = 'loading' | 'baseline' | 'training' | 'paused' | 'evaluat
 export interface RunBaseline {
   before: EvalSummary;
   trainableParams: number;
+  /** Of trainableParams, the embedding rows that train beside LoRA (trainTokens); 0 otherwise. */
+  tokenParams?: number;
   totalParams: number;
   pooling: Pooling;
   totalSteps: number;

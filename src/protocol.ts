@@ -6,6 +6,7 @@ import type { TrainConfig } from './config';
 import type { Checkpoint, DataSplits, EpochEval, EvalSuiteData, EvalSummary, Example, MaskFill, ModelRef, RunBaseline, RunPhase, StepProgress, SuiteEvaluation, TrainResult } from './domain';
 import type { BackendChoice, BackendName, Capabilities } from './runtime/backend';
 import type { ImportOptions, ImportResult } from './data/import';
+import type { RunSize } from './model/trainable-count';
 
 // ==== workers/train.worker.ts ====
 
@@ -72,6 +73,15 @@ export interface CountTokensRequest {
   model: ModelRef;
   texts: string[];
 }
+/** What a run with these settings on these training texts would train (src/train/inference.ts sizeRun). */
+export interface SizeRunRequest {
+  type: 'size-run';
+  requestId: string;
+  model: ModelRef;
+  texts: string[];
+  numLabels: number;
+  config: Pick<TrainConfig, 'method' | 'loraR' | 'loraTargets' | 'trainTokens' | 'maxLen'>;
+}
 /** What a masked-language model puts at each [MASK] of a text (models saved with their MLM head). */
 export interface FillMaskRequest {
   type: 'fill-mask';
@@ -83,7 +93,7 @@ export interface FillMaskRequest {
 export interface SimulateDeviceLossRequest {
   type: 'simulate-device-loss';
 }
-export type ToWorker = InitRequest | TrainRequest | ControlRequest | PredictRequest | ImportAdapterRequest | EvaluateSuitesRequest | CountTokensRequest | FillMaskRequest | SimulateDeviceLossRequest;
+export type ToWorker = InitRequest | TrainRequest | ControlRequest | PredictRequest | ImportAdapterRequest | EvaluateSuitesRequest | CountTokensRequest | SizeRunRequest | FillMaskRequest | SimulateDeviceLossRequest;
 
 // ---- worker -> page ----
 export type FromWorker =
@@ -100,6 +110,7 @@ export type FromWorker =
   | { type: 'adapter-imported'; requestId: string; result: TrainResult; checkpoint: Checkpoint; config: TrainConfig }
   | { type: 'suites-evaluated'; requestId: string; suites: SuiteEvaluation[] }
   | { type: 'token-counts'; requestId: string; counts: Int32Array }
+  | { type: 'run-sized'; requestId: string; size: RunSize }
   | { type: 'mask-filled'; requestId: string; fills: MaskFill[] }
   | { type: 'error'; runId?: string; requestId?: string; message: string; deviceLost?: boolean; workerBroken?: boolean };
 

@@ -5,7 +5,7 @@ import { chooseBackend, probeCapabilities, type BackendName } from '../src/runti
 import type { FromWorker, ToWorker } from '../src/protocol';
 import { outOfMemoryMessage } from '../src/train/out-of-memory';
 import { runTraining, DeviceLostError } from '../src/train/session';
-import { predictText, countTokens, fillMaskText } from '../src/train/inference';
+import { predictText, countTokens, fillMaskText, sizeRun } from '../src/train/inference';
 import { evaluateStoredRun } from '../src/train/evaluate';
 import { importAdapterRun } from '../src/train/adapter-import';
 import { ModelCache } from '../src/model/model-cache';
@@ -111,6 +111,14 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       try {
         const counts = await countTokens(msg, models);
         post({ type: 'token-counts', requestId: msg.requestId, counts }, [counts.buffer]);
+      } catch (e) {
+        post({ type: 'error', requestId: msg.requestId, message: errorText(e) });
+      }
+      return;
+    }
+    case 'size-run': {
+      try {
+        post({ type: 'run-sized', requestId: msg.requestId, size: await sizeRun(msg, models) });
       } catch (e) {
         post({ type: 'error', requestId: msg.requestId, message: errorText(e) });
       }

@@ -9,13 +9,16 @@ export interface RiskWarning {
 
 /**
  * Before training: the classic rule of thumb (under ~500 examples overfit; 5–50K is the sweet spot), sharpened by
- * how many parameters train per example and how many passes the run makes.
+ * how many parameters train per example and how many passes the run makes. `tokenParams`: of `trainableParams`,
+ * the word-embedding rows a LoRA run trains beside its adapters (a row per distinct token of the training split);
+ * where they are most of what trains, the rank is not the setting to lower.
  */
-export function overfitRisk(trainExamples: number, trainableParams: number, epochs: number, method: Method): RiskWarning | null {
+export function overfitRisk(trainExamples: number, trainableParams: number, epochs: number, method: Method, tokenParams = 0): RiskWarning | null {
   const paramsPerExample = trainableParams / Math.max(1, trainExamples);
   const suggestions: string[] = [];
   if (trainExamples < 500) suggestions.push('add data: the built-in generator makes up to 50,000 emails; 5–50K examples is the usual sweet spot');
   if (method === 'full') suggestions.push('train only the head, or use LoRA with a low rank, so fewer parameters can memorise');
+  else if (method === 'lora' && tokenParams > trainableParams / 2) suggestions.push(`train the word embeddings of fewer tokens, or none: ${tokenParams.toLocaleString('en-US')} of the ${trainableParams.toLocaleString('en-US')} trainable parameters are embedding rows of your data's tokens`);
   else if (method === 'lora' && paramsPerExample > 200) suggestions.push('lower the LoRA rank, or train the head only');
   if (epochs > 3) suggestions.push(`use fewer epochs (now ${epochs}); 1–3 is usually enough`);
   const small = trainExamples < 500;

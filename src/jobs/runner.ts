@@ -190,7 +190,7 @@ export class Runner {
                 total_params: b.totalParams,
                 total_steps: b.totalSteps,
               });
-              const risk = overfitRisk(data.data.train.length, b.trainableParams, cfg.epochs, cfg.method);
+              const risk = overfitRisk(data.data.train.length, b.trainableParams, cfg.epochs, cfg.method, b.tokenParams);
               if (risk) await ctx.log.append(id, 'warn', 'warning', risk.message, { kind: 'overfit-risk', suggestions: risk.suggestions });
             }),
           progress: (p) => {

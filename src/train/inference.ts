@@ -1,10 +1,13 @@
-// Answers about single texts from a loaded model, outside any run: a prediction for the playground, the
-// base model's guesses at [MASK], and exact token counts for the "will be truncated" warning.
+// Answers from a loaded model, outside any run: a prediction for the playground, the base model's guesses at
+// [MASK], exact token counts for the "will be truncated" warning, and what a run with given settings would train.
 import type { MaskFill, ModelRef } from '../domain';
 import type { TrainConfig } from '../config';
 import type { LoadedModel } from '../model/load';
 import type { ModelCache } from '../model/model-cache';
-import { baseEncoder } from '../model/classifier';
+import { baseEncoder, countParams } from '../model/classifier';
+import { encoderVariables } from '../model/encoder';
+import { trainableParams, type RunSize } from '../model/trainable-count';
+import { tokensUsed } from '../model/trainable-tokens';
 import { createMlmHead, fillMask, type MlmHead } from '../model/mlm';
 import { zeroShot } from '../model/zeroshot';
 import { classifierFromCheckpoint } from './checkpoint';
@@ -45,4 +48,20 @@ export async function fillMaskText(req: { model: ModelRef; text: string }, model
 export async function countTokens(req: { model: ModelRef; texts: string[] }, models: ModelCache): Promise<Int32Array> {
   const base = await models.get(req.model);
   return Int32Array.from(req.texts, (t) => base.tokenizer.encode(t, 1 << 20).length);
+}
+
+/**
+ * What a run with these settings on these training texts would train, counted as session.ts builds it: the token
+ * rows are the distinct ids of the texts cut to `maxLen` (tokensUsed, as the run takes them), the rest from the
+ * model's shapes. Allocates nothing trainable.
+ */
+export async function sizeRun(
+  req: { model: ModelRef; texts: string[]; numLabels: number; config: Pick<TrainConfig, 'method' | 'loraR' | 'loraTargets' | 'trainTokens' | 'maxLen'> },
+  models: ModelCache,
+): Promise<RunSize> {
+  const base = await models.get(req.model);
+  const tokens = req.config.method === 'lora' && req.config.trainTokens;
+  const rows = tokens ? tokensUsed(req.texts.map((t) => ({ ids: base.tokenizer.encode(t, req.config.maxLen) })), base.config.padTokenId).length : 0;
+  const weights = baseEncoder(base);
+  return { ...trainableParams(weights, req.config, req.numLabels, rows), baseParams: countParams(encoderVariables(weights)) };
 }

@@ -57,7 +57,7 @@ export async function runTraining(
   const model = classifierForRun(base, labels.length, cfg, cfg.trainTokens ? tokensUsed(train, padId) : undefined);
   try {
     const totalSteps = totalStepsFor(train.length, cfg);
-    hooks.baseline({ before, trainableParams: model.trainableParamCount(), totalParams: model.totalParamCount(), pooling: base.pooling, totalSteps });
+    hooks.baseline({ before, trainableParams: model.trainableParamCount(), tokenParams: model.tokens?.values.size ?? 0, totalParams: model.totalParamCount(), pooling: base.pooling, totalSteps });
 
     hooks.status('training');
     const rehearsal = cfg.rehearsal > 0 && cfg.method !== 'head' ? await rehearsalData(base, cfg) : undefined;

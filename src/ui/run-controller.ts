@@ -23,7 +23,7 @@ import { saveCheckpoint, latestCheckpoint } from '../store/checkpoints';
 import { recordFinishedRun } from '../store/finished-run';
 import { PendingWrites } from '../store/pending';
 import { listSuites, suiteData } from '../store/suites';
-import { mixIn } from '../data/mix';
+import { withMixedData } from './mixed-splits';
 
 export type LivePhase = 'idle' | 'queued' | 'loading' | 'baseline' | 'training' | 'paused' | 'evaluating' | 'finished' | 'cancelled' | 'failed';
 
@@ -40,6 +40,8 @@ export interface LiveRun {
   progress: StepProgress | null;
   totalSteps: number;
   trainableParams?: number;
+  /** Of trainableParams, the embedding rows that train beside LoRA. */
+  tokenParams?: number;
   totalParams?: number;
   result?: TrainResult;
   /** Set when storage is full: the run continues in memory and this says what to do. */
@@ -135,7 +137,7 @@ export class RunController {
     this.begin(runId, config);
     ctx.bus.emit('runs');
     const suites = suiteData(await listSuites(ctx.db, ctx.dataset.hash));
-    this.client.send({ type: 'train', runId, model: ref, data: await this.withMixedData(ctx.dataset.splits, config), config, suites });
+    this.client.send({ type: 'train', runId, model: ref, data: await withMixedData(ctx.dataset.splits, config, ctx.loadSplits), config, suites });
   }
 
   /** A job run the worker started while another run (or none) was live: it becomes the live run, with the curves
@@ -190,20 +192,12 @@ export class RunController {
       type: 'train',
       runId,
       model: modelRef(run.modelId, location.href),
-      data: await this.withMixedData(splits, run.config),
+      data: await withMixedData(splits, run.config, this.ctx.loadSplits),
       config: run.config,
       before: run.before,
       suites: suiteData(await listSuites(ctx.db, run.datasetHash)),
       resume: ckpt,
     });
-  }
-
-  /** The training split with an earlier dataset's examples mixed in when the run asks for it (seeded: a resumed
-   * run gets the very same data). */
-  private async withMixedData(splits: DataSplits, config: TrainConfig): Promise<DataSplits> {
-    if (!(config.mixShare > 0) || !config.mixFrom) return splits;
-    const earlier = await this.ctx.loadSplits(config.mixFrom);
-    return { ...splits, train: mixIn(splits.train, earlier.train, splits.labels, config.mixShare, config.seed).train };
   }
 
   pause(): void {
@@ -305,6 +299,7 @@ export class RunController {
       case 'baseline': {
         live.totalSteps = m.totalSteps;
         live.trainableParams = m.trainableParams;
+        live.tokenParams = m.tokenParams;
         live.totalParams = m.totalParams;
         live.lr = linearWarmupDecaySeries(m.totalSteps, warmupStepsFromRatio(m.totalSteps, live.config.warmupRatio), live.config.lr).map((y, x) => ({ x, y }));
         await this.persist(() =>

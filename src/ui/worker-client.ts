@@ -1,7 +1,8 @@
 // The page's handle on the training worker: typed sends, typed listeners, and promise helpers.
-import type { FromWorker, ToWorker, PredictRequest, ImportAdapterRequest, EvaluateSuitesRequest } from '../protocol';
+import type { FromWorker, ToWorker, PredictRequest, ImportAdapterRequest, EvaluateSuitesRequest, SizeRunRequest } from '../protocol';
 import type { SuiteEvaluation, ModelRef, MaskFill } from '../domain';
 import type { BackendName } from '../runtime/backend';
+import type { RunSize } from '../model/trainable-count';
 
 type Ready = Extract<FromWorker, { type: 'ready' }>;
 
@@ -125,6 +126,10 @@ export class WorkerClient {
 
   async countTokens(model: ModelRef, texts: string[]): Promise<Int32Array> {
     return (await this.request({ type: 'count-tokens', requestId: crypto.randomUUID(), model, texts }, 'token-counts')).counts;
+  }
+
+  async sizeRun(req: Omit<SizeRunRequest, 'type' | 'requestId'>): Promise<RunSize> {
+    return (await this.request({ type: 'size-run', requestId: crypto.randomUUID(), ...req }, 'run-sized')).size;
   }
 
   terminate(): void {

@@ -113,6 +113,14 @@ describe('the app', () => {
     await suiteInput.setInputFiles('test-results/hard-cases.csv');
     await expect.poll(() => page.getByTestId('suites').textContent(), { timeout: 30_000 }).toMatch(/hard-cases — 12 examples from hard-cases\.csv/);
 
+    // Before Train is pressed, the Train step says what the run will train, counted by the worker from the
+    // model's shapes and the training split's tokens; the run's own count must be the same (checked below).
+    await goStep(page, 'train');
+    await expect.poll(() => page.getByTestId('run-size').textContent(), { timeout: 30_000 }).toMatch(/^What trains: /);
+    const planned = (await page.getByTestId('run-size').textContent())!;
+    // Exact: the tokenizer and the seeded split fix it (tabtune-mini, 400 demo emails, LoRA r 8 on query and value).
+    expect(planned).toBe("What trains: 32,768 LoRA weights + 529,408 word-embedding weights (the 2,068 distinct tokens of your training split, 256 each) + 1,028 in the head = 563,204 parameters, 8.8 % of the model's 6,372,356; the adapter file holds about 2.3 MB.");
+    expect(await page.getByTestId('risk').textContent()).toMatch(/Only 320 training examples.*train the word embeddings of fewer tokens, or none: [\d,]+ of the [\d,]+ trainable parameters are embedding rows/);
     await page.evaluate(() => ((window as unknown as { __long: number[] }).__long = []));
     // Started in Train, watched from Evaluate: nothing stops or restarts when the step in view changes.
     await train(page, 'evaluate');
@@ -135,6 +143,8 @@ describe('the app', () => {
     const lossPoints = await lossPointsOf(page);
     // The loss chart took every point while its step was hidden, and draws them at full size once it is back.
     await goStep(page, 'train');
+    const [, plannedTrainable, plannedTotal] = planned.match(/= ([\d,]+) parameters, [\d.]+ % of the model's ([\d,]+);/)!;
+    expect(await page.getByTestId('run-stats').textContent()).toContain(`trainable ${plannedTrainable} of ${plannedTotal} parameters`);
     const loss = (await charts(page)).find((c) => c.label.startsWith('Training and validation loss by step'))!;
     expect(loss.width).toBeGreaterThan(300);
     expect(loss.height).toBeGreaterThan(200);
@@ -419,6 +429,8 @@ describe('the app', () => {
     // What pretraining taught it, asked directly.
     // A case of the PyTorch goldens (scripts/pretrain/mlm_goldens.json): the page gives PyTorch's five answers, in order.
     await goStep(page, 'model');
+    // With its model card's figures (test/unit/tabtune-mini.test.ts holds the catalogue to the card).
+    expect(await page.getByTestId('mask-about').textContent()).toContain('its guesses are right 21.2 % of the time on held-out text, against 5.1 % for always guessing the most frequent token');
     const golden = (JSON.parse(readFileSync('scripts/pretrain/mlm_goldens.json', 'utf8')) as { cases: { text: string; top5_tokens: string[] }[] }).cases.find((c) => c.text.startsWith('bottled [MASK]'))!;
     await page.getByLabel('Sentence with [MASK]').fill(golden.text);
     await page.getByRole('button', { name: 'Fill in [MASK]' }).click();
@@ -501,6 +513,14 @@ describe('the app', () => {
     await page.getByLabel('Epochs', { exact: true }).fill('4');
     await page.getByLabel('Epochs', { exact: true }).dispatchEvent('change');
     expect(new URL(page.url()).search).toBe('?n=400&epochs=4&step=train');
+    // Picking another model applies its row of the defaults, and the Train step shows all of it, the embeddings
+    // checkbox included (tabtune-mini trains them, a random-weight model does not).
+    expect(await page.locator('#train-tokens').isChecked()).toBe(true);
+    await goStep(page, 'model');
+    await page.locator('#model-select').selectOption('tiny-bert');
+    await goStep(page, 'train');
+    expect(await page.locator('#train-tokens').isChecked()).toBe(false);
+    expect(await page.getByLabel('Epochs', { exact: true }).inputValue()).toBe('5');
     // A #step anchor works too, and becomes ?step=.
     await open(page, '?n=400#runs');
     await waitStep(page, 'runs');

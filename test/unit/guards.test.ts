@@ -43,6 +43,15 @@ describe('overfitting guards', () => {
     expect(overfitRisk(4000, 10_000, 3, 'lora')).toBeNull();
   });
 
+  it('names the word-embedding rows, not the LoRA rank, when they are most of what a LoRA run trains', () => {
+    const rows = overfitRisk(320, 800_516, 2, 'lora', 766_720);
+    expect(rows?.suggestions).toContain("train the word embeddings of fewer tokens, or none: 766,720 of the 800,516 trainable parameters are embedding rows of your data's tokens");
+    expect(rows?.suggestions.join(' ')).not.toMatch(/LoRA rank/);
+    const rank = overfitRisk(320, 100_000, 2, 'lora', 0);
+    expect(rank?.suggestions).toContain('lower the LoRA rank, or train the head only');
+    expect(overfitRisk(320, 100_000, 2, 'lora', 10_000)?.suggestions).toContain('lower the LoRA rank, or train the head only');
+  });
+
   it('flags a rising validation loss after `patience` evaluations and names the best epoch', () => {
     expect(overfitSignal([1.0, 0.8, 0.7], [1.1, 0.7, 0.5], 2).overfitting).toBe(false);
     const s = overfitSignal([1.0, 0.6, 0.7, 0.9], [1.0, 0.5, 0.3, 0.1], 2);

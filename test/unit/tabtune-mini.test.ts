@@ -66,6 +66,21 @@ describe('tabtune-mini files', () => {
     const twin = MODEL_OPTIONS.find((m) => m.id === 'tabtune-mini-random')!;
     expect([twin.params, twin.hidden, twin.layers, twin.downloadBytes]).toEqual([shown.params, shown.hidden, shown.layers, shown.downloadBytes]);
   });
+
+  it('tells the page the masked-token accuracy its model card measured, for it and its random twin', () => {
+    // The [MASK] card on the Model step quotes these (src/ui/panels/model.ts); the card's table is make_card.py's.
+    const card = readFileSync(`${DIR}/README.md`, 'utf8');
+    const row = (name: string) => {
+      const line = card.split('\n').find((l) => l.startsWith(`| ${name}`));
+      if (!line) throw new Error(`model card: no row "${name}"`);
+      // Columns: v2, v1, v2's random twin.
+      return line.split('|').slice(2, 5).map((c) => Number(c.replace(/[*%\s]/g, '')) / 100);
+    };
+    const [v2, , twin] = row('held-out masked-token accuracy');
+    const [v2Frequent, , twinFrequent] = row('most-frequent-token baseline');
+    expect(MODEL_OPTIONS.find((m) => m.id === 'tabtune-mini')!.maskAccuracy).toEqual({ heldOut: v2, mostFrequent: v2Frequent });
+    expect(MODEL_OPTIONS.find((m) => m.id === 'tabtune-mini-random')!.maskAccuracy).toEqual({ heldOut: twin, mostFrequent: twinFrequent });
+  });
 });
 
 describe('tabtune-mini masked-token predictions', () => {

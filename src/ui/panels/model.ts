@@ -5,6 +5,18 @@ import { explain, TEXTS } from './explain';
 import { MODEL_OPTIONS, estimateTrainingBytes, fmtBytes, modelRef, type ModelOption } from '../../model/catalogue';
 import { isModelCached } from '../../model/cache';
 import { modelDefaults } from '../../config';
+import { runSize } from '../run-size';
+
+const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+
+/** What the [MASK] card says about the selected model, with its model card's figures. */
+function maskSentence(m: ModelOption | null): string {
+  const intro = 'A pretrained model learned its English by filling in hidden words. Hide one with [MASK] and see its guesses.';
+  const acc = m?.maskAccuracy;
+  if (!acc) return intro;
+  if (m.twinOf) return `${intro} This is the random-weight twin: it knows nothing, and its guesses are right ${pct(acc.heldOut)} of the time on held-out text (always guessing the most frequent token: ${pct(acc.mostFrequent)}).`;
+  return `${intro} ${m.label.split(' (')[0]} is small and saw little text, so it mostly knows which words are common and which go together: its guesses are right ${pct(acc.heldOut)} of the time on held-out text, against ${pct(acc.mostFrequent)} for always guessing the most frequent token.`;
+}
 
 export function modelPanel(ctx: AppContext): HTMLElement {
   const select = h('select', { id: 'model-select' });
@@ -21,11 +33,12 @@ export function modelPanel(ctx: AppContext): HTMLElement {
   maskInput.value = 'The [MASK] States of America.';
   const maskOut = h('div', { attrs: { 'data-testid': 'mask-fill', 'aria-live': 'polite' } });
   const maskBtn = h('button', { class: 'secondary', on: { click: () => void askMask() } }, 'Fill in [MASK]');
+  const maskAbout = h('p', { class: 'muted', attrs: { 'data-testid': 'mask-about' } });
   const maskCard = h(
     'div',
     { class: 'card' },
     h('h3', null, 'What does the base model already know?'),
-    h('p', { class: 'muted' }, 'A pretrained model learned its English by filling in hidden words. Hide one with [MASK] and see its guesses. tabtune-mini is small and trained for under an hour, so it mostly knows which words are common and which go together (its guesses are right 15 % of the time on unseen text); its random-weight twin knows nothing at all.'),
+    maskAbout,
     h('div', { class: 'row' }, field('Sentence with [MASK]', maskInput), maskBtn),
     maskOut,
   );
@@ -48,16 +61,25 @@ export function modelPanel(ctx: AppContext): HTMLElement {
     return MODEL_OPTIONS.find((m) => m.id === ctx.settings.modelId) ?? null;
   }
 
+  // render awaits the worker; a newer render supersedes an older one still waiting.
+  let renderTicket = 0;
   async function render() {
+    const ticket = ++renderTicket;
     customField.style.display = select.value === '__custom' ? '' : 'none';
     const m = current();
     maskCard.hidden = !m?.fillsMasks;
+    replace(maskAbout, maskSentence(m));
     replace(maskOut);
     const cfg = ctx.settings.config;
     if (!m) {
       replace(info, h('p', null, `${ctx.settings.modelId}: a hub model; its size is read from its files when it loads.`));
     } else {
-      const trainable = cfg.method === 'full' ? m.params : cfg.method === 'lora' ? 2 * cfg.loraR * m.hidden * m.layers * cfg.loraTargets.length : m.hidden * 4;
+      // The worker's count for this model, dataset and settings (src/ui/run-size.ts); without a dataset, a rough one
+      // (square adapted layers, a 4-label head, no embedding rows).
+      const size = await runSize(ctx);
+      const cached = m.bundled || (await isModelCached(m.id).catch(() => false));
+      if (ticket !== renderTicket) return;
+      const trainable = size?.total ?? (cfg.method === 'full' ? m.params : cfg.method === 'lora' ? 2 * cfg.loraR * m.hidden * m.layers * cfg.loraTargets.length : 0) + m.hidden * 4 + 4;
       replace(
         info,
         h('p', null, m.description),
@@ -67,7 +89,7 @@ export function modelPanel(ctx: AppContext): HTMLElement {
           h('li', null, m.bundled ? 'Bundled with tabtune: works offline.' : `Download ${fmtBytes(m.downloadBytes)} from the Hugging Face hub, once; then cached in this browser.`),
           m.params ? h('li', null, `${fmtNum(m.params)} parameters, ${m.layers} layers, hidden size ${m.hidden}.`) : h('li', null, `${m.layers} layers, hidden size ${m.hidden}.`),
           m.params ? h('li', null, `Estimated memory to train (${cfg.method}, batch ${cfg.batchSize}, ${cfg.maxLen} tokens): ${fmtBytes(estimateTrainingBytes(m, trainable, cfg.batchSize, cfg.maxLen))}.`) : null,
-          h('li', { attrs: { 'data-testid': 'model-cached' } }, m.bundled ? 'Always available.' : (await isModelCached(m.id).catch(() => false)) ? 'Cached in this browser: available offline.' : navigator.onLine ? 'Not cached yet.' : 'Not cached, and this browser is offline: pick a bundled model.'),
+          h('li', { attrs: { 'data-testid': 'model-cached' } }, m.bundled ? 'Always available.' : cached ? 'Cached in this browser: available offline.' : navigator.onLine ? 'Not cached yet.' : 'Not cached, and this browser is offline: pick a bundled model.'),
         ),
       );
     }
@@ -105,6 +127,7 @@ export function modelPanel(ctx: AppContext): HTMLElement {
     if (m.loaded >= m.total) replace(downloadText, `${m.file} downloaded and cached.`);
   });
   ctx.bus.on('settings', () => void render());
+  ctx.bus.on('dataset', () => void render());
   void render();
   return h(
     'section',

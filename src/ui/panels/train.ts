@@ -8,6 +8,7 @@ import { explain, fold, TEXTS } from './explain';
 import { overfitRisk } from '../../guards/overfit';
 import { label as backendLabel } from '../../runtime/backend';
 import { listDatasets } from '../../store/datasets';
+import { describeRunSize, runSize } from '../run-size';
 
 const METHODS: { value: Method; title: string; sentence: string }[] = [
   { value: 'lora', title: 'LoRA', sentence: 'Small low-rank adapters beside the attention weights, plus the head: most of full fine-tuning\'s gain for a fraction of the parameters.' },
@@ -163,17 +164,23 @@ export function trainPanel(ctx: AppContext): HTMLElement {
     replace(status, e instanceof Error ? e.message : String(e));
   }
 
+  // What the next run with these settings trains (src/ui/run-size.ts), and the overfitting risk it carries.
+  const sizeLine = h('p', { class: 'muted', attrs: { 'data-testid': 'run-size' } });
+  let sizeTicket = 0;
   function renderSettings() {
     replace(methodHelp, METHODS.find((m) => m.value === cfg.method)!.sentence);
     loraFields.forEach((f) => (f.style.display = cfg.method === 'lora' ? '' : 'none'));
-    const n = ctx.dataset?.splits.train.length ?? 0;
-    const live = ctx.runs.live;
-    const trainable = live?.trainableParams;
-    const w = n ? overfitRisk(n, trainable ?? estimateTrainable(cfg), cfg.epochs, cfg.method) : null;
-    replace(risk, w ? h('li', null, h('strong', null, 'Overfitting risk: '), w.message, w.suggestions.length ? ` What helps: ${w.suggestions.join('; ')}.` : '') : null);
+    const ticket = ++sizeTicket;
+    void runSize(ctx).then((size) => {
+      if (ticket !== sizeTicket) return;
+      replace(sizeLine, size ? describeRunSize(size) : '');
+      const n = ctx.dataset?.splits.train.length ?? 0;
+      const w = n ? overfitRisk(n, size?.total ?? estimateTrainable(cfg), cfg.epochs, cfg.method, size?.tokens ?? 0) : null;
+      replace(risk, w ? h('li', null, h('strong', null, 'Overfitting risk: '), w.message, w.suggestions.length ? ` What helps: ${w.suggestions.join('; ')}.` : '') : null);
+    });
   }
 
-  // Before the model is loaded, the parameter count is an estimate from the method; the loader reports the truth.
+  // Where the worker cannot count (a hub model not downloaded yet), a rough figure from the method.
   function estimateTrainable(c: TrainConfig): number {
     return c.method === 'head' ? 1000 : c.method === 'lora' ? 20_000 : 5_000_000;
   }
@@ -221,9 +228,14 @@ export function trainPanel(ctx: AppContext): HTMLElement {
     }
   }
 
-  // Another panel (the model picker) may change settings: show the values the next run will use.
+  // Another step (the Model step applies a model's defaults) may change any setting: show the values the next run
+  // will use.
   ctx.bus.on('settings', () => {
     for (const [key, input] of numInputs) if (document.activeElement !== input) input.value = String(cfg[key]);
+    if (document.activeElement !== targets) targets.value = cfg.loraTargets.join(', ');
+    trainTokens.checked = cfg.trainTokens;
+    early.checked = cfg.earlyStopping;
+    for (const input of methodGroup.querySelectorAll<HTMLInputElement>('input[name=method]')) input.checked = input.value === cfg.method;
     renderSettings();
   });
   ctx.bus.on('run-live', renderLive);
@@ -245,6 +257,7 @@ export function trainPanel(ctx: AppContext): HTMLElement {
     methodGroup,
     methodHelp,
     essentials,
+    sizeLine,
     fold('Advanced: batch, tokens, schedule, seed, LoRA, early stopping, against forgetting', fields, mitigations),
     risk,
     h('div', { class: 'row' }, trainBtn, pauseBtn, resumeBtn, cancelBtn, retryBtn),
