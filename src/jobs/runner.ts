@@ -15,6 +15,7 @@ import { loadJobData } from './job-data';
 import { fineTunedModelName } from './params';
 import { stopElsewhere, watchStopRequests } from './remote-stop';
 import type { CheckpointObject, FineTuningJob, Score } from './types';
+import { writeSafetensors } from '../model/safetensors';
 
 type Stop = 'cancel' | 'pause' | 'shutdown';
 
@@ -239,7 +240,8 @@ export class Runner {
                   epoch: c.epoch,
                   metrics: { step: c.step, train_loss: epochEnd.trainLoss, valid_loss: epochEnd.valLoss, valid_accuracy: epochEnd.valAccuracy },
                 };
-                await ctx.store.putCheckpoint(id, meta, c);
+                // An epoch's checkpoint is a model to list and keep; the resume point below is where a job resumes.
+                await ctx.store.putCheckpoint(id, meta, weightsOnly(c));
                 await ctx.log.append(id, 'info', 'checkpoint', `Checkpoint saved at step ${c.step} (end of epoch ${c.epoch})`, { checkpoint_id: meta.id, ...meta.metrics, epoch: c.epoch });
               }
               await ctx.store.putResumePoint(id, c);
@@ -327,4 +329,13 @@ export class Runner {
       });
     });
   }
+}
+
+/**
+ * The checkpoint with an empty optimizer state (a safetensors file with no tensors): weights to keep and use, not
+ * a place to resume from. A third of the size: AdamW keeps two moments per trainable weight.
+ */
+function weightsOnly(c: Checkpoint): Checkpoint {
+  const empty = writeSafetensors({}, { step: String(c.step), count: '0', omitted: 'weights-only checkpoint' });
+  return { ...c, optimizer: empty.slice().buffer as ArrayBuffer };
 }

@@ -20,7 +20,7 @@ export interface JobStore {
   /** In `seq` order. */
   listEvents(jobId: string): Promise<JobEvent[]>;
 
-  /** An epoch's checkpoint: listed with its metrics, its weights kept. */
+  /** An epoch's checkpoint: listed with its metrics, its weights kept (without optimizer state: the resume point has it). */
   putCheckpoint(jobId: string, meta: CheckpointObject, checkpoint: Checkpoint): Promise<void>;
   listCheckpoints(jobId: string): Promise<CheckpointObject[]>;
   /** The latest resumable position of an unfinished job (mid-epoch too), replaced as the job moves on. */

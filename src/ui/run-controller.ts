@@ -19,7 +19,7 @@ import { overfitSignal } from '../guards/overfit';
 import { createRun, updateRun, getRun, newRunRecord } from '../store/runs';
 import type { PageJobs } from './page-jobs';
 import { JobRuns, type LiveView } from './job-runs';
-import { saveCheckpoint, latestCheckpoint } from '../store/checkpoints';
+import { saveCheckpoint, latestCheckpoint, pruneCheckpoints } from '../store/checkpoints';
 import { recordFinishedRun } from '../store/finished-run';
 import { PendingWrites } from '../store/pending';
 import { listSuites, suiteData } from '../store/suites';
@@ -335,7 +335,12 @@ export class RunController {
       case 'checkpoint': {
         const lossCurve = live.train.map((p) => ({ step: p.x, loss: p.y }));
         const epochMetrics = this.valLoss.map((v, i) => ({ epoch: i + 1, step: live.val[i].x, trainLoss: this.trainLoss[i], valLoss: v, valAccuracy: this.valAccuracy[i] }));
-        await this.persist(() => saveCheckpoint(db, m.runId, m.checkpoint, { lossCurve, epochMetrics, elapsedMs: live.progress?.elapsedMs ?? 0 }));
+        // Only the latest (resume, use) and the lowest-validation-loss checkpoints are kept: one every 50 steps
+        // would otherwise pile up, 12 bytes per trainable parameter each (weights and two AdamW moments).
+        await this.persist(async () => {
+          await saveCheckpoint(db, m.runId, m.checkpoint, { lossCurve, epochMetrics, elapsedMs: live.progress?.elapsedMs ?? 0 });
+          await pruneCheckpoints(db, m.runId);
+        });
         this.ctx.bus.emit('runs');
         return;
       }

@@ -299,6 +299,16 @@ describe('the app', () => {
     expect(loss.points[0]).toBe(await lossPointsOf(page));
     const stored = (await storedRecords<{ id: string; lossCurve: { step: number }[]; step: number }>(page, 'runs')).find((r) => r.id === first.id)!;
     expect(stored.lossCurve.map((p) => p.step)).toEqual([10, 20, 30, 40, 50, 60]);
+    // Saved every 5 steps, kept two: the latest and the one with the lowest validation loss. The job's epoch
+    // checkpoints keep weights only; its optimizer state is in the resume point alone.
+    const kept = (await storedRecords<{ runId: string; step: number }>(page, 'checkpoints')).filter((c) => c.runId === first.id);
+    console.log(`page checkpoints kept for the resumed run: steps ${kept.map((c) => c.step).join(', ')}`);
+    expect(kept.length).toBeLessThanOrEqual(2);
+    expect(Math.max(...kept.map((c) => c.step))).toBe(60);
+    const epochs = (await storedRecords<{ jobId: string; step: number; checkpoint: { adapter: { bytes: number }; optimizer: { bytes: number } } }>(page, 'jobCheckpoints')).filter((c) => c.jobId === first.id);
+    expect(epochs.map((c) => c.step)).toEqual([20, 40, 60]);
+    // (tiny-bert LoRA: the adapter is kilobytes; an optimizer state with no tensors, a header of about 100 bytes)
+    expect(epochs.every((c) => c.checkpoint.adapter.bytes > 1000 && c.checkpoint.optimizer.bytes < 200)).toBe(true);
     await snap(page, '06-resumed');
     expect(errors).toEqual([]);
     await context.close();

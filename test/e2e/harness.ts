@@ -67,7 +67,8 @@ export function watchErrors(page: Page): string[] {
 }
 
 /** Every record of one of the page's IndexedDB stores (src/store/db.ts), read in the page as the app stored it. */
-export function storedRecords<T>(page: Page, store: 'runs' | 'predictions' | 'jobs' | 'jobFiles'): Promise<T[]> {
+/** Every record of a store, binary parts (checkpoint weights) replaced by `{ bytes: their length }`. */
+export function storedRecords<T>(page: Page, store: 'runs' | 'predictions' | 'jobs' | 'jobFiles' | 'checkpoints' | 'jobCheckpoints'): Promise<T[]> {
   return page.evaluate(
     (name) =>
       new Promise<T[]>((resolve, reject) => {
@@ -75,7 +76,7 @@ export function storedRecords<T>(page: Page, store: 'runs' | 'predictions' | 'jo
         req.onerror = () => reject(req.error);
         req.onsuccess = () => {
           const all = req.result.transaction(name).objectStore(name).getAll();
-          all.onsuccess = () => resolve(all.result as T[]);
+          all.onsuccess = () => resolve(JSON.parse(JSON.stringify(all.result, (_, v: unknown) => (v instanceof ArrayBuffer ? { bytes: v.byteLength } : v))) as T[]);
           all.onerror = () => reject(all.error);
         };
       }),

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { readSafetensors } from '../../src/model/safetensors';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openTabtune, nodeEngine } from '../../src/node';
@@ -38,6 +39,15 @@ describe('a folder store', () => {
     const third = await openTabtune({ store: dir, run: false });
     expect((await third.models.list()).data.filter((m) => m.id.startsWith('ft:')).map((m) => m.id).sort()).toEqual([da.fine_tuned_model, db.fine_tuned_model].sort());
     expect((await third.fineTuning.jobs.checkpoints.list(a.id)).data.map((c) => c.epoch)).toEqual([1]);
+    // An epoch's checkpoint keeps its weights and no optimizer state (two moments per weight): only the resume
+    // point resumes.
+    const folder = join(dir, 'jobs', a.id, 'checkpoints');
+    const kept = await readdir(folder);
+    expect(kept.map((f) => f.replace(/^[^.]+/, '*')).sort()).toEqual(['*.adapter.safetensors', '*.json', '*.optimizer.safetensors']);
+    const optimizer = readSafetensors(await readFile(join(folder, kept.find((f) => f.endsWith('.optimizer.safetensors'))!)));
+    expect(Object.keys(optimizer.tensors)).toEqual([]);
+    expect(optimizer.metadata).toMatchObject({ count: '0', omitted: 'weights-only checkpoint' });
+    expect(Object.keys(readSafetensors(await readFile(join(folder, kept.find((f) => f.endsWith('.adapter.safetensors'))!))).tensors).length).toBeGreaterThan(0);
     await third.close();
   });
 
