@@ -1,4 +1,5 @@
-// LoRA dropout's masks drawn on the host (tf.dropout) and on the device (src/model/fused/dropout-webgpu.ts),
+// LoRA dropout's masks drawn by tf.dropout (tfjs) and by the project's hash (src/model/fused/dropout-webgpu.ts on the
+// device on WebGPU, src/model/dropout-mask.ts on the host elsewhere),
 // interleaved in one process on one backend: ms/step, the JavaScript time of a step (encode_ms: on a GPU backend,
 // recording and submitting; the mask draws happen there) and bytes uploaded per step, at the app's default rate 0.1.
 //   npx tsx bench/dropout-ab.ts [--backend webgpu] [--batch 16] [--steps 3] [--rounds 2] model:seq ...
@@ -28,7 +29,7 @@ for (const spec of args) {
   const shape = model === 'tabtune-mini' ? TABTUNE_MINI : shapeByName(model);
   const loaded = randomModel(shape);
   for (let r = 0; r < rounds; r++) {
-    for (const masks of ['host', 'device'] as const) {
+    for (const masks of ['tfjs', 'hash'] as const) {
       setDropoutMasks(masks);
       const m = await measureRow(loaded, shape, { model, method: 'lora', seq, batch, loraDropout: 0.1 }, { steps, budgetMs: Infinity });
       console.log(JSON.stringify({
@@ -38,5 +39,5 @@ for (const spec of args) {
       }));
     }
   }
-  setDropoutMasks('device');
+  setDropoutMasks('hash');
 }

@@ -6,6 +6,13 @@ figures a model card reports come from scripts/checks/realtext.ts.
 usage: finetune_probe.py (--model-dir DIR | --checkpoint FILE.pt --vocab vocab.txt) --emails-train GEN.jsonl
        [--max-len 64] [--lr 2e-3] [--epochs 3] [--method lora|full] [--targets query,value] [--seeds 0,1]
        [--word-drop 0.1] [--train-embeddings [--emb-lr 1e-3]]
+       [--method frozen] [--features encoder|bag] [--keep-layers K] [--embeddings-from-twin]
+
+Diagnostics (scripts/pretrain/trials/2026-11-27-what-the-layers-are-worth.md): --method frozen trains only the head
+(and the word embeddings with --train-embeddings); --features bag feeds the head the mean of the input word
+embeddings instead of the encoder's mean-pooled output (a fastText-style bag of words); --keep-layers K keeps the
+first K encoder layers; --embeddings-from-twin swaps in the other model's word embeddings (the random twin's into
+the pretrained model, or, with --random, the pretrained ones into the twin).
 """
 import argparse
 import copy
@@ -56,12 +63,22 @@ def drop_words(text, rng, p):
     return ' '.join(kept) if kept else words[int(rng.integers(len(words)))] if words else text
 
 
+def features(model, ids, mask, kind):
+    if kind == 'encoder':
+        return embed(model, ids, mask)
+    m = mask[:, :, None].float()
+    return (model.bert.embeddings.word_embeddings(ids).float() * m).sum(1) / m.sum(1).clamp(min=1e-9)
+
+
 def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, max_len, seed, word_drop=0.0,
-             train_embeddings=False, emb_lr=None):
+             train_embeddings=False, emb_lr=None, kind='encoder'):
     torch.manual_seed(seed)
     model = copy.deepcopy(base)
     if method == 'lora':
         with_lora(model, targets, r, 2 * r, 0.1)
+    elif method == 'frozen':
+        for p in model.parameters():
+            p.requires_grad_(False)
     words = model.bert.embeddings.word_embeddings.weight
     if train_embeddings:
         # PEFT's modules_to_save on the word embeddings: LoRA on the layers, the embedding matrix trained whole.
@@ -87,7 +104,7 @@ def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, m
                 texts = [drop_words(t, rng, word_drop) for t in texts]
             ids, mask = batch_ids(tok, texts, max_len)
             with torch.autocast('cpu', dtype=torch.bfloat16):
-                loss = F.cross_entropy(head(embed(model, ids, mask)).float(), y[idx])
+                loss = F.cross_entropy(head(features(model, ids, mask, kind)).float(), y[idx])
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -96,7 +113,7 @@ def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, m
     with torch.no_grad():
         for i in range(0, len(test[0]), 64):
             ids, mask = batch_ids(tok, test[0][i:i + 64], max_len)
-            preds += head(embed(model, ids, mask)).argmax(-1).tolist()
+            preds += head(features(model, ids, mask, kind)).argmax(-1).tolist()
     return float(np.mean([labels[p] == t for p, t in zip(preds, test[1])]))
 
 
@@ -104,6 +121,12 @@ def load_any(args):
     if args.model_dir:
         from compare_models import load
         _, model, tok = load(args.model_dir, random_weights=args.random)
+        if getattr(args, 'embeddings_from_twin', False):
+            _, other, _ = load(args.model_dir, random_weights=not args.random)
+            with torch.no_grad():
+                model.bert.embeddings.word_embeddings.weight.copy_(other.bert.embeddings.word_embeddings.weight)
+        if getattr(args, 'keep_layers', -1) >= 0:
+            model.bert.encoder.layer = model.bert.encoder.layer[:args.keep_layers]
         return model, tok
     ck = torch.load(args.checkpoint, map_location='cpu', weights_only=False)
     cfg = BertConfig(**ck['config'])
@@ -131,14 +154,19 @@ def main() -> None:
     ap.add_argument('--fortunes', action='store_true', help='also the fortunes topics, 5-fold')
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--word-drop', type=float, default=0.0, help='drop each training word with this probability, per epoch')
-    ap.add_argument('--train-embeddings', action='store_true', help='with --method lora: train the word embeddings too')
+    ap.add_argument('--train-embeddings', action='store_true', help='with --method lora or frozen: train the word embeddings too')
     ap.add_argument('--emb-lr', type=float, help='the word embeddings\' learning rate (default: --lr)')
+    ap.add_argument('--features', default='encoder', choices=['encoder', 'bag'],
+                    help='what the head reads: the mean-pooled encoder output, or the mean of the input word embeddings')
+    ap.add_argument('--keep-layers', type=int, default=-1, help='keep only the first K encoder layers')
+    ap.add_argument('--embeddings-from-twin', action='store_true',
+                    help='with --model-dir: the word embeddings of the other model (pretrained ↔ random twin)')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     model, tok = load_any(args)
     kw = dict(method=args.method, targets=args.targets.split(','), r=args.r, lr=args.lr, epochs=args.epochs,
               batch=args.batch, max_len=args.max_len, word_drop=args.word_drop,
-              train_embeddings=args.train_embeddings, emb_lr=args.emb_lr)
+              train_embeddings=args.train_embeddings, emb_lr=args.emb_lr, kind=args.features)
     train, test = read_chat(args.emails_train), read_chat(EMAILS)
     seeds = [int(s) for s in args.seeds.split(',')]
     res = {'emails': [finetune(model, tok, train, test, seed=s, **kw) for s in seeds]}

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { LoraSettings } from './types';
 import type { EncoderWeights, Linear, LinearAdapter, LinearHook } from './encoder';
 import { deviceDropout, deviceDropoutAvailable } from './fused/dropout-webgpu';
+import { hostDropout } from './dropout-mask';
 
 export interface LoraAdapter {
   /** Module path, e.g. "encoder.layer.0.attention.self.query". */
@@ -66,18 +67,22 @@ export function loraHook(adapters: LoraAdapter[], dropout: number, training: boo
   return withDraw(dropoutSeed);
 }
 
-let masks: 'device' | 'host' = 'device';
-/** 'host' draws LoRA's dropout masks with tf.dropout on every backend, for side-by-side runs (bench/dropout-ab.ts). */
-export function setDropoutMasks(where: 'device' | 'host'): void {
-  masks = where;
+let masks: 'hash' | 'tfjs' = 'hash';
+/**
+ * Whose masks LoRA's dropout draws: 'hash', the project's (a hash of seed and element index, on the device on WebGPU:
+ * fused/dropout-webgpu.ts; on the host elsewhere: dropout-mask.ts), or 'tfjs', tf.dropout's, for side-by-side runs
+ * (bench/dropout-ab.ts).
+ */
+export function setDropoutMasks(which: 'hash' | 'tfjs'): void {
+  masks = which;
 }
 
 /**
- * LoRA's input dropout. On WebGPU the mask is drawn on the device (fused/dropout-webgpu.ts): tf.dropout draws it in
- * JavaScript and uploads it, which on a fast GPU costs more than the step. Elsewhere tf.dropout. A seed draws the same
- * mask every time on one backend (the fused and the unfused WebGPU paths alike), not the same mask on two backends.
+ * LoRA's input dropout. A seed draws the same mask on every backend, bit for bit: on WebGPU one kernel draws and
+ * applies it (tf.dropout draws in JavaScript and uploads, which on a fast GPU costs more than the step); on cpu and
+ * wasm the host draws it with the same hash (dropout-mask.ts).
  */
 export function loraDropout(x: tf.Tensor2D, rate: number, seed: number): tf.Tensor2D {
-  if (masks === 'device' && deviceDropoutAvailable()) return deviceDropout(x, rate, seed);
-  return tf.dropout(x, rate, undefined, seed) as tf.Tensor2D;
+  if (masks === 'tfjs') return tf.dropout(x, rate, undefined, seed) as tf.Tensor2D;
+  return deviceDropoutAvailable() ? deviceDropout(x, rate, seed) : hostDropout(x, rate, seed);
 }

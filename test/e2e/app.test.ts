@@ -70,7 +70,8 @@ const pct = (s: string | null) => Number((s ?? '').replace(/[^0-9.]/g, ''));
 /** What the pretraining comparison must show, set from the measured figures (see the model card). */
 function expectPretrainingWins(pre: { before: number; after: number }, rnd: { before: number; after: number }) {
   // Measured here (800 demo emails, the default 2 epochs, seed 0, wasm: deterministic), tabtune-mini v2 with its
-  // default trainable tokens: 33.8 → 93.8 % against 25.0 → 82.5 % (LoRA alone: 33.8 → 62.5 % against 25.0 → 32.5 %;
+  // default trainable tokens: 33.8 → 93.8 % against 25.0 → 80.0 % (with tf.dropout's masks, before dropout-mask.ts,
+  // 82.5 %; LoRA alone: 33.8 → 62.5 % against 25.0 → 32.5 %;
   // v1 with 3 epochs: 33.8 → 53.8 % against 25.0 → 42.5 %).
   // (With the first, keyword-template generator, v1, 300 emails and 1 epoch gave 50.0 → 71.9 % against 25.0 → 25.0 %.)
   expect(pre.before).toBeGreaterThan(rnd.before + 5);
@@ -176,7 +177,7 @@ describe('the app', () => {
     const handwritten = stored.suites.find((x) => x.name === 'hand-written emails')!;
     expect(handwritten.after.predictions).toHaveLength(205);
     expect(handwritten.baseline!.accuracy).toBeGreaterThan(0);
-    expect([handwritten.before.accuracy, handwritten.after.accuracy, handwritten.baseline!.accuracy].map((x) => Math.round(x * 1000) / 10)).toEqual([30.7, 79.5, 83.9]);
+    expect([handwritten.before.accuracy, handwritten.after.accuracy, handwritten.baseline!.accuracy].map((x) => Math.round(x * 1000) / 10)).toEqual([30.7, 79, 83.9]);
     const scores = await page.getByTestId('suite-scores').textContent();
     expect(scores).toContain(`hand-written emails205${(handwritten.before.accuracy * 100).toFixed(1)} %${(handwritten.after.accuracy * 100).toFixed(1)} %${(handwritten.baseline!.accuracy * 100).toFixed(1)} %`);
     console.log(`e2e baseline: test split ${shownBaseline} %; hand-written emails before ${(handwritten.before.accuracy * 100).toFixed(1)} %, after ${(handwritten.after.accuracy * 100).toFixed(1)} %, baseline ${(handwritten.baseline!.accuracy * 100).toFixed(1)} %`);
@@ -460,7 +461,7 @@ describe('the app', () => {
     const rnd = await numbers('tabtune-mini-random');
     console.log(`pretraining comparison (800 emails, 2 epochs): tabtune-mini ${pre.before} → ${pre.after} %, random twin ${rnd.before} → ${rnd.after} %`);
     expectPretrainingWins(pre, rnd);
-    expect([pre.before, pre.after, rnd.before, rnd.after]).toEqual([33.8, 93.8, 25, 82.5]);
+    expect([pre.before, pre.after, rnd.before, rnd.after]).toEqual([33.8, 93.8, 25, 80]);
     // The hand-written emails too, where the verdict may differ: shown per model and in the summary.
     const suiteLine = async (id: string) => {
       const m = /hand-written emails: ([\d.]+) % → ([\d.]+) % \(bag of words ([\d.]+) %\)/.exec((await page.getByTestId(`compare-suites-${id}`).textContent()) ?? '');
@@ -472,8 +473,9 @@ describe('the app', () => {
     console.log(`pretraining comparison, hand-written emails: tabtune-mini ${preSuite.join(' / ')}, random twin ${rndSuite.join(' / ')}; ${summaryText}`);
     expect(summaryText).toContain(`on hand-written emails, ${preSuite[1].toFixed(1)} % against ${rndSuite[1].toFixed(1)} %`);
     expect(preSuite[2]).toBe(rndSuite[2]);
-    // Measured here (deterministic, as above): on the hand-written emails the twin ties the pretrained model.
-    expect([...preSuite, ...rndSuite]).toEqual([30.7, 81, 85.4, 25.4, 81.5, 85.4]);
+    // Measured here (deterministic, as above): on the hand-written emails the twin does as well as the pretrained
+    // model, or better (81.5 % with tf.dropout's masks, 82.9 % with dropout-mask.ts's).
+    expect([...preSuite, ...rndSuite]).toEqual([30.7, 81, 85.4, 25.4, 82.9, 85.4]);
     await expect.poll(() => railButton(page, 'pretraining').textContent(), { timeout: 10_000 }).toContain(`${pre.after.toFixed(1)} % vs ${rnd.after.toFixed(1)} %`);
     // Both are ordinary runs, listed with the others.
     const rows = page.getByTestId('runs-table').locator('tbody tr');

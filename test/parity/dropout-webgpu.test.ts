@@ -1,19 +1,21 @@
 // LoRA's dropout drawn on the GPU (src/model/fused/dropout-webgpu.ts), in Node on Dawn (SwiftShader here): what a
 // mask keeps and how it scales, its rate over a million draws, the same mask from the same seed and unrelated masks
-// from neighbouring seeds, the gradient (dy ⊙ mask / keep), one dispatch each way, nothing uploaded.
+// from neighbouring seeds, the gradient (dy ⊙ mask / keep), one dispatch each way, nothing uploaded; and the mask
+// the host draws on cpu and wasm (src/model/dropout-mask.ts) is this one, bit for bit.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../src/runtime/tf-node';
 import { expectNoWebGpuErrors } from '../helpers/webgpu-errors';
 import { deviceDropout, deviceDropoutAvailable } from '../../src/model/fused/dropout-webgpu';
 import { loraDropout, setDropoutMasks } from '../../src/model/lora';
+import { dropoutMask } from '../../src/model/dropout-mask';
 
 beforeAll(async () => {
   await useBackend('webgpu');
 });
 
 afterEach(async () => {
-  setDropoutMasks('device');
+  setDropoutMasks('hash');
   await expectNoWebGpuErrors();
 });
 
@@ -96,7 +98,7 @@ describe('dropout masks drawn on WebGPU', () => {
     const got = await device.grad.data();
     for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(want[i])));
     // The host mask, for contrast: the measure above sees its upload.
-    setDropoutMasks('host');
+    setDropoutMasks('tfjs');
     const host = step();
     console.log(`... and ${host.uploaded} bytes with tf.dropout's host mask`);
     expect(host.uploaded).toBeGreaterThanOrEqual(64 * 256 * 4);
@@ -107,10 +109,19 @@ describe('dropout masks drawn on WebGPU', () => {
     const x = tf.randomNormal([32, 64], 0, 1, 'float32', 3) as tf.Tensor2D;
     const [device, viaLora] = await Promise.all([tf.tidy(() => deviceDropout(x, 0.1, 5)).data(), tf.tidy(() => loraDropout(x, 0.1, 5)).data()]);
     expect(Array.from(viaLora)).toEqual(Array.from(device));
-    setDropoutMasks('host');
+    setDropoutMasks('tfjs');
     const [host, viaLoraHost] = await Promise.all([tf.tidy(() => tf.dropout(x, 0.1, undefined, 5)).data(), tf.tidy(() => loraDropout(x, 0.1, 5)).data()]);
     expect(Array.from(viaLoraHost)).toEqual(Array.from(host));
     x.dispose();
+  });
+
+  it('is, bit for bit, the mask the host draws for cpu and wasm (rates 0.1, 0.25, 0.5; seeds past 2^32)', async () => {
+    const ones = tf.ones([N / 256, 256]) as tf.Tensor2D;
+    for (const [rate, seed] of [[0.1, 7], [0.25, 7 + 2 ** 32], [0.5, 2 ** 52 + 3]]) {
+      const device = await tf.tidy(() => deviceDropout(ones, rate, seed)).data();
+      expect(Array.from(device)).toEqual(Array.from(dropoutMask(N, rate, seed)));
+    }
+    ones.dispose();
   });
 
   it('leaves no tensor behind and refuses a rate or seed it cannot use', async () => {

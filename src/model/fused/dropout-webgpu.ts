@@ -7,7 +7,8 @@
 //
 // The hash is PCG's output permutation (O'Neill's pcg32 "RXS M XS", as in Jarzynski & Olano, "Hash Functions for
 // GPU Rendering", JCGT 2020): the hashed index mixed with the hashed seed, hashed again; the top 24 bits give a uniform
-// float in [0, 1), kept when ≥ rate, as tf.dropout keeps a value when floor(u + keep) is 1.
+// float in [0, 1), kept when ≥ rate, as tf.dropout keeps a value when floor(u + keep) is 1. cpu and wasm draw the
+// same mask on the host (../dropout-mask.ts), so a seed gives one mask on every backend.
 import * as tf from '@tensorflow/tfjs';
 import { webGpuKernels, type KernelSpec } from '../../runtime/webgpu-kernel';
 
