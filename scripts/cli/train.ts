@@ -11,6 +11,7 @@ import { DEMO_SUITE_FILE, DEMO_SUITE_NAME, parseDemoSuite } from '../../src/data
 import { checkSuite } from '../../src/store/suites';
 import type { Checkpoint, EvalSuiteData, TrainResult } from '../../src/domain';
 import { DEFAULT_DRIFT_LIMIT, isForgetting } from '../../src/guards/forgetting';
+import { overfitRisk } from '../../src/guards/overfit';
 import { importText, type ImportError } from '../../src/data/import';
 import { splitDataset } from '../../src/data/split';
 import { runTraining } from '../../src/train/session';
@@ -135,7 +136,13 @@ const result = await runTraining(
   values.backend as 'wasm' | 'cpu' | 'webgpu',
   {
     status: (phase, detail) => process.stderr.write(`${phase}${detail ? `: ${detail}` : ''}\n`),
-    baseline: (b) => process.stderr.write(`before (zero-shot): accuracy ${b.before.accuracy.toFixed(4)}; trainable ${b.trainableParams} of ${b.totalParams} parameters; ${b.totalSteps} steps\n`),
+    baseline: (b) => {
+      const rows = b.tokenParams ? ` (${b.tokenParams} of them embedding rows of the training split's tokens)` : '';
+      process.stderr.write(`before (zero-shot): accuracy ${b.before.accuracy.toFixed(4)}; trainable ${b.trainableParams} of ${b.totalParams} parameters${rows}; ${b.totalSteps} steps\n`);
+      // The page's and the jobs API's warning before training, here too.
+      const risk = overfitRisk(split.train.length, b.trainableParams, config.epochs, config.method, b.tokenParams);
+      if (risk) process.stderr.write(`warning: ${risk.message}${risk.suggestions.length ? ` What helps: ${risk.suggestions.join('; ')}.` : ''}\n`);
+    },
     progress: (p) => {
       if (p.loss !== undefined && (Date.now() - lastLine > 1000 || p.step === p.totalSteps)) {
         lastLine = Date.now();
