@@ -181,6 +181,7 @@ export class Runner {
                 j.tabtune.total_steps = b.totalSteps;
                 j.tabtune.before = score(b.before);
                 j.tabtune.trainable_params = b.trainableParams;
+                j.tabtune.token_params = b.tokenParams ?? 0;
                 j.tabtune.total_params = b.totalParams;
               });
               await ctx.log.append(id, 'info', 'evaluation', `Before training (zero-shot): accuracy ${b.before.accuracy.toFixed(4)} on ${b.before.predictions.length} test examples; ${b.trainableParams} of ${b.totalParams} parameters train over ${b.totalSteps} steps`, {
@@ -188,6 +189,7 @@ export class Runner {
                 accuracy: b.before.accuracy,
                 macro_f1: b.before.macroF1,
                 trainable_params: b.trainableParams,
+                token_params: b.tokenParams ?? 0,
                 total_params: b.totalParams,
                 total_steps: b.totalSteps,
               });

@@ -114,6 +114,8 @@ export interface JobExtras {
   forgetting?: ForgettingReport & { flagged: boolean };
   suites?: { name: string; before: Score; after: Score; baseline: Score | null }[];
   trainable_params?: number;
+  /** Of trainable_params, the embedding rows of the training split's tokens (`trainTokens`); 0 otherwise. */
+  token_params?: number;
   total_params?: number;
   adapter_sha256?: string;
   seconds?: number;

@@ -30,6 +30,7 @@ describe('a job from create to succeeded', () => {
     expect(done.tabtune.after!.accuracy).toBeGreaterThanOrEqual(0);
     expect(done.tabtune.baseline!.accuracy).toBeGreaterThan(0);
     expect(done.tabtune.step).toBe(20);
+    expect(done.tabtune.token_params).toBe(0); // tiny-bert trains no token rows by default
 
     // The followed stream is the stored log, gap-free and in order.
     const listed = (await jobs.listEvents(job.id)).data;
@@ -57,6 +58,18 @@ describe('a job from create to succeeded', () => {
       expect(p.baseline!.label).toBe(labels[result.baseline.predictions[i]]);
     }
     expect((await tt.models.list()).data.map((m) => m.id)).toContain(done.fine_tuned_model);
+  });
+
+  it('says how many of its trainable parameters are token rows, and warns about them when they dominate', async () => {
+    const job = await jobs.wait((await jobs.create({ ...params, tabtune: { config: { trainTokens: true } } })).id);
+    const rows = job.tabtune.token_params!;
+    // Embedding rows of 64 floats (tiny-bert's hidden size), one per distinct token of the 40 training emails.
+    expect(rows).toBeGreaterThan(0);
+    expect(rows % 64).toBe(0);
+    const plain = await jobs.wait((await jobs.create(params)).id);
+    expect(job.tabtune.trainable_params! - rows).toBe(plain.tabtune.trainable_params);
+    const warning = (await jobs.listEvents(job.id)).data.find((e) => e.type === 'warning' && (e.data as { kind: string }).kind === 'overfit-risk')!;
+    expect((warning.data as { suggestions: string[] }).suggestions.join(' ')).toContain(`${rows.toLocaleString('en-US')} of the ${job.tabtune.trainable_params!.toLocaleString('en-US')} trainable parameters are embedding rows`);
   });
 
   it('runs queued jobs one after another, and a cancelled queued job never starts', async () => {
