@@ -2,8 +2,7 @@
 // shows it before Train is pressed and the overfitting guard weighs it. classifier.ts counts the variables it
 // really creates; test/unit/trainable-count.test.ts holds the two equal.
 import type { TrainConfig } from '../config';
-import type { EncoderWeights } from './encoder';
-import { encoderVariables } from './encoder';
+import { encoderVariables, type EncoderWeights } from './encoder';
 import { linearsOf, matchesTarget } from './lora';
 
 export interface TrainableParams {
@@ -25,14 +24,14 @@ export interface RunSize extends TrainableParams {
 }
 
 export function trainableParams(
-  w: Pick<EncoderWeights, 'config' | 'word' | 'position' | 'tokenType' | 'embNorm' | 'layers'>,
+  w: EncoderWeights,
   cfg: Pick<TrainConfig, 'method' | 'loraR' | 'loraTargets' | 'trainTokens'>,
   numLabels: number,
   tokenRows: number,
 ): TrainableParams {
   const H = w.config.hiddenSize;
   const lora = cfg.method === 'lora'
-    ? linearsOf(w as EncoderWeights)
+    ? linearsOf(w)
       .filter((l) => matchesTarget(l.name, cfg.loraTargets))
       .reduce((s, l) => {
         const [inDim, outDim] = l.kernel.shape as [number, number];
@@ -40,7 +39,7 @@ export function trainableParams(
       }, 0)
     : 0;
   const rows = cfg.method === 'lora' && cfg.trainTokens ? tokenRows : 0;
-  const encoder = cfg.method === 'full' ? encoderVariables(w as EncoderWeights).reduce((s, v) => s + v.size, 0) : 0;
+  const encoder = cfg.method === 'full' ? encoderVariables(w).reduce((s, v) => s + v.size, 0) : 0;
   const head = H * numLabels + numLabels;
   return { lora, tokens: rows * H, tokenRows: rows, encoder, head, total: lora + rows * H + encoder + head };
 }
