@@ -6,7 +6,7 @@ import type { TrainConfig } from './config';
 import type { Checkpoint, DataSplits, EpochEval, EvalSuiteData, EvalSummary, Example, MaskFill, ModelRef, RunBaseline, RunPhase, StepProgress, SuiteEvaluation, TrainResult } from './domain';
 import type { BackendChoice, BackendName, Capabilities } from './runtime/backend';
 import type { ImportOptions, ImportResult } from './data/import';
-import type { RunSize } from './model/trainable-count';
+import type { TrainableParams } from './model/trainable-count';
 
 // ==== workers/train.worker.ts ====
 
@@ -110,7 +110,7 @@ export type FromWorker =
   | { type: 'adapter-imported'; requestId: string; result: TrainResult; checkpoint: Checkpoint; config: TrainConfig }
   | { type: 'suites-evaluated'; requestId: string; suites: SuiteEvaluation[] }
   | { type: 'token-counts'; requestId: string; counts: Int32Array }
-  | { type: 'run-sized'; requestId: string; size: RunSize }
+  | { type: 'run-sized'; requestId: string; size: TrainableParams }
   | { type: 'mask-filled'; requestId: string; fills: MaskFill[] }
   | { type: 'error'; runId?: string; requestId?: string; message: string; deviceLost?: boolean; workerBroken?: boolean };
 

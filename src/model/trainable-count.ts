@@ -4,6 +4,7 @@
 import type { TrainConfig } from '../config';
 import { encoderVariables, type EncoderWeights } from './encoder';
 import { linearsOf, matchesTarget } from './lora';
+import { countParams } from './classifier';
 
 export interface TrainableParams {
   /** LoRA's A and B matrices over every adapted linear layer. */
@@ -16,10 +17,7 @@ export interface TrainableParams {
   /** The classifier head: hidden × labels weights plus one bias per label. */
   head: number;
   total: number;
-}
-
-/** What the page shows before a run: its trainable parameters beside the base model's. */
-export interface RunSize extends TrainableParams {
+  /** The base model's own parameters (what a share of the model is taken of, with the adapters and the head). */
   baseParams: number;
 }
 
@@ -39,7 +37,8 @@ export function trainableParams(
       }, 0)
     : 0;
   const rows = cfg.method === 'lora' && cfg.trainTokens ? tokenRows : 0;
-  const encoder = cfg.method === 'full' ? encoderVariables(w).reduce((s, v) => s + v.size, 0) : 0;
+  const baseParams = countParams(encoderVariables(w));
+  const encoder = cfg.method === 'full' ? baseParams : 0;
   const head = H * numLabels + numLabels;
-  return { lora, tokens: rows * H, tokenRows: rows, encoder, head, total: lora + rows * H + encoder + head };
+  return { lora, tokens: rows * H, tokenRows: rows, encoder, head, total: lora + rows * H + encoder + head, baseParams };
 }

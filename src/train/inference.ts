@@ -4,9 +4,8 @@ import type { MaskFill, ModelRef } from '../domain';
 import type { TrainConfig } from '../config';
 import type { LoadedModel } from '../model/load';
 import type { ModelCache } from '../model/model-cache';
-import { baseEncoder, countParams } from '../model/classifier';
-import { encoderVariables } from '../model/encoder';
-import { trainableParams, type RunSize } from '../model/trainable-count';
+import { baseEncoder } from '../model/classifier';
+import { trainableParams, type TrainableParams } from '../model/trainable-count';
 import { tokensUsed } from '../model/trainable-tokens';
 import { createMlmHead, fillMask, type MlmHead } from '../model/mlm';
 import { zeroShot } from '../model/zeroshot';
@@ -58,10 +57,9 @@ export async function countTokens(req: { model: ModelRef; texts: string[] }, mod
 export async function sizeRun(
   req: { model: ModelRef; texts: string[]; numLabels: number; config: Pick<TrainConfig, 'method' | 'loraR' | 'loraTargets' | 'trainTokens' | 'maxLen'> },
   models: ModelCache,
-): Promise<RunSize> {
+): Promise<TrainableParams> {
   const base = await models.get(req.model);
   const tokens = req.config.method === 'lora' && req.config.trainTokens;
   const rows = tokens ? tokensUsed(req.texts.map((t) => ({ ids: base.tokenizer.encode(t, req.config.maxLen) })), base.config.padTokenId).length : 0;
-  const weights = baseEncoder(base);
-  return { ...trainableParams(weights, req.config, req.numLabels, rows), baseParams: countParams(encoderVariables(weights)) };
+  return trainableParams(baseEncoder(base), req.config, req.numLabels, rows);
 }

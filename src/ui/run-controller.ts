@@ -40,8 +40,6 @@ export interface LiveRun {
   progress: StepProgress | null;
   totalSteps: number;
   trainableParams?: number;
-  /** Of trainableParams, the embedding rows that train beside LoRA. */
-  tokenParams?: number;
   totalParams?: number;
   result?: TrainResult;
   /** Set when storage is full: the run continues in memory and this says what to do. */
@@ -299,7 +297,6 @@ export class RunController {
       case 'baseline': {
         live.totalSteps = m.totalSteps;
         live.trainableParams = m.trainableParams;
-        live.tokenParams = m.tokenParams;
         live.totalParams = m.totalParams;
         live.lr = linearWarmupDecaySeries(m.totalSteps, warmupStepsFromRatio(m.totalSteps, live.config.warmupRatio), live.config.lr).map((y, x) => ({ x, y }));
         await this.persist(() =>

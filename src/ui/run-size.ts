@@ -2,16 +2,16 @@
 // model's own shapes and tokenizer, the distinct tokens of the training split, mixed data included) so the Model
 // and Train steps can say it before Train is pressed. Only for bundled or cached models: asking must not start a download.
 import type { AppContext } from './context';
-import type { RunSize } from '../model/trainable-count';
+import type { TrainableParams } from '../model/trainable-count';
 import { MODEL_OPTIONS, fmtBytes, modelRef } from '../model/catalogue';
 import { isModelCached } from '../model/cache';
 import { fmtNum } from './dom';
 import { withMixedData } from './mixed-splits';
 
 // Answers by settings key; a few are kept so switching a setting back and forth asks once.
-const answers = new Map<string, Promise<RunSize | null>>();
+const answers = new Map<string, Promise<TrainableParams | null>>();
 
-export function runSize(ctx: Pick<AppContext, 'settings' | 'dataset' | 'client' | 'loadSplits'>): Promise<RunSize | null> {
+export function runSize(ctx: Pick<AppContext, 'settings' | 'dataset' | 'client' | 'loadSplits'>): Promise<TrainableParams | null> {
   const d = ctx.dataset;
   if (!d) return Promise.resolve(null);
   const c = ctx.settings.config;
@@ -37,12 +37,12 @@ export function runSize(ctx: Pick<AppContext, 'settings' | 'dataset' | 'client' 
 }
 
 /** The model's parameters with what a run adds (adapters, head): the figure a run's own count is a share of. */
-export function modelParamsWith(s: RunSize): number {
+export function modelParamsWith(s: TrainableParams): number {
   return s.baseParams + s.lora + s.head;
 }
 
 /** One sentence: what trains, in parts, as a share of the model, and how large the saved result is. */
-export function describeRunSize(s: RunSize): string {
+export function describeRunSize(s: TrainableParams): string {
   const parts = [
     s.encoder ? `${fmtNum(s.encoder)} weights of the encoder (all of them)` : '',
     s.lora ? `${fmtNum(s.lora)} LoRA weights` : '',

@@ -2,7 +2,7 @@
 import type { FromWorker, ToWorker, PredictRequest, ImportAdapterRequest, EvaluateSuitesRequest, SizeRunRequest } from '../protocol';
 import type { SuiteEvaluation, ModelRef, MaskFill } from '../domain';
 import type { BackendName } from '../runtime/backend';
-import type { RunSize } from '../model/trainable-count';
+import type { TrainableParams } from '../model/trainable-count';
 
 type Ready = Extract<FromWorker, { type: 'ready' }>;
 
@@ -128,7 +128,7 @@ export class WorkerClient {
     return (await this.request({ type: 'count-tokens', requestId: crypto.randomUUID(), model, texts }, 'token-counts')).counts;
   }
 
-  async sizeRun(req: Omit<SizeRunRequest, 'type' | 'requestId'>): Promise<RunSize> {
+  async sizeRun(req: Omit<SizeRunRequest, 'type' | 'requestId'>): Promise<TrainableParams> {
     return (await this.request({ type: 'size-run', requestId: crypto.randomUUID(), ...req }, 'run-sized')).size;
   }
 

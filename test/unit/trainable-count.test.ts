@@ -28,8 +28,9 @@ const cfg = (over: Partial<TrainConfig>): TrainConfig => ({ ...DEFAULT_TRAIN_CON
 describe('the count before a run', () => {
   it('is hand-computable: tiny-bert (hidden 64, 2 layers), LoRA r 4 on query and value, 9 token rows, 3 labels', () => {
     const c = cfg({ method: 'lora', loraR: 4, loraTargets: ['query', 'value'], trainTokens: true });
-    // 2 layers × 2 targets × r 4 × (64 in + 64 out) = 2,048; 9 rows × 64 = 576; head 64 × 3 + 3 = 195.
-    expect(trainableParams(baseEncoder(models['tiny-bert']), c, 3, 9)).toEqual({ lora: 2048, tokens: 576, tokenRows: 9, encoder: 0, head: 195, total: 2819 });
+    // 2 layers × 2 targets × r 4 × (64 in + 64 out) = 2,048; 9 rows × 64 = 576; head 64 × 3 + 3 = 195. The base:
+    // (4,096 words + 512 positions + 2 types + LayerNorm's 2) × 64 + 2 × (4 × (64² + 64) + 2 × 64 × 256 + 256 + 64 + 4 × 64).
+    expect(trainableParams(baseEncoder(models['tiny-bert']), c, 3, 9)).toEqual({ lora: 2048, tokens: 576, tokenRows: 9, encoder: 0, head: 195, total: 2819, baseParams: 395_136 });
   });
 
   const CASES: [string, Partial<TrainConfig>][] = [
