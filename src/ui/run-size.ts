@@ -3,8 +3,8 @@
 // and Train steps can say it before Train is pressed. Only for bundled or cached models: asking must not start a download.
 import type { AppContext } from './context';
 import type { TrainableParams } from '../model/trainable-count';
-import { MODEL_OPTIONS, fmtBytes, modelRef } from '../model/catalogue';
-import { isModelCached } from '../model/cache';
+import { fmtBytes, modelRef } from '../model/catalogue';
+import { isModelAtHand } from '../model/cache';
 import { fmtNum } from './dom';
 import { withMixedData } from './mixed-splits';
 
@@ -22,8 +22,7 @@ export function runSize(ctx: Pick<AppContext, 'settings' | 'dataset' | 'client' 
   let answer = answers.get(key);
   if (!answer) {
     answer = (async () => {
-      const model = MODEL_OPTIONS.find((m) => m.id === modelId);
-      if (!(model?.bundled || (await isModelCached(modelId).catch(() => false)))) return null;
+      if (!(await isModelAtHand(modelId))) return null;
       const texts = (await withMixedData(d.splits, mix, ctx.loadSplits)).train.map((e) => e.text);
       return ctx.client.sizeRun({ model: modelRef(modelId, location.href), texts, numLabels: d.splits.labels.length, config });
     })().catch(() => {

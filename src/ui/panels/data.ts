@@ -11,8 +11,8 @@ import { importFileInWorker } from '../import-client';
 import { activateDataset, SPLIT_SEED } from '../dataset-loader';
 import { validateDataset } from '../../data/validate';
 import { splitDataset } from '../../data/split';
-import { MODEL_OPTIONS, modelRef } from '../../model/catalogue';
-import { isModelCached } from '../../model/cache';
+import { modelRef } from '../../model/catalogue';
+import { isModelAtHand } from '../../model/cache';
 import type { Example } from '../../domain';
 import type { ImportError } from '../../data/import';
 
@@ -112,8 +112,7 @@ export function dataPanel(ctx: AppContext): HTMLElement {
     const examples = shown;
     const modelId = ctx.settings.modelId;
     if (counted?.examples !== examples || counted.modelId !== modelId) {
-      const model = MODEL_OPTIONS.find((m) => m.id === modelId);
-      if (!examples.length || !(model?.bundled || (await isModelCached(modelId).catch(() => false)))) return;
+      if (!examples.length || !(await isModelAtHand(modelId))) return;
       const ticket = ++refine;
       const counts = await ctx.client.countTokens(modelRef(modelId, location.href), examples.map((e) => e.text)).catch(() => null);
       if (!counts || ticket !== refine || examples !== shown) return;

@@ -3,7 +3,7 @@ import { h, field, replace, fmtNum } from '../dom';
 import type { AppContext } from '../context';
 import { explain, TEXTS } from './explain';
 import { MODEL_OPTIONS, estimateTrainingBytes, fmtBytes, modelRef, type ModelOption } from '../../model/catalogue';
-import { isModelCached } from '../../model/cache';
+import { isModelAtHand } from '../../model/cache';
 import { modelDefaults } from '../../config';
 import { runSize } from '../run-size';
 
@@ -77,7 +77,7 @@ export function modelPanel(ctx: AppContext): HTMLElement {
       // The worker's count for this model, dataset and settings (src/ui/run-size.ts); without a dataset, a rough one
       // (square adapted layers, a 4-label head, no embedding rows).
       const size = await runSize(ctx);
-      const cached = m.bundled || (await isModelCached(m.id).catch(() => false));
+      const cached = await isModelAtHand(m.id);
       if (ticket !== renderTicket) return;
       const trainable = size?.total ?? (cfg.method === 'full' ? m.params : cfg.method === 'lora' ? 2 * cfg.loraR * m.hidden * m.layers * cfg.loraTargets.length : 0) + m.hidden * 4 + 4;
       replace(
