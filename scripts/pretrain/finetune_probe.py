@@ -125,6 +125,10 @@ def load_any(args):
             _, other, _ = load(args.model_dir, random_weights=not args.random)
             with torch.no_grad():
                 model.bert.embeddings.word_embeddings.weight.copy_(other.bert.embeddings.word_embeddings.weight)
+        if getattr(args, 'embeddings_from', None):
+            vectors = torch.from_numpy(np.load(args.embeddings_from)).float()
+            with torch.no_grad():
+                model.bert.embeddings.word_embeddings.weight.copy_(vectors)
         if getattr(args, 'keep_layers', -1) >= 0:
             model.bert.encoder.layer = model.bert.encoder.layer[:args.keep_layers]
         return model, tok
@@ -161,6 +165,7 @@ def main() -> None:
     ap.add_argument('--keep-layers', type=int, default=-1, help='keep only the first K encoder layers')
     ap.add_argument('--embeddings-from-twin', action='store_true',
                     help='with --model-dir: the word embeddings of the other model (pretrained ↔ random twin)')
+    ap.add_argument('--embeddings-from', help='with --model-dir: word embeddings from this .npy (vocabulary × hidden)')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     model, tok = load_any(args)
