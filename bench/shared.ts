@@ -23,6 +23,11 @@ export const SHAPES: Shape[] = [
   { name: 'minilm-l6', layers: 6, hidden: 384, heads: 12, ffn: 1536, vocab: 30522 },
   { name: 'distilbert', layers: 6, hidden: 768, heads: 12, ffn: 3072, vocab: 30522 },
 ];
+/** Shapes a targeted bench may name that the full run leaves out: tabtune-mini is the app's bundled default model
+ * (public/models/tabtune-mini/config.json). */
+export const EXTRA_SHAPES: Shape[] = [
+  { name: 'tabtune-mini', layers: 4, hidden: 256, heads: 4, ffn: 1024, vocab: 12288 },
+];
 export const METHODS: Method[] = ['head', 'lora', 'full'];
 export const SEQS = [32, 64, 128];
 export const BATCH = 16;
@@ -33,8 +38,9 @@ export const BATCH = 16;
 export const LORA = { r: 8, alpha: 16, dropout: 0, targetModules: ['query', 'value'] };
 
 export function shapeByName(name: string): Shape {
-  const s = SHAPES.find((x) => x.name === name);
-  if (!s) throw new Error(`unknown model shape ${name} (known: ${SHAPES.map((x) => x.name).join(', ')})`);
+  const known = [...SHAPES, ...EXTRA_SHAPES];
+  const s = known.find((x) => x.name === name);
+  if (!s) throw new Error(`unknown model shape ${name} (known: ${known.map((x) => x.name).join(', ')})`);
   return s;
 }
 

@@ -3,9 +3,10 @@
 // (src/runtime/tf-browser.ts). scripts/cli/bench.ts drives it through Playwright: it calls the functions on
 // `window.tabtuneBench` with page.evaluate and gets plain JSON back. Runs on the page's main thread (the app runs
 // the same step in a worker; the figures are the same work, and the page here has nothing else to do).
-import { tf, takeWebGpuErrors, useBackend, wasmThreading } from '../../src/runtime/tf-browser';
+import { productHelper, tf, takeWebGpuErrors, useBackend, wasmThreading } from '../../src/runtime/tf-browser';
 import { describeAdapter, probeCapabilities, type BackendName } from '../../src/runtime/backend';
 import type { LoadedModel } from '../../src/model/load';
+import { productThreads, setPooled2d, setSplitMinMacs, startProductThreads, stopProductThreads } from '../../src/runtime/wasm-batch-matmul';
 import { attentionGflops, matmulGflops, measureRow, randomModel, shapeByName, type MeasureOptions, type Measured, type RowPlan } from '../shared';
 
 export interface InitResult { ok: boolean; backend: string | null; backend_in_use: string; threads?: number | null; error?: string }
@@ -49,6 +50,16 @@ const api = {
       return { ok: false, backend: tf.getBackend() ?? null, backend_in_use: '—', error: e instanceof Error ? e.message : String(e) };
     }
   },
+  /** The project's products on every wasm thread (on: the app's setting) or on the calling thread alone (off), for
+   * bench/pool-ab.ts; returns the thread count products now run on. */
+  async productThreads(on: boolean): Promise<number> {
+    if (!on) stopProductThreads();
+    else if (productThreads() !== wasmThreading().threads) await startProductThreads(tf.backend(), wasmThreading().threads, productHelper);
+    return productThreads();
+  },
+  /** With product threads: whether 2-D products take them too (true, the app's rule) or stay with XNNPACK. */
+  setPooled2d: (on: boolean) => setPooled2d(on),
+  setSplitMinMacs: (macs: number) => setSplitMinMacs(macs),
   matmul: (reps?: number) => matmulGflops(reps),
   attention: (reps?: number) => attentionGflops(reps),
   async row(plan: RowPlan, opts: MeasureOptions): Promise<Measured & { gpu_errors: number; gpu_error_first: string | null }> {
@@ -74,6 +85,7 @@ const api = {
       webgpu_is_software: caps.webgpu ? caps.webgpu.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe/i.test(describeAdapter(caps.webgpu)) : null,
       tfjs: tf.version.tfjs,
       wasm_threads: tf.getBackend() === 'wasm' ? wasmThreading().threads : null,
+      product_threads: tf.getBackend() === 'wasm' ? productThreads() : null,
     };
   },
 };

@@ -7,9 +7,13 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { BackendName } from './backend';
+// Inlined (a blob worker) so that the bundle that uses this file, the app's training worker or a library consumer's,
+// stays one self-contained file.
+import ProductHelper from './batch-matmul/product-helper.ts?worker&inline';
+import type { HelperPort } from './batch-matmul/pool';
 import { untransposeWasmMatMul } from './wasm-matmul';
 import { splitWebGpuAddN, takeWebGpuErrors, watchWebGpu } from './webgpu-fixes';
-import { useOwnWasmBatchMatMul } from './wasm-batch-matmul';
+import { productThreads, startProductThreads, useOwnWasmBatchMatMul } from './wasm-batch-matmul';
 import { useOwnWebGpuMatMul } from './webgpu-matmul';
 
 // Order matters: the batched-product kernel wraps the untransposing one, and hands it what it does not take.
@@ -47,17 +51,26 @@ async function startWasm(): Promise<boolean> {
   setThreadsCount(wanted);
   const own = Object.getOwnPropertyDescriptor(navigator, 'hardwareConcurrency');
   Object.defineProperty(navigator, 'hardwareConcurrency', { value: 2 * wanted, configurable: true });
+  let ok: boolean;
   try {
-    return await tf.setBackend('wasm');
+    ok = await tf.setBackend('wasm');
   } finally {
     if (own) Object.defineProperty(navigator, 'hardwareConcurrency', own);
     else delete (navigator as unknown as Record<string, unknown>).hardwareConcurrency;
   }
+  // The project's own products (src/runtime/wasm-batch-matmul.ts) on as many threads as tfjs computes with.
+  if (ok && getThreadsCount() > 1 && productThreads() !== getThreadsCount()) await startProductThreads(tf.backend(), getThreadsCount(), productHelper);
+  return ok;
 }
 
 splitWebGpuAddN();
 // Off until set (src/runtime/webgpu-matmul.ts): the wrapper only hands products on while the mode is 'off'.
 useOwnWebGpuMatMul();
+
+/** A helper thread for the project's wasm products (src/runtime/batch-matmul/pool.ts). */
+export function productHelper(): HelperPort {
+  return new ProductHelper() as unknown as HelperPort;
+}
 
 /**
  * How many threads the wasm backend computes with, in words for the page: the threaded build needs

@@ -9,6 +9,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { batchMatMulOn, supportedVariants, type Variant } from './batch-matmul/module';
+import { startProductPool, type HelperPort, type ProductPool } from './batch-matmul/pool';
+import type { ProductArgs } from './batch-matmul/slices';
 import { wrapKernel } from './wrap-kernel';
 import { productShape } from './product-shape';
 
@@ -78,11 +80,22 @@ export function planProduct(aShape: number[], bShape: number[], transposeA: bool
  * when tfjs computes on one thread: the module multiplies the linear layers' products of MiniLM-L6 (forward, and
  * dx = dy·Wᵀ, dW = xᵀ·dy read in place) and a LoRA adapter's rank-8 products at 1.2–1.5× what XNNPACK gives (after
  * src/runtime/wasm-matmul.ts has materialised a transposed operand), measured side by side by that script. With
- * several threads XNNPACK splits a 2-D product across them and the module does not, so there 2-D products stay
- * with the wrapped kernel.
+ * several threads XNNPACK splits a 2-D product across them; the module does too once its pool of threads runs
+ * (`pooled`: ./batch-matmul/pool.ts), and then takes every 2-D product large enough to cut, which made MiniLM-L6's
+ * LoRA step 0.73–0.79× and tabtune-mini's 0.77–0.84× of the step with XNNPACK's threads (bench/pool-ab.ts, 2 threads;
+ * bench/RESULTS.md). Without the pool, or for a product too small to cut, 2-D products stay with XNNPACK.
  */
-export function takesProduct(plan: Plan, threads: number): boolean {
-  return plan.batch > 1 || (threads === 1 && (untransposed2d || plan.transposed));
+export function takesProduct(plan: Plan, threads: number, pooled = false): boolean {
+  if (plan.batch > 1) return true;
+  const mine = untransposed2d || plan.transposed;
+  if (threads === 1) return mine;
+  return mine && pooled && pooled2d && splits(plan);
+}
+
+/** Whether the pool shares `plan` among its threads: smaller products run on the calling thread alone, where waking
+ * a helper would cost more than it saves. */
+function splits(plan: Plan): boolean {
+  return plan.batch * plan.m * plan.n * plan.k >= SPLIT_MIN_MACS;
 }
 
 let untransposed2d = true;
@@ -92,23 +105,78 @@ export function setOwnUntransposed2d(on: boolean): void {
   untransposed2d = on;
 }
 
+let pooled2d = true;
+/** false: with several threads, 2-D products stay with XNNPACK even when the module has a pool of threads (for
+ * bench/wasm-ab.ts's before/after; true by default). */
+export function setPooled2d(on: boolean): void {
+  pooled2d = on;
+}
+
+/** A product smaller than this many multiply-adds runs on the calling thread alone: waking a helper costs more. */
+let SPLIT_MIN_MACS = 1 << 22;
+/** The size from which products are split among threads, in multiply-adds (for bench/pool-ab.ts). */
+export function setSplitMinMacs(macs: number): void {
+  SPLIT_MIN_MACS = macs;
+}
+
+let pool: ProductPool | null = null;
+let poolMemory: WebAssembly.Memory | null = null;
+
+/**
+ * Starts helper threads (each from `spawn`) so that the module's products run on `threads` threads (the caller and
+ * threads − 1 helpers), on the wasm backend `backend` (tfjs's threaded build: its memory must be shared). Returns the number of threads
+ * products now run on: 1 where helpers cannot start, and then nothing changes.
+ */
+export async function startProductThreads(backend: unknown, threads: number, spawn: () => HelperPort): Promise<number> {
+  stopProductThreads();
+  const b = backend as WasmBackend;
+  const memory = memoryOf(b);
+  const variant = activeBatchMatMulVariant();
+  if (!memory || !variant || threads < 2) return 1;
+  const heap = { malloc: (n: number) => b.wasm._malloc(n), free: (o: number) => b.wasm._free(o) };
+  pool = await startProductPool(memory, variant, threads - 1, heap, spawn);
+  poolMemory = pool && memory;
+  return pool?.threads ?? 1;
+}
+
+/** Stops the helpers; products run on the calling thread again. */
+export function stopProductThreads(): void {
+  pool?.stop();
+  pool = null;
+  poolMemory = null;
+}
+
+/** How many threads the module's products run on. */
+export function productThreads(): number {
+  return pool?.threads ?? 1;
+}
+
 export function memoryOf(backend: WasmBackend): WebAssembly.Memory | null {
   const memory = backend.wasm.asm?.memory ?? backend.wasm.wasmMemory;
   return memory instanceof WebAssembly.Memory ? memory : null;
 }
 
 /** How many products the module has computed: tests and benches check that it, not the wrapped kernel, ran. */
-export const batchMatMulStats = { products: 0 };
+export const batchMatMulStats = { products: 0, pooled: 0 };
 
 /** Runs `plan` on the module with inputs a and b already on the heap; returns the output tfjs allocated. */
 function runPlan(backend: WasmBackend, fn: NonNullable<ReturnType<typeof batchMatMulOn>>, plan: Plan, a: Info, b: Info): Info {
   const out = backend.makeOutput(plan.outShape, 'float32');
   const packedBytes = Math.ceil(plan.n / 8) * 8 * plan.k * 4;
+  const offsets = [backend.dataIdMap.get(a.dataId).memoryOffset, backend.dataIdMap.get(b.dataId).memoryOffset,
+    backend.dataIdMap.get(out.dataId).memoryOffset];
+  if (pool && poolMemory === memoryOf(backend) && splits(plan)) {
+    const args: ProductArgs = [...offsets as [number, number, number], plan.batch, plan.m, plan.n, plan.k,
+      plan.aBatchStride, plan.bBatchStride, plan.aRowStride, plan.aKStride, plan.bKStride, plan.bNStride, 0, 0];
+    pool.run(args);
+    batchMatMulStats.products++;
+    batchMatMulStats.pooled++;
+    return out;
+  }
   const scratch = backend.wasm._malloc(packedBytes + 128) >>> 0;
   try {
     fn(
-      backend.dataIdMap.get(a.dataId).memoryOffset, backend.dataIdMap.get(b.dataId).memoryOffset,
-      backend.dataIdMap.get(out.dataId).memoryOffset, plan.batch, plan.m, plan.n, plan.k,
+      offsets[0], offsets[1], offsets[2], plan.batch, plan.m, plan.n, plan.k,
       plan.aBatchStride, plan.bBatchStride, plan.aRowStride, plan.aKStride, plan.bKStride, plan.bNStride,
       scratch, scratch + packedBytes,
     );
@@ -144,7 +212,7 @@ export function useOwnWasmBatchMatMul(): void {
     const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
     const variant = activeBatchMatMulVariant();
     const plan = variant && planProduct(a.shape, b.shape, transposeA, transposeB);
-    const out = plan && takesProduct(plan, getThreadsCount()) ? runOwn(args.backend as WasmBackend, plan, a, b, variant) : null;
+    const out = plan && takesProduct(plan, getThreadsCount(), pool !== null) ? runOwn(args.backend as WasmBackend, plan, a, b, variant) : null;
     return out ?? wrapped(args);
   });
 }

@@ -179,12 +179,15 @@ describe('the wasm batched matmul', () => {
     expect(Array.from(small)).toEqual(new Array(15).fill(4));
   });
 
-  it('leaves 2-D products to XNNPACK when tfjs runs several threads, and takes batched ones on any count', () => {
+  it('leaves 2-D products to XNNPACK on several threads unless its own threads share them, and takes batched ones on any count', () => {
     const flat = planProduct([512, 384], [384, 384], false, false)!;
     const flatT = planProduct([512, 384], [384, 384], false, true)!;
     const batched = planProduct([192, 32, 32], [192, 32, 32], false, true)!;
-    expect([takesProduct(flat, 1), takesProduct(flatT, 1), takesProduct(batched, 1)]).toEqual([true, true, true]);
-    expect([takesProduct(flat, 2), takesProduct(flatT, 4), takesProduct(batched, 2)]).toEqual([false, false, true]);
+    // 16 × 32 tokens through a 64 → 64 layer: 2^19 multiply-adds, below the 2^22 from which a product is cut.
+    const small = planProduct([512, 64], [64, 64], false, false)!;
+    expect([takesProduct(flat, 1), takesProduct(flatT, 1), takesProduct(batched, 1), takesProduct(small, 1)]).toEqual([true, true, true, true]);
+    expect([takesProduct(flat, 2), takesProduct(flatT, 4), takesProduct(batched, 2), takesProduct(small, 2)]).toEqual([false, false, true, false]);
+    expect([takesProduct(flat, 2, true), takesProduct(flatT, 4, true), takesProduct(batched, 2, true), takesProduct(small, 2, true)]).toEqual([true, true, true, false]);
   });
 
   it('gives an attention block the gradients of tfjs’s own kernel, and leaks no tensors', async () => {

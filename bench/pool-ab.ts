@@ -1,0 +1,66 @@
+// The project's products on one thread (off) or on every wasm thread (on: src/runtime/batch-matmul/pool.ts), in
+// Chromium's threaded wasm build on every logical core (the bench's chromium-wasm-mt page: it claims one core more
+// than the machine has, so the app's "every core but one" is every core), alternating in one page so a slow minute
+// of this shared machine hits both sides:
+//   npx tsx bench/pool-ab.ts [--steps 3] [--rounds 3] [--pooled-2d on|off] [--split-min MACS] model:method:seq ...
+// Prints one JSON line per row and one summary line per configuration.
+import { cpus, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build, preview } from 'vite';
+import { chromium } from 'playwright';
+import { chromiumArgs, chromiumPath } from '../scripts/chromium.mjs';
+import { tfjsWasmThreads } from '../scripts/vite-wasm-threads';
+import { median } from './shared';
+
+const args = process.argv.slice(2);
+const take = (name: string, dflt: string) => {
+  const i = args.indexOf(name);
+  if (i < 0) return dflt;
+  const v = args[i + 1];
+  args.splice(i, 2);
+  return v;
+};
+const steps = Number(take('--steps', '3'));
+const rounds = Number(take('--rounds', '3'));
+const pooled2d = take('--pooled-2d', 'on') === 'on';
+const splitMin = take('--split-min', '');
+
+const root = resolve('bench/browser');
+const outDir = mkdtempSync(join(tmpdir(), 'tabtune-pool-ab-'));
+await build({ configFile: false, root, base: './', logLevel: 'error', publicDir: false, plugins: [tfjsWasmThreads()], worker: { format: 'es' }, build: { outDir, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 8000, reportCompressedSize: false } });
+const server = await preview({ configFile: false, root, logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port: 0, headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } } });
+const url = server.resolvedUrls?.local[0] ?? '';
+const browser = await chromium.launch({ executablePath: chromiumPath(), args: [...chromiumArgs(), '--no-sandbox'], headless: true });
+try {
+  const page = await browser.newPage();
+  await page.addInitScript((n) => Object.defineProperty(navigator, 'hardwareConcurrency', { value: n, configurable: true }), cpus().length + 1);
+  page.on('pageerror', (e) => console.error(`[page] ${e.message}`));
+  await page.goto(url);
+  await page.waitForFunction(() => 'tabtuneBench' in globalThis, null, { timeout: 120_000 });
+  const call = (expr: string) => page.evaluate(`globalThis.tabtuneBench.${expr}`);
+  const init = await call(`init('wasm')`) as { ok: boolean; backend_in_use: string; error?: string };
+  if (!init.ok) throw new Error(`wasm did not start: ${init.error}`);
+  await call(`setPooled2d(${pooled2d})`);
+  if (splitMin) await call(`setSplitMinMacs(${Number(splitMin)})`);
+  console.log(JSON.stringify({ backend_in_use: init.backend_in_use, pooled_2d: pooled2d, split_min_macs: splitMin || 'default' }));
+  for (const spec of args) {
+    const [model, method, seqText] = spec.split(':');
+    const plan = { model, method, seq: Number(seqText) };
+    const ms: Record<'off' | 'on', number[]> = { off: [], on: [] };
+    for (let r = 0; r < rounds; r++) {
+      for (const on of [false, true]) {
+        const threads = await call(`productThreads(${on})`);
+        const m = await call(`row(${JSON.stringify(plan)}, ${JSON.stringify({ steps, budgetMs: 1e9 })})`) as { ms_per_step: number; leaked_tensors: number };
+        ms[on ? 'on' : 'off'].push(m.ms_per_step);
+        console.log(JSON.stringify({ ...plan, product_threads: threads, round: r, ms_per_step: +m.ms_per_step.toFixed(1), leaked: m.leaked_tensors }));
+      }
+    }
+    const [off, on] = [median([...ms.off].sort((a, b) => a - b)), median([...ms.on].sort((a, b) => a - b))];
+    console.log(`pool ${model} ${method} seq ${plan.seq}: one thread ${off.toFixed(1)} ms, every thread ${on.toFixed(1)} ms (medians of ${rounds} rows of ${steps} steps), on/off ${(on / off).toFixed(3)}`);
+  }
+} finally {
+  await browser.close();
+  await new Promise<void>((r) => server.httpServer.close(() => r()));
+  rmSync(outDir, { recursive: true, force: true });
+}

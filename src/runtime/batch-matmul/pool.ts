@@ -1,0 +1,152 @@
+// The module's products on several threads. tfjs's threaded wasm build splits XNNPACK's 2-D products across its
+// pthreads, but the project's module (batch-matmul.wat) ran on the calling thread alone, so with several threads the
+// attention's batched products left every other core idle, and 2-D products had to stay with XNNPACK (the module is
+// faster per thread but had only one). Here helper workers instantiate the same module on tfjs's shared memory; a
+// product is cut into parts (./slices.ts), the helpers take one part each through a control block on that memory
+// (./pool-layout.ts) and the calling thread computes the first part itself. Operands are read and products written
+// in place, as on one thread.
+import { batchMatMulOn, type BatchMatMulFn, type Variant } from './module';
+import { SLOT_BYTES, Word } from './pool-layout';
+import { scratchBytes, sliceProduct, type ProductArgs } from './slices';
+
+export interface Heap {
+  malloc(bytes: number): number;
+  free(offset: number): void;
+}
+
+export interface ProductPool {
+  /** Threads that share a product: the caller and its helpers. */
+  readonly threads: number;
+  /** Computes the product `args` describes (its scratch arguments are ignored), split over the threads (on the
+   * calling thread alone once the pool is stopped). */
+  run(args: ProductArgs): void;
+  /** Stops the helpers; later products run on the calling thread. */
+  stop(): void;
+}
+
+/** What the pool needs from a helper: a Worker running ./product-helper.ts (src/runtime/tf-browser.ts starts it, inlined
+ * into whatever bundle uses it), or, in tests, something else that speaks the same messages. */
+export interface HelperPort {
+  postMessage(message: unknown): void;
+  terminate(): void;
+  onmessage: ((e: MessageEvent) => void) | null;
+  onerror: ((e: ErrorEvent) => void) | null;
+}
+
+/** A helper stuck this long on one part has died (a crashed worker never answers): the product fails loudly. */
+const STUCK_MS = 60_000;
+
+/** Whether this thread may block in Atomics.wait (workers may; a page's main thread may not, and spins instead). */
+function canBlock(): boolean {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts `helpers` helper threads on `memory` (tfjs's shared WebAssembly.Memory) running `variant`; resolves to the
+ * pool once every helper has its module, or to null where they cannot start (no shared memory, no Worker, a helper
+ * that fails or does not answer within `timeoutMs`), in which case nothing is left running.
+ */
+export async function startProductPool(
+  memory: WebAssembly.Memory, variant: Variant, helpers: number, heap: Heap,
+  spawn: () => HelperPort, timeoutMs = 15_000,
+): Promise<ProductPool | null> {
+  const own = batchMatMulOn(memory, variant);
+  if (!own || helpers < 1 || !(memory.buffer instanceof SharedArrayBuffer) || typeof Atomics === 'undefined') return null;
+  const block = heap.malloc(helpers * SLOT_BYTES + SLOT_BYTES) >>> 0;
+  const base = Math.ceil(block / SLOT_BYTES) * SLOT_BYTES;
+  new Int32Array(memory.buffer, base, (helpers * SLOT_BYTES) / 4).fill(0);
+  const ports: HelperPort[] = [];
+  const ready = (port: HelperPort, slot: number) => new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('a product helper did not start in time')), timeoutMs);
+    port.onmessage = (e) => {
+      clearTimeout(timer);
+      port.onmessage = null;
+      if (e.data?.ok) resolve();
+      else reject(new Error(String(e.data?.error ?? 'a product helper could not start')));
+    };
+    port.onerror = (e) => {
+      clearTimeout(timer);
+      reject(new Error(e.message || 'a product helper failed to load'));
+    };
+    port.postMessage({ memory, variant, slot });
+  });
+  try {
+    for (let i = 0; i < helpers; i++) ports.push(spawn());
+    await Promise.all(ports.map((p, i) => ready(p, base + i * SLOT_BYTES)));
+  } catch {
+    ports.forEach((p) => p.terminate());
+    heap.free(block);
+    return null;
+  }
+  return makePool(memory, own, ports, base, block, heap);
+}
+
+function makePool(memory: WebAssembly.Memory, own: BatchMatMulFn, ports: HelperPort[], base: number, block: number, heap: Heap): ProductPool {
+  const blocking = canBlock();
+  let seq = 0;
+  let stopped = false;
+  const slot = (i: number) => (base + i * SLOT_BYTES) >> 2;
+  const waitDone = (words: Int32Array, i: number, target: number) => {
+    const at = slot(i) + Word.Done;
+    const since = performance.now();
+    for (let spins = 0; ; spins++) {
+      const done = Atomics.load(words, at);
+      if (done === target) return;
+      if (blocking) Atomics.wait(words, at, done, 1000);
+      if ((blocking || (spins & 0xffff) === 0) && performance.now() - since > STUCK_MS) {
+        pool.stop();
+        throw new Error('a product helper stopped answering; products run on one thread from now on');
+      }
+    }
+  };
+  const pool: ProductPool = {
+    threads: ports.length + 1,
+    run(args) {
+      const [, , , , , n, k] = args;
+      const { packed, tile } = scratchBytes(n, k);
+      const partBytes = packed + tile;
+      const scratch = heap.malloc(pool.threads * partBytes + 32) >>> 0;
+      try {
+        const first = Math.ceil(scratch / 32) * 32;
+        const parts = sliceProduct(args, stopped ? 1 : pool.threads, (p) => ({ packed: first + p * partBytes, tile: first + p * partBytes + packed }));
+        // Read after malloc: malloc may have grown the memory, and a grown shared memory has a new, longer buffer.
+        const words = new Int32Array(memory.buffer);
+        seq = (seq + 1) & 0x3fffffff;
+        for (let i = 1; i < parts.length; i++) {
+          const at = slot(i - 1);
+          words.set(parts[i], at + Word.Args);
+          Atomics.store(words, at + Word.Seq, seq);
+          Atomics.notify(words, at + Word.Seq);
+        }
+        own(...parts[0]);
+        for (let i = 1; i < parts.length; i++) waitDone(words, i - 1, seq);
+      } finally {
+        heap.free(scratch);
+      }
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      const words = new Int32Array(memory.buffer);
+      ports.forEach((_, i) => {
+        Atomics.store(words, slot(i) + Word.Seq, -1);
+        Atomics.notify(words, slot(i) + Word.Seq);
+      });
+      // The block goes back to tfjs's heap only once every helper has acknowledged: a helper that read it after tfjs
+      // had reused it would take a tensor's bytes for a product to compute. One that does not answer keeps it.
+      const since = performance.now();
+      let acknowledged = false;
+      while (!acknowledged && performance.now() - since < 1000) {
+        acknowledged = ports.every((_, i) => Atomics.load(words, slot(i) + Word.Done) === -1);
+      }
+      ports.forEach((p) => p.terminate());
+      if (acknowledged) heap.free(block);
+    },
+  };
+  return pool;
+}

@@ -1,0 +1,47 @@
+// How one product is shared among threads that each run the module's batch_matmul on their own part: whole matrices
+// of a batch, or, for a single matrix, bands of output rows. Every part writes a disjoint region of C and reads A and
+// B where they lie, so the parts need no synchronisation beyond "all done".
+
+/** batch_matmul's arguments, in its parameter order (batch-matmul.wat); addresses and strides in bytes. */
+export type ProductArgs = [
+  a: number, b: number, c: number, batch: number, m: number, n: number, k: number,
+  aBatchStride: number, bBatchStride: number, aRowStride: number, aKStride: number, bKStride: number, bNStride: number,
+  packed: number, tile: number,
+];
+
+/** The scratch one part needs: B packed in panels of 8 columns, and a 4×8 edge tile. */
+export function scratchBytes(n: number, k: number): { packed: number; tile: number } {
+  return { packed: Math.ceil(n / 8) * 8 * k * 4, tile: 128 };
+}
+
+/** Rows of the micro-kernel's tile (batch-matmul.wat's $gemm): bands are cut on it so no part gets a ragged tile it
+ * need not have. */
+const TILE_ROWS = 4;
+
+/**
+ * The product `args` (its scratch pointers ignored) cut into at most `parts` parts, each with its own scratch from
+ * `scratch(i)`. A batch is cut into runs of whole matrices; a single matrix into bands of rows (a multiple of the
+ * tile's 4). Fewer parts come back where there is less to cut (a batch of 2 on 4 threads: 2 parts; 6 rows: 2 bands).
+ */
+export function sliceProduct(args: ProductArgs, parts: number, scratch: (part: number) => { packed: number; tile: number }): ProductArgs[] {
+  const [a, b, c, batch, m, n, k, abs, bbs, ars, aks, bks, bns] = args;
+  const out: ProductArgs[] = [];
+  if (batch > 1) {
+    const count = Math.min(parts, batch);
+    let first = 0;
+    for (let p = 0; p < count; p++) {
+      const size = Math.floor(batch / count) + (p < batch % count ? 1 : 0);
+      const s = scratch(p);
+      out.push([a + first * abs, b + first * bbs, c + first * m * n * 4, size, m, n, k, abs, bbs, ars, aks, bks, bns, s.packed, s.tile]);
+      first += size;
+    }
+    return out;
+  }
+  const band = Math.max(TILE_ROWS, Math.ceil(m / parts / TILE_ROWS) * TILE_ROWS);
+  for (let row = 0, p = 0; row < m; row += band, p++) {
+    const rows = Math.min(band, m - row);
+    const s = scratch(p);
+    out.push([a + row * ars, b, c + row * n * 4, 1, rows, n, k, abs, bbs, ars, aks, bks, bns, s.packed, s.tile]);
+  }
+  return out;
+}
