@@ -146,6 +146,11 @@ export function stopProductThreads(): void {
   poolMemory = null;
 }
 
+/** The pool of helper threads on `memory`, or null where none runs (one thread, or another backend's memory). */
+export function poolOn(memory: WebAssembly.Memory): ProductPool | null {
+  return pool && poolMemory === memory ? pool : null;
+}
+
 /** How many threads the module's products run on. */
 export function productThreads(): number {
   return pool?.threads ?? 1;
@@ -160,7 +165,7 @@ export function memoryOf(backend: WasmBackend): WebAssembly.Memory | null {
 export const batchMatMulStats = { products: 0, pooled: 0 };
 
 /** Runs `plan` on the module with inputs a and b already on the heap; returns the output tfjs allocated. */
-function runPlan(backend: WasmBackend, fn: NonNullable<ReturnType<typeof batchMatMulOn>>, plan: Plan, a: Info, b: Info): Info {
+function runPlan(backend: WasmBackend, fn: NonNullable<ReturnType<typeof batchMatMulOn>>, variant: Variant, plan: Plan, a: Info, b: Info): Info {
   const out = backend.makeOutput(plan.outShape, 'float32');
   const packedBytes = Math.ceil(plan.n / 8) * 8 * plan.k * 4;
   const offsets = [backend.dataIdMap.get(a.dataId).memoryOffset, backend.dataIdMap.get(b.dataId).memoryOffset,
@@ -168,7 +173,7 @@ function runPlan(backend: WasmBackend, fn: NonNullable<ReturnType<typeof batchMa
   if (pool && poolMemory === memoryOf(backend) && splits(plan)) {
     const args: ProductArgs = [...offsets as [number, number, number], plan.batch, plan.m, plan.n, plan.k,
       plan.aBatchStride, plan.bBatchStride, plan.aRowStride, plan.aKStride, plan.bKStride, plan.bNStride, 0, 0];
-    pool.run(args);
+    pool.run(args, variant);
     batchMatMulStats.products++;
     batchMatMulStats.pooled++;
     return out;
@@ -202,7 +207,7 @@ function runOwn(backend: WasmBackend, plan: Plan, a: Info, b: Info, variant: Var
   if (a.dtype !== 'float32' || b.dtype !== 'float32') return null;
   const memory = memoryOf(backend);
   const fn = memory && batchMatMulOn(memory, variant);
-  return fn ? runPlan(backend, fn, plan, a, b) : null;
+  return fn ? runPlan(backend, fn, variant, plan, a, b) : null;
 }
 
 /** Wraps the registered wasm BatchMatMul kernel (call after src/runtime/wasm-matmul.ts has wrapped it). */

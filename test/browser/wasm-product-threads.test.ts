@@ -1,13 +1,15 @@
-// The project's products on several threads (src/runtime/batch-matmul/pool.ts) in Chromium's threaded wasm build:
-// every way a product is cut gives the float64 reference's values, the same bits as the module on one thread where
-// both run it, and a pool whose helpers cannot start leaves products on one thread.
+// The project's wasm kernels on several threads (src/runtime/batch-matmul/pool.ts) in Chromium's threaded wasm
+// build: every way a product is cut gives the float64 reference's values and the same bits as the module on one
+// thread where both run it; the fused kernels cut into bands of rows give the bits of one call; a pool whose helpers
+// cannot start leaves everything on one thread.
 import { expect, it } from 'vitest';
 import { productCases, reference } from '../helpers/product-cases';
 
 interface Out { out: Float32Array; pooled: number }
 interface Result {
   isolated: boolean; threads: number; stoppedThreads: number; refused: number; restarted: number;
-  pooled: Out[]; alone: Out[]; again: Out[]; error?: string;
+  pooled: Out[]; alone: Out[]; again: Out[]; plainPooled: Out[]; plainAlone: Out[]; error?: string;
+  pooledFused: Float32Array[]; aloneFused: Float32Array[]; fusedRuns: Record<string, number>; fusedParts: number[];
 }
 
 function inThreadedWorker(): Promise<Result> {
@@ -51,5 +53,26 @@ it('cuts products among every wasm thread with the reference’s values, and fal
     expect(r.again[i].out, c.name).toEqual(r.pooled[i].out);
     // Batched products run on the module with or without the pool: each matrix is computed the same way.
     if (c.aShape.length === 3) expect(r.pooled[i].out, c.name).toEqual(r.alone[i].out);
+    expect(r.plainPooled[i].pooled, c.name).toBe(c.split ? 1 : 0);
+    expect(relDiff(r.plainPooled[i].out, ref), c.name).toBeLessThan(1e-5);
+    if (c.aShape.length === 3) expect(r.plainPooled[i].out, c.name).toEqual(r.plainAlone[i].out);
   });
+});
+
+it('cuts bias + GELU and LayerNorm (with and without a residual), forward and backward, into bands with one call’s bits', async () => {
+  const r = await inThreadedWorker();
+  expect(r.error).toBeUndefined();
+  // bias + GELU and its gradient, LayerNorm with a residual and its dx, without one and its dx.
+  expect(r.pooledFused).toHaveLength(6);
+  r.pooledFused.forEach((out, i) => {
+    expect(out.length).toBe(520 * 512);
+    expect(out.some((v) => v !== 0)).toBe(true);
+    expect(out, `output ${i}`).toEqual(r.aloneFused[i]);
+  });
+  // Parts the helpers ran, by kernel (pool-layout.ts): none of the product's, two of each fused call's three bands.
+  // Forward kernels run twice per output checked (once alone, once under tf.grad): bias + GELU 2 calls, its gradient
+  // 1; LayerNorm 4 (two with a residual, two without), its dx 2.
+  expect(r.fusedParts).toEqual([0, 4, 2, 8, 4]);
+  expect(r.fusedRuns.TabtuneBiasGeluGradWasm).toBe(2);
+  expect(r.fusedRuns.TabtuneLayerNormDxWasm).toBe(4);
 });

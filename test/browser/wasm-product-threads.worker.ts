@@ -1,7 +1,9 @@
-// Claims 4 logical cores before tfjs loads, so its threaded wasm build runs on 3 threads and the project's products
-// get a pool of 3 (src/runtime/batch-matmul/pool.ts); computes the cases of wasm-product-threads.test.ts with the
-// pool, then with it stopped, then with helpers that cannot start, and sends everything back.
+// Claims 4 logical cores before tfjs loads, so its threaded wasm build runs on 3 threads and the project's kernels
+// get a pool of 3 (src/runtime/batch-matmul/pool.ts); computes the products and fused kernels of
+// wasm-product-threads.test.ts with the pool, then with it stopped, then with helpers that cannot start, and sends
+// everything back.
 import { productCases, type ProductCase } from '../helpers/product-cases';
+import { seeded } from '../helpers/seeded';
 
 Object.defineProperty(navigator, 'hardwareConcurrency', { value: 4, configurable: true });
 
@@ -16,11 +18,34 @@ self.onmessage = async () => {
       const out = run(c);
       return { out, pooled: mm.batchMatMulStats.pooled - before };
     });
+    const { wasmBiasGelu } = await import('../../src/model/fused/gelu-wasm');
+    const { wasmLayerNorm } = await import('../../src/model/fused/layer-norm-wasm');
+    const { fusedWasmStats } = await import('../../src/model/fused/wasm-common');
+    // 520 rows × 512: over the 2^18 elements from which a row-wise kernel is cut (174, 174, 172 rows on 3 threads).
+    const [rows, cols] = [520, 512];
+    const fused = () => {
+      const h = tf.tensor2d(seeded(rows * cols, 21), [rows, cols]);
+      const r = tf.tensor2d(seeded(rows * cols, 22), [rows, cols]);
+      const b = tf.tensor1d(seeded(cols, 23));
+      const g = tf.tensor1d(seeded(cols, 24));
+      const dy = tf.tensor2d(seeded(rows * cols, 25), [rows, cols]);
+      const gelu = tf.grad((x) => wasmBiasGelu(x as typeof h, b).mul(dy).sum());
+      const norm = (withResidual: boolean) => tf.grad((x) => wasmLayerNorm(x as typeof h, withResidual ? r : null, g, b, 1e-12).mul(dy).sum());
+      const out = tf.tidy(() => [wasmBiasGelu(h, b), gelu(h), wasmLayerNorm(h, r, g, b, 1e-12), norm(true)(h), wasmLayerNorm(h, null, g, b, 1e-12), norm(false)(h)]
+        .map((t) => t.dataSync() as Float32Array));
+      tf.dispose([h, r, b, g, dy]);
+      return out;
+    };
     const threads = mm.productThreads();
     const pooled = each();
+    const { poolStats } = await import('../../src/runtime/batch-matmul/pool');
+    const partsBefore = [...poolStats.parts];
+    const pooledFused = fused();
+    const fusedParts = poolStats.parts.map((n, i) => n - partsBefore[i]);
     mm.stopProductThreads();
     const stoppedThreads = mm.productThreads();
     const alone = each();
+    const aloneFused = fused();
     const refused = await mm.startProductThreads(tf.backend(), 3, () => {
       const port = { onmessage: null as ((e: MessageEvent) => void) | null, onerror: null, terminated: false,
         postMessage() { queueMicrotask(() => port.onmessage?.({ data: { ok: false, error: 'refused' } } as MessageEvent)); },
@@ -29,7 +54,13 @@ self.onmessage = async () => {
     });
     const restarted = await mm.startProductThreads(tf.backend(), 3, productHelper);
     const again = each();
-    self.postMessage({ isolated: globalThis.crossOriginIsolated, threads, stoppedThreads, refused, restarted, pooled, alone, again });
+    // The plain build on the same pool: helpers take the build each part names, not the one they started with.
+    mm.setBatchMatMulMode('plain');
+    const plainPooled = each();
+    mm.stopProductThreads();
+    const plainAlone = each();
+    mm.setBatchMatMulMode('auto');
+    self.postMessage({ isolated: globalThis.crossOriginIsolated, threads, stoppedThreads, refused, restarted, pooled, alone, again, plainPooled, plainAlone, pooledFused, aloneFused, fusedRuns: { ...fusedWasmStats }, fusedParts });
   } catch (e) {
     self.postMessage({ error: e instanceof Error ? e.stack ?? e.message : String(e) });
   }

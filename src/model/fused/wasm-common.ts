@@ -4,7 +4,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { fusedWasmOn, supportedFusedVariants, type FusedWasm, type Variant } from '../../runtime/fused-wasm/module';
 import { isShared } from '../../runtime/wasm-builds';
-import { memoryOf, type WasmBackend } from '../../runtime/wasm-batch-matmul';
+import { memoryOf, poolOn, type WasmBackend } from '../../runtime/wasm-batch-matmul';
+import { Kernel } from '../../runtime/batch-matmul/pool-layout';
+import type { ProductPool } from '../../runtime/batch-matmul/pool';
 
 /** auto: the best variant this engine runs; off: fusedWasmAvailable() is false (for benches and tests). */
 export type FusedWasmMode = 'auto' | 'off' | Variant;
@@ -18,13 +20,56 @@ export function setFusedWasmMode(next: FusedWasmMode): void {
   mode = next;
 }
 
-/** The module for a wasm backend object under the current mode, or null. */
-export function fusedModuleOf(backend: unknown): FusedWasm | null {
+/** The module for a wasm backend object under the current mode, with its variant and memory, or null. */
+function fusedOf(backend: unknown): { fns: FusedWasm; variant: Variant; memory: WebAssembly.Memory } | null {
   if (mode === 'off') return null;
   const memory = memoryOf(backend as WasmBackend);
   if (!memory) return null;
   const variant = mode === 'auto' ? supportedFusedVariants(isShared(memory))[0] : mode;
-  return variant ? fusedWasmOn(memory, variant) : null;
+  const fns = variant ? fusedWasmOn(memory, variant) : null;
+  return fns && variant ? { fns, variant, memory } : null;
+}
+
+/** The module for a wasm backend object under the current mode, or null. */
+export function fusedModuleOf(backend: unknown): FusedWasm | null {
+  return fusedOf(backend)?.fns ?? null;
+}
+
+/** A row-wise kernel over fewer elements than this runs on the calling thread alone: waking a helper costs more. */
+const SPLIT_MIN_ELEMENTS = 1 << 18;
+
+/**
+ * `fns` with its row-wise kernels cut into bands of rows over the pool's threads where tfjs computes on several
+ * (src/runtime/batch-matmul/pool.ts); rows are independent in each, so every band gives the bits one call gives.
+ * The column sums (bias and γ gradients) stay on the calling thread: their sum runs down the rows.
+ */
+function onThreads(fns: FusedWasm, variant: Variant, pool: ProductPool): FusedWasm {
+  const big = (rows: number, cols: number) => rows * cols >= SPLIT_MIN_ELEMENTS;
+  return {
+    ...fns,
+    bias_gelu(h, b, out, rows, cols) {
+      if (!big(rows, cols)) return fns.bias_gelu(h, b, out, rows, cols);
+      pool.runRows(Kernel.BiasGelu, variant, [h, b, out, rows, cols], { rowsAt: 3, rowPointers: [0, 2], rowBytes: 4 * cols },
+        (a) => fns.bias_gelu(a[0], a[1], a[2], a[3], a[4]));
+    },
+    bias_gelu_grad(dy, h, b, out, rows, cols) {
+      if (!big(rows, cols)) return fns.bias_gelu_grad(dy, h, b, out, rows, cols);
+      pool.runRows(Kernel.BiasGeluGrad, variant, [dy, h, b, out, rows, cols], { rowsAt: 4, rowPointers: [0, 1, 3], rowBytes: 4 * cols },
+        (a) => fns.bias_gelu_grad(a[0], a[1], a[2], a[3], a[4], a[5]));
+    },
+    layer_norm(x, r, hasResidual, gamma, beta, out, rows, cols, eps) {
+      if (!big(rows, cols)) return fns.layer_norm(x, r, hasResidual, gamma, beta, out, rows, cols, eps);
+      pool.runRows(Kernel.LayerNorm, variant, [x, r, hasResidual, gamma, beta, out, rows, cols, eps],
+        { rowsAt: 6, rowPointers: hasResidual ? [0, 1, 5] : [0, 5], rowBytes: 4 * cols },
+        (a) => fns.layer_norm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8]));
+    },
+    layer_norm_dx(x, r, hasResidual, gamma, dy, out, rows, cols, eps) {
+      if (!big(rows, cols)) return fns.layer_norm_dx(x, r, hasResidual, gamma, dy, out, rows, cols, eps);
+      pool.runRows(Kernel.LayerNormDx, variant, [x, r, hasResidual, gamma, dy, out, rows, cols, eps],
+        { rowsAt: 6, rowPointers: hasResidual ? [0, 1, 4, 5] : [0, 4, 5], rowBytes: 4 * cols },
+        (a) => fns.layer_norm_dx(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8]));
+    },
+  };
 }
 
 /** Whether the current backend is tfjs-wasm and the fused module runs on it: wasmBiasGelu and wasmLayerNorm work. */
@@ -47,12 +92,13 @@ export interface KernelContext {
 }
 
 export function context(name: string, backend: unknown): KernelContext {
-  const fns = fusedModuleOf(backend);
-  if (!fns) throw new Error(`${name} runs on tfjs's wasm backend with wasm SIMD only (see fusedWasmAvailable()).`);
+  const found = fusedOf(backend);
+  if (!found) throw new Error(`${name} runs on tfjs's wasm backend with wasm SIMD only (see fusedWasmAvailable()).`);
   fusedWasmStats[name] = (fusedWasmStats[name] ?? 0) + 1;
   const b = backend as WasmBackend;
+  const pool = poolOn(found.memory);
   return {
-    fns,
+    fns: pool ? onThreads(found.fns, found.variant, pool) : found.fns,
     backend: b,
     at: (t) => b.dataIdMap.get(t.dataId).memoryOffset,
     output: (shape) => b.makeOutput(shape, 'float32'),

@@ -1,12 +1,12 @@
-// The module's products on several threads. tfjs's threaded wasm build splits XNNPACK's 2-D products across its
-// pthreads, but the project's module (batch-matmul.wat) ran on the calling thread alone, so with several threads the
-// attention's batched products left every other core idle, and 2-D products had to stay with XNNPACK (the module is
-// faster per thread but had only one). Here helper workers instantiate the same module on tfjs's shared memory; a
-// product is cut into parts (./slices.ts), the helpers take one part each through a control block on that memory
-// (./pool-layout.ts) and the calling thread computes the first part itself. Operands are read and products written
-// in place, as on one thread.
-import { batchMatMulOn, type BatchMatMulFn, type Variant } from './module';
-import { SLOT_BYTES, Word } from './pool-layout';
+// The project's wasm kernels on several threads. tfjs's threaded wasm build splits XNNPACK's 2-D products across its
+// pthreads, but the project's modules (batch-matmul.wat, fused.wat) ran on the calling thread alone, so with several
+// threads the attention's batched products and the fused kernels left every other core idle, and 2-D products had to
+// stay with XNNPACK (the module is faster per thread but had only one). Here helper workers instantiate the same
+// modules on tfjs's shared memory; a product is cut into parts (./slices.ts), a row-wise fused kernel into bands of
+// rows, the helpers take one part each through a control block on that memory (./pool-layout.ts) and the calling
+// thread computes the first part itself. Tensors are read and written in place, as on one thread.
+import { batchMatMulOn, type Variant } from './module';
+import { ARITY, Kernel, SLOT_BYTES, VARIANTS, Word, type KernelId } from './pool-layout';
 import { scratchBytes, sliceProduct, type ProductArgs } from './slices';
 
 export interface Heap {
@@ -17,9 +17,15 @@ export interface Heap {
 export interface ProductPool {
   /** Threads that share a product: the caller and its helpers. */
   readonly threads: number;
-  /** Computes the product `args` describes (its scratch arguments are ignored), split over the threads (on the
-   * calling thread alone once the pool is stopped). */
-  run(args: ProductArgs): void;
+  /** Computes the product `args` describes (its scratch arguments are ignored) with the `variant` build, split over
+   * the threads (on the calling thread alone once the pool is stopped). */
+  run(args: ProductArgs, variant: Variant): void;
+  /**
+   * Runs a row-wise fused kernel (fused.wat) in bands of rows: `args` are its arguments for all `rows`, `rowPointers`
+   * the indices of the arguments that address a tensor of `rowBytes` bytes per row (they advance with the band),
+   * `rowsAt` the index of the row count. `own` runs the calling thread's band with the same build as `variant`.
+   */
+  runRows(kernel: KernelId, variant: Variant, args: number[], rows: { rowsAt: number; rowPointers: number[]; rowBytes: number }, own: (args: number[]) => void): void;
   /** Stops the helpers; later products run on the calling thread. */
   stop(): void;
 }
@@ -32,6 +38,9 @@ export interface HelperPort {
   onmessage: ((e: MessageEvent) => void) | null;
   onerror: ((e: ErrorEvent) => void) | null;
 }
+
+/** Parts handed to helpers, by kernel (pool-layout.ts's Kernel): tests check that the pool, not one thread, ran them. */
+export const poolStats = { parts: [0, 0, 0, 0, 0] };
 
 /** A helper stuck this long on one part has died (a crashed worker never answers): the product fails loudly. */
 const STUCK_MS = 60_000;
@@ -55,8 +64,7 @@ export async function startProductPool(
   memory: WebAssembly.Memory, variant: Variant, helpers: number, heap: Heap,
   spawn: () => HelperPort, timeoutMs = 15_000,
 ): Promise<ProductPool | null> {
-  const own = batchMatMulOn(memory, variant);
-  if (!own || helpers < 1 || !(memory.buffer instanceof SharedArrayBuffer) || typeof Atomics === 'undefined') return null;
+  if (!batchMatMulOn(memory, variant) || helpers < 1 || !(memory.buffer instanceof SharedArrayBuffer) || typeof Atomics === 'undefined') return null;
   const block = heap.malloc(helpers * SLOT_BYTES + SLOT_BYTES) >>> 0;
   const base = Math.ceil(block / SLOT_BYTES) * SLOT_BYTES;
   new Int32Array(memory.buffer, base, (helpers * SLOT_BYTES) / 4).fill(0);
@@ -83,10 +91,10 @@ export async function startProductPool(
     heap.free(block);
     return null;
   }
-  return makePool(memory, own, ports, base, block, heap);
+  return makePool(memory, ports, base, block, heap);
 }
 
-function makePool(memory: WebAssembly.Memory, own: BatchMatMulFn, ports: HelperPort[], base: number, block: number, heap: Heap): ProductPool {
+function makePool(memory: WebAssembly.Memory, ports: HelperPort[], base: number, block: number, heap: Heap): ProductPool {
   const blocking = canBlock();
   let seq = 0;
   let stopped = false;
@@ -104,9 +112,29 @@ function makePool(memory: WebAssembly.Memory, own: BatchMatMulFn, ports: HelperP
       }
     }
   };
+  /** parts[1…] to the helpers, parts[0] on this thread, back when all are done. */
+  const dispatch = (kernel: KernelId, variant: Variant, parts: number[][], own: (args: number[]) => void) => {
+    const words = new Int32Array(memory.buffer);
+    const floats = new Float32Array(memory.buffer);
+    const { float } = ARITY[kernel];
+    seq = (seq + 1) & 0x3fffffff;
+    for (let i = 1; i < parts.length; i++) {
+      const at = slot(i - 1);
+      words[at + Word.Kernel] = kernel;
+      words[at + Word.Variant] = VARIANTS.indexOf(variant);
+      words.set(parts[i], at + Word.Args);
+      if (float >= 0) floats[at + Word.Args + float] = parts[i][float];
+      Atomics.store(words, at + Word.Seq, seq);
+      Atomics.notify(words, at + Word.Seq);
+      poolStats.parts[kernel]++;
+    }
+    own(parts[0]);
+    for (let i = 1; i < parts.length; i++) waitDone(words, i - 1, seq);
+  };
   const pool: ProductPool = {
     threads: ports.length + 1,
-    run(args) {
+    run(args, variant) {
+      const own = batchMatMulOn(memory, variant)!;
       const [, , , , , n, k] = args;
       const { packed, tile } = scratchBytes(n, k);
       const partBytes = packed + tile;
@@ -114,20 +142,23 @@ function makePool(memory: WebAssembly.Memory, own: BatchMatMulFn, ports: HelperP
       try {
         const first = Math.ceil(scratch / 32) * 32;
         const parts = sliceProduct(args, stopped ? 1 : pool.threads, (p) => ({ packed: first + p * partBytes, tile: first + p * partBytes + packed }));
-        // Read after malloc: malloc may have grown the memory, and a grown shared memory has a new, longer buffer.
-        const words = new Int32Array(memory.buffer);
-        seq = (seq + 1) & 0x3fffffff;
-        for (let i = 1; i < parts.length; i++) {
-          const at = slot(i - 1);
-          words.set(parts[i], at + Word.Args);
-          Atomics.store(words, at + Word.Seq, seq);
-          Atomics.notify(words, at + Word.Seq);
-        }
-        own(...parts[0]);
-        for (let i = 1; i < parts.length; i++) waitDone(words, i - 1, seq);
+        // Dispatched after malloc: malloc may have grown the memory, and a grown shared memory has a new buffer.
+        dispatch(Kernel.Product, variant, parts, (a) => own(...(a as ProductArgs)));
       } finally {
         heap.free(scratch);
       }
+    },
+    runRows(kernel, variant, args, { rowsAt, rowPointers, rowBytes }, own) {
+      const rows = args[rowsAt];
+      const band = Math.ceil(rows / (stopped ? 1 : pool.threads));
+      const parts: number[][] = [];
+      for (let row = 0; row < rows; row += band) {
+        const part = [...args];
+        part[rowsAt] = Math.min(band, rows - row);
+        for (const i of rowPointers) part[i] += row * rowBytes;
+        parts.push(part);
+      }
+      dispatch(kernel, variant, parts, own);
     },
     stop() {
       if (stopped) return;

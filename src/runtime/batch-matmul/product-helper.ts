@@ -1,15 +1,15 @@
-// One helper thread of the product pool (./pool.ts): it instantiates the module on tfjs's shared memory, says it is
-// ready, then blocks on its slot of the control block and runs each part of a product it is handed there. It never
-// returns to its event loop after that, so every later message is in the control block, not a postMessage.
+// One helper thread of the pool (./pool.ts): it instantiates the product module (and the fused module, on demand)
+// on tfjs's shared memory, says it is ready, then blocks on its slot of the control block and runs each part it is
+// handed there. It never returns to its event loop after that, so every later message is in the control block.
 import { batchMatMulOn, type Variant } from './module';
-import { SLOT_WORDS, Word } from './pool-layout';
+import { fusedWasmOn, type FusedWasm } from '../fused-wasm/module';
+import { ARITY, Kernel, VARIANTS, Word, type KernelId } from './pool-layout';
 
 interface Start { memory: WebAssembly.Memory; variant: Variant; slot: number }
 
 self.onmessage = (e: MessageEvent<Start>) => {
   const { memory, variant, slot } = e.data;
-  const fn = batchMatMulOn(memory, variant);
-  if (!fn) {
+  if (!batchMatMulOn(memory, variant)) {
     self.postMessage({ ok: false, error: `this engine cannot run the ${variant} module on a shared memory` });
     return;
   }
@@ -28,9 +28,25 @@ self.onmessage = (e: MessageEvent<Start>) => {
       Atomics.notify(words, at + Word.Done);
       return;
     }
-    const a = words.subarray(at + Word.Args, at + SLOT_WORDS);
-    fn(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14]);
+    const kernel = words[at + Word.Kernel] as KernelId;
+    const { args: count, float } = ARITY[kernel];
+    const args = Array.from(words.subarray(at + Word.Args, at + Word.Args + count));
+    if (float >= 0) args[float] = new Float32Array(memory.buffer)[at + Word.Args + float];
+    run(memory, VARIANTS[words[at + Word.Variant]], kernel, args);
     Atomics.store(words, at + Word.Done, seen);
     Atomics.notify(words, at + Word.Done);
   }
 };
+
+function run(memory: WebAssembly.Memory, variant: Variant, kernel: KernelId, a: number[]): void {
+  if (kernel === Kernel.Product) {
+    batchMatMulOn(memory, variant)!(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14]);
+    return;
+  }
+  // The pool hands fused parts only where the calling thread ran the same build on the same memory.
+  const f = fusedWasmOn(memory, variant) as FusedWasm;
+  if (kernel === Kernel.BiasGelu) f.bias_gelu(a[0], a[1], a[2], a[3], a[4]);
+  else if (kernel === Kernel.BiasGeluGrad) f.bias_gelu_grad(a[0], a[1], a[2], a[3], a[4], a[5]);
+  else if (kernel === Kernel.LayerNorm) f.layer_norm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8]);
+  else f.layer_norm_dx(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8]);
+}
