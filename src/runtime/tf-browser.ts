@@ -12,6 +12,7 @@ import type { BackendName } from './backend';
 import ProductHelper from './batch-matmul/product-helper.ts?worker&inline';
 import type { HelperPort } from './batch-matmul/pool';
 import { untransposeWasmMatMul } from './wasm-matmul';
+import { shareWasmIdentity } from './wasm-identity';
 import { splitWebGpuAddN, takeWebGpuErrors, watchWebGpu } from './webgpu-fixes';
 import { productThreads, startProductThreads, useOwnWasmBatchMatMul } from './wasm-batch-matmul';
 import { useOwnWebGpuMatMul } from './webgpu-matmul';
@@ -19,6 +20,7 @@ import { useOwnWebGpuMatMul } from './webgpu-matmul';
 // Order matters: the batched-product kernel wraps the untransposing one, and hands it what it does not take.
 untransposeWasmMatMul();
 useOwnWasmBatchMatMul();
+shareWasmIdentity();
 
 setWasmPaths({
   'tfjs-backend-wasm.wasm': wasmPlain,

@@ -7,11 +7,13 @@ import { dirname } from 'node:path';
 import type { AdapterFacts, BackendName } from './backend';
 import { useNodeWebGpu } from './node-webgpu';
 import { untransposeWasmMatMul } from './wasm-matmul';
+import { shareWasmIdentity } from './wasm-identity';
 import { useOwnWasmBatchMatMul } from './wasm-batch-matmul';
 
 // Order matters: the batched-product kernel wraps the untransposing one, and hands it what it does not take.
 untransposeWasmMatMul();
 useOwnWasmBatchMatMul();
+shareWasmIdentity();
 
 const require = createRequire(import.meta.url);
 setWasmPaths(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + '/');
