@@ -112,8 +112,10 @@ export function setPooled2d(on: boolean): void {
   pooled2d = on;
 }
 
-/** A product smaller than this many multiply-adds runs on the calling thread alone: waking a helper costs more. */
-let SPLIT_MIN_MACS = 1 << 22;
+/** A product smaller than this many multiply-adds runs on the calling thread alone (a 2-D one with XNNPACK), because
+ * waking a helper costs more: from 2²² tiny-bert's step was 1.1× slower on 2 threads (bench/RESULTS.md). MiniLM-L6's
+ * and tabtune-mini's layer products are 2²⁵ and more at 32 tokens. */
+let SPLIT_MIN_MACS = 1 << 24;
 /** The size from which products are split among threads, in multiply-adds (for bench/pool-ab.ts). */
 export function setSplitMinMacs(macs: number): void {
   SPLIT_MIN_MACS = macs;

@@ -6,7 +6,7 @@ export interface ProductCase {
   a: Float32Array; aShape: number[];
   b: Float32Array; bShape: number[];
   transposeA: boolean; transposeB: boolean;
-  /** Whether the pool shares it among threads (at least 4 M multiply-adds: src/runtime/wasm-batch-matmul.ts). */
+  /** Whether the pool shares it among threads (at least 2^24 multiply-adds: src/runtime/wasm-batch-matmul.ts). */
   split: boolean;
 }
 
@@ -16,15 +16,15 @@ function make(name: string, aShape: number[], bShape: number[], transposeA: bool
 }
 
 /** Every way a product is cut: bands of rows that do not divide evenly (130 rows on 3 threads: 44, 44, 42), each
- * orientation of a 2-D product, whole matrices of a batch (48 on 3 threads; 5 on 3: 2, 2, 1, with B broadcast), and
+ * orientation of a 2-D product, whole matrices of a batch (192 on 3 threads; 5 on 3: 2, 2, 1, with B broadcast), and
  * one product too small to cut. */
 export function productCases(): ProductCase[] {
   return [
-    make('2-D', [130, 300], [300, 120], false, false, true, 1),
-    make('2-D, A transposed (dW = xᵀ·dy)', [300, 130], [300, 120], true, false, true, 3),
-    make('2-D, B transposed (dx = dy·Wᵀ)', [130, 300], [120, 300], false, true, true, 5),
-    make('batched q·kᵀ', [48, 64, 32], [48, 64, 32], false, true, true, 7),
-    make('batched, B broadcast', [5, 100, 90], [1, 90, 110], false, false, true, 9),
+    make('2-D', [130, 600], [600, 240], false, false, true, 1),
+    make('2-D, A transposed (dW = xᵀ·dy)', [600, 130], [600, 240], true, false, true, 3),
+    make('2-D, B transposed (dx = dy·Wᵀ)', [130, 600], [240, 600], false, true, true, 5),
+    make('batched q·kᵀ', [192, 64, 32], [192, 64, 32], false, true, true, 7),
+    make('batched, B broadcast', [5, 200, 180], [1, 180, 220], false, false, true, 9),
     make('small', [16, 32], [32, 8], false, false, false, 11),
   ];
 }

@@ -183,7 +183,7 @@ describe('the wasm batched matmul', () => {
     const flat = planProduct([512, 384], [384, 384], false, false)!;
     const flatT = planProduct([512, 384], [384, 384], false, true)!;
     const batched = planProduct([192, 32, 32], [192, 32, 32], false, true)!;
-    // 16 × 32 tokens through a 64 → 64 layer: 2^19 multiply-adds, below the 2^22 from which a product is cut.
+    // 16 × 32 tokens through a 64 → 64 layer: 2^19 multiply-adds, below the 2^24 from which a product is cut.
     const small = planProduct([512, 64], [64, 64], false, false)!;
     expect([takesProduct(flat, 1), takesProduct(flatT, 1), takesProduct(batched, 1), takesProduct(small, 1)]).toEqual([true, true, true, true]);
     expect([takesProduct(flat, 2), takesProduct(flatT, 4), takesProduct(batched, 2), takesProduct(small, 2)]).toEqual([false, false, true, false]);

@@ -47,7 +47,7 @@ describe('Identity on wasm', () => {
     const w = tf.variable(tf.tensor2d(seeded(40 * 24, 3), [40, 24]));
     // tf.customGrad saves what its save() is given through engine.clone, the Identity kernel.
     const tanh = tf.customGrad((h, save) => {
-      save([h as tf.Tensor]);
+      (save as tf.GradSaveFunc)([h as tf.Tensor]);
       return { value: tf.tanh(h as tf.Tensor), gradFunc: (dy, [saved]) => tf.mul(dy, tf.sub(1, tf.square(tf.tanh(saved)))) };
     });
     const grad = () => tf.tidy(() => {
