@@ -7,15 +7,10 @@
 import { useBackend, tf } from '../src/runtime/tf-node';
 import { measureRow, randomModel, shapeByName, type Shape } from './shared';
 import { setDropoutMasks } from '../src/model/lora';
+import { takeOption } from './take-option';
 
 const args = process.argv.slice(2);
-const opt = (name: string, dflt: string) => {
-  const i = args.indexOf(name);
-  if (i < 0) return dflt;
-  const v = args[i + 1];
-  args.splice(i, 2);
-  return v;
-};
+const opt = (name: string, dflt: string) => takeOption(args, name, dflt);
 const backend = opt('--backend', 'webgpu') as 'webgpu' | 'wasm' | 'cpu';
 const batch = Number(opt('--batch', '16'));
 const steps = Number(opt('--steps', '3'));

@@ -12,15 +12,10 @@ import { chromium } from 'playwright';
 import { chromiumArgs, chromiumPath } from '../scripts/chromium.mjs';
 import { tfjsWasmThreads } from '../scripts/vite-wasm-threads';
 import { median } from './shared';
+import { takeOption } from './take-option';
 
 const args = process.argv.slice(2);
-const take = (name: string, dflt: string) => {
-  const i = args.indexOf(name);
-  if (i < 0) return dflt;
-  const v = args[i + 1];
-  args.splice(i, 2);
-  return v;
-};
+const take = (name: string, dflt: string) => takeOption(args, name, dflt);
 const steps = Number(take('--steps', '3'));
 const rounds = Number(take('--rounds', '3'));
 const pooled2d = take('--pooled-2d', 'on') === 'on';

@@ -11,15 +11,10 @@ import { setOwnUntransposed2d } from '../src/runtime/wasm-batch-matmul';
 import { setFusedWasmMode } from '../src/model/fused/wasm-common';
 import { setSharedIdentity } from '../src/runtime/wasm-identity';
 import type { Method } from '../src/model/types';
+import { takeOption } from './take-option';
 
 const args = process.argv.slice(2);
-const take = (name: string, dflt: string) => {
-  const i = args.indexOf(name);
-  if (i < 0) return dflt;
-  const v = args[i + 1];
-  args.splice(i, 2);
-  return v;
-};
+const take = (name: string, dflt: string) => takeOption(args, name, dflt);
 const change = take('--change', 'products');
 const steps = Number(take('--steps', '3'));
 const rounds = Number(take('--rounds', '3'));

@@ -4,6 +4,7 @@
 // cannot start leaves everything on one thread.
 import { expect, it } from 'vitest';
 import { productCases, reference } from '../helpers/product-cases';
+import { maxRelDiff, workerAnswer } from '../helpers/worker-answer';
 
 interface Out { out: Float32Array; pooled: number }
 interface Result {
@@ -13,27 +14,7 @@ interface Result {
 }
 
 function inThreadedWorker(): Promise<Result> {
-  const w = new Worker(new URL('./wasm-product-threads.worker.ts', import.meta.url), { type: 'module' });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the threaded wasm backend did not answer within 90 s')), 90_000);
-    w.onmessage = (e) => {
-      clearTimeout(timer);
-      w.terminate();
-      resolve(e.data);
-    };
-    w.onerror = (e) => reject(new Error(e.message));
-    w.postMessage('go');
-  });
-}
-
-function relDiff(got: Float32Array, ref: Float64Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < ref.length; i++) {
-    diff = Math.max(diff, Math.abs(got[i] - ref[i]));
-    scale = Math.max(scale, Math.abs(ref[i]));
-  }
-  return diff / scale;
+  return workerAnswer(new Worker(new URL('./wasm-product-threads.worker.ts', import.meta.url), { type: 'module' }), 90_000, 'the threaded wasm backend');
 }
 
 it('cuts products among every wasm thread with the reference’s values, and falls back to one thread', async () => {
@@ -48,13 +29,13 @@ it('cuts products among every wasm thread with the reference’s values, and fal
     expect(r.pooled[i].pooled, c.name).toBe(c.split ? 1 : 0);
     expect(r.again[i].pooled, c.name).toBe(c.split ? 1 : 0);
     expect(r.alone[i].pooled, c.name).toBe(0);
-    expect(relDiff(r.pooled[i].out, ref), c.name).toBeLessThan(1e-5);
-    expect(relDiff(r.alone[i].out, ref), c.name).toBeLessThan(1e-5);
+    expect(maxRelDiff(r.pooled[i].out, ref), c.name).toBeLessThan(1e-5);
+    expect(maxRelDiff(r.alone[i].out, ref), c.name).toBeLessThan(1e-5);
     expect(r.again[i].out, c.name).toEqual(r.pooled[i].out);
     // Batched products run on the module with or without the pool: each matrix is computed the same way.
     if (c.aShape.length === 3) expect(r.pooled[i].out, c.name).toEqual(r.alone[i].out);
     expect(r.plainPooled[i].pooled, c.name).toBe(c.split ? 1 : 0);
-    expect(relDiff(r.plainPooled[i].out, ref), c.name).toBeLessThan(1e-5);
+    expect(maxRelDiff(r.plainPooled[i].out, ref), c.name).toBeLessThan(1e-5);
     if (c.aShape.length === 3) expect(r.plainPooled[i].out, c.name).toEqual(r.plainAlone[i].out);
   });
 });

@@ -3,6 +3,7 @@
 import { expect, it } from 'vitest';
 import { tf, useBackend, wasmThreading, wasmThreadsFor } from '../../src/runtime/tf-browser';
 import { productAndGradient } from '../helpers/product-case';
+import { maxRelDiff, workerAnswer } from '../helpers/worker-answer';
 
 interface Result {
   isolated: boolean;
@@ -14,27 +15,7 @@ interface Result {
 }
 
 function inThreadedWorker(): Promise<Result> {
-  const w = new Worker(new URL('./wasm-threads.worker.ts', import.meta.url), { type: 'module' });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the threaded wasm backend did not start within 60 s')), 60_000);
-    w.onmessage = (e) => {
-      clearTimeout(timer);
-      w.terminate();
-      resolve(e.data);
-    };
-    w.onerror = (e) => reject(new Error(e.message));
-    w.postMessage('go');
-  });
-}
-
-function maxRelDiff(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / scale;
+  return workerAnswer(new Worker(new URL('./wasm-threads.worker.ts', import.meta.url), { type: 'module' }), 60_000, 'the threaded wasm backend');
 }
 
 it('runs the threaded wasm build on every core but one (3 of 4) with the same results as one thread', async () => {
