@@ -81,7 +81,11 @@ export function productHelper(): HelperPort {
 export function wasmThreading(): { threads: number; note: string } {
   const threads = getThreadsCount();
   const cores = navigator.hardwareConcurrency || 1;
-  if (threads > 1) return { threads, note: `${threads} threads: every one of the ${cores} logical cores but one` };
+  if (threads > 1) {
+    // Said only when it happens: tabtune's own kernels (most of a step) left on one thread is worth knowing.
+    const alone = productThreads() < threads ? '; tabtune\'s own kernels on one, their helper threads did not start' : '';
+    return { threads, note: `${threads} threads: every one of the ${cores} logical cores but one${alone}` };
+  }
   if (!globalThis.crossOriginIsolated) {
     return { threads, note: 'one thread: this page is not cross-origin isolated, so the browser withholds the shared memory threads need' };
   }

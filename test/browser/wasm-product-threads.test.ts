@@ -9,7 +9,7 @@ import { maxRelDiff, workerAnswer } from '../helpers/worker-answer';
 interface Out { out: Float32Array; pooled: number }
 interface Result {
   isolated: boolean; threads: number; stoppedThreads: number; refused: number; restarted: number;
-  pooled: Out[]; alone: Out[]; again: Out[]; plainPooled: Out[]; plainAlone: Out[]; error?: string;
+  pooled: Out[]; alone: Out[]; again: Out[]; plainPooled: Out[]; plainAlone: Out[]; notes: string[]; error?: string;
   pooledFused: Float32Array[]; aloneFused: Float32Array[]; fusedRuns: Record<string, number>; fusedParts: number[];
 }
 
@@ -22,6 +22,11 @@ it('cuts products among every wasm thread with the reference’s values, and fal
   expect(r.error).toBeUndefined();
   expect(r.isolated).toBe(true);
   expect([r.threads, r.stoppedThreads, r.refused, r.restarted]).toEqual([3, 1, 1, 3]);
+  // What the page says of the threads: their loss said only when the helpers are gone.
+  expect(r.notes).toEqual([
+    '3 threads: every one of the 4 logical cores but one',
+    "3 threads: every one of the 4 logical cores but one; tabtune's own kernels on one, their helper threads did not start",
+  ]);
   const cases = productCases();
   cases.forEach((c, i) => {
     const ref = reference(c);

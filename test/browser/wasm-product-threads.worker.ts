@@ -9,7 +9,7 @@ Object.defineProperty(navigator, 'hardwareConcurrency', { value: 4, configurable
 
 self.onmessage = async () => {
   try {
-    const { tf, useBackend, productHelper } = await import('../../src/runtime/tf-browser');
+    const { tf, useBackend, productHelper, wasmThreading } = await import('../../src/runtime/tf-browser');
     const mm = await import('../../src/runtime/wasm-batch-matmul');
     await useBackend('wasm');
     const run = (c: ProductCase) => tf.tidy(() => tf.matMul(tf.tensor(c.a, c.aShape), tf.tensor(c.b, c.bShape), c.transposeA, c.transposeB).dataSync() as Float32Array);
@@ -37,6 +37,7 @@ self.onmessage = async () => {
       return out;
     };
     const threads = mm.productThreads();
+    const notes = [wasmThreading().note];
     const pooled = each();
     const { poolStats } = await import('../../src/runtime/batch-matmul/pool');
     const partsBefore = [...poolStats.parts];
@@ -44,6 +45,7 @@ self.onmessage = async () => {
     const fusedParts = poolStats.parts.map((n, i) => n - partsBefore[i]);
     mm.stopProductThreads();
     const stoppedThreads = mm.productThreads();
+    notes.push(wasmThreading().note);
     const alone = each();
     const aloneFused = fused();
     const refused = await mm.startProductThreads(tf.backend(), 3, () => {
@@ -60,7 +62,7 @@ self.onmessage = async () => {
     mm.stopProductThreads();
     const plainAlone = each();
     mm.setBatchMatMulMode('auto');
-    self.postMessage({ isolated: globalThis.crossOriginIsolated, threads, stoppedThreads, refused, restarted, pooled, alone, again, plainPooled, plainAlone, pooledFused, aloneFused, fusedRuns: { ...fusedWasmStats }, fusedParts });
+    self.postMessage({ isolated: globalThis.crossOriginIsolated, threads, stoppedThreads, refused, restarted, pooled, alone, again, plainPooled, plainAlone, pooledFused, aloneFused, fusedRuns: { ...fusedWasmStats }, fusedParts, notes });
   } catch (e) {
     self.postMessage({ error: e instanceof Error ? e.stack ?? e.message : String(e) });
   }
