@@ -2,7 +2,8 @@
 // Chromium's threaded wasm build on every logical core (the bench's chromium-wasm-mt page: it claims one core more
 // than the machine has, so the app's "every core but one" is every core), alternating in one page so a slow minute
 // of this shared machine hits both sides:
-//   npx tsx bench/pool-ab.ts [--steps 3] [--rounds 3] [--pooled-2d on|off] [--split-min MACS] model:method:seq ...
+//   npx tsx bench/pool-ab.ts [--steps 3] [--rounds 3] [--pooled-2d on|off] [--split-min MACS] [--profile] model:method:seq ...
+// --profile: the first round's rows also profile one step each (wall time per kernel name, tf.profile).
 // Prints one JSON line per row and one summary line per configuration.
 import { cpus, tmpdir } from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,6 +21,8 @@ const steps = Number(take('--steps', '3'));
 const rounds = Number(take('--rounds', '3'));
 const pooled2d = take('--pooled-2d', 'on') === 'on';
 const splitMin = take('--split-min', '');
+const profile = args.includes('--profile');
+if (profile) args.splice(args.indexOf('--profile'), 1);
 
 const root = resolve('bench/browser');
 const outDir = mkdtempSync(join(tmpdir(), 'tabtune-pool-ab-'));
@@ -46,9 +49,11 @@ try {
     for (let r = 0; r < rounds; r++) {
       for (const on of [false, true]) {
         const threads = await call(`productThreads(${on})`);
-        const m = await call(`row(${JSON.stringify(plan)}, ${JSON.stringify({ steps, budgetMs: 1e9 })})`) as { ms_per_step: number; leaked_tensors: number };
+        const wallProfile = profile && r === 0;
+        const m = await call(`row(${JSON.stringify(plan)}, ${JSON.stringify({ steps, budgetMs: 1e9, wallProfile })})`) as { ms_per_step: number; leaked_tensors: number; wall_profile?: { name: string; dispatches: number; ms: number }[] };
         ms[on ? 'on' : 'off'].push(m.ms_per_step);
         console.log(JSON.stringify({ ...plan, product_threads: threads, round: r, ms_per_step: +m.ms_per_step.toFixed(1), leaked: m.leaked_tensors }));
+        if (m.wall_profile) console.log(`  one step under tf.profile, ${on ? 'every thread' : 'one thread'}: ${m.wall_profile.slice(0, 12).map((k) => `${k.name} ×${k.dispatches} ${k.ms.toFixed(1)} ms`).join(', ')}`);
       }
     }
     const [off, on] = [median([...ms.off].sort((a, b) => a - b)), median([...ms.on].sort((a, b) => a - b))];

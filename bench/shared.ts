@@ -151,6 +151,9 @@ export interface MeasureOptions {
   /** After the timed steps, one more step under tf.time: each dispatch's device time (timestamp queries, where the
    * backend has them), summed per program name into `kernel_profile`. */
   profile?: boolean;
+  /** After the timed steps, one more step under tf.profile: each kernel's wall time, summed per kernel name into
+   * `wall_profile` (for wasm and cpu, whose kernels run synchronously, so a kernel's wall time is its own). */
+  wallProfile?: boolean;
 }
 /** One program's share of a profiled step: its dispatches and their summed device time. */
 export interface KernelShare {
@@ -188,6 +191,8 @@ export interface Measured {
   flops_per_step: number;
   /** With `profile`: per program, most device time first, and the step's total device time. */
   kernel_profile?: KernelShare[];
+  /** With `wallProfile`: per kernel name, most wall time first. */
+  wall_profile?: KernelShare[];
   kernel_ms_total?: number;
 }
 
@@ -311,6 +316,7 @@ export async function measureRow(model: LoadedModel, shape: Shape, plan: RowPlan
     }
     const leaked = tf.memory().numTensors - startTensors;
     const profiled = opts.profile ? await profileStep(() => trainStep(clf, opt, batch, 1e-4, 1.0)) : null;
+    const walled = opts.wallProfile ? await wallProfileStep(() => trainStep(clf, opt, batch, 1e-4, 1.0)) : null;
     const sorted = [...times].sort((a, b) => a - b);
     const k = times.length;
     return {
@@ -335,6 +341,7 @@ export async function measureRow(model: LoadedModel, shape: Shape, plan: RowPlan
       trainable_params: clf.trainableParamCount(),
       flops_per_step: flops(shape, plan.method, plan.seq, B),
       ...(profiled ? { kernel_profile: profiled.shares, kernel_ms_total: profiled.total } : {}),
+      ...(walled ? { wall_profile: walled } : {}),
     };
   } finally {
     setFusedKernels(fusedBefore);
@@ -347,6 +354,22 @@ export async function measureRow(model: LoadedModel, shape: Shape, plan: RowPlan
 
 /** One step under tf.time, its dispatches' device times summed per program name (tfjs names a timed dispatch by
  * its program's class: tfjs's own, e.g. MatMulPackedProgram, or an own kernel's spec name, webgpu-kernel.ts). */
+async function wallProfileStep(step: () => tf.Tensor): Promise<KernelShare[]> {
+  const info = await tf.profile(() => {
+    const loss = step();
+    loss.dataSync();
+    loss.dispose();
+  });
+  const byName = new Map<string, KernelShare>();
+  for (const k of info.kernels) {
+    const share = byName.get(k.name) ?? { name: k.name, dispatches: 0, ms: 0 };
+    share.dispatches += 1;
+    share.ms += Number(k.kernelTimeMs);
+    byName.set(k.name, share);
+  }
+  return [...byName.values()].sort((a, b) => b.ms - a.ms).map((x) => ({ ...x, ms: Math.round(x.ms * 1000) / 1000 }));
+}
+
 async function profileStep(step: () => tf.Tensor): Promise<{ shares: KernelShare[]; total: number }> {
   let loss: tf.Tensor | null = null;
   const info = (await tf.time(() => {
