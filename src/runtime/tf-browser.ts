@@ -47,6 +47,8 @@ export function wasmThreadsFor(logicalCores: number): number {
  * module starts; so for that moment only, navigator reports twice the wanted count, and the real value is restored
  * before anything else can read it.
  */
+let productThreadsTried = false;
+
 async function startWasm(): Promise<boolean> {
   const cores = navigator.hardwareConcurrency || 1;
   const wanted = wasmThreadsFor(cores);
@@ -60,8 +62,12 @@ async function startWasm(): Promise<boolean> {
     if (own) Object.defineProperty(navigator, 'hardwareConcurrency', own);
     else delete (navigator as unknown as Record<string, unknown>).hardwareConcurrency;
   }
-  // The project's own products (src/runtime/wasm-batch-matmul.ts) on as many threads as tfjs computes with.
-  if (ok && getThreadsCount() > 1 && productThreads() !== getThreadsCount()) await startProductThreads(tf.backend(), getThreadsCount(), productHelper);
+  // The project's own kernels (src/runtime/wasm-batch-matmul.ts) on as many threads as tfjs computes with. Tried once:
+  // helpers that did not start would not start on the next run either, and each try may wait out their timeout.
+  if (ok && getThreadsCount() > 1 && !productThreadsTried) {
+    productThreadsTried = true;
+    await startProductThreads(tf.backend(), getThreadsCount(), productHelper);
+  }
   return ok;
 }
 
