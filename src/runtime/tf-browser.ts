@@ -41,14 +41,14 @@ export function wasmThreadsFor(logicalCores: number): number {
   return Math.min(8, Math.max(1, Math.floor(logicalCores) - 1));
 }
 
+let productThreadsTried = false;
+
 /**
  * Starts tfjs's wasm backend on wasmThreadsFor(cores) threads. tfjs-backend-wasm 4.22 caps whatever count it is
  * given at hardwareConcurrency / 2, which its C++ reads through Emscripten from this thread's navigator when the
  * module starts; so for that moment only, navigator reports twice the wanted count, and the real value is restored
  * before anything else can read it.
  */
-let productThreadsTried = false;
-
 async function startWasm(): Promise<boolean> {
   const cores = navigator.hardwareConcurrency || 1;
   const wanted = wasmThreadsFor(cores);

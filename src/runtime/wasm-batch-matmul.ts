@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { batchMatMulOn, supportedVariants, type Variant } from './batch-matmul/module';
 import { startProductPool, type HelperPort, type ProductPool } from './batch-matmul/pool';
-import type { ProductArgs } from './batch-matmul/slices';
+import { scratchBytes, type ProductArgs } from './batch-matmul/slices';
 import { wrapKernel } from './wrap-kernel';
 import { productShape } from './product-shape';
 
@@ -149,8 +149,8 @@ export function stopProductThreads(): void {
 }
 
 /** The pool of helper threads on `memory`, or null where none runs (one thread, or another backend's memory). */
-export function poolOn(memory: WebAssembly.Memory): ProductPool | null {
-  return pool && poolMemory === memory ? pool : null;
+export function poolOn(memory: WebAssembly.Memory | null): ProductPool | null {
+  return pool && memory && poolMemory === memory ? pool : null;
 }
 
 /** How many threads the module's products run on. */
@@ -169,23 +169,24 @@ export const batchMatMulStats = { products: 0, pooled: 0 };
 /** Runs `plan` on the module with inputs a and b already on the heap; returns the output tfjs allocated. */
 function runPlan(backend: WasmBackend, fn: NonNullable<ReturnType<typeof batchMatMulOn>>, variant: Variant, plan: Plan, a: Info, b: Info): Info {
   const out = backend.makeOutput(plan.outShape, 'float32');
-  const packedBytes = Math.ceil(plan.n / 8) * 8 * plan.k * 4;
   const offsets = [backend.dataIdMap.get(a.dataId).memoryOffset, backend.dataIdMap.get(b.dataId).memoryOffset,
     backend.dataIdMap.get(out.dataId).memoryOffset];
-  if (pool && poolMemory === memoryOf(backend) && splits(plan)) {
+  const pooled = poolOn(memoryOf(backend));
+  if (pooled && splits(plan)) {
     const args: ProductArgs = [...offsets as [number, number, number], plan.batch, plan.m, plan.n, plan.k,
       plan.aBatchStride, plan.bBatchStride, plan.aRowStride, plan.aKStride, plan.bKStride, plan.bNStride, 0, 0];
-    pool.run(args, variant);
+    pooled.run(args, variant);
     batchMatMulStats.products++;
     batchMatMulStats.pooled++;
     return out;
   }
-  const scratch = backend.wasm._malloc(packedBytes + 128) >>> 0;
+  const { packed, tile } = scratchBytes(plan.n, plan.k);
+  const scratch = backend.wasm._malloc(packed + tile) >>> 0;
   try {
     fn(
       offsets[0], offsets[1], offsets[2], plan.batch, plan.m, plan.n, plan.k,
       plan.aBatchStride, plan.bBatchStride, plan.aRowStride, plan.aKStride, plan.bKStride, plan.bNStride,
-      scratch, scratch + packedBytes,
+      scratch, scratch + packed,
     );
   } finally {
     backend.wasm._free(scratch);
@@ -219,7 +220,7 @@ export function useOwnWasmBatchMatMul(): void {
     const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
     const variant = activeBatchMatMulVariant();
     const plan = variant && planProduct(a.shape, b.shape, transposeA, transposeB);
-    const out = plan && takesProduct(plan, getThreadsCount(), pool !== null) ? runOwn(args.backend as WasmBackend, plan, a, b, variant) : null;
+    const out = plan && takesProduct(plan, getThreadsCount(), poolOn(memoryOf(args.backend as WasmBackend)) !== null) ? runOwn(args.backend as WasmBackend, plan, a, b, variant) : null;
     return out ?? wrapped(args);
   });
 }

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { fusedWasmOn, supportedFusedVariants, type FusedWasm, type Variant } from '../../runtime/fused-wasm/module';
 import { isShared } from '../../runtime/wasm-builds';
 import { memoryOf, poolOn, type WasmBackend } from '../../runtime/wasm-batch-matmul';
-import { Kernel } from '../../runtime/batch-matmul/pool-layout';
+import { Kernel, type KernelId } from '../../runtime/batch-matmul/pool-layout';
 import type { ProductPool } from '../../runtime/batch-matmul/pool';
 
 /** auto: the best variant this engine runs; off: fusedWasmAvailable() is false (for benches and tests). */
@@ -44,31 +44,21 @@ const SPLIT_MIN_ELEMENTS = 1 << 18;
  * The column sums (bias and γ gradients) stay on the calling thread: their sum runs down the rows.
  */
 function onThreads(fns: FusedWasm, variant: Variant, pool: ProductPool): FusedWasm {
-  const big = (rows: number, cols: number) => rows * cols >= SPLIT_MIN_ELEMENTS;
+  /** `call` on `args` whole, or in bands of rows on the pool: in every row-wise kernel the row count (at `rowsAt`) is
+   * followed by the column count, and `rowPointers` are the arguments that address a [rows, cols] float32 tensor. */
+  const rowWise = (kernel: KernelId, args: number[], rowsAt: number, rowPointers: number[], call: (a: number[]) => void) => {
+    const cols = args[rowsAt + 1];
+    if (args[rowsAt] * cols < SPLIT_MIN_ELEMENTS) call(args);
+    else pool.runRows(kernel, variant, args, { rowsAt, rowPointers, rowBytes: 4 * cols }, call);
+  };
   return {
     ...fns,
-    bias_gelu(h, b, out, rows, cols) {
-      if (!big(rows, cols)) return fns.bias_gelu(h, b, out, rows, cols);
-      pool.runRows(Kernel.BiasGelu, variant, [h, b, out, rows, cols], { rowsAt: 3, rowPointers: [0, 2], rowBytes: 4 * cols },
-        (a) => fns.bias_gelu(a[0], a[1], a[2], a[3], a[4]));
-    },
-    bias_gelu_grad(dy, h, b, out, rows, cols) {
-      if (!big(rows, cols)) return fns.bias_gelu_grad(dy, h, b, out, rows, cols);
-      pool.runRows(Kernel.BiasGeluGrad, variant, [dy, h, b, out, rows, cols], { rowsAt: 4, rowPointers: [0, 1, 3], rowBytes: 4 * cols },
-        (a) => fns.bias_gelu_grad(a[0], a[1], a[2], a[3], a[4], a[5]));
-    },
-    layer_norm(x, r, hasResidual, gamma, beta, out, rows, cols, eps) {
-      if (!big(rows, cols)) return fns.layer_norm(x, r, hasResidual, gamma, beta, out, rows, cols, eps);
-      pool.runRows(Kernel.LayerNorm, variant, [x, r, hasResidual, gamma, beta, out, rows, cols, eps],
-        { rowsAt: 6, rowPointers: hasResidual ? [0, 1, 5] : [0, 5], rowBytes: 4 * cols },
-        (a) => fns.layer_norm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8]));
-    },
-    layer_norm_dx(x, r, hasResidual, gamma, dy, out, rows, cols, eps) {
-      if (!big(rows, cols)) return fns.layer_norm_dx(x, r, hasResidual, gamma, dy, out, rows, cols, eps);
-      pool.runRows(Kernel.LayerNormDx, variant, [x, r, hasResidual, gamma, dy, out, rows, cols, eps],
-        { rowsAt: 6, rowPointers: hasResidual ? [0, 1, 4, 5] : [0, 4, 5], rowBytes: 4 * cols },
-        (a) => fns.layer_norm_dx(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8]));
-    },
+    bias_gelu: (...args) => rowWise(Kernel.BiasGelu, args, 3, [0, 2], (a) => fns.bias_gelu(a[0], a[1], a[2], a[3], a[4])),
+    bias_gelu_grad: (...args) => rowWise(Kernel.BiasGeluGrad, args, 4, [0, 1, 3], (a) => fns.bias_gelu_grad(a[0], a[1], a[2], a[3], a[4], a[5])),
+    layer_norm: (...args) => rowWise(Kernel.LayerNorm, args, 6, args[2] ? [0, 1, 5] : [0, 5],
+      (a) => fns.layer_norm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8])),
+    layer_norm_dx: (...args) => rowWise(Kernel.LayerNormDx, args, 6, args[2] ? [0, 1, 4, 5] : [0, 4, 5],
+      (a) => fns.layer_norm_dx(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8])),
   };
 }
 

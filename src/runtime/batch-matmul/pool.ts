@@ -15,7 +15,7 @@ export interface Heap {
 }
 
 export interface ProductPool {
-  /** Threads that share a product: the caller and its helpers. */
+  /** Threads that share a product: the caller and its helpers, or 1 once the pool is stopped. */
   readonly threads: number;
   /** Computes the product `args` describes (its scratch arguments are ignored) with the `variant` build, split over
    * the threads (on the calling thread alone once the pool is stopped). */
@@ -132,7 +132,9 @@ function makePool(memory: WebAssembly.Memory, ports: HelperPort[], base: number,
     for (let i = 1; i < parts.length; i++) waitDone(words, i - 1, seq);
   };
   const pool: ProductPool = {
-    threads: ports.length + 1,
+    get threads() {
+      return stopped ? 1 : ports.length + 1;
+    },
     run(args, variant) {
       const own = batchMatMulOn(memory, variant)!;
       const [, , , , , n, k] = args;
@@ -141,7 +143,7 @@ function makePool(memory: WebAssembly.Memory, ports: HelperPort[], base: number,
       const scratch = heap.malloc(pool.threads * partBytes + 32) >>> 0;
       try {
         const first = Math.ceil(scratch / 32) * 32;
-        const parts = sliceProduct(args, stopped ? 1 : pool.threads, (p) => ({ packed: first + p * partBytes, tile: first + p * partBytes + packed }));
+        const parts = sliceProduct(args, pool.threads, (p) => ({ packed: first + p * partBytes, tile: first + p * partBytes + packed }));
         // Dispatched after malloc: malloc may have grown the memory, and a grown shared memory has a new buffer.
         dispatch(Kernel.Product, variant, parts, (a) => own(...(a as ProductArgs)));
       } finally {
@@ -150,7 +152,7 @@ function makePool(memory: WebAssembly.Memory, ports: HelperPort[], base: number,
     },
     runRows(kernel, variant, args, { rowsAt, rowPointers, rowBytes }, own) {
       const rows = args[rowsAt];
-      const band = Math.ceil(rows / (stopped ? 1 : pool.threads));
+      const band = Math.ceil(rows / pool.threads);
       const parts: number[][] = [];
       for (let row = 0; row < rows; row += band) {
         const part = [...args];
