@@ -28,12 +28,18 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-# name: (stream, hidden, layers, heads, learning rate)
+# name: (stream, hidden, layers, heads, learning rate[, MLM batch; default --mlm-batch])
 CANDIDATES = {
+    # The first sweep (2026-11-26: four candidates sharing an H100 for 3.5 minutes of MLM each; a-256x4 shipped).
     'a-256x4': ('weighted', 256, 4, 4, 1e-3),
     'b-192x4': ('weighted', 192, 4, 4, 1e-3),
     'c-256x6': ('weighted', 256, 6, 4, 1e-3),
     'd-192x4-plain': ('plain', 192, 4, 4, 1e-3),
+    # The second (2026-11-27): does more compute move the real-text checks? The shipped recipe run longer, the same
+    # with twice the batch (more tokens per second on a GPU that small models leave idle), and six layers.
+    'e-256x4-long': ('weighted', 256, 4, 4, 1e-3, 256),
+    'f-256x4-b512': ('weighted', 256, 4, 4, 1.4e-3, 512),
+    'g-256x6-b512': ('weighted', 256, 6, 4, 1e-3, 512),
 }
 sys.path.insert(0, HERE)
 from run_all import CONTRASTIVE_ARGS as SENTENCE_ARGS, PRETRAIN_ARGS as MLM_ARGS  # noqa: E402
@@ -118,7 +124,7 @@ def run(args) -> None:
     names = args.only.split(',') if args.only else list(CANDIDATES)
     procs = {}
     for name in names:
-        stream, hidden, layers, heads, lr = CANDIDATES[name]
+        stream, hidden, layers, heads, lr, *batch = CANDIDATES[name]
         work = os.path.join(root, name)
         os.makedirs(work, exist_ok=True)
         links = {'train_ids.npy': f'train_ids-{stream}.npy', 'heldout_ids.npy': 'heldout_ids.npy',
@@ -134,7 +140,7 @@ def run(args) -> None:
         sentence = [py, os.path.join(HERE, 'contrastive.py'), '--work', work, '--model-dir', tok, '--sentences',
                     os.path.join(data, 'sentences.txt'), '--workers', str(args.threads), *SENTENCE_ARGS, *device,
                     '--resume']
-        mlm[mlm.index('--batch') + 1] = str(args.mlm_batch)
+        mlm[mlm.index('--batch') + 1] = str(batch[0] if batch else args.mlm_batch)
         if args.sentence_steps:
             sentence[sentence.index('--steps') + 1] = str(args.sentence_steps)
         # A run repeated on a warm machine goes on from what its work folder holds.
@@ -145,7 +151,8 @@ def run(args) -> None:
         out = open(os.path.join(work, 'train.log'), 'w')
         procs[name] = subprocess.Popen(['bash', '-c', script], stdout=out, stderr=subprocess.STDOUT,
                                        start_new_session=True, env={**os.environ, 'PYTHONUNBUFFERED': '1'})
-        say(f'started {name}: {stream} corpus, hidden {hidden}, layers {layers}, lr {lr}')
+        say(f'started {name}: {stream} corpus, hidden {hidden}, layers {layers}, lr {lr}, '
+            f'batch {batch[0] if batch else args.mlm_batch}')
     while procs and time.time() < deadline:
         for name, p in list(procs.items()):
             if p.poll() is not None:
