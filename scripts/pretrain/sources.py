@@ -354,7 +354,7 @@ def mail_text(raw: bytes) -> str:
     subject = str(msg.get('subject', '') or '')
     subject = re.sub(r'^((re|fwd?|aw)\s*:\s*|\[[^\]]*\]\s*)+', '', subject, flags=re.I).strip()
     text = (subject + '\n' if subject else '') + '\n'.join(lines)
-    text = _URL.sub(lambda m: m.group(1).lower(), text)
+    text = _URL.sub(lambda m: m.group(1).lower().removeprefix('www.'), text)
     text = _ADDRESS.sub(lambda m: m.group(1).lower(), text)
     return text[:4000]
 
