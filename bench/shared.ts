@@ -83,49 +83,62 @@ export function flops(s: Shape, method: Method, seq: number, batch = BATCH): num
   return fwd * (method === 'full' ? 3 : method === 'lora' ? 2 : 1);
 }
 
-/** The current backend's 1024×1024 float32 matmul rate, GFLOP/s: one warm-up product, then up to `reps` timed
- * ones (each read back), fewer once they took `budgetMs` together (SwiftShader WebGPU needs seconds for one). */
-export async function matmulGflops(reps = 3, budgetMs = 3000, size = 1024): Promise<number> {
+/**
+ * The rate of `once` (which must finish, read-back included, before it resolves) at `flop` per call, GFLOP/s, from
+ * the median of single timed calls after one untimed one. At least `reps` calls, and more until `minMs` have passed
+ * (at most 30): a kernel's rate is the denominator of every row's efficiency, and three products of 30 ms on a shared
+ * machine moved it by 10 % between runs (72 and 81 GFLOP/s, the same module on 2 threads). Fewer than `reps` once the
+ * calls took `budgetMs` (SwiftShader WebGPU needs seconds for one).
+ */
+async function rateOf(once: () => Promise<void>, flop: number, reps: number, budgetMs: number, minMs: number): Promise<number> {
+  await once();
+  const times: number[] = [];
+  const t0 = performance.now();
+  for (;;) {
+    const elapsed = performance.now() - t0;
+    const enough = times.length >= reps && elapsed >= minMs;
+    if (times.length && (enough || elapsed >= budgetMs || times.length >= 30)) break;
+    const s = performance.now();
+    await once();
+    times.push(performance.now() - s);
+  }
+  return flop / (median([...times].sort((a, b) => a - b)) / 1000) / 1e9;
+}
+
+/** The current backend's 1024×1024 float32 matmul rate, GFLOP/s (rateOf: each product read back). */
+export async function matmulGflops(reps = 3, budgetMs = 3000, size = 1024, minMs = 1000): Promise<number> {
   const a = tf.randomNormal([size, size]);
   const b = tf.randomNormal([size, size]);
-  const warm = tf.matMul(a, b);
-  await warm.data();
-  warm.dispose();
-  const t0 = performance.now();
-  let done = 0;
-  while (done < reps && (done === 0 || performance.now() - t0 < budgetMs)) {
-    const c = tf.matMul(a, b);
-    await c.data();
-    c.dispose();
-    done++;
+  try {
+    return await rateOf(async () => {
+      const c = tf.matMul(a, b);
+      await c.data();
+      c.dispose();
+    }, 2 * size ** 3, reps, budgetMs, minMs);
+  } finally {
+    tf.dispose([a, b]);
   }
-  const ms = (performance.now() - t0) / done;
-  tf.dispose([a, b]);
-  return (2 * size ** 3) / (ms / 1000) / 1e9;
 }
 
 /** The current backend's rate on the attention's batched products, GFLOP/s: MiniLM-L6's q·kᵀ and probs·v at seq 128,
  * batch BATCH (16 sequences × 12 heads, head size 32), in the orientations src/model/encoder.ts's unfused attention
- * multiplies them; one warm-up pair, then up to `reps` timed pairs (each read back), fewer past `budgetMs`. */
-export async function attentionGflops(reps = 3, budgetMs = 3000): Promise<number> {
+ * multiplies them (rateOf: each pair read back). */
+export async function attentionGflops(reps = 3, budgetMs = 3000, minMs = 1000): Promise<number> {
   const [b, h, l, d] = [BATCH, 12, 128, 32];
   const q = tf.randomNormal([b, h, l, d]);
   const k = tf.randomNormal([b, h, l, d]);
   const v = tf.randomNormal([b, h, l, d]);
   const probs = tf.randomUniform([b, h, l, l]);
   const pair = () => tf.tidy(() => tf.add(tf.sum(tf.matMul(q, k, false, true)), tf.sum(tf.matMul(probs, v))));
-  await pair().data();
-  const t0 = performance.now();
-  let done = 0;
-  while (done < reps && (done === 0 || performance.now() - t0 < budgetMs)) {
-    const out = pair();
-    await out.data();
-    out.dispose();
-    done++;
+  try {
+    return await rateOf(async () => {
+      const out = pair();
+      await out.data();
+      out.dispose();
+    }, 2 * 2 * b * h * l * l * d, reps, budgetMs, minMs);
+  } finally {
+    tf.dispose([q, k, v, probs]);
   }
-  const ms = (performance.now() - t0) / done;
-  tf.dispose([q, k, v, probs]);
-  return (2 * 2 * b * h * l * l * d) / (ms / 1000) / 1e9;
 }
 
 export interface RowPlan {
