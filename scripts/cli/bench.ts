@@ -13,7 +13,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createServer } from 'node:net';
 import { cpus, loadavg, totalmem, tmpdir, release, platform } from 'node:os';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { build, preview, type PreviewServer } from 'vite';
@@ -232,7 +232,7 @@ async function torchAskOnce(request: object): Promise<Record<string, number | st
     // next step; on this project's VM (and any machine where page faults are dear) that made a MiniLM-L6 LoRA step at
     // seq 128 1.4–1.6× slower (1668–1931 ms against 1203–1228 with these settings, alternating runs). tfjs-wasm keeps
     // one heap that only grows, so without them the reference, not tfjs, would pay for the machine.
-    torchProc = spawn('/usr/bin/python3', ['scripts/bench_torch.py', '--serve', '1'], { env: { ...process.env, ...TORCH_MALLOC } });
+    torchProc = spawn('/usr/bin/python3', ['scripts/bench_torch.py', '--serve', '1'], { env: { ...process.env, ...TORCH_MALLOC, ...torchBlas() } });
     torchProc.stderr.on('data', (d) => log(`[torch] ${String(d).trim()}`));
     // A write after the process died fails asynchronously; the read below reports it, so the error is not fatal here.
     torchProc.stdin.on('error', () => {});
@@ -262,6 +262,14 @@ async function torchCase(p: Planned, threads = 1): Promise<Record<string, number
 }
 
 /** Keeps freed memory in PyTorch's process: no mmap per large tensor, no trim of the heap's top. */
+// Debian points libopenblas.so.0 at OpenBLAS's pthread build even where its OpenMP build is installed, and the pthread
+// build's threads oversubscribe beside torch's OpenMP ones: its 2-thread rows were not a fair reference. The OpenMP
+// build is put first for the PyTorch process only, as scripts/pretrain/run_all.py does for pretraining.
+const OPENBLAS_OPENMP = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
+function torchBlas(): Record<string, string> {
+  if (!existsSync(join(OPENBLAS_OPENMP, 'libopenblas.so.0'))) return {};
+  return { LD_LIBRARY_PATH: [OPENBLAS_OPENMP, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') };
+}
 const TORCH_MALLOC = { MALLOC_MMAP_THRESHOLD_: String(2 ** 30), MALLOC_TRIM_THRESHOLD_: String(2 ** 32), MALLOC_TOP_PAD_: String(2 ** 29) };
 
 // ---- the run ---------------------------------------------------------------------------------------------------
