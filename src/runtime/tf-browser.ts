@@ -14,7 +14,7 @@ import type { HelperPort } from './batch-matmul/pool';
 import { untransposeWasmMatMul } from './wasm-matmul';
 import { shareWasmIdentity } from './wasm-identity';
 import { splitWebGpuAddN, takeWebGpuErrors, watchWebGpu } from './webgpu-fixes';
-import { productThreads, startProductThreads, useOwnWasmBatchMatMul } from './wasm-batch-matmul';
+import { productThreads, productThreadsLost, startProductThreads, useOwnWasmBatchMatMul } from './wasm-batch-matmul';
 import { useOwnWebGpuMatMul } from './webgpu-matmul';
 
 // Order matters: the batched-product kernel wraps the untransposing one, and hands it what it does not take.
@@ -89,7 +89,9 @@ export function wasmThreading(): { threads: number; note: string } {
   const cores = navigator.hardwareConcurrency || 1;
   if (threads > 1) {
     // Said only when it happens: tabtune's own kernels (most of a step) left on one thread is worth knowing.
-    const alone = productThreads() < threads ? '; tabtune\'s own kernels on one, their helper threads did not start' : '';
+    const alone = productThreads() >= threads ? ''
+      : productThreadsLost() ? '; tabtune\'s own kernels on one since a helper thread stopped answering'
+      : '; tabtune\'s own kernels on one, their helper threads did not start';
     return { threads, note: `${threads} threads: every one of the ${cores} logical cores but one${alone}` };
   }
   if (!globalThis.crossOriginIsolated) {

@@ -129,14 +129,14 @@ let poolMemory: WebAssembly.Memory | null = null;
  * threads − 1 helpers), on the wasm backend `backend` (tfjs's threaded build: its memory must be shared). Returns the number of threads
  * products now run on: 1 where helpers cannot start, and then nothing changes.
  */
-export async function startProductThreads(backend: unknown, threads: number, spawn: () => HelperPort): Promise<number> {
+export async function startProductThreads(backend: unknown, threads: number, spawn: () => HelperPort, opts: { stuckMs?: number } = {}): Promise<number> {
   stopProductThreads();
   const b = backend as WasmBackend;
   const memory = memoryOf(b);
   const variant = activeBatchMatMulVariant();
   if (!memory || !variant || threads < 2) return 1;
   const heap = { malloc: (n: number) => b.wasm._malloc(n), free: (o: number) => b.wasm._free(o) };
-  pool = await startProductPool(memory, variant, threads - 1, heap, spawn);
+  pool = await startProductPool(memory, variant, threads - 1, heap, spawn, undefined, opts.stuckMs);
   poolMemory = pool && memory;
   return pool?.threads ?? 1;
 }
@@ -148,14 +148,20 @@ export function stopProductThreads(): void {
   poolMemory = null;
 }
 
-/** The pool of helper threads on `memory`, or null where none runs (one thread, or another backend's memory). */
+/** The pool of helper threads on `memory`, or null where none runs (one thread, another backend's memory, or a pool
+ * that stopped itself: 2-D products then go back to XNNPACK, which has tfjs's threads). */
 export function poolOn(memory: WebAssembly.Memory | null): ProductPool | null {
-  return pool && memory && poolMemory === memory ? pool : null;
+  return pool && pool.threads > 1 && memory && poolMemory === memory ? pool : null;
 }
 
 /** How many threads the module's products run on. */
 export function productThreads(): number {
   return pool?.threads ?? 1;
+}
+
+/** Whether the products went back to one thread because a helper stopped answering (they had started). */
+export function productThreadsLost(): boolean {
+  return pool?.lost ?? false;
 }
 
 export function memoryOf(backend: WasmBackend): WebAssembly.Memory | null {

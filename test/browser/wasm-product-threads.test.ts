@@ -1,7 +1,7 @@
 // The project's wasm kernels on several threads (src/runtime/batch-matmul/pool.ts) in Chromium's threaded wasm
 // build: every way a product is cut gives the float64 reference's values and the same bits as the module on one
 // thread where both run it; the fused kernels cut into bands of rows give the bits of one call; a pool whose helpers
-// cannot start leaves everything on one thread.
+// cannot start, or one whose helper stops answering, leaves everything on one thread.
 import { expect, it } from 'vitest';
 import { productCases, reference } from '../helpers/product-cases';
 import { maxRelDiff, workerAnswer } from '../helpers/worker-answer';
@@ -11,6 +11,7 @@ interface Result {
   isolated: boolean; threads: number; stoppedThreads: number; refused: number; restarted: number;
   pooled: Out[]; alone: Out[]; again: Out[]; plainPooled: Out[]; plainAlone: Out[]; notes: string[]; error?: string;
   pooledFused: Float32Array[]; aloneFused: Float32Array[]; fusedRuns: Record<string, number>; fusedParts: number[];
+  silent: number; stuckError: string; lostThreads: number; afterLost: Out[];
 }
 
 function inThreadedWorker(): Promise<Result> {
@@ -26,7 +27,13 @@ it('cuts products among every wasm thread with the reference’s values, and fal
   expect(r.notes).toEqual([
     '3 threads: every one of the 4 logical cores but one',
     "3 threads: every one of the 4 logical cores but one; tabtune's own kernels on one, their helper threads did not start",
+    "3 threads: every one of the 4 logical cores but one; tabtune's own kernels on one since a helper thread stopped answering",
+    "3 threads: every one of the 4 logical cores but one; tabtune's own kernels on one, their helper threads did not start",
   ]);
+  // A helper that started and then went silent: the product in flight fails with a message, the pool stops itself,
+  // and every later product runs as without a pool, with the same bits.
+  expect([r.silent, r.lostThreads]).toEqual([2, 1]);
+  expect(r.stuckError).toBe('a product helper stopped answering; products run on one thread from now on');
   const cases = productCases();
   cases.forEach((c, i) => {
     const ref = reference(c);
@@ -42,6 +49,8 @@ it('cuts products among every wasm thread with the reference’s values, and fal
     expect(r.plainPooled[i].pooled, c.name).toBe(c.split ? 1 : 0);
     expect(maxRelDiff(r.plainPooled[i].out, ref), c.name).toBeLessThan(1e-5);
     if (c.aShape.length === 3) expect(r.plainPooled[i].out, c.name).toEqual(r.plainAlone[i].out);
+    expect(r.afterLost[i].pooled, c.name).toBe(0);
+    expect(r.afterLost[i].out, c.name).toEqual(r.alone[i].out);
   });
 });
 

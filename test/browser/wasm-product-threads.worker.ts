@@ -1,7 +1,7 @@
 // Claims 4 logical cores before tfjs loads, so its threaded wasm build runs on 3 threads and the project's kernels
 // get a pool of 3 (src/runtime/batch-matmul/pool.ts); computes the products and fused kernels of
-// wasm-product-threads.test.ts with the pool, then with it stopped, then with helpers that cannot start, and sends
-// everything back.
+// wasm-product-threads.test.ts with the pool, then with it stopped, then with helpers that cannot start, then with a
+// helper that stops answering, and sends everything back.
 import { productCases, type ProductCase } from '../helpers/product-cases';
 import { seeded } from '../helpers/seeded';
 
@@ -62,7 +62,26 @@ self.onmessage = async () => {
     mm.stopProductThreads();
     const plainAlone = each();
     mm.setBatchMatMulMode('auto');
-    self.postMessage({ isolated: globalThis.crossOriginIsolated, threads, stoppedThreads, refused, restarted, pooled, alone, again, plainPooled, plainAlone, pooledFused, aloneFused, fusedRuns: { ...fusedWasmStats }, fusedParts, notes });
+    // A helper that starts and then never answers (a crashed worker): after stuckMs the product fails with a message,
+    // the pool stops, and later products run on this thread alone.
+    const silent = await mm.startProductThreads(tf.backend(), 2, () => {
+      const port = { onmessage: null as ((e: MessageEvent) => void) | null, onerror: null,
+        postMessage() { queueMicrotask(() => port.onmessage?.({ data: { ok: true } } as MessageEvent)); }, terminate() {} };
+      return port;
+    }, { stuckMs: 200 });
+    const split = productCases().find((_, i) => pooled[i].pooled > 0)!;
+    let stuckError = '';
+    try {
+      run(split);
+    } catch (e) {
+      stuckError = e instanceof Error ? e.message : String(e);
+    }
+    const lostThreads = mm.productThreads();
+    notes.push(wasmThreading().note);
+    const afterLost = each();
+    mm.stopProductThreads();
+    notes.push(wasmThreading().note);
+    self.postMessage({ isolated: globalThis.crossOriginIsolated, threads, stoppedThreads, refused, restarted, pooled, alone, again, plainPooled, plainAlone, pooledFused, aloneFused, fusedRuns: { ...fusedWasmStats }, fusedParts, notes, silent, stuckError, lostThreads, afterLost });
   } catch (e) {
     self.postMessage({ error: e instanceof Error ? e.stack ?? e.message : String(e) });
   }

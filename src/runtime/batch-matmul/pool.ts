@@ -17,6 +17,8 @@ export interface Heap {
 export interface ProductPool {
   /** Threads that share a product: the caller and its helpers, or 1 once the pool is stopped. */
   readonly threads: number;
+  /** Whether the pool stopped itself because a helper stopped answering (not because stop() was called). */
+  readonly lost: boolean;
   /** Computes the product `args` describes (its scratch arguments are ignored) with the `variant` build, split over
    * the threads (on the calling thread alone once the pool is stopped). */
   run(args: ProductArgs, variant: Variant): void;
@@ -62,7 +64,7 @@ function canBlock(): boolean {
  */
 export async function startProductPool(
   memory: WebAssembly.Memory, variant: Variant, helpers: number, heap: Heap,
-  spawn: () => HelperPort, timeoutMs = 15_000,
+  spawn: () => HelperPort, timeoutMs = 15_000, stuckMs = STUCK_MS,
 ): Promise<ProductPool | null> {
   if (!batchMatMulOn(memory, variant) || helpers < 1 || !(memory.buffer instanceof SharedArrayBuffer) || typeof Atomics === 'undefined') return null;
   const block = heap.malloc(helpers * SLOT_BYTES + SLOT_BYTES) >>> 0;
@@ -91,13 +93,14 @@ export async function startProductPool(
     heap.free(block);
     return null;
   }
-  return makePool(memory, ports, base, block, heap);
+  return makePool(memory, ports, base, block, heap, stuckMs);
 }
 
-function makePool(memory: WebAssembly.Memory, ports: HelperPort[], base: number, block: number, heap: Heap): ProductPool {
+function makePool(memory: WebAssembly.Memory, ports: HelperPort[], base: number, block: number, heap: Heap, stuckMs: number): ProductPool {
   const blocking = canBlock();
   let seq = 0;
   let stopped = false;
+  let lost = false;
   const slot = (i: number) => (base + i * SLOT_BYTES) >> 2;
   const waitDone = (words: Int32Array, i: number, target: number) => {
     const at = slot(i) + Word.Done;
@@ -106,7 +109,8 @@ function makePool(memory: WebAssembly.Memory, ports: HelperPort[], base: number,
       const done = Atomics.load(words, at);
       if (done === target) return;
       if (blocking) Atomics.wait(words, at, done, 1000);
-      if ((blocking || (spins & 0xffff) === 0) && performance.now() - since > STUCK_MS) {
+      if ((blocking || (spins & 0xffff) === 0) && performance.now() - since > stuckMs) {
+        lost = true;
         pool.stop();
         throw new Error('a product helper stopped answering; products run on one thread from now on');
       }
@@ -134,6 +138,9 @@ function makePool(memory: WebAssembly.Memory, ports: HelperPort[], base: number,
   const pool: ProductPool = {
     get threads() {
       return stopped ? 1 : ports.length + 1;
+    },
+    get lost() {
+      return lost;
     },
     run(args, variant) {
       const own = batchMatMulOn(memory, variant)!;
