@@ -10,7 +10,8 @@ the tokenizer, xz-compressed: about 40 MB), and comes back as one tar per candid
 
 Each candidate runs pretrain.py (MLM, --minutes sets its step count from the measured speed) and then
 contrastive.py, as its own process; the candidates share the GPU. The candidates are the CANDIDATES table below:
-the sizes that fit the model budget (weights <= 20 MB in F16), at two learning rates and on two corpus weightings.
+sizes that fit the model budget (weights <= 20 MB in F16; a 6x256 tar, 16.2 MB, is near the lease's 16 MiB a file),
+batches, learning rates and corpora (pick them with --only); scripts/pretrain/trials/ says what each sweep found.
 Whatever has not finished when the budget runs out is stopped, and what it has (the MLM checkpoint if the sentence
 stage did not end) is still packed, so one lease always returns something measurable.
 """
