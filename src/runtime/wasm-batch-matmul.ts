@@ -27,6 +27,7 @@ export interface WasmBackend {
   };
   dataIdMap: { get(id: object): { memoryOffset: number } };
   makeOutput(shape: number[], dtype: 'float32'): Info;
+  disposeData(dataId: object): boolean;
 }
 
 /** auto: the best variant this engine runs; off: always the wrapped kernel (for benches and tests). */
@@ -181,7 +182,13 @@ function runPlan(backend: WasmBackend, fn: NonNullable<ReturnType<typeof batchMa
   if (pooled && splits(plan)) {
     const args: ProductArgs = [...offsets as [number, number, number], plan.batch, plan.m, plan.n, plan.k,
       plan.aBatchStride, plan.bBatchStride, plan.aRowStride, plan.aKStride, plan.bKStride, plan.bNStride, 0, 0];
-    pooled.run(args, variant);
+    try {
+      pooled.run(args, variant);
+    } catch (e) {
+      // A helper went silent (the pool has stopped itself): the output never reaches tfjs's engine, so it is freed here.
+      backend.disposeData(out.dataId);
+      throw e;
+    }
     batchMatMulStats.products++;
     batchMatMulStats.pooled++;
     return out;

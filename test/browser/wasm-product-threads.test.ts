@@ -11,7 +11,7 @@ interface Result {
   isolated: boolean; threads: number; stoppedThreads: number; refused: number; restarted: number;
   pooled: Out[]; alone: Out[]; again: Out[]; plainPooled: Out[]; plainAlone: Out[]; notes: string[]; error?: string;
   pooledFused: Float32Array[]; aloneFused: Float32Array[]; fusedRuns: Record<string, number>; fusedParts: number[];
-  silent: number; stuckError: string; lostThreads: number; afterLost: Out[];
+  silent: number; stuckError: string; idsLeft: number; lostThreads: number; afterLost: Out[];
 }
 
 function inThreadedWorker(): Promise<Result> {
@@ -34,6 +34,8 @@ it('cuts products among every wasm thread with the reference’s values, and fal
   // and every later product runs as without a pool, with the same bits.
   expect([r.silent, r.lostThreads]).toEqual([2, 1]);
   expect(r.stuckError).toBe('a product helper stopped answering; products run on one thread from now on');
+  // Nothing of the failed product stays on tfjs's heap: its inputs went with tf.tidy, its output with the kernel.
+  expect(r.idsLeft).toBe(0);
   const cases = productCases();
   cases.forEach((c, i) => {
     const ref = reference(c);

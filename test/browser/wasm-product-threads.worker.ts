@@ -71,17 +71,20 @@ self.onmessage = async () => {
     }, { stuckMs: 200 });
     const split = productCases().find((_, i) => pooled[i].pooled > 0)!;
     let stuckError = '';
+    const dataIds = () => (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+    const idsBefore = dataIds();
     try {
       run(split);
     } catch (e) {
       stuckError = e instanceof Error ? e.message : String(e);
     }
+    const idsLeft = dataIds() - idsBefore;
     const lostThreads = mm.productThreads();
     notes.push(wasmThreading().note);
     const afterLost = each();
     mm.stopProductThreads();
     notes.push(wasmThreading().note);
-    self.postMessage({ isolated: globalThis.crossOriginIsolated, threads, stoppedThreads, refused, restarted, pooled, alone, again, plainPooled, plainAlone, pooledFused, aloneFused, fusedRuns: { ...fusedWasmStats }, fusedParts, notes, silent, stuckError, lostThreads, afterLost });
+    self.postMessage({ isolated: globalThis.crossOriginIsolated, threads, stoppedThreads, refused, restarted, pooled, alone, again, plainPooled, plainAlone, pooledFused, aloneFused, fusedRuns: { ...fusedWasmStats }, fusedParts, notes, silent, stuckError, idsLeft, lostThreads, afterLost });
   } catch (e) {
     self.postMessage({ error: e instanceof Error ? e.stack ?? e.message : String(e) });
   }
