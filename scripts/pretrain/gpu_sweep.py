@@ -130,7 +130,8 @@ def run(args) -> None:
     names = args.only.split(',') if args.only else list(CANDIDATES)
     procs = {}
     for name in names:
-        stream, hidden, layers, heads, lr, *batch = CANDIDATES[name]
+        stream, hidden, layers, heads, lr, *own_batch = CANDIDATES[name]
+        batch = own_batch[0] if own_batch else args.mlm_batch
         work = os.path.join(root, name)
         os.makedirs(work, exist_ok=True)
         links = {'train_ids.npy': f'train_ids-{stream}.npy', 'heldout_ids.npy': 'heldout_ids.npy',
@@ -146,7 +147,7 @@ def run(args) -> None:
         sentence = [py, os.path.join(HERE, 'contrastive.py'), '--work', work, '--model-dir', tok, '--sentences',
                     os.path.join(data, 'sentences.txt'), '--workers', str(args.threads), *SENTENCE_ARGS, *device,
                     '--resume']
-        mlm[mlm.index('--batch') + 1] = str(batch[0] if batch else args.mlm_batch)
+        mlm[mlm.index('--batch') + 1] = str(batch)
         if args.sentence_steps:
             sentence[sentence.index('--steps') + 1] = str(args.sentence_steps)
         # A run repeated on a warm machine goes on from what its work folder holds.
@@ -158,7 +159,7 @@ def run(args) -> None:
         procs[name] = subprocess.Popen(['bash', '-c', script], stdout=out, stderr=subprocess.STDOUT,
                                        start_new_session=True, env={**os.environ, 'PYTHONUNBUFFERED': '1'})
         say(f'started {name}: {stream} corpus, hidden {hidden}, layers {layers}, lr {lr}, '
-            f'batch {batch[0] if batch else args.mlm_batch}')
+            f'batch {batch}')
     while procs and time.time() < deadline:
         for name, p in list(procs.items()):
             if p.poll() is not None:

@@ -218,13 +218,17 @@ class _Prose(HTMLParser):
             self.buf.append(data)
 
 
-def _html_paragraphs(path: str):
+def _prose_paragraphs(html: str):
     p = _Prose()
-    opener = gzip.open if path.endswith('.gz') else open
-    with opener(path, 'rt', encoding='utf-8', errors='replace') as f:
-        p.feed(f.read())
+    p.feed(html)
     p._flush()
     return p.paras
+
+
+def _html_paragraphs(path: str):
+    opener = gzip.open if path.endswith('.gz') else open
+    with opener(path, 'rt', encoding='utf-8', errors='replace') as f:
+        return _prose_paragraphs(f.read())
 
 
 def _html_docs(patterns):
@@ -335,10 +339,7 @@ def mail_text(raw: bytes) -> str:
         except (LookupError, ValueError, AssertionError):
             continue
         if kind == 'html':
-            p = _Prose()
-            p.feed(text)
-            p._flush()
-            text = '\n'.join(p.paras)
+            text = '\n'.join(_prose_paragraphs(text))
         body = text
         break
     if body is None:

@@ -173,12 +173,13 @@ export function memoryOf(backend: WasmBackend): WebAssembly.Memory | null {
 /** How many products the module has computed: tests and benches check that it, not the wrapped kernel, ran. */
 export const batchMatMulStats = { products: 0, pooled: 0 };
 
-/** Runs `plan` on the module with inputs a and b already on the heap; returns the output tfjs allocated. */
-function runPlan(backend: WasmBackend, fn: NonNullable<ReturnType<typeof batchMatMulOn>>, variant: Variant, plan: Plan, a: Info, b: Info): Info {
+/** Runs `plan` on the module (on `memory`, the backend's heap) with inputs a and b already on it; returns the output
+ * tfjs allocated. */
+function runPlan(backend: WasmBackend, memory: WebAssembly.Memory, fn: NonNullable<ReturnType<typeof batchMatMulOn>>, variant: Variant, plan: Plan, a: Info, b: Info): Info {
   const out = backend.makeOutput(plan.outShape, 'float32');
   const offsets = [backend.dataIdMap.get(a.dataId).memoryOffset, backend.dataIdMap.get(b.dataId).memoryOffset,
     backend.dataIdMap.get(out.dataId).memoryOffset];
-  const pooled = poolOn(memoryOf(backend));
+  const pooled = poolOn(memory);
   if (pooled && splits(plan)) {
     const args: ProductArgs = [...offsets as [number, number, number], plan.batch, plan.m, plan.n, plan.k,
       plan.aBatchStride, plan.bBatchStride, plan.aRowStride, plan.aKStride, plan.bKStride, plan.bNStride, 0, 0];
@@ -223,7 +224,7 @@ function runOwn(backend: WasmBackend, plan: Plan, a: Info, b: Info, variant: Var
   if (a.dtype !== 'float32' || b.dtype !== 'float32') return null;
   const memory = memoryOf(backend);
   const fn = memory && batchMatMulOn(memory, variant);
-  return fn ? runPlan(backend, fn, variant, plan, a, b) : null;
+  return memory && fn ? runPlan(backend, memory, fn, variant, plan, a, b) : null;
 }
 
 /** Wraps the registered wasm BatchMatMul kernel (call after src/runtime/wasm-matmul.ts has wrapped it). */
