@@ -34,9 +34,10 @@ let total = 0;
 for (const k of info.kernels) {
   const ms = Number(k.kernelTimeMs);
   total += ms;
-  const key = k.name;
+  const key = process.env.SHAPES && k.name === 'BatchMatMul'
+    ? `${k.name} ${k.inputShapes.map((s) => s?.join('×')).join(' · ')} → ${k.outputShapes.map((s) => s?.join('×')).join('')}` : k.name;
   const e = by.get(key) ?? { n: 0, ms: 0 };
   e.n++; e.ms += ms; by.set(key, e);
 }
 console.log(`profiled: ${info.kernels.length} kernels, ${total.toFixed(1)} ms summed`);
-for (const [k, v] of [...by].sort((a, b) => b[1].ms - a[1].ms).slice(0, 30)) console.log(`${k.padEnd(28)} ${String(v.n).padStart(5)} ${v.ms.toFixed(1).padStart(8)} ms`);
+for (const [k, v] of [...by].sort((a, b) => b[1].ms - a[1].ms).slice(0, process.env.SHAPES ? 60 : 30)) console.log(`${k.padEnd(28)} ${String(v.n).padStart(5)} ${v.ms.toFixed(1).padStart(8)} ms`);

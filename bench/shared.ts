@@ -165,8 +165,9 @@ export interface MeasureOptions {
    * backend has them), summed per program name into `kernel_profile`. */
   profile?: boolean;
   /** After the timed steps, one more step under tf.profile: each kernel's wall time, summed per kernel name into
-   * `wall_profile` (for wasm and cpu, whose kernels run synchronously, so a kernel's wall time is its own). */
-  wallProfile?: boolean;
+   * `wall_profile` (for wasm and cpu, whose kernels run synchronously, so a kernel's wall time is its own);
+   * 'shapes': products (BatchMatMul) apart by their operands' and output's shapes. */
+  wallProfile?: boolean | 'shapes';
 }
 /** One program's share of a profiled step: its dispatches and their summed device time. */
 export interface KernelShare {
@@ -329,7 +330,7 @@ export async function measureRow(model: LoadedModel, shape: Shape, plan: RowPlan
     }
     const leaked = tf.memory().numTensors - startTensors;
     const profiled = opts.profile ? await profileStep(() => trainStep(clf, opt, batch, 1e-4, 1.0)) : null;
-    const walled = opts.wallProfile ? await wallProfileStep(() => trainStep(clf, opt, batch, 1e-4, 1.0)) : null;
+    const walled = opts.wallProfile ? await wallProfileStep(() => trainStep(clf, opt, batch, 1e-4, 1.0), opts.wallProfile === 'shapes') : null;
     const sorted = [...times].sort((a, b) => a - b);
     const k = times.length;
     return {
@@ -367,7 +368,7 @@ export async function measureRow(model: LoadedModel, shape: Shape, plan: RowPlan
 
 /** One step under tf.time, its dispatches' device times summed per program name (tfjs names a timed dispatch by
  * its program's class: tfjs's own, e.g. MatMulPackedProgram, or an own kernel's spec name, webgpu-kernel.ts). */
-async function wallProfileStep(step: () => tf.Tensor): Promise<KernelShare[]> {
+async function wallProfileStep(step: () => tf.Tensor, productShapes: boolean): Promise<KernelShare[]> {
   const info = await tf.profile(() => {
     const loss = step();
     loss.dataSync();
@@ -375,10 +376,12 @@ async function wallProfileStep(step: () => tf.Tensor): Promise<KernelShare[]> {
   });
   const byName = new Map<string, KernelShare>();
   for (const k of info.kernels) {
-    const share = byName.get(k.name) ?? { name: k.name, dispatches: 0, ms: 0 };
+    const name = productShapes && k.name === 'BatchMatMul'
+      ? `${k.name} ${k.inputShapes.map((s) => s?.join('×')).join(' · ')} → ${k.outputShapes.map((s) => s?.join('×')).join('')}` : k.name;
+    const share = byName.get(name) ?? { name, dispatches: 0, ms: 0 };
     share.dispatches += 1;
     share.ms += Number(k.kernelTimeMs);
-    byName.set(k.name, share);
+    byName.set(name, share);
   }
   return [...byName.values()].sort((a, b) => b.ms - a.ms).map((x) => ({ ...x, ms: Math.round(x.ms * 1000) / 1000 }));
 }

@@ -49,6 +49,12 @@ cases.push({ name: '[384,2048]ᵀ·[2048,384] dW', a: [2048, 384], b: [2048, 384
 for (const [m, k, n, what] of [[512, 384, 384, 'q/k/v/out'], [512, 384, 1536, 'ffn in'], [512, 1536, 384, 'ffn out'], [512, 384, 8, 'x·A'], [512, 8, 384, 'xA·B']] as const) {
   cases.push({ name: `[${m},${k}]·[${k},${n}] ${what}`, a: [m, k], b: [k, n], ta: false, tb: false });
 }
+// Their backward products at seq 32 with a transposed operand: dx of the FFN's two layers, and the LoRA gradients
+// dA = xᵀ·(dy·Bᵀ) and dB = (x·A)ᵀ·dy, whose small side is the rank.
+cases.push({ name: '[512,384]·[1536,384]ᵀ ffn-in dx', a: [512, 384], b: [1536, 384], ta: false, tb: true });
+cases.push({ name: '[512,1536]·[384,1536]ᵀ ffn-out dx', a: [512, 1536], b: [384, 1536], ta: false, tb: true });
+cases.push({ name: '[384,512]ᵀ·[512,8] LoRA dA', a: [512, 384], b: [512, 8], ta: true, tb: false });
+cases.push({ name: '[8,512]ᵀ·[512,384] LoRA dB', a: [512, 8], b: [512, 384], ta: true, tb: false });
 cases.push({ name: '[1024,1024]·[1024,1024] XNNPACK ceiling', a: [1024, 1024], b: [1024, 1024], ta: false, tb: false });
 
 const modes = ['off', ...supportedVariants()] as const;

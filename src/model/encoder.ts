@@ -253,7 +253,12 @@ export function linear(lin: Linear, x: tf.Tensor2D, hook?: LinearHook, products?
   const bias = lin.bias as tf.Tensor1D;
   if (fusedKernels()) return ad ? fusedLoraLinear(x, ad.input(x), kernel, bias, ad.a, ad.b, ad.scaling) : fusedLinear(x, kernel, bias);
   const y = tf.add(product(x, kernel, products), bias) as tf.Tensor2D;
-  return ad ? (tf.add(y, tf.mul(tf.matMul(tf.matMul(ad.input(x), ad.a), ad.b), ad.scaling)) as tf.Tensor2D) : y;
+  if (!ad) return y;
+  // The scaling multiplies B (r × out) rather than the update (rows × out): one small product instead of an
+  // activation-sized one, forward and backward, on every adapted layer (PEFT scales the update; the two differ only in
+  // rounding, and not at all for the power-of-two alpha / r of the defaults).
+  const b = ad.scaling === 1 ? ad.b : tf.mul(ad.b, ad.scaling);
+  return tf.add(y, tf.matMul(tf.matMul(ad.input(x), ad.a), b)) as tf.Tensor2D;
 }
 
 function product(x: tf.Tensor2D, kernel: tf.Tensor2D, products?: Products): tf.Tensor2D {

@@ -13,6 +13,7 @@ import ProductHelper from './batch-matmul/product-helper.ts?worker&inline';
 import type { HelperPort } from './batch-matmul/pool';
 import { untransposeWasmMatMul } from './wasm-matmul';
 import { shareWasmIdentity } from './wasm-identity';
+import { useRowGather } from './wasm-gather';
 import { splitWebGpuAddN, takeWebGpuErrors, watchWebGpu } from './webgpu-fixes';
 import { productThreads, productThreadsLost, startProductThreads, useOwnWasmBatchMatMul } from './wasm-batch-matmul';
 import { useOwnWebGpuMatMul } from './webgpu-matmul';
@@ -21,6 +22,7 @@ import { useOwnWebGpuMatMul } from './webgpu-matmul';
 untransposeWasmMatMul();
 useOwnWasmBatchMatMul();
 shareWasmIdentity();
+useRowGather();
 
 setWasmPaths({
   'tfjs-backend-wasm.wasm': wasmPlain,

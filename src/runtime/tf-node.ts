@@ -8,12 +8,14 @@ import type { AdapterFacts, BackendName } from './backend';
 import { useNodeWebGpu } from './node-webgpu';
 import { untransposeWasmMatMul } from './wasm-matmul';
 import { shareWasmIdentity } from './wasm-identity';
+import { useRowGather } from './wasm-gather';
 import { useOwnWasmBatchMatMul } from './wasm-batch-matmul';
 
 // Order matters: the batched-product kernel wraps the untransposing one, and hands it what it does not take.
 untransposeWasmMatMul();
 useOwnWasmBatchMatMul();
 shareWasmIdentity();
+useRowGather();
 
 const require = createRequire(import.meta.url);
 setWasmPaths(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + '/');

@@ -84,13 +84,30 @@ export function planProduct(aShape: number[], bShape: number[], transposeA: bool
  * several threads XNNPACK splits a 2-D product across them; the module does too once its pool of threads runs
  * (`pooled`: ./batch-matmul/pool.ts), and then takes every 2-D product large enough to cut, which made MiniLM-L6's
  * LoRA step 0.73–0.79× and tabtune-mini's 0.77–0.84× of the step with XNNPACK's threads (bench/pool-ab.ts, 2 threads;
- * bench/RESULTS.md). Without the pool, or for a product too small to cut, 2-D products stay with XNNPACK.
+ * bench/RESULTS.md). A 2-D product too small to cut runs here on the calling thread (`unsplit` below); a larger one
+ * without the pool stays with XNNPACK, which has tfjs's threads.
  */
 export function takesProduct(plan: Plan, threads: number, pooled = false): boolean {
   if (plan.batch > 1) return true;
   const mine = untransposed2d || plan.transposed;
   if (threads === 1) return mine;
-  return mine && pooled && pooled2d && splits(plan);
+  if (!splits(plan)) return unsplit === 'all' ? mine : unsplit === 'transposed' && plan.transposed;
+  return mine && pooled && pooled2d;
+}
+
+/**
+ * With several threads, where a 2-D product too small to cut among them runs: 'all' — on the module, on the calling
+ * thread; 'transposed' — there only when an operand is transposed (XNNPACK needs it transposed in memory first,
+ * src/runtime/wasm-matmul.ts, which for a LoRA adapter's rank-8 gradients costs more than the product), the rest on
+ * XNNPACK; 'xnnpack' — all of them on XNNPACK (the rule before). Side by side on 2 threads (bench/pool-ab.ts
+ * --rules): MiniLM-L6's LoRA step at seq 32 0.965× with 'transposed' against 'xnnpack', 0.985× with 'all' against
+ * 'transposed'; tiny-bert's 0.872×. Larger products keep their rule: shared by the pool, or XNNPACK without one.
+ */
+export type UnsplitRule = 'xnnpack' | 'transposed' | 'all';
+let unsplit: UnsplitRule = 'all';
+/** Where 2-D products too small to cut run with several threads (for bench/pool-ab.ts). */
+export function setUnsplitProducts(rule: UnsplitRule): void {
+  unsplit = rule;
 }
 
 /** Whether the pool shares `plan` among its threads: smaller products run on the calling thread alone, where waking

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { tf, useBackend } from '../../src/runtime/tf-node';
 import { batchMatMulOn, supportedVariants } from '../../src/runtime/batch-matmul/module';
-import { batchMatMulStats, planProduct, setBatchMatMulMode, takesProduct, type BatchMatMulMode } from '../../src/runtime/wasm-batch-matmul';
+import { batchMatMulStats, planProduct, setBatchMatMulMode, setUnsplitProducts, takesProduct, type BatchMatMulMode } from '../../src/runtime/wasm-batch-matmul';
 
 // Node 20's V8 has relaxed SIMD behind a flag (later Nodes ship it): on before the first module is compiled, so
 // the relaxed build is tested too.
@@ -179,15 +179,27 @@ describe('the wasm batched matmul', () => {
     expect(Array.from(small)).toEqual(new Array(15).fill(4));
   });
 
-  it('leaves 2-D products to XNNPACK on several threads unless its own threads share them, and takes batched ones on any count', () => {
+  it('leaves large 2-D products to XNNPACK on several threads unless its own threads share them, and takes small and batched ones on any count', () => {
     const flat = planProduct([512, 384], [384, 384], false, false)!;
     const flatT = planProduct([512, 384], [384, 384], false, true)!;
     const batched = planProduct([192, 32, 32], [192, 32, 32], false, true)!;
     // 16 × 32 tokens through a 64 → 64 layer: 2^19 multiply-adds, below the 2^24 from which a product is cut.
     const small = planProduct([512, 64], [64, 64], false, false)!;
-    expect([takesProduct(flat, 1), takesProduct(flatT, 1), takesProduct(batched, 1), takesProduct(small, 1)]).toEqual([true, true, true, true]);
-    expect([takesProduct(flat, 2), takesProduct(flatT, 4), takesProduct(batched, 2), takesProduct(small, 2)]).toEqual([false, false, true, false]);
-    expect([takesProduct(flat, 2, true), takesProduct(flatT, 4, true), takesProduct(batched, 2, true), takesProduct(small, 2, true)]).toEqual([true, true, true, false]);
+    // A LoRA adapter's gradient dA = xᵀ·g at 512 tokens, rank 8: 2^20.6 multiply-adds, A transposed.
+    const loraT = planProduct([512, 384], [512, 8], true, false)!;
+    const all = [flat, flatT, batched, small, loraT];
+    expect(all.map((p) => takesProduct(p, 1))).toEqual([true, true, true, true, true]);
+    expect(all.map((p) => takesProduct(p, 2))).toEqual([false, false, true, true, true]);
+    expect(all.map((p) => takesProduct(p, 4, true))).toEqual([true, true, true, true, true]);
+    try {
+      setUnsplitProducts('transposed');
+      expect(all.map((p) => takesProduct(p, 2, true))).toEqual([true, true, true, false, true]);
+      setUnsplitProducts('xnnpack');
+      expect(all.map((p) => takesProduct(p, 2, true))).toEqual([true, true, true, false, false]);
+      expect(all.map((p) => takesProduct(p, 2))).toEqual([false, false, true, false, false]);
+    } finally {
+      setUnsplitProducts('all');
+    }
   });
 
   it('gives an attention block the gradients of tfjs’s own kernel, and leaks no tensors', async () => {
