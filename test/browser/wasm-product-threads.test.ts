@@ -11,7 +11,7 @@ interface Result {
   isolated: boolean; threads: number; stoppedThreads: number; refused: number; restarted: number;
   pooled: Out[]; alone: Out[]; again: Out[]; plainPooled: Out[]; plainAlone: Out[]; notes: string[]; error?: string;
   pooledFused: Float32Array[]; aloneFused: Float32Array[]; fusedRuns: Record<string, number>; fusedParts: number[];
-  silent: number; stuckError: string; idsLeft: number; lostThreads: number; afterLost: Out[];
+  silent: number; stuckError: string; idsLeft: number; fusedStuckError: string; fusedIdsLeft: number; lostThreads: number; afterLost: Out[];
 }
 
 function inThreadedWorker(): Promise<Result> {
@@ -36,6 +36,9 @@ it('cuts products among every wasm thread with the reference’s values, and fal
   expect(r.stuckError).toBe('a product helper stopped answering; products run on one thread from now on');
   // Nothing of the failed product stays on tfjs's heap: its inputs went with tf.tidy, its output with the kernel.
   expect(r.idsLeft).toBe(0);
+  // So for a fused kernel cut into bands: it fails with the same message, and its output is freed with it.
+  expect(r.fusedStuckError).toBe('a product helper stopped answering; products run on one thread from now on');
+  expect(r.fusedIdsLeft).toBe(0);
   const cases = productCases();
   cases.forEach((c, i) => {
     const ref = reference(c);

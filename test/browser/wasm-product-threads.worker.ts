@@ -80,11 +80,28 @@ self.onmessage = async () => {
     }
     const idsLeft = dataIds() - idsBefore;
     const lostThreads = mm.productThreads();
+    // The same for a fused kernel cut into bands of rows: it fails, and its output goes with it.
+    await mm.startProductThreads(tf.backend(), 2, () => {
+      const port = { onmessage: null as ((e: MessageEvent) => void) | null, onerror: null,
+        postMessage() { queueMicrotask(() => port.onmessage?.({ data: { ok: true } } as MessageEvent)); }, terminate() {} };
+      return port;
+    }, { stuckMs: 200 });
+    const h = tf.tensor2d(seeded(rows * cols, 21), [rows, cols]);
+    const bias = tf.tensor1d(seeded(cols, 23));
+    const fusedIdsBefore = dataIds();
+    let fusedStuckError = '';
+    try {
+      wasmBiasGelu(h, bias).dispose();
+    } catch (e) {
+      fusedStuckError = e instanceof Error ? e.message : String(e);
+    }
+    const fusedIdsLeft = dataIds() - fusedIdsBefore;
+    tf.dispose([h, bias]);
     notes.push(wasmThreading().note);
     const afterLost = each();
     mm.stopProductThreads();
     notes.push(wasmThreading().note);
-    self.postMessage({ isolated: globalThis.crossOriginIsolated, threads, stoppedThreads, refused, restarted, pooled, alone, again, plainPooled, plainAlone, pooledFused, aloneFused, fusedRuns: { ...fusedWasmStats }, fusedParts, notes, silent, stuckError, idsLeft, lostThreads, afterLost });
+    self.postMessage({ isolated: globalThis.crossOriginIsolated, threads, stoppedThreads, refused, restarted, pooled, alone, again, plainPooled, plainAlone, pooledFused, aloneFused, fusedRuns: { ...fusedWasmStats }, fusedParts, notes, silent, stuckError, idsLeft, fusedStuckError, fusedIdsLeft, lostThreads, afterLost });
   } catch (e) {
     self.postMessage({ error: e instanceof Error ? e.stack ?? e.message : String(e) });
   }

@@ -91,7 +91,11 @@ export function context(name: string, backend: unknown): KernelContext {
     fns: pool ? onThreads(found.fns, found.variant, pool) : found.fns,
     backend: b,
     at: (t) => b.dataIdMap.get(t.dataId).memoryOffset,
-    output: (shape) => b.makeOutput(shape, 'float32'),
+    output: (shape) => {
+      const out = b.makeOutput(shape, 'float32');
+      made?.push({ backend: b, out });
+      return out;
+    },
     withScratch(bytes, f) {
       const at = b.wasm._malloc(bytes + 16) >>> 0;
       try {
@@ -106,9 +110,31 @@ export function context(name: string, backend: unknown): KernelContext {
 /** 2 × 4·⌈cols/4⌉ floats: what column_sum and layer_norm_dgamma sum in (fused.wat). */
 export const columnScratchBytes = (cols: number) => 2 * 4 * Math.ceil(cols / 4) * 4;
 
-/** Registers `kernelFunc` for wasm under `kernelName` unless another copy of this code already did. */
+/** The outputs the kernel now running has made (context().output), so that a kernel that throws frees them: tfjs's
+ * engine never sees the outputs of a kernel that failed, and nothing else would. */
+let made: { backend: WasmBackend; out: tf.TensorInfo }[] | null = null;
+
+/**
+ * Registers `kernelFunc` for wasm under `kernelName` unless another copy of this code already did. When it throws
+ * (a helper thread that stopped answering: src/runtime/batch-matmul/pool.ts), the outputs it had made are freed.
+ */
 export function registerWasmKernel(kernelName: string, kernelFunc: tf.KernelFunc): void {
-  if (!tf.getKernel(kernelName, 'wasm')) tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
+  if (tf.getKernel(kernelName, 'wasm')) return;
+  tf.registerKernel({
+    kernelName, backendName: 'wasm',
+    kernelFunc: (args) => {
+      const outer = made;
+      made = [];
+      try {
+        return kernelFunc(args);
+      } catch (e) {
+        for (const { backend, out } of made) backend.disposeData(out.dataId);
+        throw e;
+      } finally {
+        made = outer;
+      }
+    },
+  });
 }
 
 export function checkFloat32(name: string, tensors: (tf.Tensor | null)[]): void {
