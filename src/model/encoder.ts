@@ -11,6 +11,7 @@ import { fusedBiasGelu, fusedLinear, fusedLoraLinear } from './fused/linear-webg
 import { recomputed, recomputeWanted, type Products, type RecomputeSetting } from './recompute';
 import { fusedWasmAvailable, wasmBiasGelu } from './fused/gelu-wasm';
 import { wasmLayerNorm } from './fused/layer-norm-wasm';
+import { wasmMaskedSoftmax, wasmSoftmaxAvailable } from './fused/softmax-wasm';
 import { embeddingLookup } from './embedding';
 import { lookupWithTokens, type TrainableTokens } from './trainable-tokens';
 
@@ -193,8 +194,9 @@ function encoderLayer(layer: Layer, x: tf.Tensor2D, maskBias: tf.Tensor2D, shape
 // The layer's four parts each have two implementations with the same arithmetic: tfjs ops (every backend), and on
 // tfjs's WebGPU backend fused kernels of the project's own (src/model/fused/, issue #21), where a step costs what
 // its dispatches cost to encode (bench/RESULTS-gpu.md). fusedKernels() says which; src/runtime/fused-switch.ts
-// turns them off for side-by-side runs. On tfjs's wasm backend, residual + LayerNorm and bias + GELU run the
-// project's wasm SIMD kernels (issue #20: gelu-wasm.ts, layer-norm-wasm.ts) where fusedWasmAvailable() says so;
+// turns them off for side-by-side runs. On tfjs's wasm backend, residual + LayerNorm, bias + GELU and the attention's
+// scaled, masked softmax run the project's wasm SIMD kernels (issue #20: gelu-wasm.ts, layer-norm-wasm.ts,
+// softmax-wasm.ts) where fusedWasmAvailable() says so;
 // setFusedWasmMode('off') (fused/wasm-common.ts) turns them off.
 
 /** softmax(q·kᵀ/√D + maskBias)·v per sequence and head, on and back to [B·L, H] (head h in columns h·D…h·D+D−1). */
@@ -203,8 +205,10 @@ function attention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, maskBias: tf.
   const [rows, H] = q.shape;
   const D = H / s.numHeads;
   const heads = (t: tf.Tensor2D) => tf.transpose(tf.reshape(t, [s.batch, s.seqLen, s.numHeads, D]), [0, 2, 1, 3]) as tf.Tensor4D;
-  const scores = tf.add(tf.div(tf.matMul(heads(q), heads(k), false, true), Math.sqrt(D)), tf.reshape(maskBias, [s.batch, 1, 1, s.seqLen]));
-  const context = tf.matMul(tf.softmax(scores), heads(v)); // [B, nH, L, D]
+  const raw = tf.matMul(heads(q), heads(k), false, true) as tf.Tensor4D;
+  const probs = wasmSoftmaxAvailable() ? wasmMaskedSoftmax(raw, maskBias, Math.sqrt(D))
+    : tf.softmax(tf.add(tf.div(raw, Math.sqrt(D)), tf.reshape(maskBias, [s.batch, 1, 1, s.seqLen])));
+  const context = tf.matMul(probs, heads(v)); // [B, nH, L, D]
   return tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [rows, H]) as tf.Tensor2D;
 }
 

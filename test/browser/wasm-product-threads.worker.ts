@@ -21,6 +21,10 @@ self.onmessage = async () => {
     const { wasmBiasGelu } = await import('../../src/model/fused/gelu-wasm');
     const { wasmLayerNorm } = await import('../../src/model/fused/layer-norm-wasm');
     const { fusedWasmStats } = await import('../../src/model/fused/wasm-common');
+    const { wasmMaskedSoftmax } = await import('../../src/model/fused/softmax-wasm');
+    // The attention's softmax over [4, 4, 128, 128]: 2^18 elements, cut into bands of 683 rows, which do not start
+    // on a sequence's first row (512 rows each); sequences padded after 128, 100, 37 and 1 keys.
+    const [sb, sh, sl] = [4, 4, 128];
     // 520 rows × 512: over the 2^18 elements from which a row-wise kernel is cut (174, 174, 172 rows on 3 threads).
     const [rows, cols] = [520, 512];
     const fused = () => {
@@ -31,9 +35,15 @@ self.onmessage = async () => {
       const dy = tf.tensor2d(seeded(rows * cols, 25), [rows, cols]);
       const gelu = tf.grad((x) => wasmBiasGelu(x as typeof h, b).mul(dy).sum());
       const norm = (withResidual: boolean) => tf.grad((x) => wasmLayerNorm(x as typeof h, withResidual ? r : null, g, b, 1e-12).mul(dy).sum());
-      const out = tf.tidy(() => [wasmBiasGelu(h, b), gelu(h), wasmLayerNorm(h, r, g, b, 1e-12), norm(true)(h), wasmLayerNorm(h, null, g, b, 1e-12), norm(false)(h)]
+      const scores = tf.tensor4d(seeded(sb * sh * sl * sl, 26, 20), [sb, sh, sl, sl]);
+      const real = [128, 100, 37, 1];
+      const mask = tf.tensor2d(Float32Array.from({ length: sb * sl }, (_, i) => (i % sl < real[Math.floor(i / sl)] ? 0 : -1e9)), [sb, sl]);
+      const sdy = tf.tensor4d(seeded(sb * sh * sl * sl, 27), [sb, sh, sl, sl]);
+      const softmaxGrad = tf.grad((x) => wasmMaskedSoftmax(x as typeof scores, mask, Math.sqrt(32)).mul(sdy).sum());
+      const out = tf.tidy(() => [wasmBiasGelu(h, b), gelu(h), wasmLayerNorm(h, r, g, b, 1e-12), norm(true)(h), wasmLayerNorm(h, null, g, b, 1e-12), norm(false)(h),
+        wasmMaskedSoftmax(scores, mask, Math.sqrt(32)), softmaxGrad(scores)]
         .map((t) => t.dataSync() as Float32Array));
-      tf.dispose([h, r, b, g, dy]);
+      tf.dispose([h, r, b, g, dy, scores, mask, sdy]);
       return out;
     };
     const threads = mm.productThreads();

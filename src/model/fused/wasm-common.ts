@@ -1,4 +1,4 @@
-// What the wasm fused kernels (gelu-wasm.ts, layer-norm-wasm.ts; issue #20) share: the module bound to tfjs-wasm's
+// What the wasm fused kernels (gelu-wasm.ts, layer-norm-wasm.ts, softmax-wasm.ts; issue #20) share: the module bound to tfjs-wasm's
 // memory (src/runtime/fused-wasm/), the variant in use, addresses of tensors on tfjs's heap, and a count of the
 // kernels run (tests check that a frozen γ/β costs no column kernel).
 import * as tf from '@tensorflow/tfjs';
@@ -46,10 +46,10 @@ const SPLIT_MIN_ELEMENTS = 1 << 18;
 function onThreads(fns: FusedWasm, variant: Variant, pool: ProductPool): FusedWasm {
   /** `call` on `args` whole, or in bands of rows on the pool: in every row-wise kernel the row count (at `rowsAt`) is
    * followed by the column count, and `rowPointers` are the arguments that address a [rows, cols] float32 tensor. */
-  const rowWise = (kernel: KernelId, args: number[], rowsAt: number, rowPointers: number[], call: (a: number[]) => void) => {
+  const rowWise = (kernel: KernelId, args: number[], rowsAt: number, rowPointers: number[], call: (a: number[]) => void, rowIndexAt?: number) => {
     const cols = args[rowsAt + 1];
     if (args[rowsAt] * cols < SPLIT_MIN_ELEMENTS) call(args);
-    else pool.runRows(kernel, variant, args, { rowsAt, rowPointers, rowBytes: 4 * cols }, call);
+    else pool.runRows(kernel, variant, args, { rowsAt, rowPointers, rowBytes: 4 * cols, rowIndexAt }, call);
   };
   return {
     ...fns,
@@ -59,6 +59,10 @@ function onThreads(fns: FusedWasm, variant: Variant, pool: ProductPool): FusedWa
       (a) => fns.layer_norm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8])),
     layer_norm_dx: (...args) => rowWise(Kernel.LayerNormDx, args, 6, args[2] ? [0, 1, 4, 5] : [0, 4, 5],
       (a) => fns.layer_norm_dx(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8])),
+    // The mask is read by sequence, not by row: it stays where it is, and the band's first row says which to read.
+    masked_softmax: (...args) => rowWise(Kernel.MaskedSoftmax, args, 3, [0, 2],
+      (a) => fns.masked_softmax(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]), 7),
+    softmax_grad: (...args) => rowWise(Kernel.SoftmaxGrad, args, 3, [0, 1, 2], (a) => fns.softmax_grad(a[0], a[1], a[2], a[3], a[4], a[5])),
   };
 }
 

@@ -25,9 +25,10 @@ export interface ProductPool {
   /**
    * Runs a row-wise fused kernel (fused.wat) in bands of rows: `args` are its arguments for all `rows`, `rowPointers`
    * the indices of the arguments that address a tensor of `rowBytes` bytes per row (they advance with the band),
-   * `rowsAt` the index of the row count. `own` runs the calling thread's band with the same build as `variant`.
+   * `rowsAt` the index of the row count, `rowIndexAt` that of an argument counting rows (it advances by the band's
+   * first row). `own` runs the calling thread's band with the same build as `variant`.
    */
-  runRows(kernel: KernelId, variant: Variant, args: number[], rows: { rowsAt: number; rowPointers: number[]; rowBytes: number }, own: (args: number[]) => void): void;
+  runRows(kernel: KernelId, variant: Variant, args: number[], rows: { rowsAt: number; rowPointers: number[]; rowBytes: number; rowIndexAt?: number }, own: (args: number[]) => void): void;
   /** Stops the helpers; later products run on the calling thread. */
   stop(): void;
 }
@@ -42,7 +43,7 @@ export interface HelperPort {
 }
 
 /** Parts handed to helpers, by kernel (pool-layout.ts's Kernel): tests check that the pool, not one thread, ran them. */
-export const poolStats = { parts: [0, 0, 0, 0, 0] };
+export const poolStats = { parts: [0, 0, 0, 0, 0, 0, 0] };
 
 /** A helper stuck this long on one part has died (a crashed worker never answers): the product fails loudly. */
 const STUCK_MS = 60_000;
@@ -157,7 +158,7 @@ function makePool(memory: WebAssembly.Memory, ports: HelperPort[], base: number,
         heap.free(scratch);
       }
     },
-    runRows(kernel, variant, args, { rowsAt, rowPointers, rowBytes }, own) {
+    runRows(kernel, variant, args, { rowsAt, rowPointers, rowBytes, rowIndexAt }, own) {
       const rows = args[rowsAt];
       const band = Math.ceil(rows / pool.threads);
       const parts: number[][] = [];
@@ -165,6 +166,7 @@ function makePool(memory: WebAssembly.Memory, ports: HelperPort[], base: number,
         const part = [...args];
         part[rowsAt] = Math.min(band, rows - row);
         for (const i of rowPointers) part[i] += row * rowBytes;
+        if (rowIndexAt !== undefined) part[rowIndexAt] += row;
         parts.push(part);
       }
       dispatch(kernel, variant, parts, own);

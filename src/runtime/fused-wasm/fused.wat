@@ -1,5 +1,6 @@
 ;; Elementwise and row kernels for tfjs-wasm (src/model/fused/gelu-wasm.ts, src/model/fused/layer-norm-wasm.ts):
-;; bias + exact GELU and its gradient, residual + LayerNorm and its gradients, column sums. Built by
+;; bias + exact GELU and its gradient, residual + LayerNorm and its gradients, column sums, the attention's scaled
+;; and masked softmax and its gradient. Built by
 ;; scripts/build-batch-matmul-wasm.mjs into fused-wasm.ts (beside this file) four ways, as batch-matmul.wat:
 ;;   (MEMORY)    — tfjs's own memory, unshared or shared, so tensors are read and written where tfjs keeps them;
 ;;   (FMA a b c) — a·b + c per lane: f32x4.relaxed_madd with relaxed SIMD, f32x4.mul then f32x4.add without;
@@ -307,4 +308,111 @@
           (then (call $flush (local.get $scratch) (local.get $blk) (local.get $cols))))
         (br_if $rowsLoop (i32.lt_s (local.get $i) (local.get $rows))))))
     (call $copyOut (local.get $scratch) (local.get $out) (local.get $cols)))
+
+  ;; e^x per lane for x ≤ 0, Cephes' expf as in $core (kept apart: V8 does not inline wasm calls, and $core is the
+  ;; GELU's one call per vector); lanes below −87.3365 give exactly 0, as tfjs's Exp underflows there.
+  (func $exp (param $x v128) (result v128)
+    (local $c v128) (local $n v128) (local $r v128) (local $e v128)
+    (local.set $c (f32x4.max (local.get $x) (v128.const f32x4 -87.3365 -87.3365 -87.3365 -87.3365)))
+    (local.set $n (f32x4.nearest (f32x4.mul (local.get $c)
+      (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
+    (local.set $r (f32x4.sub (local.get $c) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
+    (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+    (local.set $e (FMA (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4) (local.get $r)
+      (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+    (local.set $e (FMA (local.get $e) (local.get $r) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+    (local.set $e (FMA (local.get $e) (local.get $r) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+    (local.set $e (FMA (local.get $e) (local.get $r) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+    (local.set $e (FMA (local.get $e) (local.get $r) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+    (local.set $e (FMA (local.get $e) (f32x4.mul (local.get $r) (local.get $r)) (local.get $r)))
+    (local.set $e (f32x4.mul (f32x4.add (local.get $e) (v128.const f32x4 1 1 1 1))
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+    (v128.andnot (local.get $e) (f32x4.lt (local.get $x) (v128.const f32x4 -87.3365 -87.3365 -87.3365 -87.3365))))
+
+  ;; The lanes of a vector that lie inside a row with n (≥ 1) floats left: all ones there, zeros past the row.
+  (func $inside (param $n i32) (result v128)
+    (i32x4.lt_s (v128.const i32x4 0 1 2 3) (i32x4.splat (local.get $n))))
+
+  ;; out = softmax(x/d + mask) per row, x rows × cols (row i of the attention's scores, rows = batch·heads·L), the
+  ;; mask row of sequence (firstRow + i)/rowsPerMask (the additive mask bias [batch, cols], the same for every head
+  ;; and query of a sequence): encoder.ts's tf.add(tf.div(scores, √D), mask) then tf.softmax, as e^(v − max)/Σ.
+  ;; out holds v between the passes. firstRow: the band's first row, when the pool cuts the rows into bands.
+  (func (export "masked_softmax") (param $x i32) (param $mask i32) (param $out i32) (param $rows i32) (param $cols i32)
+      (param $d f32) (param $rowsPerMask i32) (param $firstRow i32)
+    (local $j i32) (local $n i32) (local $o i32) (local $m i32) (local $v v128) (local $dv v128) (local $mx v128)
+    (local $sum v128) (local $mxs f32) (local $tot v128) (local $rowBytes i32)
+    (if (i32.le_s (i32.mul (local.get $rows) (local.get $cols)) (i32.const 0)) (then (return)))
+    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $dv (f32x4.splat (local.get $d)))
+    (loop $rowsLoop
+      (local.set $m (i32.add (local.get $mask)
+        (i32.mul (i32.div_u (local.get $firstRow) (local.get $rowsPerMask)) (local.get $rowBytes))))
+      (local.set $mx (v128.const f32x4 -inf -inf -inf -inf))
+      (local.set $j (i32.const 0))
+      (loop $shift
+        (local.set $n (i32.sub (local.get $cols) (local.get $j)))
+        (local.set $o (i32.shl (local.get $j) (i32.const 2)))
+        (local.set $v (f32x4.add (f32x4.div (LD (i32.add (local.get $x) (local.get $o)) (local.get $n)) (local.get $dv))
+          (LD (i32.add (local.get $m) (local.get $o)) (local.get $n))))
+        (ST (i32.add (local.get $out) (local.get $o)) (local.get $v) (local.get $n))
+        (local.set $mx (f32x4.max (local.get $mx)
+          (v128.bitselect (local.get $v) (v128.const f32x4 -inf -inf -inf -inf) (call $inside (local.get $n)))))
+        (br_if $shift (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 4))) (local.get $cols))))
+      (local.set $mxs (f32.max (f32.max (f32x4.extract_lane 0 (local.get $mx)) (f32x4.extract_lane 1 (local.get $mx)))
+        (f32.max (f32x4.extract_lane 2 (local.get $mx)) (f32x4.extract_lane 3 (local.get $mx)))))
+      (local.set $mx (f32x4.splat (local.get $mxs)))
+      (local.set $sum (v128.const i32x4 0 0 0 0))
+      (local.set $j (i32.const 0))
+      (loop $exps
+        (local.set $n (i32.sub (local.get $cols) (local.get $j)))
+        (local.set $o (i32.shl (local.get $j) (i32.const 2)))
+        (local.set $v (call $exp (f32x4.sub (LD (i32.add (local.get $out) (local.get $o)) (local.get $n)) (local.get $mx))))
+        (ST (i32.add (local.get $out) (local.get $o)) (local.get $v) (local.get $n))
+        (local.set $sum (f32x4.add (local.get $sum) (v128.and (local.get $v) (call $inside (local.get $n)))))
+        (br_if $exps (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 4))) (local.get $cols))))
+      (local.set $tot (f32x4.splat (call $hsum (local.get $sum))))
+      (local.set $j (i32.const 0))
+      (loop $scale
+        (local.set $n (i32.sub (local.get $cols) (local.get $j)))
+        (local.set $o (i32.shl (local.get $j) (i32.const 2)))
+        (ST (i32.add (local.get $out) (local.get $o))
+          (f32x4.div (LD (i32.add (local.get $out) (local.get $o)) (local.get $n)) (local.get $tot)) (local.get $n))
+        (br_if $scale (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 4))) (local.get $cols))))
+      (local.set $x (i32.add (local.get $x) (local.get $rowBytes)))
+      (local.set $out (i32.add (local.get $out) (local.get $rowBytes)))
+      (local.set $firstRow (i32.add (local.get $firstRow) (i32.const 1)))
+      (br_if $rowsLoop (local.tee $rows (i32.sub (local.get $rows) (i32.const 1))))))
+
+  ;; The gradient of masked_softmax's x: out = y·(dy − Σ dy·y)/d per row (y its output), tfjs's Softmax gradient
+  ;; followed by the division's.
+  (func (export "softmax_grad") (param $y i32) (param $dy i32) (param $out i32) (param $rows i32) (param $cols i32) (param $d f32)
+    (local $j i32) (local $n i32) (local $o i32) (local $s v128) (local $dv v128) (local $yv v128) (local $rowBytes i32)
+    (if (i32.le_s (i32.mul (local.get $rows) (local.get $cols)) (i32.const 0)) (then (return)))
+    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $dv (f32x4.splat (local.get $d)))
+    (loop $rowsLoop
+      (local.set $s (v128.const i32x4 0 0 0 0))
+      (local.set $j (i32.const 0))
+      ;; lanes past the row read 0 from both, so they add nothing
+      (loop $dot
+        (local.set $n (i32.sub (local.get $cols) (local.get $j)))
+        (local.set $o (i32.shl (local.get $j) (i32.const 2)))
+        (local.set $s (f32x4.add (local.get $s) (f32x4.mul (LD (i32.add (local.get $dy) (local.get $o)) (local.get $n))
+          (LD (i32.add (local.get $y) (local.get $o)) (local.get $n)))))
+        (br_if $dot (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 4))) (local.get $cols))))
+      (local.set $s (f32x4.splat (call $hsum (local.get $s))))
+      (local.set $j (i32.const 0))
+      (loop $colsLoop
+        (local.set $n (i32.sub (local.get $cols) (local.get $j)))
+        (local.set $o (i32.shl (local.get $j) (i32.const 2)))
+        (local.set $yv (LD (i32.add (local.get $y) (local.get $o)) (local.get $n)))
+        (ST (i32.add (local.get $out) (local.get $o))
+          (f32x4.div (f32x4.mul (local.get $yv) (f32x4.sub (LD (i32.add (local.get $dy) (local.get $o)) (local.get $n)) (local.get $s)))
+            (local.get $dv))
+          (local.get $n))
+        (br_if $colsLoop (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 4))) (local.get $cols))))
+      (local.set $y (i32.add (local.get $y) (local.get $rowBytes)))
+      (local.set $dy (i32.add (local.get $dy) (local.get $rowBytes)))
+      (local.set $out (i32.add (local.get $out) (local.get $rowBytes)))
+      (br_if $rowsLoop (local.tee $rows (i32.sub (local.get $rows) (i32.const 1))))))
 )

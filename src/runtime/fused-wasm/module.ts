@@ -1,4 +1,4 @@
-// The fused elementwise module (fused.wat, built into fused-wasm.ts by scripts/build-batch-matmul-wasm.mjs) on
+// The fused elementwise and row module (fused.wat, built into fused-wasm.ts by scripts/build-batch-matmul-wasm.mjs) on
 // tfjs-wasm's own WebAssembly.Memory, as batch-matmul/module.ts has the batched matmul: the kernels read and write
 // tensors where tfjs keeps them. Builds are picked and instantiated by ../wasm-builds.ts.
 import * as builds from './fused-wasm';
@@ -14,6 +14,8 @@ export interface FusedWasm {
   layer_norm(x: number, r: number, hasResidual: number, gamma: number, beta: number, out: number, rows: number, cols: number, eps: number): void;
   layer_norm_dx(x: number, r: number, hasResidual: number, gamma: number, dy: number, out: number, rows: number, cols: number, eps: number): void;
   layer_norm_dgamma(x: number, r: number, hasResidual: number, dy: number, out: number, scratch: number, rows: number, cols: number, eps: number): void;
+  masked_softmax(x: number, mask: number, out: number, rows: number, cols: number, d: number, rowsPerMask: number, firstRow: number): void;
+  softmax_grad(y: number, dy: number, out: number, rows: number, cols: number, d: number): void;
 }
 
 const loader = wasmBuilds<FusedWasm>(builds);
