@@ -7,7 +7,7 @@
 // --profile-shapes: the same, with products apart by shape.
 // --rules A,B: both sides on every thread, side one with unshared 2-D products under rule A, side two under rule B
 // (src/runtime/wasm-batch-matmul.ts's UnsplitRule) instead of one thread against every thread; RULE@MACS also sets
-// the size from which products are cut (else --split-min's, else 2^24).
+// the size from which products are cut (else --split-min's, else 2^24); one:RULE runs that side with the pool stopped.
 // Prints one JSON line per row and one summary line per configuration.
 import { cpus, tmpdir } from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -52,7 +52,8 @@ try {
   for (const spec of args) {
     const [model, method, seqText] = spec.split(':');
     const plan = { model, method, seq: Number(seqText) };
-    const sides = rules ? rules.split(',').map((rule) => ({ on: true, rule, label: `every thread, ${rule}` }))
+    // A rule written one:RULE runs its side with the products on one thread (the pool stopped).
+    const sides = rules ? rules.split(',').map((r) => (r.startsWith('one:') ? { on: false, rule: r.slice(4), label: `one thread, ${r.slice(4)}` } : { on: true, rule: r, label: `every thread, ${r}` }))
       : [{ on: false, rule: '', label: 'one thread' }, { on: true, rule: '', label: 'every thread' }];
     const ms: number[][] = sides.map(() => []);
     for (let r = 0; r < rounds; r++) {
