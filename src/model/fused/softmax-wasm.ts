@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { checkFloat32, context, fusedWasmAvailable, registerWasmKernel } from './wasm-common';
 
 const MASKED_SOFTMAX = 'TabtuneMaskedSoftmaxWasm';
+const SOFTMAX_GRAD = 'TabtuneSoftmaxGradWasm';
 
 let on = true;
 /** false: encoder.ts's tfjs ops for the softmax while the other fused kernels stay (for bench/wasm-ab.ts's before and
@@ -20,7 +21,6 @@ export function setWasmSoftmax(next: boolean): void {
 export function wasmSoftmaxAvailable(): boolean {
   return on && fusedWasmAvailable();
 }
-const SOFTMAX_GRAD = 'TabtuneSoftmaxGradWasm';
 
 /**
  * softmax(scores/d + mask) over the last axis: scores [batch, heads, L, L], mask the additive mask bias [batch, L]
