@@ -5,7 +5,7 @@ import { createClassifier } from '../src/model/classifier';
 import { AdamW } from '../src/train/optimizer';
 import { trainStep } from '../src/train/loop';
 import { createRng } from '../src/util/rng';
-import { LORA, randomModel, shapeByName, BATCH } from './shared';
+import { LORA, kernelKey, randomModel, shapeByName, BATCH } from './shared';
 import type { HostBatch, Method } from '../src/model/types';
 
 const [modelName = 'minilm-l6', method = 'lora', seqArg = '32'] = process.argv.slice(2);
@@ -34,8 +34,7 @@ let total = 0;
 for (const k of info.kernels) {
   const ms = Number(k.kernelTimeMs);
   total += ms;
-  const key = process.env.SHAPES && k.name === 'BatchMatMul'
-    ? `${k.name} ${k.inputShapes.map((s) => s?.join('×')).join(' · ')} → ${k.outputShapes.map((s) => s?.join('×')).join('')}` : k.name;
+  const key = process.env.SHAPES ? kernelKey(k) : k.name;
   const e = by.get(key) ?? { n: 0, ms: 0 };
   e.n++; e.ms += ms; by.set(key, e);
 }

@@ -368,6 +368,12 @@ export async function measureRow(model: LoadedModel, shape: Shape, plan: RowPlan
 
 /** One step under tf.time, its dispatches' device times summed per program name (tfjs names a timed dispatch by
  * its program's class: tfjs's own, e.g. MatMulPackedProgram, or an own kernel's spec name, webgpu-kernel.ts). */
+/** A profiled kernel's name, products (BatchMatMul) with their operands' and output's shapes. */
+export function kernelKey(k: Awaited<ReturnType<typeof tf.profile>>['kernels'][number]): string {
+  return k.name === 'BatchMatMul'
+    ? `${k.name} ${k.inputShapes.map((s) => s?.join('×')).join(' · ')} → ${k.outputShapes.map((s) => s?.join('×')).join('')}` : k.name;
+}
+
 async function wallProfileStep(step: () => tf.Tensor, productShapes: boolean): Promise<KernelShare[]> {
   const info = await tf.profile(() => {
     const loss = step();
@@ -376,8 +382,7 @@ async function wallProfileStep(step: () => tf.Tensor, productShapes: boolean): P
   });
   const byName = new Map<string, KernelShare>();
   for (const k of info.kernels) {
-    const name = productShapes && k.name === 'BatchMatMul'
-      ? `${k.name} ${k.inputShapes.map((s) => s?.join('×')).join(' · ')} → ${k.outputShapes.map((s) => s?.join('×')).join('')}` : k.name;
+    const name = productShapes ? kernelKey(k) : k.name;
     const share = byName.get(name) ?? { name, dispatches: 0, ms: 0 };
     share.dispatches += 1;
     share.ms += Number(k.kernelTimeMs);

@@ -62,28 +62,6 @@ const api = {
   setSplitMinMacs: (macs: number) => setSplitMinMacs(macs),
   setUnsplitProducts: (rule: UnsplitRule) => setUnsplitProducts(rule),
   matmul: (reps?: number) => matmulGflops(reps),
-  /** GFLOP/s of tf.matMul(a, b, ta, tb) on the current backend and product rule: the median of 7 runs of calls
-   * timed over ≥ 100 ms each (wasm's kernels are synchronous, so no read-back is needed to time them). */
-  productRate(aShape: number[], bShape: number[], ta: boolean, tb: boolean): number {
-    const a = tf.randomNormal(aShape);
-    const b = tf.randomNormal(bShape);
-    const c = tf.matMul(a, b, ta, tb);
-    const [m, k] = ta ? [aShape[aShape.length - 1], aShape[aShape.length - 2]] : [aShape[aShape.length - 2], aShape[aShape.length - 1]];
-    const flop = 2 * (c.size / m) * m * k;
-    c.dispose();
-    const runs: number[] = [];
-    for (let r = 0; r < 7; r++) {
-      let calls = 0;
-      const t0 = performance.now();
-      while (performance.now() - t0 < 100) {
-        tf.matMul(a, b, ta, tb).dispose();
-        calls++;
-      }
-      runs.push((performance.now() - t0) / calls);
-    }
-    tf.dispose([a, b]);
-    return flop / (runs.sort((x, y) => x - y)[3] / 1000) / 1e9;
-  },
   attention: (reps?: number) => attentionGflops(reps),
   async row(plan: RowPlan, opts: MeasureOptions): Promise<Measured & { gpu_errors: number; gpu_error_first: string | null }> {
     if (cached?.id !== plan.model) {

@@ -74,11 +74,12 @@ self.onmessage = async () => {
     mm.setBatchMatMulMode('auto');
     // A helper that starts and then never answers (a crashed worker): after stuckMs the product fails with a message,
     // the pool stops, and later products run on this thread alone.
-    const silent = await mm.startProductThreads(tf.backend(), 2, () => {
+    const startSilent = () => mm.startProductThreads(tf.backend(), 2, () => {
       const port = { onmessage: null as ((e: MessageEvent) => void) | null, onerror: null,
         postMessage() { queueMicrotask(() => port.onmessage?.({ data: { ok: true } } as MessageEvent)); }, terminate() {} };
       return port;
     }, { stuckMs: 200 });
+    const silent = await startSilent();
     const split = productCases().find((_, i) => pooled[i].pooled > 0)!;
     let stuckError = '';
     const dataIds = () => (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
@@ -91,11 +92,7 @@ self.onmessage = async () => {
     const idsLeft = dataIds() - idsBefore;
     const lostThreads = mm.productThreads();
     // The same for a fused kernel cut into bands of rows: it fails, and its output goes with it.
-    await mm.startProductThreads(tf.backend(), 2, () => {
-      const port = { onmessage: null as ((e: MessageEvent) => void) | null, onerror: null,
-        postMessage() { queueMicrotask(() => port.onmessage?.({ data: { ok: true } } as MessageEvent)); }, terminate() {} };
-      return port;
-    }, { stuckMs: 200 });
+    await startSilent();
     const h = tf.tensor2d(seeded(rows * cols, 21), [rows, cols]);
     const bias = tf.tensor1d(seeded(cols, 23));
     const fusedIdsBefore = dataIds();
