@@ -71,7 +71,7 @@ def features(model, ids, mask, kind):
 
 
 def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, max_len, seed, word_drop=0.0,
-             train_embeddings=False, emb_lr=None, kind='encoder'):
+             train_embeddings=False, emb_lr=None, kind='encoder', device='cpu'):
     torch.manual_seed(seed)
     model = copy.deepcopy(base)
     if method == 'lora':
@@ -79,6 +79,7 @@ def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, m
     elif method == 'frozen':
         for p in model.parameters():
             p.requires_grad_(False)
+    model.to(device)  # after with_lora, whose adapter parameters are made on the CPU
     words = model.bert.embeddings.word_embeddings.weight
     if train_embeddings:
         # PEFT's modules_to_save on the word embeddings: LoRA on the layers, the embedding matrix trained whole.
@@ -87,12 +88,13 @@ def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, m
     head = nn.Linear(words.shape[1], len(labels))
     nn.init.normal_(head.weight, 0, 0.02)
     nn.init.zeros_(head.bias)
+    head.to(device)
     rest = [p for p in model.parameters() if p.requires_grad and p is not words] + list(head.parameters())
     groups = [{'params': rest}]
     if words.requires_grad:
         groups.append({'params': [words], 'lr': emb_lr if emb_lr is not None else lr, 'weight_decay': 0.0})
     opt = torch.optim.AdamW(groups, lr=lr, weight_decay=0.01)
-    y = torch.tensor([labels.index(l) for l in train[1]])
+    y = torch.tensor([labels.index(l) for l in train[1]], device=device)
     rng = np.random.default_rng(seed)
     model.train()
     for _ in range(epochs):
@@ -102,8 +104,8 @@ def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, m
             texts = [train[0][j] for j in idx]
             if word_drop > 0:
                 texts = [drop_words(t, rng, word_drop) for t in texts]
-            ids, mask = batch_ids(tok, texts, max_len)
-            with torch.autocast('cpu', dtype=torch.bfloat16):
+            ids, mask = (t.to(device) for t in batch_ids(tok, texts, max_len))
+            with torch.autocast('cuda' if device == 'cuda' else 'cpu', dtype=torch.bfloat16):
                 loss = F.cross_entropy(head(features(model, ids, mask, kind)).float(), y[idx])
             opt.zero_grad()
             loss.backward()
@@ -112,7 +114,7 @@ def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, m
     preds = []
     with torch.no_grad():
         for i in range(0, len(test[0]), 64):
-            ids, mask = batch_ids(tok, test[0][i:i + 64], max_len)
+            ids, mask = (t.to(device) for t in batch_ids(tok, test[0][i:i + 64], max_len))
             preds += head(features(model, ids, mask, kind)).argmax(-1).tolist()
     return float(np.mean([labels[p] == t for p, t in zip(preds, test[1])]))
 
@@ -157,6 +159,7 @@ def main() -> None:
     ap.add_argument('--seeds', default='0,1')
     ap.add_argument('--fortunes', action='store_true', help='also the fortunes topics, 5-fold')
     ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--device', default='cpu')
     ap.add_argument('--word-drop', type=float, default=0.0, help='drop each training word with this probability, per epoch')
     ap.add_argument('--train-embeddings', action='store_true', help='with --method lora or frozen: train the word embeddings too')
     ap.add_argument('--emb-lr', type=float, help='the word embeddings\' learning rate (default: --lr)')
@@ -171,7 +174,7 @@ def main() -> None:
     model, tok = load_any(args)
     kw = dict(method=args.method, targets=args.targets.split(','), r=args.r, lr=args.lr, epochs=args.epochs,
               batch=args.batch, max_len=args.max_len, word_drop=args.word_drop,
-              train_embeddings=args.train_embeddings, emb_lr=args.emb_lr, kind=args.features)
+              train_embeddings=args.train_embeddings, emb_lr=args.emb_lr, kind=args.features, device=args.device)
     train, test = read_chat(args.emails_train), read_chat(EMAILS)
     seeds = [int(s) for s in args.seeds.split(',')]
     res = {'emails': [finetune(model, tok, train, test, seed=s, **kw) for s in seeds]}
