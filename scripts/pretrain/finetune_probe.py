@@ -6,7 +6,7 @@ figures a model card reports come from scripts/checks/realtext.ts.
 usage: finetune_probe.py (--model-dir DIR | --checkpoint FILE.pt --vocab vocab.txt) --emails-train GEN.jsonl
        [--max-len 64] [--lr 2e-3] [--epochs 3] [--method lora|full] [--targets query,value] [--seeds 0,1]
        [--word-drop 0.1] [--train-embeddings [--emb-lr 1e-3]]
-       [--method frozen] [--features encoder|bag] [--keep-layers K] [--embeddings-from-twin]
+       [--method frozen] [--features encoder|bag|both] [--keep-layers K] [--embeddings-from-twin]
 
 Diagnostics (scripts/pretrain/trials/2026-11-27-what-the-layers-are-worth.md): --method frozen trains only the head
 (and the word embeddings with --train-embeddings); --features bag feeds the head the mean of the input word
@@ -67,7 +67,8 @@ def features(model, ids, mask, kind):
     if kind == 'encoder':
         return embed(model, ids, mask)
     m = mask[:, :, None].float()
-    return (model.bert.embeddings.word_embeddings(ids).float() * m).sum(1) / m.sum(1).clamp(min=1e-9)
+    bag = (model.bert.embeddings.word_embeddings(ids).float() * m).sum(1) / m.sum(1).clamp(min=1e-9)
+    return bag if kind == 'bag' else torch.cat([embed(model, ids, mask), bag], -1)
 
 
 def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, max_len, seed, word_drop=0.0,
@@ -85,7 +86,7 @@ def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, m
         # PEFT's modules_to_save on the word embeddings: LoRA on the layers, the embedding matrix trained whole.
         words.requires_grad_(True)
     labels = sorted(set(train[1]))
-    head = nn.Linear(words.shape[1], len(labels))
+    head = nn.Linear(words.shape[1] * (2 if kind == 'both' else 1), len(labels))
     nn.init.normal_(head.weight, 0, 0.02)
     nn.init.zeros_(head.bias)
     head.to(device)
@@ -163,8 +164,9 @@ def main() -> None:
     ap.add_argument('--word-drop', type=float, default=0.0, help='drop each training word with this probability, per epoch')
     ap.add_argument('--train-embeddings', action='store_true', help='with --method lora or frozen: train the word embeddings too')
     ap.add_argument('--emb-lr', type=float, help='the word embeddings\' learning rate (default: --lr)')
-    ap.add_argument('--features', default='encoder', choices=['encoder', 'bag'],
-                    help='what the head reads: the mean-pooled encoder output, or the mean of the input word embeddings')
+    ap.add_argument('--features', default='encoder', choices=['encoder', 'bag', 'both'],
+                    help='what the head reads: the mean-pooled encoder output, the mean of the input word embeddings, '
+                         'or both side by side')
     ap.add_argument('--keep-layers', type=int, default=-1, help='keep only the first K encoder layers')
     ap.add_argument('--embeddings-from-twin', action='store_true',
                     help='with --model-dir: the word embeddings of the other model (pretrained ↔ random twin)')
