@@ -32,16 +32,33 @@ const madds = {
 //   (FMA a b c)      a·b + c per lane: relaxed_madd, or a multiply then an add;
 //   (LD p n)         the n (≥ 1) floats at p as a vector: one load when n ≥ 4, else $ld (zeros past n);
 //   (ST p v n)       the first n lanes of v stored at p: one store when n ≥ 4, else $st;
-//   (IN x r hr o n)  LayerNorm's input at byte offset o: (LD x+o n), plus (LD r+o n) when hr.
+//   (IN x r hr o n)  LayerNorm's input at byte offset o: (LD x+o n), plus (LD r+o n) when hr;
+//   (TRANSPOSE4 c)   $pack_b's transposed case: four k of columns c..c+3 (c a literal, 0 or 4), one vector from
+//                    each column at $row + column·$bns, written as four packed rows of the panel at $dst (the
+//                    half at byte c·4 of each 32-byte row), through $v0..$v3 and $t0..$t3.
 // V8 (Node 20's) does not inline wasm calls, and a call per vector for a load doubled a row kernel's time.
 const fmas = {
   relaxed: (a, b, c) => `(f32x4.relaxed_madd ${a} ${b} ${c})`,
   plain: (a, b, c) => `(f32x4.add (f32x4.mul ${a} ${b}) ${c})`,
 };
+// A 4 × 4 transpose of f32 lanes by byte shuffles: pairs interleaved (lanes 0 4 1 5 and 2 6 3 7), then halves
+// joined (0 1 4 5 and 2 3 6 7).
+const lanes = (...fs) => fs.flatMap((f) => [4 * f, 4 * f + 1, 4 * f + 2, 4 * f + 3]).join(' ');
+const shuffle = (order, a, b) => `(i8x16.shuffle ${lanes(...order)} (local.get ${a}) (local.get ${b}))`;
+function transpose4(c) {
+  const load = (i) => `(local.set $v${i} (v128.load (i32.add (local.get $row) (i32.mul (local.get $bns) (i32.const ${c + i})))))`;
+  const store = (j, order, a, b) => `(v128.store offset=${32 * j + 4 * c} (local.get $dst) ${shuffle(order, a, b)})`;
+  return [0, 1, 2, 3].map(load).join(' ') +
+    ` (local.set $t0 ${shuffle([0, 4, 1, 5], '$v0', '$v1')}) (local.set $t1 ${shuffle([0, 4, 1, 5], '$v2', '$v3')})` +
+    ` (local.set $t2 ${shuffle([2, 6, 3, 7], '$v0', '$v1')}) (local.set $t3 ${shuffle([2, 6, 3, 7], '$v2', '$v3')}) ` +
+    [store(0, [0, 1, 4, 5], '$t0', '$t1'), store(1, [2, 3, 6, 7], '$t0', '$t1'),
+     store(2, [0, 1, 4, 5], '$t2', '$t3'), store(3, [2, 3, 6, 7], '$t2', '$t3')].join(' ');
+}
 const macros = (madd) => ({
   FMA: [3, fmas[madd]],
   LD: [2, (p, n) => `(if (result v128) (i32.ge_s ${n} (i32.const 4)) (then (v128.load ${p})) (else (call $ld ${p} ${n})))`],
   ST: [3, (p, v, n) => `(if (i32.ge_s ${n} (i32.const 4)) (then (v128.store ${p} ${v})) (else (call $st ${p} ${v} ${n})))`],
+  TRANSPOSE4: [1, (c) => transpose4(Number(c))],
   IN: [5, (x, r, hr, o, n) =>
     `(if (result v128) ${hr} (then (f32x4.add (LD (i32.add ${x} ${o}) ${n}) (LD (i32.add ${r} ${o}) ${n}))) (else (LD (i32.add ${x} ${o}) ${n})))`],
 });

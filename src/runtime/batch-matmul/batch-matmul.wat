@@ -15,6 +15,8 @@
   ;; then reads its B operand as two aligned vectors from one pointer stepping 32 bytes, whatever B's layout.
   (func $pack_b (param $src i32) (param $dst i32) (param $n i32) (param $k i32) (param $bks i32) (param $bns i32)
     (local $p i32) (local $cols i32) (local $kk i32) (local $row i32) (local $c i32)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
     (loop $panels
       (local.set $cols (i32.sub (local.get $n) (local.get $p)))
       (if (i32.gt_s (local.get $cols) (i32.const 8)) (then (local.set $cols (i32.const 8))))
@@ -30,6 +32,21 @@
             (local.set $row (i32.add (local.get $row) (local.get $bks)))
             (br_if $rows8 (local.tee $kk (i32.sub (local.get $kk) (i32.const 1))))))
         (else
+          (if (i32.and (i32.eq (local.get $cols) (i32.const 8)) (i32.eq (local.get $bks) (i32.const 4)))
+            (then
+              ;; B stored transposed (each column's K values contiguous, a dense layer's dx): four k at a time,
+              ;; a vector from each of the panel's 8 columns, turned into four rows of 8 by two 4 × 4 transposes
+              ;; (TRANSPOSE4 below), instead of one branching scalar copy per element
+              (block $done4
+                (loop $rows4
+                  (br_if $done4 (i32.lt_s (local.get $kk) (i32.const 4)))
+                  (TRANSPOSE4 0)
+                  (TRANSPOSE4 4)
+                  (local.set $dst (i32.add (local.get $dst) (i32.const 128)))
+                  (local.set $row (i32.add (local.get $row) (i32.const 16)))
+                  (local.set $kk (i32.sub (local.get $kk) (i32.const 4)))
+                  (br $rows4)))))
+          (if (i32.gt_s (local.get $kk) (i32.const 0)) (then
           (loop $rows
             (local.set $c (i32.const 0))
             (loop $cols
@@ -40,7 +57,7 @@
               (br_if $cols (i32.lt_s (local.tee $c (i32.add (local.get $c) (i32.const 1))) (i32.const 8))))
             (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
             (local.set $row (i32.add (local.get $row) (local.get $bks)))
-            (br_if $rows (local.tee $kk (i32.sub (local.get $kk) (i32.const 1)))))))
+            (br_if $rows (local.tee $kk (i32.sub (local.get $kk) (i32.const 1)))))))))
       (br_if $panels (i32.lt_s (local.tee $p (i32.add (local.get $p) (i32.const 8))) (local.get $n)))))
 
   ;; One product C (M×N, rows of N floats) = A · packed B, in tiles of 4 rows × 8 columns: eight f32x4
