@@ -12,7 +12,9 @@ Diagnostics (scripts/pretrain/trials/2026-11-27-what-the-layers-are-worth.md): -
 (and the word embeddings with --train-embeddings); --features bag feeds the head the mean of the input word
 embeddings instead of the encoder's mean-pooled output (a fastText-style bag of words); --keep-layers K keeps the
 first K encoder layers; --embeddings-from-twin swaps in the other model's word embeddings (the random twin's into
-the pretrained model, or, with --random, the pretrained ones into the twin).
+the pretrained model, or, with --random, the pretrained ones into the twin); --features both feeds the head the encoder
+output and the bag side by side (scripts/pretrain/trials/2026-11-27-a-web-trained-teacher.md). --device cuda runs
+it on a GPU.
 """
 import argparse
 import copy

@@ -36,7 +36,8 @@
             (then
               ;; B stored transposed (each column's K values contiguous, a dense layer's dx): four k at a time,
               ;; a vector from each of the panel's 8 columns, turned into four rows of 8 by two 4 × 4 transposes
-              ;; (TRANSPOSE4 below), instead of one branching scalar copy per element
+              ;; (the macro TRANSPOSE4 of scripts/build-batch-matmul-wasm.mjs), instead of one branching scalar
+              ;; copy per element; the last K mod 4 rows take the scalar copy below
               (block $done4
                 (loop $rows4
                   (br_if $done4 (i32.lt_s (local.get $kk) (i32.const 4)))
