@@ -22,6 +22,8 @@ import argparse
 import json
 import multiprocessing as mp
 import os
+import random
+import re
 import shutil
 import sys
 import time
@@ -31,13 +33,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-import random
-import re
-
 import wordpiece
 from compare_models import load
-from contrastive import encode_cut, embed, probe_pairs, spearman_on
-from export import write_safetensors, write_sentence_transformers_files
+from contrastive import batch_ids, encode_cut, embed, probe_pairs, spearman_on
+from export import write_model_folder
 from finetune_probe import finetune
 from pretrain import N_SPECIAL, autocast, evaluate, lr_at, mask_tokens
 from probe import EMAILS, fortune_folds, read_chat
@@ -132,17 +131,16 @@ def train_variant(name, args, out_dir, say) -> str:
     def cosine(rows):
         model.eval()
         with torch.no_grad():
-            x, m = batch_of(rows)
+            x, m = (t.to(device) for t in batch_of(rows))
             with autocast(device, 'bf16'):
                 c = F.cosine_similarity(proj(embed(model, x, m)).float(), teacher[rows].to(device), dim=-1)
         model.train()
         return float(c.mean())
 
     def batch_of(rows):
+        """The rows' ids and attention mask, on the CPU (the MLM term corrupts the ids there)."""
         L = int(lens[rows].max())
-        x = ids[rows, :L]
-        m = (torch.arange(L)[None, :] < lens[rows][:, None]).long()
-        return x.to(device), m.to(device)
+        return ids[rows, :L], (torch.arange(L)[None, :] < lens[rows][:, None]).long()
 
     val = torch.arange(len(ids) - n_val, len(ids))
     say({'variant': name, 'event': 'start', 'steps': steps, 'val_cosine': cosine(val)})
@@ -152,13 +150,14 @@ def train_variant(name, args, out_dir, say) -> str:
             for g in opt.param_groups:
                 g['lr'] = lr_at(step, steps, warmup, peak)
             rows = order[i:i + batch]
-            x, m = batch_of(rows)
+            x_cpu, m_cpu = batch_of(rows)
+            x, m = x_cpu.to(device), m_cpu.to(device)
             with autocast(device, 'bf16'):
                 loss_c = (1 - F.cosine_similarity(proj(embed(model, x, m)).float(), teacher[rows].to(device),
                                                   dim=-1)).mean()
                 loss = loss_c
                 if mlm_weight:
-                    corrupted, selected, targets = mask_tokens(x.cpu(), cfg.vocab_size, gen)
+                    corrupted, selected, targets = mask_tokens(x_cpu, cfg.vocab_size, gen)
                     selected = selected.to(device)
                     hidden = model.bert(corrupted.to(device), m)
                     logits = model.logits_at(hidden[selected]).float()
@@ -170,16 +169,8 @@ def train_variant(name, args, out_dir, say) -> str:
             step += 1
         say({'variant': name, 'event': 'epoch', 'epoch': ep + 1, 'loss_cosine': round(float(loss_c), 4),
              'val_cosine': round(cosine(val), 4), 'seconds': round(time.time() - t0, 1)})
-    model = model.float().cpu().eval()
     dst = os.path.join(out_dir, name)
-    os.makedirs(dst, exist_ok=True)
-    state = {k: v for k, v in model.state_dict().items() if not k.startswith('bert.pooler.')}
-    write_safetensors(os.path.join(dst, 'model.safetensors'), state)
-    with open(os.path.join(dst, 'config.json'), 'w') as f:
-        json.dump(cfg.hub_json(), f, indent=2)
-    write_sentence_transformers_files(dst, cfg.hidden_size)
-    for fname in ('tokenizer.json', 'tokenizer_config.json', 'vocab.txt'):
-        shutil.copyfile(os.path.join(args.model_dir, fname), os.path.join(dst, fname))
+    write_model_folder(model.float().cpu().eval(), cfg, dst, args.model_dir)
     return dst
 
 
@@ -188,7 +179,6 @@ def frozen_lr(model, tok, train, test, device):
     from scipy.sparse import csr_matrix, hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
-    from contrastive import batch_ids
 
     def emb(texts):
         out = []
@@ -216,7 +206,6 @@ def probe_model(name, model_dir, args, say) -> None:
     heldout = np.load(args.heldout_ids)
     uni = int(np.bincount(heldout, minlength=cfg.vocab_size)[N_SPECIAL:].argmax()) + N_SPECIAL
     ev = evaluate(model, heldout, 126, 10 ** 9, cfg.vocab_size, uni)
-    model.eval()
     res = {'variant': name, 'event': 'probe', 'heldout': ev,
            'dev_spearman': round(spearman_on(model, tok, probe_pairs()), 4)}
     model.eval()  # evaluate and spearman_on leave the model in training mode

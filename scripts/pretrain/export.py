@@ -79,6 +79,23 @@ def write_sentence_transformers_files(model_dir: str, hidden: int) -> None:
             json.dump(obj, f, indent=2)
 
 
+def write_model_folder(model, cfg, model_dir: str, tokenizer_dir: str = '') -> tuple:
+    """The hub's folder of a BertForMaskedLM: F16 weights (no pooler, like every BertForMaskedLM checkpoint),
+    config.json, the sentence-transformers files, and the tokenizer's three files copied from tokenizer_dir when
+    given. Returns the state written and the weights' path."""
+    state = {k: v for k, v in model.state_dict().items() if not k.startswith('bert.pooler.')}
+    os.makedirs(model_dir, exist_ok=True)
+    if tokenizer_dir:
+        for fname in ('tokenizer.json', 'tokenizer_config.json', 'vocab.txt'):
+            shutil.copyfile(os.path.join(tokenizer_dir, fname), os.path.join(model_dir, fname))
+    st_path = os.path.join(model_dir, 'model.safetensors')
+    write_safetensors(st_path, state)
+    with open(os.path.join(model_dir, 'config.json'), 'w') as f:
+        json.dump(cfg.hub_json(), f, indent=2)
+    write_sentence_transformers_files(model_dir, cfg.hidden_size)
+    return state, st_path
+
+
 @torch.no_grad()
 def top_k(model, ids: list, pos: int, k: int = 5):
     t = torch.tensor([ids])
@@ -148,17 +165,7 @@ def main() -> None:
     cfg.hidden_dropout_prob = cfg.attention_probs_dropout_prob = 0.1
     model = BertForMaskedLM(cfg)
     model.load_state_dict(ckpt['model'])
-    state = {k: v for k, v in model.state_dict().items() if not k.startswith('bert.pooler.')}
-
-    os.makedirs(args.model_dir, exist_ok=True)
-    if args.tokenizer_dir:
-        for fname in ('tokenizer.json', 'tokenizer_config.json', 'vocab.txt'):
-            shutil.copyfile(os.path.join(args.tokenizer_dir, fname), os.path.join(args.model_dir, fname))
-    st_path = os.path.join(args.model_dir, 'model.safetensors')
-    write_safetensors(st_path, state)
-    with open(os.path.join(args.model_dir, 'config.json'), 'w') as f:
-        json.dump(cfg.hub_json(), f, indent=2)
-    write_sentence_transformers_files(args.model_dir, cfg.hidden_size)
+    state, st_path = write_model_folder(model, cfg, args.model_dir, args.tokenizer_dir)
 
     # Read back: every tensor present with its shape, values equal to the F16 rounding of the checkpoint.
     back = read_safetensors(st_path)
