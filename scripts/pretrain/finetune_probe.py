@@ -6,7 +6,8 @@ figures a model card reports come from scripts/checks/realtext.ts.
 usage: finetune_probe.py (--model-dir DIR | --checkpoint FILE.pt --vocab vocab.txt) --emails-train GEN.jsonl
        [--max-len 64] [--lr 2e-3] [--epochs 3] [--method lora|full] [--targets query,value] [--seeds 0,1]
        [--word-drop 0.1] [--train-embeddings [--emb-lr 1e-3]]
-       [--method frozen] [--features encoder|bag|both] [--keep-layers K] [--embeddings-from-twin]
+       [--method frozen] [--features encoder|bag|both|ensemble [--own-bag] [--bag-weight 0.5]] [--keep-layers K]
+       [--embeddings-from-twin] [--augment shuffle:0.5,crop:0.5,splice:0.5] [--predictions FILE.jsonl]
 
 Diagnostics (scripts/pretrain/trials/2026-11-27-what-the-layers-are-worth.md): --method frozen trains only the head
 (and the word embeddings with --train-embeddings); --features bag feeds the head the mean of the input word
@@ -14,13 +15,16 @@ embeddings instead of the encoder's mean-pooled output (a fastText-style bag of 
 first K encoder layers; --embeddings-from-twin swaps in the other model's word embeddings (the random twin's into
 the pretrained model, or, with --random, the pretrained ones into the twin); --features both feeds the head the encoder
 output and the bag side by side (scripts/pretrain/trials/2026-11-27-a-web-trained-teacher.md). --device cuda runs
-it on a GPU.
+it on a GPU. --features ensemble trains a head on each, by its own loss, and mixes their log-probabilities (--own-bag:
+the bag trains its own copy of the word embeddings); --augment trains on template-breaking views of the emails;
+--predictions writes every test email's prediction (scripts/pretrain/trials/2026-11-28-ensembles-augmentation-and-more-data.md).
 """
 import argparse
 import copy
 import json
 import math
 import os
+import sys
 
 import numpy as np
 import torch
@@ -65,16 +69,62 @@ def drop_words(text, rng, p):
     return ' '.join(kept) if kept else words[int(rng.integers(len(words)))] if words else text
 
 
-def features(model, ids, mask, kind):
+def augment(text, rng, kinds, same_class):
+    """Template-breaking views of a training email, each applied with its probability: 'shuffle' reorders its
+    lines, 'crop' keeps a random run of 50-100 % of its words, 'splice' joins its first lines to the last lines of
+    another email of the same class (same_class() draws one)."""
+    if 'splice' in kinds and rng.random() < kinds['splice']:
+        a, b = text.split('\n'), same_class().split('\n')
+        text = '\n'.join(a[:max(1, len(a) // 2)] + b[len(b) // 2:])
+    if 'shuffle' in kinds and rng.random() < kinds['shuffle']:
+        lines = text.split('\n')
+        text = '\n'.join(lines[i] for i in rng.permutation(len(lines)))
+    if 'crop' in kinds and rng.random() < kinds['crop']:
+        words = text.split(' ')
+        keep = max(1, int(len(words) * rng.uniform(0.5, 1.0)))
+        start = int(rng.integers(len(words) - keep + 1))
+        text = ' '.join(words[start:start + keep])
+    return text
+
+
+def features(model, ids, mask, kind, bag_words=None):
     if kind == 'encoder':
         return embed(model, ids, mask)
     m = mask[:, :, None].float()
-    bag = (model.bert.embeddings.word_embeddings(ids).float() * m).sum(1) / m.sum(1).clamp(min=1e-9)
+    bag = ((bag_words or model.bert.embeddings.word_embeddings)(ids).float() * m).sum(1) / m.sum(1).clamp(min=1e-9)
     return bag if kind == 'bag' else torch.cat([embed(model, ids, mask), bag], -1)
 
 
+class Head(nn.Module):
+    """A linear head on one kind of features; 'ensemble' keeps two, one on the encoder output and one on the bag,
+    each trained by its own loss (so neither leans on the other) and read as a weighted mean of log-probabilities."""
+
+    def __init__(self, hidden, n, kind, bag_weight=0.5, bag_words=None):
+        super().__init__()
+        self.kind, self.bag_weight = kind, bag_weight
+        self.bag_words = bag_words  # the bag's own copy of the word embeddings, or None to share the model's
+        kinds = ['encoder', 'bag'] if kind == 'ensemble' else [kind]
+        self.linears = nn.ModuleDict({k: nn.Linear(hidden * (2 if k == 'both' else 1), n) for k in kinds})
+        for lin in self.linears.values():
+            nn.init.normal_(lin.weight, 0, 0.02)
+            nn.init.zeros_(lin.bias)
+
+    def logits(self, model, ids, mask):
+        return {k: lin(features(model, ids, mask, k, self.bag_words)).float() for k, lin in self.linears.items()}
+
+    def loss(self, model, ids, mask, y):
+        return sum(F.cross_entropy(z, y) for z in self.logits(model, ids, mask).values())
+
+    def scores(self, model, ids, mask):
+        z = self.logits(model, ids, mask)
+        if self.kind != 'ensemble':
+            return z[self.kind]
+        return (1 - self.bag_weight) * F.log_softmax(z['encoder'], -1) + self.bag_weight * F.log_softmax(z['bag'], -1)
+
+
 def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, max_len, seed, word_drop=0.0,
-             train_embeddings=False, emb_lr=None, kind='encoder', device='cpu'):
+             train_embeddings=False, emb_lr=None, kind='encoder', device='cpu', bag_weight=0.5,
+             own_bag=False, augment_kinds=None, predictions=None):
     torch.manual_seed(seed)
     model = copy.deepcopy(base)
     if method == 'lora':
@@ -88,37 +138,50 @@ def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, m
         # PEFT's modules_to_save on the word embeddings: LoRA on the layers, the embedding matrix trained whole.
         words.requires_grad_(True)
     labels = sorted(set(train[1]))
-    head = nn.Linear(words.shape[1] * (2 if kind == 'both' else 1), len(labels))
-    nn.init.normal_(head.weight, 0, 0.02)
-    nn.init.zeros_(head.bias)
-    head.to(device)
-    rest = [p for p in model.parameters() if p.requires_grad and p is not words] + list(head.parameters())
-    groups = [{'params': rest}]
-    if words.requires_grad:
-        groups.append({'params': [words], 'lr': emb_lr if emb_lr is not None else lr, 'weight_decay': 0.0})
+    bag_words = copy.deepcopy(model.bert.embeddings.word_embeddings).requires_grad_(True) if own_bag else None
+    head = Head(words.shape[1], len(labels), kind, bag_weight, bag_words).to(device)
+    # word-embedding matrices train at their own rate and without weight decay, as trainable tokens do in the app
+    tables = [w for w in (words, bag_words.weight if bag_words is not None else None) if w is not None and w.requires_grad]
+    rest = [p for p in [*model.parameters(), *head.parameters()] if p.requires_grad and all(p is not w for w in tables)]
+    groups = [{'params': rest}] + [{'params': [w], 'lr': emb_lr if emb_lr is not None else lr, 'weight_decay': 0.0} for w in tables]
     opt = torch.optim.AdamW(groups, lr=lr, weight_decay=0.01)
     y = torch.tensor([labels.index(l) for l in train[1]], device=device)
     rng = np.random.default_rng(seed)
+    by_class = {l: [j for j, t in enumerate(train[1]) if t == l] for l in labels}
     model.train()
     for _ in range(epochs):
         order = rng.permutation(len(train[0]))
         for i in range(0, len(order), batch):
             idx = order[i:i + batch]
             texts = [train[0][j] for j in idx]
+            if augment_kinds:
+                texts = [augment(t, rng, augment_kinds, lambda j=j: train[0][by_class[train[1][j]][rng.integers(len(by_class[train[1][j]]))]])
+                         for t, j in zip(texts, idx)]
             if word_drop > 0:
                 texts = [drop_words(t, rng, word_drop) for t in texts]
             ids, mask = (t.to(device) for t in batch_ids(tok, texts, max_len))
             with torch.autocast('cuda' if device == 'cuda' else 'cpu', dtype=torch.bfloat16):
-                loss = F.cross_entropy(head(features(model, ids, mask, kind)).float(), y[idx])
+                loss = head.loss(model, ids, mask, y[idx])
             opt.zero_grad()
             loss.backward()
             opt.step()
     model.eval()
-    preds = []
+    preds, parts = [], []
     with torch.no_grad():
         for i in range(0, len(test[0]), 64):
             ids, mask = (t.to(device) for t in batch_ids(tok, test[0][i:i + 64], max_len))
-            preds += head(features(model, ids, mask, kind)).argmax(-1).tolist()
+            preds += head.scores(model, ids, mask).argmax(-1).tolist()
+            if kind == 'ensemble':
+                parts.append({k: F.log_softmax(z, -1).cpu() for k, z in head.logits(model, ids, mask).items()})
+    if parts:  # each head alone and other mixes, to stderr, so one run shows where the ensemble sits
+        enc, bag = (torch.cat([p[k] for p in parts]) for k in ('encoder', 'bag'))
+        truth = torch.tensor([labels.index(t) for t in test[1]])
+        mixes = {w: float(((1 - w) * enc + w * bag).argmax(-1).eq(truth).float().mean()) for w in (0, .25, .5, .75, 1)}
+        print(json.dumps({'seed': seed, 'bag_weight_accuracy': mixes}), file=sys.stderr)
+    if predictions:
+        with open(predictions, 'a') as f:
+            for text, p, t in zip(test[0], preds, test[1]):
+                f.write(json.dumps({'seed': seed, 'kind': kind, 'text': text, 'label': t, 'predicted': labels[p]}) + '\n')
     return float(np.mean([labels[p] == t for p, t in zip(preds, test[1])]))
 
 
@@ -166,9 +229,13 @@ def main() -> None:
     ap.add_argument('--word-drop', type=float, default=0.0, help='drop each training word with this probability, per epoch')
     ap.add_argument('--train-embeddings', action='store_true', help='with --method lora or frozen: train the word embeddings too')
     ap.add_argument('--emb-lr', type=float, help='the word embeddings\' learning rate (default: --lr)')
-    ap.add_argument('--features', default='encoder', choices=['encoder', 'bag', 'both'],
+    ap.add_argument('--features', default='encoder', choices=['encoder', 'bag', 'both', 'ensemble'],
                     help='what the head reads: the mean-pooled encoder output, the mean of the input word embeddings, '
                          'or both side by side')
+    ap.add_argument('--bag-weight', type=float, default=0.5, help='with --features ensemble: the bag head\'s share')
+    ap.add_argument('--own-bag', action='store_true', help='with --features ensemble: the bag trains its own copy of the word embeddings')
+    ap.add_argument('--augment', default='', help='template-breaking views, KIND:P,... of shuffle, crop, splice')
+    ap.add_argument('--predictions', help='append each test email\'s prediction to this JSONL file')
     ap.add_argument('--keep-layers', type=int, default=-1, help='keep only the first K encoder layers')
     ap.add_argument('--embeddings-from-twin', action='store_true',
                     help='with --model-dir: the word embeddings of the other model (pretrained ↔ random twin)')
@@ -178,7 +245,8 @@ def main() -> None:
     model, tok = load_any(args)
     kw = dict(method=args.method, targets=args.targets.split(','), r=args.r, lr=args.lr, epochs=args.epochs,
               batch=args.batch, max_len=args.max_len, word_drop=args.word_drop,
-              train_embeddings=args.train_embeddings, emb_lr=args.emb_lr, kind=args.features, device=args.device)
+              train_embeddings=args.train_embeddings, emb_lr=args.emb_lr, kind=args.features, device=args.device, bag_weight=args.bag_weight, own_bag=args.own_bag,
+              predictions=args.predictions, augment_kinds={k: float(p) for k, p in (x.split(':') for x in args.augment.split(',') if x)})
     train, test = read_chat(args.emails_train), read_chat(EMAILS)
     seeds = [int(s) for s in args.seeds.split(',')]
     res = {'emails': [finetune(model, tok, train, test, seed=s, **kw) for s in seeds]}
