@@ -27,6 +27,11 @@ const madds = {
   plain: (x, y, acc) => `(local.set ${acc} (f32x4.add (f32x4.mul (local.get ${x}) (local.get ${y})) (local.get ${acc})))`,
 };
 
+// batch-matmul.wat's (PACKED_A_ABOVE_N): products wider than this take $gemm_packed. Its ten chains need fused
+// multiply-adds: a plain multiply then add holds one more register per step and spilled (bench/RESULTS.md), so the
+// plain build keeps $gemm for every product.
+const packedAboveN = { relaxed: '(i32.const 32)', plain: '(i32.const 0x7fffffff)' };
+
 // Macros the .wat files call like instructions, each argument a folded expression or a bare token (expanded
 // inside out). Arguments are pasted, not evaluated once: they must be free of side effects (local.get, i32.add…).
 //   (FMA a b c)      a·b + c per lane: relaxed_madd, or a multiply then an add;
@@ -100,6 +105,7 @@ function expandMacros(text, table) {
 function build(file, source, memory, madd) {
   const text = expandMacros(source, macros(madd))
     .replaceAll('(MEMORY)', memories[memory])
+    .replaceAll('(PACKED_A_ABOVE_N)', packedAboveN[madd])
     .replace(/\(MADD (\$\w+) (\$\w+) (\$\w+)\)/g, (_, x, y, acc) => madds[madd](x, y, acc));
   const features = { simd: true, relaxed_simd: true, threads: true };
   const mod = wabt.parseWat(`${file}-${madd}-${memory}.wat`, text, features);

@@ -15,7 +15,7 @@ function make(name: string, aShape: number[], bShape: number[], transposeA: bool
   return { name, a: seeded(size(aShape), seed), aShape, b: seeded(size(bShape), seed + 1), bShape, transposeA, transposeB, split };
 }
 
-/** Every way a product is cut: bands of rows that do not divide evenly (130 rows on 3 threads: 44, 44, 42), each
+/** Every way a product is cut: bands of rows that do not divide evenly (130 rows on 3 threads: 45, 45, 40), each
  * orientation of a 2-D product, whole matrices of a batch (192 on 3 threads; 5 on 3: 2, 2, 1, with B broadcast), and
  * one product too small to cut. */
 export function productCases(): ProductCase[] {

@@ -48,24 +48,26 @@ describe('sliceProduct', () => {
     });
   }
 
-  it('cuts bands on the tile’s 4 rows and batches as evenly as they go, each part with its own scratch', () => {
+  it('cuts bands on the packed tile’s 5 rows and batches as evenly as they go, each part with its own scratch', () => {
     const { args } = layout(1, 130, 12, 9, false, false);
     const scratch = (p: number) => ({ packed: 1000 * (p + 1), tile: 1000 * (p + 1) + 500 });
     const bands = sliceProduct(args, 3, scratch);
-    expect(bands.map((p) => p[4])).toEqual([44, 44, 42]);
-    expect(bands.map((p) => p[0])).toEqual([0, 44 * 9 * 4, 88 * 9 * 4]);
-    expect(bands.map((p) => p[2])).toEqual([args[2], args[2] + 44 * 12 * 4, args[2] + 88 * 12 * 4]);
+    expect(bands.map((p) => p[4])).toEqual([45, 45, 40]);
+    expect(bands.map((p) => p[0])).toEqual([0, 45 * 9 * 4, 90 * 9 * 4]);
+    expect(bands.map((p) => p[2])).toEqual([args[2], args[2] + 45 * 12 * 4, args[2] + 90 * 12 * 4]);
     expect(bands.map((p) => [p[13], p[14]])).toEqual([[1000, 1500], [2000, 2500], [3000, 3500]]);
     expect(sliceProduct(layout(1, 3, 4, 2, false, false).args, 8, noScratch).map((p) => p[4])).toEqual([3]);
-    expect(sliceProduct(layout(1, 9, 4, 2, false, false).args, 2, noScratch).map((p) => p[4])).toEqual([8, 1]);
+    expect(sliceProduct(layout(1, 9, 4, 2, false, false).args, 2, noScratch).map((p) => p[4])).toEqual([5, 4]);
     const runs = sliceProduct(layout(5, 4, 6, 3, false, false, true).args, 3, noScratch);
     expect(runs.map((p) => p[3])).toEqual([2, 2, 1]);
     expect(runs.map((p) => p[1])).toEqual([runs[0][1], runs[0][1], runs[0][1]]);
     expect(sliceProduct(layout(2, 4, 6, 3, false, false).args, 4, noScratch).map((p) => p[3])).toEqual([1, 1]);
   });
 
-  it('sizes the scratch as the module packs B: panels of 8 columns, and a 4×8 tile', () => {
-    expect(scratchBytes(8, 10)).toEqual({ packed: 320, tile: 128 });
-    expect(scratchBytes(9, 10)).toEqual({ packed: 640, tile: 128 });
+  it('sizes the scratch as the module packs B (panels of 8 columns) and A (a 5×8 tile, then one chunk of rows)', () => {
+    // a chunk is 32768 / K rows cut to a multiple of 5: 3275 rows of 10 floats at K = 10, 5 rows at K = 7000
+    expect(scratchBytes(8, 10)).toEqual({ packed: 320, tile: 160 + 3275 * 10 * 4 });
+    expect(scratchBytes(9, 10)).toEqual({ packed: 640, tile: 160 + 3275 * 10 * 4 });
+    expect(scratchBytes(33, 7000)).toEqual({ packed: 40 * 7000 * 4, tile: 160 + 5 * 7000 * 4 });
   });
 });

@@ -1,12 +1,13 @@
 // The project's batched-matmul kernel for tfjs-wasm (src/runtime/wasm-batch-matmul.ts, on the SIMD module of
 // src/runtime/batch-matmul/): values against a float64 reference in every orientation and at sizes that are not
-// multiples of its 4×8 tile, batch broadcasts, both the relaxed-SIMD and the plain-SIMD build, the gradients of an
+// multiples of its 4×8 and 5×8 tiles, batch broadcasts, both the relaxed-SIMD and the plain-SIMD build, the gradients of an
 // attention block against tfjs's own kernel, and no leaked tensors.
 import v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { tf, useBackend } from '../../src/runtime/tf-node';
 import { batchMatMulOn, supportedVariants } from '../../src/runtime/batch-matmul/module';
+import { scratchBytes } from '../../src/runtime/batch-matmul/slices';
 import { batchMatMulStats, planProduct, setBatchMatMulMode, setUnsplitProducts, takesProduct, type BatchMatMulMode } from '../../src/runtime/wasm-batch-matmul';
 
 // Node 20's V8 has relaxed SIMD behind a flag (later Nodes ship it): on before the first module is compiled, so
@@ -137,29 +138,34 @@ describe('the wasm batched matmul', () => {
   it('runs its shared-memory builds (for the threaded tfjs) on a shared WebAssembly.Memory', () => {
     // Node's tfjs runs the unshared build; the browser's threaded tfjs keeps its heap in a shared memory with a
     // 4 GiB maximum, which the module's shared builds import. Here on a memory of that kind, with no tfjs.
-    const memory = new WebAssembly.Memory({ initial: 4, maximum: 65536, shared: true } as WebAssembly.MemoryDescriptor);
+    const memory = new WebAssembly.Memory({ initial: 8, maximum: 65536, shared: true } as WebAssembly.MemoryDescriptor);
     expect(memory.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(supportedVariants(true)).toEqual(variants);
-    const [batch, m, n, k] = [3, 6, 10, 5];
-    const a = values(batch * m * k, 7);
-    const b = values(batch * k * n, 8);
-    const [aAt, bAt, cAt, packAt] = [0, 4096, 8192, 16384];
-    for (const variant of variants) {
-      const fn = batchMatMulOn(memory, variant)!;
-      const heap = new Float32Array(memory.buffer);
-      heap.set(a, aAt / 4);
-      heap.set(b, bAt / 4);
-      fn(aAt, bAt, cAt, batch, m, n, k, 4 * m * k, 4 * k * n, 4 * k, 4, 4 * n, 4, packAt, packAt + 4 * 16 * k);
-      const got = new Float32Array(memory.buffer, cAt, batch * m * n).slice();
-      expect(worst(got, reference(a, b, batch, batch, m, n, k)), variant).toBeLessThan(1e-5);
+    // n = 10 takes $gemm; n = 37 takes $gemm_packed in the relaxed build (over 32 columns), whose packed chunk of A
+    // lies after the tile, as scratchBytes sizes it
+    for (const [batch, m, n, k] of [[3, 6, 10, 5], [2, 7, 37, 5]]) {
+      const a = values(batch * m * k, 7);
+      const b = values(batch * k * n, 8);
+      const [aAt, bAt, cAt, packAt] = [0, 4096, 8192, 16384];
+      const { packed } = scratchBytes(n, k);
+      for (const variant of variants) {
+        const fn = batchMatMulOn(memory, variant)!;
+        const heap = new Float32Array(memory.buffer);
+        heap.set(a, aAt / 4);
+        heap.set(b, bAt / 4);
+        fn(aAt, bAt, cAt, batch, m, n, k, 4 * m * k, 4 * k * n, 4 * k, 4, 4 * n, 4, packAt, packAt + packed);
+        const got = new Float32Array(memory.buffer, cAt, batch * m * n).slice();
+        expect(worst(got, reference(a, b, batch, batch, m, n, k)), `${variant} n=${n}`).toBeLessThan(1e-5);
+      }
     }
   });
 
   it('takes every 2-D product on one thread, transposed or not', async () => {
     await useBackend('wasm');
     expect(getThreadsCount()).toBe(1);
-    // k = 1030: the module takes A in chunks of 28 rows at this depth, so m = 33 crosses a chunk edge off the tile.
-    const [m, n, k] = [33, 17, 1030];
+    // k = 1030: $gemm takes A in chunks of 28 rows at this depth and $gemm_packed (n = 41, relaxed) in chunks of 30,
+    // so m = 33 crosses a chunk edge and ends on a ragged tile in both.
+    for (const [m, n, k] of [[33, 17, 1030], [33, 41, 1030]]) {
     const a = values(m * k, 5);
     const b = values(k * n, 6);
     const ref = reference(a, b, 1, 1, m, n, k);
@@ -170,8 +176,9 @@ describe('the wasm batched matmul', () => {
         const bt = tb ? tf.tensor2d(swapLast(b, 1, k, n), [n, k]) : tf.tensor2d(b, [k, n]);
         return tf.matMul(at, bt, ta, tb).dataSync() as Float32Array;
       });
-      expect(batchMatMulStats.products - before, `ta=${ta} tb=${tb}`).toBe(1);
-      expect(worst(got, ref), `ta=${ta} tb=${tb}`).toBeLessThan(1e-5);
+      expect(batchMatMulStats.products - before, `n=${n} ta=${ta} tb=${tb}`).toBe(1);
+      expect(worst(got, ref), `n=${n} ta=${ta} tb=${tb}`).toBeLessThan(1e-5);
+    }
     }
     const before = batchMatMulStats.products;
     const small = tf.tidy(() => tf.matMul(tf.ones([1, 3, 4]), tf.ones([1, 4, 5])).dataSync());

@@ -157,9 +157,139 @@
       (br_if $panels (i32.lt_s (local.tee $p (i32.add (local.get $p) (i32.const 8))) (local.get $n))))
     (br_if $chunks (i32.lt_s (local.tee $i0 (local.get $iend)) (local.get $m)))))
 
+  ;; A chunk of A's rows (i..iend) packed for $gemm_packed: tiles of 5 rows, each K steps of 5 consecutive floats
+  ;; ([tile][k][row]); rows past iend are zeros. One pass over the chunk, whatever A's strides.
+  (func $pack_a (param $a i32) (param $dst i32) (param $i i32) (param $iend i32) (param $k i32) (param $ars i32) (param $aks i32)
+    (local $r i32) (local $src i32) (local $d i32) (local $kk i32)
+    (loop $tiles
+      (local.set $r (i32.const 0))
+      (loop $rows
+        (local.set $d (i32.add (local.get $dst) (i32.shl (local.get $r) (i32.const 2))))
+        (local.set $kk (local.get $k))
+        (if (i32.lt_s (i32.add (local.get $i) (local.get $r)) (local.get $iend))
+          (then
+            (local.set $src (i32.add (local.get $a) (i32.mul (i32.add (local.get $i) (local.get $r)) (local.get $ars))))
+            (loop $ks
+              (f32.store (local.get $d) (f32.load (local.get $src)))
+              (local.set $src (i32.add (local.get $src) (local.get $aks)))
+              (local.set $d (i32.add (local.get $d) (i32.const 20)))
+              (br_if $ks (local.tee $kk (i32.sub (local.get $kk) (i32.const 1))))))
+          (else
+            (loop $zeros
+              (f32.store (local.get $d) (f32.const 0))
+              (local.set $d (i32.add (local.get $d) (i32.const 20)))
+              (br_if $zeros (local.tee $kk (i32.sub (local.get $kk) (i32.const 1)))))))
+        (br_if $rows (i32.lt_s (local.tee $r (i32.add (local.get $r) (i32.const 1))) (i32.const 5))))
+      (local.set $dst (i32.add (local.get $dst) (i32.mul (local.get $k) (i32.const 20))))
+      (br_if $tiles (i32.lt_s (local.tee $i (i32.add (local.get $i) (i32.const 5))) (local.get $iend)))))
+
+  ;; $gemm with A packed ($pack_a) and tiles of 5 rows × 8 columns: ten accumulator chains instead of eight, which is
+  ;; what the chains measure (scripts/bench-simd-fma-peak.mjs: 61 against 55 GFLOP/s in Node 20 on an Intel Xeon)
+  ;; and what a product gains (bench/RESULTS.md, sixteenth session). It has to fit V8's 15 allocatable vector
+  ;; registers: V8 hoists every load of a k step ahead of its multiply-adds, so five broadcast loads would hold five
+  ;; registers (10 + 2 + 5, spilling two accumulators). Instead rows 0-3 come in one vector load and are splatted
+  ;; lane by lane with shuffles, which V8 leaves in place (one register), and row 4 is one broadcast load: 10 + 2 +
+  ;; 3. The loop ends on A's pointer, so no counter competes for a general register. Packing costs one pass over A
+  ;; per chunk, paid back only across several panels: batch_matmul sends products of 32 columns or fewer to $gemm.
+  ;; tile: scratch of 40 floats, then the packed chunk (see $gemm's chunks: 32768 / K rows, cut to a multiple of 5).
+  (func $gemm_packed (param $a i32) (param $pb i32) (param $c i32) (param $m i32) (param $n i32) (param $k i32)
+              (param $ars i32) (param $aks i32) (param $tile i32)
+    (local $p i32) (local $i i32) (local $nc i32) (local $mr i32) (local $panel i32)
+    (local $pa i32) (local $ap i32) (local $aend i32) (local $bp i32)
+    (local $cp i32) (local $ldc i32) (local $r i32) (local $j i32)
+    (local $i0 i32) (local $mc i32) (local $iend i32)
+    (local $x v128) (local $av v128) (local $b0 v128) (local $b1 v128)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128) (local $c20 v128)
+    (local $c21 v128) (local $c30 v128) (local $c31 v128) (local $c40 v128) (local $c41 v128)
+    (local.set $pa (i32.add (local.get $tile) (i32.const 160)))
+    (local.set $ldc (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $mc (i32.mul (i32.div_u (i32.div_u (i32.const 32768) (local.get $k)) (i32.const 5)) (i32.const 5)))
+    (if (i32.lt_s (local.get $mc) (i32.const 5)) (then (local.set $mc (i32.const 5))))
+    (loop $chunks
+    (local.set $iend (i32.add (local.get $i0) (local.get $mc)))
+    (if (i32.gt_s (local.get $iend) (local.get $m)) (then (local.set $iend (local.get $m))))
+    (call $pack_a (local.get $a) (local.get $pa) (local.get $i0) (local.get $iend) (local.get $k) (local.get $ars) (local.get $aks))
+    (local.set $panel (local.get $pb))
+    (local.set $p (i32.const 0))
+    (loop $panels
+      (local.set $nc (i32.sub (local.get $n) (local.get $p)))
+      (if (i32.gt_s (local.get $nc) (i32.const 8)) (then (local.set $nc (i32.const 8))))
+      (local.set $i (local.get $i0))
+      (local.set $ap (local.get $pa))
+      (loop $rows
+        (local.set $mr (i32.sub (local.get $m) (local.get $i)))
+        (if (i32.gt_s (local.get $mr) (i32.const 5)) (then (local.set $mr (i32.const 5))))
+        (local.set $c00 (v128.const i32x4 0 0 0 0)) (local.set $c01 (v128.const i32x4 0 0 0 0))
+        (local.set $c10 (v128.const i32x4 0 0 0 0)) (local.set $c11 (v128.const i32x4 0 0 0 0))
+        (local.set $c20 (v128.const i32x4 0 0 0 0)) (local.set $c21 (v128.const i32x4 0 0 0 0))
+        (local.set $c30 (v128.const i32x4 0 0 0 0)) (local.set $c31 (v128.const i32x4 0 0 0 0))
+        (local.set $c40 (v128.const i32x4 0 0 0 0)) (local.set $c41 (v128.const i32x4 0 0 0 0))
+        (local.set $bp (local.get $panel))
+        (local.set $aend (i32.add (local.get $ap) (i32.mul (local.get $k) (i32.const 20))))
+        (loop $dot
+          (local.set $b0 (v128.load (local.get $bp)))
+          (local.set $b1 (v128.load offset=16 (local.get $bp)))
+          (local.set $av (v128.load (local.get $ap)))
+          (local.set $x (i8x16.shuffle 0 1 2 3 0 1 2 3 0 1 2 3 0 1 2 3 (local.get $av) (local.get $av)))
+          (MADD $x $b0 $c00) (MADD $x $b1 $c01)
+          (local.set $x (i8x16.shuffle 4 5 6 7 4 5 6 7 4 5 6 7 4 5 6 7 (local.get $av) (local.get $av)))
+          (MADD $x $b0 $c10) (MADD $x $b1 $c11)
+          (local.set $x (i8x16.shuffle 8 9 10 11 8 9 10 11 8 9 10 11 8 9 10 11 (local.get $av) (local.get $av)))
+          (MADD $x $b0 $c20) (MADD $x $b1 $c21)
+          (local.set $x (i8x16.shuffle 12 13 14 15 12 13 14 15 12 13 14 15 12 13 14 15 (local.get $av) (local.get $av)))
+          (MADD $x $b0 $c30) (MADD $x $b1 $c31)
+          (local.set $x (v128.load32_splat offset=16 (local.get $ap)))
+          (MADD $x $b0 $c40) (MADD $x $b1 $c41)
+          (local.set $ap (i32.add (local.get $ap) (i32.const 20)))
+          (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
+          (br_if $dot (i32.lt_u (local.get $ap) (local.get $aend))))
+        (local.set $cp (i32.add (i32.add (local.get $c) (i32.mul (local.get $i) (local.get $ldc))) (i32.shl (local.get $p) (i32.const 2))))
+        (if (i32.and (i32.eq (local.get $mr) (i32.const 5)) (i32.eq (local.get $nc) (i32.const 8)))
+          (then
+            (v128.store (local.get $cp) (local.get $c00))
+            (v128.store offset=16 (local.get $cp) (local.get $c01))
+            (local.set $cp (i32.add (local.get $cp) (local.get $ldc)))
+            (v128.store (local.get $cp) (local.get $c10))
+            (v128.store offset=16 (local.get $cp) (local.get $c11))
+            (local.set $cp (i32.add (local.get $cp) (local.get $ldc)))
+            (v128.store (local.get $cp) (local.get $c20))
+            (v128.store offset=16 (local.get $cp) (local.get $c21))
+            (local.set $cp (i32.add (local.get $cp) (local.get $ldc)))
+            (v128.store (local.get $cp) (local.get $c30))
+            (v128.store offset=16 (local.get $cp) (local.get $c31))
+            (local.set $cp (i32.add (local.get $cp) (local.get $ldc)))
+            (v128.store (local.get $cp) (local.get $c40))
+            (v128.store offset=16 (local.get $cp) (local.get $c41)))
+          (else
+            ;; an edge tile: through the 5×8 scratch tile, then only the rows and columns inside C
+            (v128.store offset=0 (local.get $tile) (local.get $c00))
+            (v128.store offset=16 (local.get $tile) (local.get $c01))
+            (v128.store offset=32 (local.get $tile) (local.get $c10))
+            (v128.store offset=48 (local.get $tile) (local.get $c11))
+            (v128.store offset=64 (local.get $tile) (local.get $c20))
+            (v128.store offset=80 (local.get $tile) (local.get $c21))
+            (v128.store offset=96 (local.get $tile) (local.get $c30))
+            (v128.store offset=112 (local.get $tile) (local.get $c31))
+            (v128.store offset=128 (local.get $tile) (local.get $c40))
+            (v128.store offset=144 (local.get $tile) (local.get $c41))
+            (local.set $r (i32.const 0))
+            (loop $erows
+              (local.set $j (i32.const 0))
+              (loop $ecols
+                (f32.store
+                  (i32.add (i32.add (local.get $cp) (i32.mul (local.get $r) (local.get $ldc))) (i32.shl (local.get $j) (i32.const 2)))
+                  (f32.load (i32.add (local.get $tile) (i32.add (i32.shl (local.get $r) (i32.const 5)) (i32.shl (local.get $j) (i32.const 2))))))
+                (br_if $ecols (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $nc))))
+              (br_if $erows (i32.lt_s (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $mr))))))
+        (br_if $rows (i32.lt_s (local.tee $i (i32.add (local.get $i) (i32.const 5))) (local.get $iend))))
+      (local.set $panel (i32.add (local.get $panel) (i32.shl (local.get $k) (i32.const 5))))
+      (br_if $panels (i32.lt_s (local.tee $p (i32.add (local.get $p) (i32.const 8))) (local.get $n))))
+    (br_if $chunks (i32.lt_s (local.tee $i0 (local.get $iend)) (local.get $m)))))
+
   ;; The whole batch in one call (one JS→wasm crossing per product, not per matrix). A batch stride of 0 is
   ;; tfjs's broadcast of a batch-1 operand; B is then packed once for every matrix.
-  ;; pb: scratch of ceil(N/8)·8·K floats; tile: scratch of 32 floats.
+  ;; pb: scratch of ceil(N/8)·8·K floats; tile: scratch of 40 floats and, for $gemm_packed, a packed chunk of A
+  ;; (src/runtime/batch-matmul/slices.ts scratchBytes).
   (func (export "batch_matmul")
     (param $a i32) (param $b i32) (param $c i32) (param $batch i32) (param $m i32) (param $n i32) (param $k i32)
     (param $abs i32) (param $bbs i32) (param $ars i32) (param $aks i32) (param $bks i32) (param $bns i32)
@@ -171,8 +301,11 @@
       (if (i32.or (local.get $first) (i32.ne (local.get $bbs) (i32.const 0)))
         (then (call $pack_b (local.get $b) (local.get $pb) (local.get $n) (local.get $k) (local.get $bks) (local.get $bns))))
       (local.set $first (i32.const 0))
-      (call $gemm (local.get $a) (local.get $pb) (local.get $c) (local.get $m) (local.get $n) (local.get $k)
-                  (local.get $ars) (local.get $aks) (local.get $tile))
+      (if (i32.gt_s (local.get $n) (PACKED_A_ABOVE_N))
+        (then (call $gemm_packed (local.get $a) (local.get $pb) (local.get $c) (local.get $m) (local.get $n) (local.get $k)
+                                 (local.get $ars) (local.get $aks) (local.get $tile)))
+        (else (call $gemm (local.get $a) (local.get $pb) (local.get $c) (local.get $m) (local.get $n) (local.get $k)
+                          (local.get $ars) (local.get $aks) (local.get $tile))))
       (local.set $a (i32.add (local.get $a) (local.get $abs)))
       (local.set $b (i32.add (local.get $b) (local.get $bbs)))
       (local.set $c (i32.add (local.get $c) (local.get $cs)))

@@ -9,19 +9,24 @@ export type ProductArgs = [
   packed: number, tile: number,
 ];
 
-/** The scratch one part needs: B packed in panels of 8 columns, and a 4×8 edge tile. */
+/**
+ * The scratch one part needs: B packed in panels of 8 columns, then (`tile`) a 5×8 edge tile followed by one chunk
+ * of A packed for $gemm_packed (batch-matmul.wat): 32768 / K rows cut to a multiple of 5, at least 5, of K floats.
+ */
 export function scratchBytes(n: number, k: number): { packed: number; tile: number } {
-  return { packed: Math.ceil(n / 8) * 8 * k * 4, tile: 128 };
+  const chunkRows = Math.max(5, Math.floor(Math.floor(32768 / k) / 5) * 5);
+  return { packed: Math.ceil(n / 8) * 8 * k * 4, tile: 160 + chunkRows * k * 4 };
 }
 
-/** Rows of the micro-kernel's tile (batch-matmul.wat's $gemm): bands are cut on it so no part gets a ragged tile it
- * need not have. */
-const TILE_ROWS = 4;
+/** Rows of the tile of $gemm_packed (batch-matmul.wat), which takes the large products: bands are cut on it so no
+ * part gets a ragged tile it need not have. ($gemm's tiles are 4 rows: a band of its narrow products may end on a
+ * ragged one.) */
+const TILE_ROWS = 5;
 
 /**
  * The product `args` (its scratch pointers ignored) cut into at most `parts` parts, each with its own scratch from
  * `scratch(i)`. A batch is cut into runs of whole matrices; a single matrix into bands of rows (a multiple of the
- * tile's 4). Fewer parts come back where there is less to cut (a batch of 2 on 4 threads: 2 parts; 6 rows: 2 bands).
+ * tile's 5). Fewer parts come back where there is less to cut (a batch of 2 on 4 threads: 2 parts; 7 rows: 2 bands).
  */
 export function sliceProduct(args: ProductArgs, parts: number, scratch: (part: number) => { packed: number; tile: number }): ProductArgs[] {
   const [a, b, c, batch, m, n, k, abs, bbs, ars, aks, bks, bns] = args;
