@@ -102,8 +102,55 @@ function expandMacros(text, table) {
   return text;
 }
 
+// Inlining, because V8 (Node 20's) does not inline wasm calls and a call per vector costs a kernel much of its time:
+//   (INLINE $f arg…)      $f's body in place of (call $f arg…): a block with $f's results, its arguments first
+//                         set into $f's parameters, renamed $f.x, as are its locals;
+//   (INLINE_LOCALS $f…)   in a caller's local declarations: those renamed parameters and locals of each $f.
+// $f stays in the module as written (its arguments and results unchanged), so a call and an inline copy compute
+// the same bits.
+function funcParts(source, name) {
+  const at = source.indexOf(`(func ${name} `);
+  if (at < 0) throw new Error(`INLINE: no (func ${name} …) in the source`);
+  const [text] = operand(source, at);
+  const decl = /^\((param|result|local) ([^()]*)\)/;
+  let rest = text.slice(`(func ${name}`.length, -1).trim();
+  const params = [], locals = [], results = [];
+  for (let m = decl.exec(rest); m; m = decl.exec(rest)) {
+    const [kind, body] = [m[1], m[2].trim()];
+    if (kind === 'result') results.push(...body.split(/\s+/));
+    else {
+      const [id, type] = body.split(/\s+/);
+      (kind === 'param' ? params : locals).push({ id, type });
+    }
+    rest = rest.slice(m[0].length).trim();
+  }
+  const renamed = (t) => [...params, ...locals].reduce(
+    (acc, { id }) => acc.replace(new RegExp(`(?<![\\w$.])\\${id}(?![\\w.])`, 'g'), `${name}.${id.slice(1)}`), t);
+  return { params, locals, results, body: renamed(rest), renamed };
+}
+
+function inlineCalls(text, source) {
+  text = text.replace(/\(INLINE_LOCALS ([^()]*)\)/g, (_, names) => names.trim().split(/\s+/).map((name) => {
+    const { params, locals } = funcParts(source, name);
+    return [...params, ...locals].map(({ id, type }) => `(local ${name}.${id.slice(1)} ${type})`).join(' ');
+  }).join(' '));
+  for (let at = text.indexOf('(INLINE '); at >= 0; at = text.indexOf('(INLINE ')) {
+    let [name, i] = operand(text, at + '(INLINE '.length);
+    const { params, results, body } = funcParts(source, name);
+    const sets = params.map(({ id }) => {
+      const [arg, next] = operand(text, i);
+      i = next;
+      return `(local.set ${name}.${id.slice(1)} ${arg})`;
+    });
+    while (text[i] !== ')') i++;
+    text = `${text.slice(0, at)}(block (result ${results.join(' ')}) ${sets.join(' ')} ${body})${text.slice(i + 1)}`;
+  }
+  return text;
+}
+
 function build(file, source, memory, madd) {
-  const text = expandMacros(source, macros(madd))
+  const expanded = expandMacros(source, macros(madd));
+  const text = inlineCalls(expanded, expanded)
     .replaceAll('(MEMORY)', memories[memory])
     .replaceAll('(PACKED_A_ABOVE_N)', packedAboveN[madd])
     .replace(/\(MADD (\$\w+) (\$\w+) (\$\w+)\)/g, (_, x, y, acc) => madds[madd](x, y, acc));

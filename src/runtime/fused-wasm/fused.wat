@@ -7,7 +7,8 @@
 ;; and the macros LD, ST, IN (loads and stores inline; see the build script).
 ;; Addresses are in bytes. Rows need not be a multiple of 4 floats long: a row's last vector is read and written
 ;; lane by lane ($ld, $st), with the lanes past the row read as 0, so nothing outside a tensor is touched.
-;; Calls are few (one per vector at most, in the GELU): Node 20's V8 does not inline wasm functions.
+;; Node 20's V8 does not inline wasm functions, so the per-vector helpers ($core, $exp, $inside) are pasted in place
+;; by the build's INLINE, the function left as written; $ld and $st are called only for a row's last vector.
 (module
   (MEMORY)
 
@@ -83,7 +84,7 @@
 
   ;; out = GELU(h + b): (v·0.5)·(1 + erf(v/√2)), v = h + b, h rows × cols, b cols.
   (func (export "bias_gelu") (param $h i32) (param $b i32) (param $out i32) (param $rows i32) (param $cols i32)
-    (local $j i32) (local $n i32) (local $v v128) (local $ope v128) (local $e v128)
+    (local $j i32) (local $n i32) (local $v v128) (local $ope v128) (local $e v128) (INLINE_LOCALS $core)
     (if (i32.le_s (i32.mul (local.get $rows) (local.get $cols)) (i32.const 0)) (then (return)))
     (loop $rowsLoop
       (local.set $j (i32.const 0))
@@ -91,7 +92,7 @@
         (local.set $n (i32.sub (local.get $cols) (local.get $j)))
         (local.set $v (f32x4.add (LD (local.get $h) (local.get $n))
           (LD (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))) (local.get $n))))
-        (call $core (local.get $v))
+        (INLINE $core (local.get $v))
         (local.set $e)
         (local.set $ope)
         (ST (local.get $out) (f32x4.mul (f32x4.mul (local.get $v) (v128.const f32x4 0.5 0.5 0.5 0.5)) (local.get $ope)) (local.get $n))
@@ -105,7 +106,7 @@
 
   ;; out = dy·GELU'(h + b) = dy·((1 + erf(v/√2))·0.5 + v·φ(v)), φ(v) = e^(−v²/2)/√(2π): encoder.ts's gradFunc.
   (func (export "bias_gelu_grad") (param $dy i32) (param $h i32) (param $b i32) (param $out i32) (param $rows i32) (param $cols i32)
-    (local $j i32) (local $n i32) (local $v v128) (local $ope v128) (local $e v128) (local $back i32)
+    (local $j i32) (local $n i32) (local $v v128) (local $ope v128) (local $e v128) (local $back i32) (INLINE_LOCALS $core)
     (if (i32.le_s (i32.mul (local.get $rows) (local.get $cols)) (i32.const 0)) (then (return)))
     (loop $rowsLoop
       (local.set $j (i32.const 0))
@@ -113,7 +114,7 @@
         (local.set $n (i32.sub (local.get $cols) (local.get $j)))
         (local.set $v (f32x4.add (LD (local.get $h) (local.get $n))
           (LD (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))) (local.get $n))))
-        (call $core (local.get $v))
+        (INLINE $core (local.get $v))
         (local.set $e)
         (local.set $ope)
         (ST (local.get $out)
@@ -309,8 +310,8 @@
         (br_if $rowsLoop (i32.lt_s (local.get $i) (local.get $rows))))))
     (call $copyOut (local.get $scratch) (local.get $out) (local.get $cols)))
 
-  ;; e^x per lane for x ≤ 0, Cephes' expf as in $core (kept apart: V8 does not inline wasm calls, and $core is the
-  ;; GELU's one call per vector); lanes below −87.3365 give exactly 0, as tfjs's Exp underflows there.
+  ;; e^x per lane for x ≤ 0, Cephes' expf as in $core (kept apart: $core clamps to FLT_MIN, this to 0); lanes below
+  ;; −87.3365 give exactly 0, as tfjs's Exp underflows there. Inlined where it is used.
   (func $exp (param $x v128) (result v128)
     (local $c v128) (local $n v128) (local $r v128) (local $e v128)
     (local.set $c (f32x4.max (local.get $x) (v128.const f32x4 -87.3365 -87.3365 -87.3365 -87.3365)))
@@ -340,7 +341,7 @@
   (func (export "masked_softmax") (param $x i32) (param $mask i32) (param $out i32) (param $rows i32) (param $cols i32)
       (param $d f32) (param $rowsPerMask i32) (param $firstRow i32)
     (local $j i32) (local $n i32) (local $o i32) (local $m i32) (local $v v128) (local $dv v128) (local $mx v128)
-    (local $sum v128) (local $mxs f32) (local $tot v128) (local $rowBytes i32)
+    (local $sum v128) (local $mxs f32) (local $tot v128) (local $rowBytes i32) (INLINE_LOCALS $exp $inside)
     (if (i32.le_s (i32.mul (local.get $rows) (local.get $cols)) (i32.const 0)) (then (return)))
     (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
     (local.set $dv (f32x4.splat (local.get $d)))
@@ -356,7 +357,7 @@
           (LD (i32.add (local.get $m) (local.get $o)) (local.get $n))))
         (ST (i32.add (local.get $out) (local.get $o)) (local.get $v) (local.get $n))
         (local.set $mx (f32x4.max (local.get $mx)
-          (v128.bitselect (local.get $v) (v128.const f32x4 -inf -inf -inf -inf) (call $inside (local.get $n)))))
+          (v128.bitselect (local.get $v) (v128.const f32x4 -inf -inf -inf -inf) (INLINE $inside (local.get $n)))))
         (br_if $shift (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 4))) (local.get $cols))))
       (local.set $mxs (f32.max (f32.max (f32x4.extract_lane 0 (local.get $mx)) (f32x4.extract_lane 1 (local.get $mx)))
         (f32.max (f32x4.extract_lane 2 (local.get $mx)) (f32x4.extract_lane 3 (local.get $mx)))))
@@ -366,9 +367,9 @@
       (loop $exps
         (local.set $n (i32.sub (local.get $cols) (local.get $j)))
         (local.set $o (i32.shl (local.get $j) (i32.const 2)))
-        (local.set $v (call $exp (f32x4.sub (LD (i32.add (local.get $out) (local.get $o)) (local.get $n)) (local.get $mx))))
+        (local.set $v (INLINE $exp (f32x4.sub (LD (i32.add (local.get $out) (local.get $o)) (local.get $n)) (local.get $mx))))
         (ST (i32.add (local.get $out) (local.get $o)) (local.get $v) (local.get $n))
-        (local.set $sum (f32x4.add (local.get $sum) (v128.and (local.get $v) (call $inside (local.get $n)))))
+        (local.set $sum (f32x4.add (local.get $sum) (v128.and (local.get $v) (INLINE $inside (local.get $n)))))
         (br_if $exps (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 4))) (local.get $cols))))
       (local.set $tot (f32x4.splat (call $hsum (local.get $sum))))
       (local.set $j (i32.const 0))
