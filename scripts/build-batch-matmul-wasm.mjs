@@ -107,7 +107,7 @@ function expandMacros(text, table) {
 //                         set into $f's parameters, renamed $f.x, as are its locals;
 //   (INLINE_LOCALS $f…)   in a caller's local declarations: those renamed parameters and locals of each $f.
 // $f stays in the module as written (its arguments and results unchanged), so a call and an inline copy compute
-// the same bits.
+// the same bits. Like the macros above, these are found in comments too: a comment must not spell them out.
 function funcParts(source, name) {
   const at = source.indexOf(`(func ${name} `);
   if (at < 0) throw new Error(`INLINE: no (func ${name} …) in the source`);
@@ -124,18 +124,21 @@ function funcParts(source, name) {
     }
     rest = rest.slice(m[0].length).trim();
   }
-  const renamed = (t) => [...params, ...locals].reduce(
-    (acc, { id }) => acc.replace(new RegExp(`(?<![\\w$.])\\${id}(?![\\w.])`, 'g'), `${name}.${id.slice(1)}`), t);
-  return { params, locals, results, body: renamed(rest), renamed };
+  const body = [...params, ...locals].reduce(
+    (acc, { id }) => acc.replace(new RegExp(`(?<![\\w$.])\\${id}(?![\\w.])`, 'g'), `${name}.${id.slice(1)}`), rest);
+  return { params, locals, results, body };
 }
 
-function inlineCalls(text, source) {
+/** `text` with its INLINE and INLINE_LOCALS expanded; the functions they name are looked up in `text` itself. */
+function inlineCalls(text) {
+  const source = text;
   text = text.replace(/\(INLINE_LOCALS ([^()]*)\)/g, (_, names) => names.trim().split(/\s+/).map((name) => {
     const { params, locals } = funcParts(source, name);
     return [...params, ...locals].map(({ id, type }) => `(local ${name}.${id.slice(1)} ${type})`).join(' ');
   }).join(' '));
   for (let at = text.indexOf('(INLINE '); at >= 0; at = text.indexOf('(INLINE ')) {
-    let [name, i] = operand(text, at + '(INLINE '.length);
+    const [name, afterName] = operand(text, at + '(INLINE '.length);
+    let i = afterName;
     const { params, results, body } = funcParts(source, name);
     const sets = params.map(({ id }) => {
       const [arg, next] = operand(text, i);
@@ -149,8 +152,7 @@ function inlineCalls(text, source) {
 }
 
 function build(file, source, memory, madd) {
-  const expanded = expandMacros(source, macros(madd));
-  const text = inlineCalls(expanded, expanded)
+  const text = inlineCalls(expandMacros(source, macros(madd)))
     .replaceAll('(MEMORY)', memories[memory])
     .replaceAll('(PACKED_A_ABOVE_N)', packedAboveN[madd])
     .replace(/\(MADD (\$\w+) (\$\w+) (\$\w+)\)/g, (_, x, y, acc) => madds[madd](x, y, acc));
