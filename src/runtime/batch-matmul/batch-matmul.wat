@@ -61,6 +61,19 @@
             (br_if $rows (local.tee $kk (i32.sub (local.get $kk) (i32.const 1)))))))))
       (br_if $panels (i32.lt_s (local.tee $p (i32.add (local.get $p) (i32.const 8))) (local.get $n)))))
 
+  ;; The first mr rows and nc columns of an edge tile, rows of 8 floats at tile, into C at cp (rows ldc bytes apart):
+  ;; both micro-kernels store a tile that runs past C's last row or column through here.
+  (func $store_edge (param $tile i32) (param $cp i32) (param $ldc i32) (param $mr i32) (param $nc i32)
+    (local $r i32) (local $j i32)
+    (loop $erows
+      (local.set $j (i32.const 0))
+      (loop $ecols
+        (f32.store
+          (i32.add (i32.add (local.get $cp) (i32.mul (local.get $r) (local.get $ldc))) (i32.shl (local.get $j) (i32.const 2)))
+          (f32.load (i32.add (local.get $tile) (i32.add (i32.shl (local.get $r) (i32.const 5)) (i32.shl (local.get $j) (i32.const 2))))))
+        (br_if $ecols (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $nc))))
+      (br_if $erows (i32.lt_s (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $mr)))))
+
   ;; One product C (M×N, rows of N floats) = A · packed B, in tiles of 4 rows × 8 columns: eight f32x4
   ;; accumulators (independent chains, enough to cover the add or FMA latency), two B vectors and one broadcast A
   ;; value live in the loop, which fits x86-64's sixteen vector registers without spilling. A is read in place:
@@ -72,7 +85,7 @@
               (param $ars i32) (param $aks i32) (param $tile i32)
     (local $p i32) (local $i i32) (local $nc i32) (local $mr i32) (local $panel i32)
     (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $bp i32) (local $kk i32)
-    (local $cp i32) (local $ldc i32) (local $r i32) (local $j i32)
+    (local $cp i32) (local $ldc i32)
     (local $i0 i32) (local $mc i32) (local $iend i32)
     (local $x v128) (local $b0 v128) (local $b1 v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
@@ -143,15 +156,7 @@
             (v128.store offset=80 (local.get $tile) (local.get $c21))
             (v128.store offset=96 (local.get $tile) (local.get $c30))
             (v128.store offset=112 (local.get $tile) (local.get $c31))
-            (local.set $r (i32.const 0))
-            (loop $erows
-              (local.set $j (i32.const 0))
-              (loop $ecols
-                (f32.store
-                  (i32.add (i32.add (local.get $cp) (i32.mul (local.get $r) (local.get $ldc))) (i32.shl (local.get $j) (i32.const 2)))
-                  (f32.load (i32.add (local.get $tile) (i32.add (i32.shl (local.get $r) (i32.const 5)) (i32.shl (local.get $j) (i32.const 2))))))
-                (br_if $ecols (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $nc))))
-              (br_if $erows (i32.lt_s (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $mr))))))
+            (call $store_edge (local.get $tile) (local.get $cp) (local.get $ldc) (local.get $mr) (local.get $nc))))
         (br_if $rows (i32.lt_s (local.tee $i (i32.add (local.get $i) (i32.const 4))) (local.get $iend))))
       (local.set $panel (i32.add (local.get $panel) (i32.shl (local.get $k) (i32.const 5))))
       (br_if $panels (i32.lt_s (local.tee $p (i32.add (local.get $p) (i32.const 8))) (local.get $n))))
@@ -196,7 +201,7 @@
               (param $ars i32) (param $aks i32) (param $tile i32)
     (local $p i32) (local $i i32) (local $nc i32) (local $mr i32) (local $panel i32)
     (local $pa i32) (local $ap i32) (local $aend i32) (local $bp i32)
-    (local $cp i32) (local $ldc i32) (local $r i32) (local $j i32)
+    (local $cp i32) (local $ldc i32)
     (local $i0 i32) (local $mc i32) (local $iend i32)
     (local $x v128) (local $av v128) (local $b0 v128) (local $b1 v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128) (local $c20 v128)
@@ -272,15 +277,7 @@
             (v128.store offset=112 (local.get $tile) (local.get $c31))
             (v128.store offset=128 (local.get $tile) (local.get $c40))
             (v128.store offset=144 (local.get $tile) (local.get $c41))
-            (local.set $r (i32.const 0))
-            (loop $erows
-              (local.set $j (i32.const 0))
-              (loop $ecols
-                (f32.store
-                  (i32.add (i32.add (local.get $cp) (i32.mul (local.get $r) (local.get $ldc))) (i32.shl (local.get $j) (i32.const 2)))
-                  (f32.load (i32.add (local.get $tile) (i32.add (i32.shl (local.get $r) (i32.const 5)) (i32.shl (local.get $j) (i32.const 2))))))
-                (br_if $ecols (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $nc))))
-              (br_if $erows (i32.lt_s (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $mr))))))
+            (call $store_edge (local.get $tile) (local.get $cp) (local.get $ldc) (local.get $mr) (local.get $nc))))
         (br_if $rows (i32.lt_s (local.tee $i (i32.add (local.get $i) (i32.const 5))) (local.get $iend))))
       (local.set $panel (i32.add (local.get $panel) (i32.shl (local.get $k) (i32.const 5))))
       (br_if $panels (i32.lt_s (local.tee $p (i32.add (local.get $p) (i32.const 8))) (local.get $n))))
