@@ -106,8 +106,8 @@ function expandMacros(text, table) {
 //   (INLINE $f arg…)      $f's body in place of (call $f arg…): a block with $f's results, its arguments first
 //                         set into $f's parameters, renamed $f.x, as are its locals;
 //   (INLINE_LOCALS $f…)   in a caller's local declarations: those renamed parameters and locals of each $f.
-// $f stays in the module as written (its arguments and results unchanged), so a call and an inline copy compute
-// the same bits. Like the macros above, these are found in comments too: a comment must not spell them out.
+// A call and an inline copy compute the same bits. $f is left out of the module once nothing calls it any more.
+// Like the macros above, these are found in comments too: a comment must not spell them out.
 function funcParts(source, name) {
   const at = source.indexOf(`(func ${name} `);
   if (at < 0) throw new Error(`INLINE: no (func ${name} …) in the source`);
@@ -136,8 +136,10 @@ function inlineCalls(text) {
     const { params, locals } = funcParts(source, name);
     return [...params, ...locals].map(({ id, type }) => `(local ${name}.${id.slice(1)} ${type})`).join(' ');
   }).join(' '));
+  const inlined = new Set();
   for (let at = text.indexOf('(INLINE '); at >= 0; at = text.indexOf('(INLINE ')) {
     const [name, afterName] = operand(text, at + '(INLINE '.length);
+    inlined.add(name);
     let i = afterName;
     const { params, results, body } = funcParts(source, name);
     const sets = params.map(({ id }) => {
@@ -147,6 +149,11 @@ function inlineCalls(text) {
     });
     while (text[i] !== ')') i++;
     text = `${text.slice(0, at)}(block (result ${results.join(' ')}) ${sets.join(' ')} ${body})${text.slice(i + 1)}`;
+  }
+  for (const name of inlined) {
+    if (text.includes(`(call ${name} `) || text.includes(`(call ${name})`)) continue;
+    const at = text.indexOf(`(func ${name} `);
+    text = text.slice(0, at) + text.slice(operand(text, at)[1]);
   }
   return text;
 }

@@ -8,7 +8,7 @@
 ;; Addresses are in bytes. Rows need not be a multiple of 4 floats long: a row's last vector is read and written
 ;; lane by lane ($ld, $st), with the lanes past the row read as 0, so nothing outside a tensor is touched.
 ;; Node 20's V8 does not inline wasm functions, so the per-vector helpers ($core, $exp, $inside) are pasted in place
-;; by the build's INLINE, the function left as written; $ld and $st are called only for a row's last vector.
+;; by the build's INLINE (and, called nowhere else, left out of the module); $ld and $st serve a row's last vector.
 (module
   (MEMORY)
 
