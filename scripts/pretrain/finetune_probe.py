@@ -155,7 +155,7 @@ def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, m
             idx = order[i:i + batch]
             texts = [train[0][j] for j in idx]
             if augment_kinds:
-                texts = [augment(t, rng, augment_kinds, lambda j=j: train[0][by_class[train[1][j]][rng.integers(len(by_class[train[1][j]]))]])
+                texts = [augment(t, rng, augment_kinds, lambda c=by_class[train[1][j]]: train[0][c[rng.integers(len(c))]])
                          for t, j in zip(texts, idx)]
             if word_drop > 0:
                 texts = [drop_words(t, rng, word_drop) for t in texts]

@@ -166,19 +166,19 @@ describe('the wasm batched matmul', () => {
     // k = 1030: $gemm takes A in chunks of 28 rows at this depth and $gemm_packed (n = 41, relaxed) in chunks of 30,
     // so m = 33 crosses a chunk edge and ends on a ragged tile in both.
     for (const [m, n, k] of [[33, 17, 1030], [33, 41, 1030]]) {
-    const a = values(m * k, 5);
-    const b = values(k * n, 6);
-    const ref = reference(a, b, 1, 1, m, n, k);
-    for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]]) {
-      const before = batchMatMulStats.products;
-      const got = tf.tidy(() => {
-        const at = ta ? tf.tensor2d(swapLast(a, 1, m, k), [k, m]) : tf.tensor2d(a, [m, k]);
-        const bt = tb ? tf.tensor2d(swapLast(b, 1, k, n), [n, k]) : tf.tensor2d(b, [k, n]);
-        return tf.matMul(at, bt, ta, tb).dataSync() as Float32Array;
-      });
-      expect(batchMatMulStats.products - before, `n=${n} ta=${ta} tb=${tb}`).toBe(1);
-      expect(worst(got, ref), `n=${n} ta=${ta} tb=${tb}`).toBeLessThan(1e-5);
-    }
+      const a = values(m * k, 5);
+      const b = values(k * n, 6);
+      const ref = reference(a, b, 1, 1, m, n, k);
+      for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]]) {
+        const before = batchMatMulStats.products;
+        const got = tf.tidy(() => {
+          const at = ta ? tf.tensor2d(swapLast(a, 1, m, k), [k, m]) : tf.tensor2d(a, [m, k]);
+          const bt = tb ? tf.tensor2d(swapLast(b, 1, k, n), [n, k]) : tf.tensor2d(b, [k, n]);
+          return tf.matMul(at, bt, ta, tb).dataSync() as Float32Array;
+        });
+        expect(batchMatMulStats.products - before, `n=${n} ta=${ta} tb=${tb}`).toBe(1);
+        expect(worst(got, ref), `n=${n} ta=${ta} tb=${tb}`).toBeLessThan(1e-5);
+      }
     }
     const before = batchMatMulStats.products;
     const small = tf.tidy(() => tf.matMul(tf.ones([1, 3, 4]), tf.ones([1, 4, 5])).dataSync());
