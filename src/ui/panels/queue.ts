@@ -42,40 +42,58 @@ export function queueView(ctx: AppContext): HTMLElement {
     );
   }
 
+  /** The log folds on the page now, by job: the next draw reads their state back (see the comment in draw). */
+  let shown = new Map<string, HTMLDetailsElement>();
+
   async function draw(): Promise<void> {
     const jobs = (await ctx.jobs.list()).sort((a, b) => b.tabtune.created_at_ms - a.tabtune.created_at_ms).slice(0, SHOWN);
+    const read = new Map(await Promise.all(jobs.filter((j) => open.has(j.id)).map(async (j) => [j.id, await logOf(j)] as const)));
+    // No await from here to the table's replacement. A fold the user opened or closed while the reads above
+    // waited shows it in its `open` property at once (its toggle event comes later): that wins over `open`.
+    for (const [id, fold] of shown) {
+      if (fold.open) open.add(id);
+      else open.delete(id);
+    }
+    shown = new Map();
     const waiting = jobs.filter(isWaiting).length;
-    const rows = await Promise.all(
-      jobs.map(async (job) => {
-        const log = h('details', { class: 'fold' }, h('summary', null, 'Event log'));
-        log.open = open.has(job.id);
-        if (log.open) log.append(await logOf(job));
-        log.addEventListener('toggle', () => {
-          if (log.open) {
-            open.add(job.id);
-            if (log.children.length < 2) void logOf(job).then((ol) => log.append(ol));
-          } else open.delete(job.id);
-        });
-        const s = job.status;
-        const steps = job.tabtune.total_steps ? `${fmtNum(job.tabtune.step ?? 0)} / ${fmtNum(job.tabtune.total_steps)}` : '—';
-        return h(
-          'tr',
+    const rows = jobs.map((job) => {
+      const log = h('details', { class: 'fold' }, h('summary', null, 'Event log'));
+      shown.set(job.id, log);
+      // Only the first log read to arrive goes in (opening it fires a toggle that reads it too).
+      const fill = (ol: HTMLElement) => {
+        if (log.children.length < 2) log.append(ol);
+      };
+      log.open = open.has(job.id);
+      if (log.open) {
+        const ol = read.get(job.id);
+        if (ol) fill(ol);
+        else void logOf(job).then(fill);
+      }
+      log.addEventListener('toggle', () => {
+        if (log.open) {
+          open.add(job.id);
+          if (log.children.length < 2) void logOf(job).then(fill);
+        } else open.delete(job.id);
+      });
+      const s = job.status;
+      const steps = job.tabtune.total_steps ? `${fmtNum(job.tabtune.step ?? 0)} / ${fmtNum(job.tabtune.total_steps)}` : '—';
+      return h(
+        'tr',
+        null,
+        h('td', null, h('code', { title: job.id }, job.id.slice(-8)), job.fine_tuned_model ? h('br') : null, job.fine_tuned_model ? h('small', { class: 'muted', title: job.fine_tuned_model }, 'ft: model ready') : null),
+        h('td', null, h('span', { class: `badge ${BADGE[s]}` }, s.replace('_', ' ')), job.error ? h('br') : null, job.error ? h('small', { class: 'bad' }, job.error.message) : null),
+        h('td', null, job.model, h('br'), h('small', { class: 'muted' }, `${job.method.type}, ${job.hyperparameters.n_epochs} ep`)),
+        h('td', { class: 'num' }, steps),
+        h(
+          'td',
           null,
-          h('td', null, h('code', { title: job.id }, job.id.slice(-8)), job.fine_tuned_model ? h('br') : null, job.fine_tuned_model ? h('small', { class: 'muted', title: job.fine_tuned_model }, 'ft: model ready') : null),
-          h('td', null, h('span', { class: `badge ${BADGE[s]}` }, s.replace('_', ' ')), job.error ? h('br') : null, job.error ? h('small', { class: 'bad' }, job.error.message) : null),
-          h('td', null, job.model, h('br'), h('small', { class: 'muted' }, `${job.method.type}, ${job.hyperparameters.n_epochs} ep`)),
-          h('td', { class: 'num' }, steps),
-          h(
-            'td',
-            null,
-            s === 'running' || s === 'queued' ? h('button', { class: 'secondary', on: { click: act('Pause', () => ctx.jobs.pause(job.id)) } }, 'Pause') : null,
-            s === 'paused' ? h('button', { class: 'secondary', on: { click: act('Resume', () => ctx.jobs.resume(job.id)) } }, 'Resume') : null,
-            ['running', 'queued', 'paused', 'validating_files'].includes(s) ? h('button', { class: 'secondary', on: { click: act('Cancel', () => ctx.jobs.cancel(job.id)) } }, 'Cancel') : null,
-          ),
-          h('td', null, log),
-        );
-      }),
-    );
+          s === 'running' || s === 'queued' ? h('button', { class: 'secondary', on: { click: act('Pause', () => ctx.jobs.pause(job.id)) } }, 'Pause') : null,
+          s === 'paused' ? h('button', { class: 'secondary', on: { click: act('Resume', () => ctx.jobs.resume(job.id)) } }, 'Resume') : null,
+          ['running', 'queued', 'paused', 'validating_files'].includes(s) ? h('button', { class: 'secondary', on: { click: act('Cancel', () => ctx.jobs.cancel(job.id)) } }, 'Cancel') : null,
+        ),
+        h('td', null, log),
+      );
+      });
     replace(
       table,
       h('caption', null, jobs.length ? `${jobs.length} job${jobs.length === 1 ? '' : 's'}${waiting ? `, ${waiting} waiting` : ''}: one trains at a time, the others wait their turn` : 'No jobs yet: Train adds one.'),
