@@ -46,17 +46,22 @@
   ;; erf is Abramowitz & Stegun 7.1.26 with tfjs's constants (tf.backend_util.ERF_*, as the WebGPU kernel in
   ;; src/model/fused/linear-webgpu.ts): 1 − t·P(t)·e^(−a²), t = 1/(1 + p|a|), |error| ≤ 1.5e−7, a's sign copied on.
   ;; e^x is Cephes' expf: x = n·ln2 + r with |r| ≤ ln2/2 (ln2 in two parts, so r is exact), e^r by its degree-7
-  ;; minimax polynomial, 2^n put in the exponent bits; about 1 ulp. x is clamped at −87.3365: below, the result is
-  ;; FLT_MIN (1.2e−38) rather than a denormal or 0, which only ever multiplies something ≤ 1 here.
+  ;; minimax polynomial, 2^n put in the exponent bits; about 1 ulp. n is rounded by adding 1.5·2^23 (to nearest, ties
+  ;; to even, as f32x4.nearest), and that sum's low bits are n, shifted into the exponent: no float-to-int conversion.
+  ;; x is clamped at −80 (|v| > 12.6), where e^x is 1.8e−35: the products below (t·P(t)·e, v·e/√(2π), each
+  ;; times a gradient) stay normal floats, as they would not from FLT_MIN — a denormal operand costs an x86 core
+  ;; about a hundred cycles, which made the kernel 3× slower on inputs of ±15. Past the clamp erf is ±1 in float32
+  ;; either way, and φ(v) is off by less than 1e−34.
   (func $core (param $v v128) (result v128 v128)
-    (local $a v128) (local $abs v128) (local $t v128) (local $y v128) (local $x v128) (local $n v128) (local $r v128) (local $e v128)
+    (local $a v128) (local $abs v128) (local $t v128) (local $y v128) (local $x v128) (local $j v128) (local $n v128) (local $r v128) (local $e v128)
     (local.set $a (f32x4.div (local.get $v) (v128.const f32x4 1.41421356237 1.41421356237 1.41421356237 1.41421356237)))
     (local.set $abs (f32x4.abs (local.get $a)))
     ;; e = e^x, x = −a²
-    (local.set $x (f32x4.max (f32x4.neg (f32x4.mul (local.get $abs) (local.get $abs)))
-      (v128.const f32x4 -87.3365 -87.3365 -87.3365 -87.3365)))
-    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x)
-      (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
+    (local.set $x (f32x4.pmax (f32x4.neg (f32x4.mul (local.get $abs) (local.get $abs)))
+      (v128.const f32x4 -80 -80 -80 -80)))
+    (local.set $j (f32x4.add (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))
+      (v128.const f32x4 12582912 12582912 12582912 12582912)))
+    (local.set $n (f32x4.sub (local.get $j) (v128.const f32x4 12582912 12582912 12582912 12582912)))
     (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
     (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
     (local.set $e (FMA (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4) (local.get $r)
@@ -67,7 +72,7 @@
     (local.set $e (FMA (local.get $e) (local.get $r) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
     (local.set $e (FMA (local.get $e) (f32x4.mul (local.get $r) (local.get $r)) (local.get $r)))
     (local.set $e (f32x4.mul (f32x4.add (local.get $e) (v128.const f32x4 1 1 1 1))
-      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+      (i32x4.add (i32x4.shl (local.get $j) (i32.const 23)) (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000))))
     ;; erf
     (local.set $t (f32x4.div (v128.const f32x4 1 1 1 1)
       (FMA (v128.const f32x4 0.3275911 0.3275911 0.3275911 0.3275911) (local.get $abs) (v128.const f32x4 1 1 1 1))))
@@ -313,10 +318,11 @@
   ;; e^x per lane for x ≤ 0, Cephes' expf as in $core (kept apart: $core clamps to FLT_MIN, this to 0); lanes below
   ;; −87.3365 give exactly 0, as tfjs's Exp underflows there. Inlined where it is used.
   (func $exp (param $x v128) (result v128)
-    (local $c v128) (local $n v128) (local $r v128) (local $e v128)
-    (local.set $c (f32x4.max (local.get $x) (v128.const f32x4 -87.3365 -87.3365 -87.3365 -87.3365)))
-    (local.set $n (f32x4.nearest (f32x4.mul (local.get $c)
-      (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
+    (local $c v128) (local $j v128) (local $n v128) (local $r v128) (local $e v128)
+    (local.set $c (f32x4.pmax (local.get $x) (v128.const f32x4 -87.3365 -87.3365 -87.3365 -87.3365)))
+    (local.set $j (f32x4.add (f32x4.mul (local.get $c) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))
+      (v128.const f32x4 12582912 12582912 12582912 12582912)))
+    (local.set $n (f32x4.sub (local.get $j) (v128.const f32x4 12582912 12582912 12582912 12582912)))
     (local.set $r (f32x4.sub (local.get $c) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
     (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
     (local.set $e (FMA (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4) (local.get $r)
@@ -327,7 +333,7 @@
     (local.set $e (FMA (local.get $e) (local.get $r) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
     (local.set $e (FMA (local.get $e) (f32x4.mul (local.get $r) (local.get $r)) (local.get $r)))
     (local.set $e (f32x4.mul (f32x4.add (local.get $e) (v128.const f32x4 1 1 1 1))
-      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+      (i32x4.add (i32x4.shl (local.get $j) (i32.const 23)) (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000))))
     (v128.andnot (local.get $e) (f32x4.lt (local.get $x) (v128.const f32x4 -87.3365 -87.3365 -87.3365 -87.3365))))
 
   ;; The lanes of a vector that lie inside a row with n (≥ 1) floats left: all ones there, zeros past the row.
@@ -356,8 +362,11 @@
         (local.set $v (f32x4.add (f32x4.div (LD (i32.add (local.get $x) (local.get $o)) (local.get $n)) (local.get $dv))
           (LD (i32.add (local.get $m) (local.get $o)) (local.get $n))))
         (ST (i32.add (local.get $out) (local.get $o)) (local.get $v) (local.get $n))
-        (local.set $mx (f32x4.max (local.get $mx)
-          (v128.bitselect (local.get $v) (v128.const f32x4 -inf -inf -inf -inf) (INLINE $inside (local.get $n)))))
+        ;; pmax is one instruction where max's NaN rules take six, on the loop's one carried chain; a NaN it passes over
+        ;; still reaches every output of the row, through its own e^(v − max) and the sum.
+        (local.set $mx (f32x4.pmax
+          (v128.bitselect (local.get $v) (v128.const f32x4 -inf -inf -inf -inf) (INLINE $inside (local.get $n)))
+          (local.get $mx)))
         (br_if $shift (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 4))) (local.get $cols))))
       (local.set $mxs (f32.max (f32.max (f32x4.extract_lane 0 (local.get $mx)) (f32x4.extract_lane 1 (local.get $mx)))
         (f32.max (f32x4.extract_lane 2 (local.get $mx)) (f32x4.extract_lane 3 (local.get $mx)))))
