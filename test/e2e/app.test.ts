@@ -220,6 +220,22 @@ describe('the app', () => {
     const compareText = (await page.getByTestId('compare').textContent())!;
     expect(compareText).toContain(`Fixed by the newer run (${counts.fixed})`);
     expect(compareText).toContain(`Broken by the newer run (${counts.broken})`);
+    // The examples stay open across a redraw of the runs (here: the forgetting limit changed).
+    const examples = page.getByTestId('compare').locator('details');
+    await examples.locator('summary').click();
+    const drift = page.getByLabel('Flag forgetting when embedding drift exceeds');
+    const driftBefore = await drift.inputValue();
+    const heading = await page.getByTestId('compare').locator('h3').elementHandle();
+    const advanced = page.getByText('Advanced: forgetting limit, promotion tolerance, import an adapter');
+    await advanced.click();
+    await drift.fill('0.5');
+    await drift.dispatchEvent('change');
+    await expect.poll(() => heading!.evaluate((el) => el.isConnected), { timeout: 30_000 }).toBe(false);
+    expect(await examples.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(true);
+    await drift.fill(driftBefore);
+    await drift.dispatchEvent('change');
+    await advanced.click();
+    await examples.locator('summary').click();
     await snap(page, '04-compare');
     // Every step, with two runs stored and compared, fits three screens on a laptop and four on a phone.
     await measureSteps(page, 'trained');

@@ -173,15 +173,16 @@ export function runsPanel(ctx: AppContext): HTMLElement {
     const labels = b.after.perClass.map((c) => c.label);
     const truth = splits.test.map((e) => labels.indexOf(e.label));
     const { fixed, broken } = fixedAndBroken(truth, a.after.predictions, b.after.predictions);
-    replace(
-      compareOut,
-      h('h3', null, `Older run (${new Date(a.created).toLocaleString()}) → newer run (${new Date(b.created).toLocaleString()})`),
-      metricDeltas(a, b),
-      fold(
-        `The examples: ${fixed.length} fixed and ${broken.length} broken by the newer run`,
-        h('div', { class: 'grid2' }, examplesTable(fixed, splits.test, b.after.predictions, labels, 'Fixed by the newer run', 8), examplesTable(broken, splits.test, b.after.predictions, labels, 'Broken by the newer run', 8)),
-      ),
+    const examples = fold(
+      `The examples: ${fixed.length} fixed and ${broken.length} broken by the newer run`,
+      h('div', { class: 'grid2' }, examplesTable(fixed, splits.test, b.after.predictions, labels, 'Fixed by the newer run', 8), examplesTable(broken, splits.test, b.after.predictions, labels, 'Broken by the newer run', 8)),
     );
+    // Every change to the runs redraws this (a queued job starting or ending): the same pair's examples stay open
+    // if the user had opened them.
+    const pair = `${a.id} ${b.id}`;
+    examples.open = compareOut.dataset.pair === pair && compareOut.querySelector('details')?.open === true;
+    compareOut.dataset.pair = pair;
+    replace(compareOut, h('h3', null, `Older run (${new Date(a.created).toLocaleString()}) → newer run (${new Date(b.created).toLocaleString()})`), metricDeltas(a, b), examples);
   }
 
   function metricDeltas(a: RunRecord, b: RunRecord): HTMLElement {
