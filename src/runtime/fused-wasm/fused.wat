@@ -315,8 +315,8 @@
         (br_if $rowsLoop (i32.lt_s (local.get $i) (local.get $rows))))))
     (call $copyOut (local.get $scratch) (local.get $out) (local.get $cols)))
 
-  ;; e^x per lane for x ≤ 0, Cephes' expf as in $core (kept apart: $core clamps to FLT_MIN, this to 0); lanes below
-  ;; −87.3365 give exactly 0, as tfjs's Exp underflows there. Inlined where it is used.
+  ;; e^x per lane for x ≤ 0, Cephes' expf as in $core (kept apart: $core stops at e^(−80), this goes on to 0); lanes
+  ;; below −87.3365 give exactly 0, as tfjs's Exp underflows there. Inlined where it is used.
   (func $exp (param $x v128) (result v128)
     (local $c v128) (local $j v128) (local $n v128) (local $r v128) (local $e v128)
     (local.set $c (f32x4.pmax (local.get $x) (v128.const f32x4 -87.3365 -87.3365 -87.3365 -87.3365)))

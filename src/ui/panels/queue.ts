@@ -93,7 +93,7 @@ export function queueView(ctx: AppContext): HTMLElement {
         ),
         h('td', null, log),
       );
-      });
+    });
     replace(
       table,
       h('caption', null, jobs.length ? `${jobs.length} job${jobs.length === 1 ? '' : 's'}${waiting ? `, ${waiting} waiting` : ''}: one trains at a time, the others wait their turn` : 'No jobs yet: Train adds one.'),
