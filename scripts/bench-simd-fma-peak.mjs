@@ -1,7 +1,7 @@
 // `node scripts/bench-simd-fma-peak.mjs`: the most a wasm SIMD product could reach on this machine's V8 — GFLOP/s of
 // chains of f32x4.relaxed_madd (and of f32x4.mul then f32x4.add) with no loads, in 4 to 16 independent accumulators.
-// A product's micro-kernel (src/runtime/batch-matmul/batch-matmul.wat) keeps 8 accumulators; bench/RESULTS.md reads
-// its rate against these. Node 20 has relaxed SIMD behind a flag, turned on here before any module is compiled.
+// The product micro-kernels (src/runtime/batch-matmul/batch-matmul.wat) keep 8 accumulators ($gemm) or 10
+// ($gemm_packed); bench/RESULTS.md reads their rates against these. Node 20 has relaxed SIMD behind a flag, turned on here before any module is compiled.
 import v8 from 'node:v8';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';

@@ -1,7 +1,7 @@
 // The queue panel (src/ui/panels/queue.ts) redraws its whole table while jobs log events, reading the jobs back from
 // the store first. A user who opens or closes a job's event log while such a read waits must find it as they left
 // it once the table is replaced. (The e2e two-tabs test once failed here under load: the log it opened stayed shut.)
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { queueView } from '../../src/ui/panels/queue';
 import { Bus } from '../../src/ui/bus';
 import type { AppContext } from '../../src/ui/context';
@@ -60,13 +60,8 @@ function fakeJobs(jobs: FineTuningJob[]) {
   };
 }
 
-const until = async (cond: () => boolean, ms = 5000) => {
-  const end = performance.now() + ms;
-  while (!cond()) {
-    if (performance.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
+/** Polls until `cond` holds: the panel redraws 700 ms after an event. */
+const until = (cond: () => boolean) => vi.waitFor(() => expect(cond()).toBe(true), { timeout: 5000, interval: 20 });
 
 describe('the queue panel', () => {
   let view: HTMLElement | null = null;
@@ -96,7 +91,7 @@ describe('the queue panel', () => {
     expect([...fold('ftjob-old').querySelectorAll('li')].map((li) => li.textContent?.replace(/^\S+ (AM |PM )?/, ''))).toEqual(['Job ftjob-old queued', 'The job has successfully completed']);
     expect(fold('ftjob-new').open).toBe(false);
 
-    // The next plain redraw keeps it open, with one log in it (its toggle and the draw both read it).
+    // The next plain redraw keeps it open, with one log in it (the draw reads it; the new fold's toggle finds it there).
     const openShown = fold('ftjob-old');
     bus.emit('runs');
     await until(() => fold('ftjob-old') !== openShown);

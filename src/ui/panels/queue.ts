@@ -23,8 +23,6 @@ const BADGE: Record<JobStatus, string> = {
 export function queueView(ctx: AppContext): HTMLElement {
   const table = h('table', { attrs: { 'data-testid': 'job-queue' } });
   const message = h('p', { class: 'muted', attrs: { role: 'status' } });
-  /** Logs the user opened stay open across redraws. */
-  const open = new Set<string>();
   let timer: ReturnType<typeof setTimeout> | null = null;
   let drawing: Promise<void> | null = null;
 
@@ -42,38 +40,31 @@ export function queueView(ctx: AppContext): HTMLElement {
     );
   }
 
-  /** The log folds on the page now, by job: the next draw reads their state back (see the comment in draw). */
+  /** The event-log folds on the page, by job: a redraw opens its new ones as the user left these. */
   let shown = new Map<string, HTMLDetailsElement>();
 
   async function draw(): Promise<void> {
     const jobs = (await ctx.jobs.list()).sort((a, b) => b.tabtune.created_at_ms - a.tabtune.created_at_ms).slice(0, SHOWN);
-    const read = new Map(await Promise.all(jobs.filter((j) => open.has(j.id)).map(async (j) => [j.id, await logOf(j)] as const)));
-    // No await from here to the table's replacement. A fold the user opened or closed while the reads above
-    // waited shows it in its `open` property at once (its toggle event comes later): that wins over `open`.
-    for (const [id, fold] of shown) {
-      if (fold.open) open.add(id);
-      else open.delete(id);
-    }
+    // The logs of the folds open now are read before the table is rebuilt, so that an open log does not blink.
+    const read = new Map(await Promise.all(jobs.filter((j) => shown.get(j.id)?.open).map(async (j) => [j.id, await logOf(j)] as const)));
+    // No await from here to the table's replacement: a fold the user opened or closed while the reads above waited
+    // shows it in its `open` property already (its toggle event comes later), and its new fold takes it from there.
+    const before = shown;
     shown = new Map();
     const waiting = jobs.filter(isWaiting).length;
     const rows = jobs.map((job) => {
       const log = h('details', { class: 'fold' }, h('summary', null, 'Event log'));
       shown.set(job.id, log);
-      // Only the first log read to arrive goes in (opening it fires a toggle that reads it too).
-      const fill = (ol: HTMLElement) => {
-        if (log.children.length < 2) log.append(ol);
-      };
-      log.open = open.has(job.id);
-      if (log.open) {
-        const ol = read.get(job.id);
-        if (ol) fill(ol);
-        else void logOf(job).then(fill);
-      }
+      log.open = before.get(job.id)?.open === true;
+      const ol = read.get(job.id);
+      if (log.open && ol) log.append(ol);
+      // Opening a fold, by a click or just above, fires a toggle: its log is read then, unless it is already there.
       log.addEventListener('toggle', () => {
-        if (log.open) {
-          open.add(job.id);
-          if (log.children.length < 2) void logOf(job).then(fill);
-        } else open.delete(job.id);
+        if (log.open && log.children.length < 2) {
+          void logOf(job).then((fresh) => {
+            if (log.children.length < 2) log.append(fresh);
+          });
+        }
       });
       const s = job.status;
       const steps = job.tabtune.total_steps ? `${fmtNum(job.tabtune.step ?? 0)} / ${fmtNum(job.tabtune.total_steps)}` : '—';

@@ -23,6 +23,8 @@ export function runsPanel(ctx: AppContext): HTMLElement {
   });
   const table = h('table', { attrs: { 'data-testid': 'runs-table' } });
   const compareOut = h('div', { attrs: { 'data-testid': 'compare' } });
+  /** The two runs compareOut shows the examples of, older first, as "id id". */
+  let comparedPair = '';
   const selected = new Set<string>();
   const history = h('div', { attrs: { 'data-testid': 'version-history' } });
   const adapterInput = h('input', { attrs: { type: 'file', accept: '.zip', 'aria-label': 'Import a PEFT adapter (zip)' } });
@@ -180,8 +182,8 @@ export function runsPanel(ctx: AppContext): HTMLElement {
     // Every change to the runs redraws this (a queued job starting or ending): the same pair's examples stay open
     // if the user had opened them.
     const pair = `${a.id} ${b.id}`;
-    examples.open = compareOut.dataset.pair === pair && compareOut.querySelector('details')?.open === true;
-    compareOut.dataset.pair = pair;
+    examples.open = comparedPair === pair && compareOut.querySelector('details')?.open === true;
+    comparedPair = pair;
     replace(compareOut, h('h3', null, `Older run (${new Date(a.created).toLocaleString()}) → newer run (${new Date(b.created).toLocaleString()})`), metricDeltas(a, b), examples);
   }
 
