@@ -272,9 +272,11 @@ function product(x: tf.Tensor2D, kernel: tf.Tensor2D, products?: Products): tf.T
 /** A zero bias of each width, kept: for the rare adapter on the feed-forward's inner layer, whose kernel adds the
  * real bias before the fused GELU. */
 const zeroBiases = new Map<number, tf.Tensor1D>();
+let zeroBiasCount = 0;
 function zeroBias(width: number): tf.Tensor1D {
   let z = zeroBiases.get(width);
-  if (!z || z.isDisposed) zeroBiases.set(width, (z = tf.keep(tf.zeros([width]))));
+  // A frozen variable, not a constant: a gradient asks nothing of it (gelu-wasm.ts sums no column for it).
+  if (!z || z.isDisposed) zeroBiases.set(width, (z = tf.tidy(() => tf.variable(tf.zeros([width]), false, `tabtune.zero-bias.${width}.${zeroBiasCount++}`)) as tf.Tensor1D));
   return z;
 }
 

@@ -71,13 +71,14 @@ it('cuts bias + GELU, LayerNorm (with and without a residual) and the masked sof
     expect(out, `output ${i}`).toEqual(r.aloneFused[i]);
   });
   // Parts the helpers ran, by kernel (pool-layout.ts): none of the product's, two of each fused call's three bands.
-  // Forward kernels run twice per output checked (once alone, once under tf.grad): bias + GELU 2 calls, its gradient
-  // 1; LayerNorm 4 (two with a residual, two without), its dx 2; the softmax 2, its gradient 1.
-  expect(r.fusedParts).toEqual([0, 4, 2, 8, 4, 4, 2]);
+  // Forward kernels run twice per output checked (once alone, once under tf.grad): bias + GELU once alone and once
+  // with its slope under tf.grad (whose gradient is a multiply), LayerNorm 4 (two with a residual, two without), its
+  // dx 2; the softmax 2, its gradient 1.
+  expect(r.fusedParts).toEqual([0, 2, 2, 8, 4, 4, 2]);
   // The sequence padded after 1 key: each of its rows is [1, 0, 0, …] (bands of other sequences' rows left it alone).
   const last = r.pooledFused[6].subarray(3 * 4 * 128 * 128);
   expect(Array.from(last.subarray(0, 3))).toEqual([1, 0, 0]);
   expect(last.reduce((s, v) => s + v, 0)).toBe(4 * 128);
-  expect(r.fusedRuns.TabtuneBiasGeluGradWasm).toBe(2);
+  expect(r.fusedRuns.TabtuneBiasGeluSlopeWasm).toBe(2);
   expect(r.fusedRuns.TabtuneLayerNormDxWasm).toBe(4);
 });

@@ -258,19 +258,24 @@ describe('the wasm fused kernels', () => {
     const ran = (name: string) => (fusedWasmStats[name] ?? 0) - (counts[name] ?? 0);
     // x and the residual share one dx kernel (the second gets a clone); no dγ, no column sums.
     expect(ran('TabtuneLayerNormDxWasm')).toBe(3);
-    expect(ran('TabtuneBiasGeluGradWasm')).toBe(3);
+    expect(ran('TabtuneBiasGeluSlopeWasm')).toBe(3);
     expect(ran('TabtuneLayerNormDGammaWasm')).toBe(0);
     expect(ran('TabtuneColumnSumWasm')).toBe(0);
     // Trainable γ, β and bias: each gradient once, the bias's from h's dh.
+    const [g2, b2, bias2] = [gamma, beta, bias].map((v) => tf.variable(v, true));
     const before = { ...fusedWasmStats };
     const gs = tf.grads((a: tf.Tensor, c: tf.Tensor, g: tf.Tensor, be: tf.Tensor, hh: tf.Tensor, bb: tf.Tensor) =>
-      tf.add(tf.sum(wasmLayerNorm(a as tf.Tensor2D, c as tf.Tensor2D, g as tf.Tensor1D, be as tf.Tensor1D, EPS)), tf.sum(wasmBiasGelu(hh as tf.Tensor2D, bb as tf.Tensor1D))))([x, r, gamma, beta, h, bias]);
+      tf.add(tf.sum(wasmLayerNorm(a as tf.Tensor2D, c as tf.Tensor2D, g as tf.Tensor1D, be as tf.Tensor1D, EPS)), tf.sum(wasmBiasGelu(hh as tf.Tensor2D, bb as tf.Tensor1D))))([x, r, g2, b2, h, bias2]);
     const ranNow = (name: string) => (fusedWasmStats[name] ?? 0) - (before[name] ?? 0);
     expect(ranNow('TabtuneLayerNormDxWasm')).toBe(1);
     expect(ranNow('TabtuneLayerNormDGammaWasm')).toBe(1);
-    expect(ranNow('TabtuneBiasGeluGradWasm')).toBe(1);
+    expect(ranNow('TabtuneBiasGeluSlopeWasm')).toBe(1);
     expect(ranNow('TabtuneColumnSumWasm')).toBe(2);
-    tf.dispose([...gs, x, r, h, gamma, beta, bias]);
+    // h's gradient is the same whether the bias is an input of the gradient or a frozen variable closed over.
+    const dhFrozen = tf.grad((hh: tf.Tensor) => tf.sum(wasmBiasGelu(hh as tf.Tensor2D, bias)))(h);
+    expect(Array.from(dhFrozen.dataSync())).toEqual(Array.from(gs[4].dataSync()));
+    dhFrozen.dispose();
+    tf.dispose([...gs, x, r, h, gamma, beta, bias, g2, b2, bias2]);
   });
 
   for (const variant of ['relaxed', 'plain'] as const) {
@@ -292,8 +297,10 @@ describe('the wasm fused kernels', () => {
         const take = (len: number) => results.push(Array.from(f.subarray(out / 4, out / 4 + len)));
         fns.bias_gelu(h, b, out, rows, cols);
         take(n);
-        fns.bias_gelu_grad(dy, h, b, out, rows, cols);
+        fns.bias_gelu_slope(h, b, scratch, out, rows, cols);
         take(n);
+        // the GELU bias_gelu_slope writes beside its slope is bias_gelu's, bit for bit
+        expect(Array.from(f.subarray(scratch / 4, scratch / 4 + n))).toEqual(results[0]);
         fns.column_sum(dy, out, scratch, rows, cols);
         take(cols);
         fns.layer_norm(h, dy, 1, b, b, out, rows, cols, EPS);

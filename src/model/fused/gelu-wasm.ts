@@ -1,26 +1,43 @@
 // GELU(h + b) for the feed-forward's inner layer as a kernel of tfjs-wasm's (issue #20): tfjs's Erf and Exp are scalar
 // loops on wasm, and encoder.ts's gelu is six kernels forward and eight backward over [rows, ffn]; here it is one
-// each way, in wasm SIMD (src/runtime/fused-wasm/fused.wat), with the arithmetic of encoder.ts's gelu and the erf of
-// tfjs (Abramowitz & Stegun 7.1.26). As the WebGPU kernel (linear-webgpu.ts's fusedBiasGelu) the gradient is a
-// closure per input, so a frozen bias costs no column sum; nothing but h and b is kept for the backward pass, which
-// recomputes erf and e^(−v²/2) (cheap in SIMD, where the unfused gelu keeps 1 + erf to avoid tfjs's scalar Erf).
-// The kernel names differ from the WebGPU ones: tf.registerGradient is global per name, and those gradients call
-// WebGPU-only code.
+// kernel forward and one multiply backward, in wasm SIMD (src/runtime/fused-wasm/fused.wat), with the arithmetic of
+// encoder.ts's gelu and the erf of tfjs (Abramowitz & Stegun 7.1.26).
+// Under a gradient tape the forward kernel also writes the slope GELU'(h + b) from the same erf and exponential, and
+// the backward pass is dy·slope: the slope is kept in place of h (the same size), and the backward pass no longer
+// recomputes erf and e^(−v²/2) — in a MiniLM-L6 step at seq 32 that recomputation was 11 ms of 500
+// (bench/profile-wasm.ts). Without a tape only GELU(h + b) is written.
+// A bias that is a frozen variable is not an input of the gradient, so it costs no column sum (as the WebGPU kernel,
+// linear-webgpu.ts's fusedBiasGelu). The kernel names differ from the WebGPU ones: tfjs registers kernels globally
+// per name.
 import * as tf from '@tensorflow/tfjs';
 import { checkFloat32, context, registerWasmKernel, wasmColumnSum } from './wasm-common';
 
 export { fusedWasmAvailable } from './wasm-common';
 
 const BIAS_GELU = 'TabtuneBiasGeluWasm';
-const BIAS_GELU_GRAD = 'TabtuneBiasGeluGradWasm';
+const BIAS_GELU_SLOPE = 'TabtuneBiasGeluSlopeWasm';
 
 /** GELU(h + b), h [rows, cols], b [cols]: the exact erf GELU as encoder.ts's gelu. */
 export function wasmBiasGelu(h: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
   if (h.rank !== 2 || b.rank !== 1 || b.size !== h.shape[1]) throw new Error(`wasmBiasGelu: h [${h.shape}] and b [${b.shape}] do not fit.`);
   checkFloat32('wasmBiasGelu', [h, b]);
   register();
-  // An array, not a named map: saveAllInputs accepts only arrays (see linear-webgpu.ts's run).
-  return tf.engine().runKernel(BIAS_GELU, [h, b] as unknown as tf.NamedTensorMap, {}) as tf.Tensor2D;
+  // An array, not a named map, as linear-webgpu.ts's run.
+  if (!tf.engine().isTapeOn()) return tf.engine().runKernel(BIAS_GELU, [h, b] as unknown as tf.NamedTensorMap, {}) as tf.Tensor2D;
+  const frozenBias = b instanceof tf.Variable && !b.trainable;
+  const inputs: tf.Tensor[] = frozenBias ? [h] : [h, b];
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args[inputs.length] as tf.GradSaveFunc;
+    const [out, slope] = tf.engine().runKernel(BIAS_GELU_SLOPE, [args[0], frozenBias ? b : args[1]] as unknown as tf.NamedTensorMap, {}) as tf.Tensor2D[];
+    save([slope]);
+    return {
+      value: out,
+      gradFunc: (dy: tf.Tensor, [s]: tf.Tensor[]) => {
+        const dh = tf.mul(dy, s) as tf.Tensor2D;
+        return frozenBias ? [dh] : [dh, wasmColumnSum(dh)];
+      },
+    };
+  })(...inputs) as tf.Tensor2D;
 }
 
 let registered = false;
@@ -34,24 +51,12 @@ function register(): void {
     k.fns.bias_gelu(k.at(h), k.at(b), k.at(out), h.shape[0], h.shape[1]);
     return out;
   });
-  registerWasmKernel(BIAS_GELU_GRAD, ({ inputs, backend }) => {
-    const [dy, h, b] = inputs as unknown as tf.TensorInfo[];
-    const k = context(BIAS_GELU_GRAD, backend);
+  registerWasmKernel(BIAS_GELU_SLOPE, ({ inputs, backend }) => {
+    const [h, b] = inputs as unknown as tf.TensorInfo[];
+    const k = context(BIAS_GELU_SLOPE, backend);
     const out = k.output(h.shape);
-    k.fns.bias_gelu_grad(k.at(dy), k.at(h), k.at(b), k.at(out), h.shape[0], h.shape[1]);
-    return out;
+    const slope = k.output(h.shape);
+    k.fns.bias_gelu_slope(k.at(h), k.at(b), k.at(out), k.at(slope), h.shape[0], h.shape[1]);
+    return [out, slope];
   });
-  if (!tf.getGradient(BIAS_GELU)) tf.registerGradient({ kernelName: BIAS_GELU, saveAllInputs: true, gradFunc: grad });
-}
-
-function grad(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]): Record<string, () => tf.Tensor> {
-  const [h, b] = saved;
-  let dh: tf.Tensor2D | null = null;
-  const dInput = () => tf.engine().runKernel(BIAS_GELU_GRAD, [dy as tf.Tensor, h, b] as unknown as tf.NamedTensorMap, {}) as tf.Tensor2D;
-  return {
-    0: () => (dh = dInput()),
-    // The bias's gradient is dh summed over the rows: from h's gradient when the tape made it first (it asks in
-    // input order) and still holds it, else from a dh of its own (disposed by the tape's tidy around this closure).
-    1: () => wasmColumnSum(dh && !dh.isDisposed ? dh : dInput()),
-  };
 }

@@ -54,7 +54,7 @@ function onThreads(fns: FusedWasm, variant: Variant, pool: ProductPool): FusedWa
   return {
     ...fns,
     bias_gelu: (...args) => rowWise(Kernel.BiasGelu, args, 3, [0, 2], (a) => fns.bias_gelu(a[0], a[1], a[2], a[3], a[4])),
-    bias_gelu_grad: (...args) => rowWise(Kernel.BiasGeluGrad, args, 4, [0, 1, 3], (a) => fns.bias_gelu_grad(a[0], a[1], a[2], a[3], a[4], a[5])),
+    bias_gelu_slope: (...args) => rowWise(Kernel.BiasGeluSlope, args, 4, [0, 2, 3], (a) => fns.bias_gelu_slope(a[0], a[1], a[2], a[3], a[4], a[5])),
     layer_norm: (...args) => rowWise(Kernel.LayerNorm, args, 6, args[2] ? [0, 1, 5] : [0, 5],
       (a) => fns.layer_norm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8])),
     layer_norm_dx: (...args) => rowWise(Kernel.LayerNormDx, args, 6, args[2] ? [0, 1, 4, 5] : [0, 4, 5],

@@ -3,7 +3,7 @@
 // the part and writes the same number to Done. A negative Seq tells the helper to stop; it answers Done = Seq.
 export const Word = { Seq: 0, Done: 1, Kernel: 2, Variant: 3, Args: 4 } as const;
 /** The kernels a helper runs: the product module's one export and the fused module's six row-wise ones. */
-export const Kernel = { Product: 0, BiasGelu: 1, BiasGeluGrad: 2, LayerNorm: 3, LayerNormDx: 4, MaskedSoftmax: 5, SoftmaxGrad: 6 } as const;
+export const Kernel = { Product: 0, BiasGelu: 1, BiasGeluSlope: 2, LayerNorm: 3, LayerNormDx: 4, MaskedSoftmax: 5, SoftmaxGrad: 6 } as const;
 export type KernelId = (typeof Kernel)[keyof typeof Kernel];
 /** Each kernel's argument count, and the one argument that is a float (LayerNorm's ε, the softmax's divisor, passed
  * as its bits), or -1. */

@@ -109,8 +109,10 @@
       (local.set $out (i32.sub (local.get $out) (i32.shl (i32.sub (local.get $j) (local.get $cols)) (i32.const 2))))
       (br_if $rowsLoop (local.tee $rows (i32.sub (local.get $rows) (i32.const 1))))))
 
-  ;; out = dy·GELU'(h + b) = dy·((1 + erf(v/√2))·0.5 + v·φ(v)), φ(v) = e^(−v²/2)/√(2π): encoder.ts's gradFunc.
-  (func (export "bias_gelu_grad") (param $dy i32) (param $h i32) (param $b i32) (param $out i32) (param $rows i32) (param $cols i32)
+  ;; out = GELU(h + b) as bias_gelu, and slope = GELU'(h + b) = (1 + erf(v/√2))·0.5 + v·φ(v), φ(v) = e^(−v²/2)/√(2π)
+  ;; (encoder.ts's gradFunc), from the same erf and exponential: the backward pass is then dy·slope, one multiply
+  ;; (gelu-wasm.ts), instead of erf and e^(−v²/2) again.
+  (func (export "bias_gelu_slope") (param $h i32) (param $b i32) (param $out i32) (param $slope i32) (param $rows i32) (param $cols i32)
     (local $j i32) (local $n i32) (local $v v128) (local $ope v128) (local $e v128) (local $back i32) (INLINE_LOCALS $core)
     (if (i32.le_s (i32.mul (local.get $rows) (local.get $cols)) (i32.const 0)) (then (return)))
     (loop $rowsLoop
@@ -122,20 +124,20 @@
         (INLINE $core (local.get $v))
         (local.set $e)
         (local.set $ope)
-        (ST (local.get $out)
-          (f32x4.mul (LD (local.get $dy) (local.get $n))
-            (f32x4.add (f32x4.mul (local.get $ope) (v128.const f32x4 0.5 0.5 0.5 0.5))
-              (f32x4.mul (local.get $v)
-                (f32x4.mul (local.get $e) (v128.const f32x4 0.3989422804 0.3989422804 0.3989422804 0.3989422804)))))
+        (ST (local.get $out) (f32x4.mul (f32x4.mul (local.get $v) (v128.const f32x4 0.5 0.5 0.5 0.5)) (local.get $ope)) (local.get $n))
+        (ST (local.get $slope)
+          (f32x4.add (f32x4.mul (local.get $ope) (v128.const f32x4 0.5 0.5 0.5 0.5))
+            (f32x4.mul (local.get $v)
+              (f32x4.mul (local.get $e) (v128.const f32x4 0.3989422804 0.3989422804 0.3989422804 0.3989422804))))
           (local.get $n))
         (local.set $h (i32.add (local.get $h) (i32.const 16)))
-        (local.set $dy (i32.add (local.get $dy) (i32.const 16)))
         (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $slope (i32.add (local.get $slope) (i32.const 16)))
         (br_if $colsLoop (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 4))) (local.get $cols))))
       (local.set $back (i32.shl (i32.sub (local.get $j) (local.get $cols)) (i32.const 2)))
       (local.set $h (i32.sub (local.get $h) (local.get $back)))
-      (local.set $dy (i32.sub (local.get $dy) (local.get $back)))
       (local.set $out (i32.sub (local.get $out) (local.get $back)))
+      (local.set $slope (i32.sub (local.get $slope) (local.get $back)))
       (br_if $rowsLoop (local.tee $rows (i32.sub (local.get $rows) (i32.const 1))))))
 
   ;; Zeros the 4·ceil(n/4) floats at p (scratch, whole vectors).

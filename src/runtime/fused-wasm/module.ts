@@ -9,7 +9,7 @@ export type { Variant };
 /** The module's exports; addresses in bytes, sizes in floats (see fused.wat). hasResidual: 1 or 0. */
 export interface FusedWasm {
   bias_gelu(h: number, b: number, out: number, rows: number, cols: number): void;
-  bias_gelu_grad(dy: number, h: number, b: number, out: number, rows: number, cols: number): void;
+  bias_gelu_slope(h: number, b: number, out: number, slope: number, rows: number, cols: number): void;
   column_sum(src: number, out: number, scratch: number, rows: number, cols: number): void;
   layer_norm(x: number, r: number, hasResidual: number, gamma: number, beta: number, out: number, rows: number, cols: number, eps: number): void;
   layer_norm_dx(x: number, r: number, hasResidual: number, gamma: number, dy: number, out: number, rows: number, cols: number, eps: number): void;
