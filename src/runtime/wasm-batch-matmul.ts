@@ -199,7 +199,7 @@ function runPlan(backend: WasmBackend, memory: WebAssembly.Memory, fn: NonNullab
   const pooled = poolOn(memory);
   if (pooled && splits(plan)) {
     const args: ProductArgs = [...offsets as [number, number, number], plan.batch, plan.m, plan.n, plan.k,
-      plan.aBatchStride, plan.bBatchStride, plan.aRowStride, plan.aKStride, plan.bKStride, plan.bNStride, 0, 0];
+      plan.aBatchStride, plan.bBatchStride, plan.aRowStride, plan.aKStride, plan.bKStride, plan.bNStride, 4 * plan.n, 4 * plan.m * plan.n, 0, 0];
     try {
       pooled.run(args, variant);
     } catch (e) {
@@ -217,7 +217,7 @@ function runPlan(backend: WasmBackend, memory: WebAssembly.Memory, fn: NonNullab
     fn(
       offsets[0], offsets[1], offsets[2], plan.batch, plan.m, plan.n, plan.k,
       plan.aBatchStride, plan.bBatchStride, plan.aRowStride, plan.aKStride, plan.bKStride, plan.bNStride,
-      scratch, scratch + packed,
+      4 * plan.n, 4 * plan.m * plan.n, scratch, scratch + packed,
     );
   } finally {
     backend.wasm._free(scratch);

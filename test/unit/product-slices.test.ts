@@ -4,26 +4,29 @@ import { describe, expect, it } from 'vitest';
 import { scratchBytes, sliceProduct, type ProductArgs } from '../../src/runtime/batch-matmul/slices';
 
 /** batch_matmul (batch-matmul.wat) in JS over a Float64Array "heap" addressed in bytes (every address a multiple of 4). */
-function model(heap: Float64Array, [a, b, c, batch, m, n, k, abs, bbs, ars, aks, bks, bns]: ProductArgs): void {
+function model(heap: Float64Array, [a, b, c, batch, m, n, k, abs, bbs, ars, aks, bks, bns, ldc, cbs]: ProductArgs): void {
   for (let t = 0; t < batch; t++) {
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         let s = 0;
         for (let p = 0; p < k; p++) s += heap[(a + t * abs + i * ars + p * aks) / 4] * heap[(b + t * bbs + p * bks + j * bns) / 4];
-        heap[(c + t * m * n * 4 + i * n * 4 + j * 4) / 4] = s;
+        heap[(c + t * cbs + i * ldc + j * 4) / 4] = s;
       }
     }
   }
 }
 
 /** A product laid out on a fresh heap: A at 0, B after it, C after B; returns the heap, args and C's range. */
-function layout(batch: number, m: number, n: number, k: number, transposeA: boolean, transposeB: boolean, broadcastB = false) {
+function layout(batch: number, m: number, n: number, k: number, transposeA: boolean, transposeB: boolean, broadcastB = false, cBands = 0) {
   const aWords = batch * m * k;
   const bWords = (broadcastB ? 1 : batch) * k * n;
-  const heap = new Float64Array(aWords + bWords + batch * m * n);
+  const heap = new Float64Array(aWords + bWords + (cBands ? m * cBands * n : batch * m * n));
   for (let i = 0; i < aWords + bWords; i++) heap[i] = ((i * 7919) % 101) - 50;
   const args: ProductArgs = [0, aWords * 4, (aWords + bWords) * 4, batch, m, n, k,
-    4 * m * k, broadcastB ? 0 : 4 * k * n, transposeA ? 4 : 4 * k, transposeA ? 4 * m : 4, transposeB ? 4 : 4 * n, transposeB ? 4 * k : 4, 0, 0];
+    4 * m * k, broadcastB ? 0 : 4 * k * n, transposeA ? 4 : 4 * k, transposeA ? 4 * m : 4, transposeB ? 4 : 4 * n, transposeB ? 4 * k : 4,
+    // cBands (≥ batch): C is one [m, cBands·n] matrix and matrix t fills its columns t·n … t·n + n − 1 (the
+    // attention's heads writing into [rows, hidden])
+    cBands ? 4 * cBands * n : 4 * n, cBands ? 4 * n : 4 * m * n, 0, 0];
   return { heap, args, c: [aWords + bWords, heap.length] as const };
 }
 
@@ -37,6 +40,8 @@ describe('sliceProduct', () => {
     ['a batch in runs of matrices', [7, 6, 5, 4, false, true], 3],
     ['B broadcast over the batch', [5, 4, 6, 3, false, false, true], 3],
     ['more threads than rows', [1, 3, 4, 2, false, false], 8],
+    ['a batch writing bands of columns of one C', [6, 5, 3, 4, false, true, false, 6], 4],
+    ['a band of columns of a wider C in bands of rows', [1, 23, 4, 3, true, false, false, 3], 3],
   ];
   for (const [name, shape, parts] of cases) {
     it(`computes what the uncut product computes: ${name}`, () => {
@@ -55,7 +60,7 @@ describe('sliceProduct', () => {
     expect(bands.map((p) => p[4])).toEqual([45, 45, 40]);
     expect(bands.map((p) => p[0])).toEqual([0, 45 * 9 * 4, 90 * 9 * 4]);
     expect(bands.map((p) => p[2])).toEqual([args[2], args[2] + 45 * 12 * 4, args[2] + 90 * 12 * 4]);
-    expect(bands.map((p) => [p[13], p[14]])).toEqual([[1000, 1500], [2000, 2500], [3000, 3500]]);
+    expect(bands.map((p) => [p[15], p[16]])).toEqual([[1000, 1500], [2000, 2500], [3000, 3500]]);
     expect(sliceProduct(layout(1, 3, 4, 2, false, false).args, 8, noScratch).map((p) => p[4])).toEqual([3]);
     expect(sliceProduct(layout(1, 9, 4, 2, false, false).args, 2, noScratch).map((p) => p[4])).toEqual([5, 4]);
     const runs = sliceProduct(layout(5, 4, 6, 3, false, false, true).args, 3, noScratch);

@@ -153,9 +153,37 @@ describe('the wasm batched matmul', () => {
         const heap = new Float32Array(memory.buffer);
         heap.set(a, aAt / 4);
         heap.set(b, bAt / 4);
-        fn(aAt, bAt, cAt, batch, m, n, k, 4 * m * k, 4 * k * n, 4 * k, 4, 4 * n, 4, packAt, packAt + packed);
+        fn(aAt, bAt, cAt, batch, m, n, k, 4 * m * k, 4 * k * n, 4 * k, 4, 4 * n, 4, 4 * n, 4 * m * n, packAt, packAt + packed);
         const got = new Float32Array(memory.buffer, cAt, batch * m * n).slice();
         expect(worst(got, reference(a, b, batch, batch, m, n, k)), `${variant} n=${n}`).toBeLessThan(1e-5);
+      }
+    }
+  });
+
+  it('writes each matrix of a batch into its band of columns of a wider C, and nothing else', () => {
+    // The attention's layout (src/model/fused/attention-wasm.ts): C is [m, bands·n], matrix t fills columns
+    // t·n … t·n + n − 1 (rows ldc = 4·bands·n bytes apart, matrices cbs = 4n apart). n = 10 takes $gemm, n = 37
+    // $gemm_packed in the relaxed build; m = 7 ends on a ragged tile in both.
+    const memory = new WebAssembly.Memory({ initial: 8 });
+    for (const [batch, m, n, k] of [[3, 7, 10, 5], [2, 7, 37, 6]]) {
+      const bands = batch + 1;
+      const a = values(batch * m * k, 9);
+      const b = values(batch * k * n, 10);
+      const [aAt, bAt, cAt, packAt] = [0, 4096, 8192, 32768];
+      const { packed } = scratchBytes(n, k);
+      const ref = reference(a, b, batch, batch, m, n, k);
+      for (const variant of variants) {
+        const fn = batchMatMulOn(memory, variant)!;
+        const heap = new Float32Array(memory.buffer);
+        heap.set(a, aAt / 4);
+        heap.set(b, bAt / 4);
+        heap.fill(7, cAt / 4, cAt / 4 + m * bands * n);
+        fn(aAt, bAt, cAt, batch, m, n, k, 4 * m * k, 4 * k * n, 4 * k, 4, 4 * n, 4, 4 * bands * n, 4 * n, packAt, packAt + packed);
+        const c = heap.slice(cAt / 4, cAt / 4 + m * bands * n);
+        // back to [batch, m, n]; the last band was never written
+        const got = Float32Array.from({ length: batch * m * n }, (_, x) => c[Math.floor(x / n) % m * bands * n + Math.floor(x / (m * n)) * n + (x % n)]);
+        expect(worst(got, ref), `${variant} n=${n}`).toBeLessThan(1e-5);
+        for (let i = 0; i < m; i++) expect(Array.from(c.subarray(i * bands * n + batch * n, (i + 1) * bands * n)).every((v) => v === 7)).toBe(true);
       }
     }
   });

@@ -1,4 +1,4 @@
-;; C[b] = op(A[b]) · op(B[b]) in float32, for tfjs-wasm's BatchMatMul (src/runtime/batch-matmul/kernel.ts).
+;; C[b] = op(A[b]) · op(B[b]) in float32, for tfjs-wasm's BatchMatMul (src/runtime/wasm-batch-matmul.ts).
 ;; Built by scripts/build-batch-matmul-wasm.mjs into batch-matmul-wasm.ts, four ways:
 ;;   (MEMORY) — the import of tfjs's own memory, unshared (Node, the page without threads) or shared (the threaded
 ;;              build's memory is a shared WebAssembly.Memory with a 4 GiB maximum), so operands are read and the
@@ -6,8 +6,9 @@
 ;;   (MADD $x $y $acc) — acc += x·y per lane: f32x4.relaxed_madd where the engine has relaxed SIMD (one fused
 ;;              multiply-add), f32x4.mul then f32x4.add where it has plain SIMD only.
 ;; Addresses and strides are in bytes. A's element (i, k) lies at a + i·ars + k·aks and B's (k, j) at
-;; b + k·bks + j·bns, so every orientation is a choice of strides (kernel.ts) and neither operand is transposed
-;; in memory first.
+;; b + k·bks + j·bns, so every orientation is a choice of strides (wasm-batch-matmul.ts planProduct) and neither operand is transposed
+;; in memory first. C's element (i, j) is written at c + i·ldc + 4j: a product can fill a band of columns of a wider
+;; matrix (the attention writes each head's context into its columns of [rows, hidden]: src/model/fused/attention-wasm.ts).
 (module
   (MEMORY)
 
@@ -81,16 +82,15 @@
   ;; sums are never stored). Rows are taken in chunks of about 128 KiB of A, each multiplied by every panel before
   ;; the next: a chunk stays in L2 while the panels pass, where one pass of all of A per panel would stream a tall A
   ;; (2048 tokens × 384) from memory once for every 8 columns.
-  (func $gemm (param $a i32) (param $pb i32) (param $c i32) (param $m i32) (param $n i32) (param $k i32)
+  (func $gemm (param $a i32) (param $pb i32) (param $c i32) (param $ldc i32) (param $m i32) (param $n i32) (param $k i32)
               (param $ars i32) (param $aks i32) (param $tile i32)
     (local $p i32) (local $i i32) (local $nc i32) (local $mr i32) (local $panel i32)
     (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $bp i32) (local $kk i32)
-    (local $cp i32) (local $ldc i32)
+    (local $cp i32)
     (local $i0 i32) (local $mc i32) (local $iend i32)
     (local $x v128) (local $b0 v128) (local $b1 v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
-    (local.set $ldc (i32.shl (local.get $n) (i32.const 2)))
     (local.set $mc (i32.and (i32.div_u (i32.const 32768) (local.get $k)) (i32.const -4)))
     (if (i32.lt_s (local.get $mc) (i32.const 4)) (then (local.set $mc (i32.const 4))))
     (loop $chunks
@@ -197,17 +197,16 @@
   ;; 3. The loop ends on A's pointer, so no counter competes for a general register. Packing costs one pass over A
   ;; per chunk, paid back only across several panels: batch_matmul sends products of 32 columns or fewer to $gemm.
   ;; tile: scratch of 40 floats, then the packed chunk (see $gemm's chunks: 32768 / K rows, cut to a multiple of 5).
-  (func $gemm_packed (param $a i32) (param $pb i32) (param $c i32) (param $m i32) (param $n i32) (param $k i32)
+  (func $gemm_packed (param $a i32) (param $pb i32) (param $c i32) (param $ldc i32) (param $m i32) (param $n i32) (param $k i32)
               (param $ars i32) (param $aks i32) (param $tile i32)
     (local $p i32) (local $i i32) (local $nc i32) (local $mr i32) (local $panel i32)
     (local $pa i32) (local $ap i32) (local $aend i32) (local $bp i32)
-    (local $cp i32) (local $ldc i32)
+    (local $cp i32)
     (local $i0 i32) (local $mc i32) (local $iend i32)
     (local $x v128) (local $av v128) (local $b0 v128) (local $b1 v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128) (local $c20 v128)
     (local $c21 v128) (local $c30 v128) (local $c31 v128) (local $c40 v128) (local $c41 v128)
     (local.set $pa (i32.add (local.get $tile) (i32.const 160)))
-    (local.set $ldc (i32.shl (local.get $n) (i32.const 2)))
     (local.set $mc (i32.mul (i32.div_u (i32.div_u (i32.const 32768) (local.get $k)) (i32.const 5)) (i32.const 5)))
     (if (i32.lt_s (local.get $mc) (i32.const 5)) (then (local.set $mc (i32.const 5))))
     (loop $chunks
@@ -284,27 +283,27 @@
     (br_if $chunks (i32.lt_s (local.tee $i0 (local.get $iend)) (local.get $m)))))
 
   ;; The whole batch in one call (one JS→wasm crossing per product, not per matrix). A batch stride of 0 is
-  ;; tfjs's broadcast of a batch-1 operand; B is then packed once for every matrix.
+  ;; tfjs's broadcast of a batch-1 operand; B is then packed once for every matrix. C's rows lie ldc bytes apart and
+  ;; its matrices cbs bytes apart (n·4 and m·n·4 for a contiguous C).
   ;; pb: scratch of ceil(N/8)·8·K floats; tile: scratch of 40 floats and, for $gemm_packed, a packed chunk of A
   ;; (src/runtime/batch-matmul/slices.ts scratchBytes).
   (func (export "batch_matmul")
     (param $a i32) (param $b i32) (param $c i32) (param $batch i32) (param $m i32) (param $n i32) (param $k i32)
     (param $abs i32) (param $bbs i32) (param $ars i32) (param $aks i32) (param $bks i32) (param $bns i32)
-    (param $pb i32) (param $tile i32)
-    (local $first i32) (local $cs i32)
+    (param $ldc i32) (param $cbs i32) (param $pb i32) (param $tile i32)
+    (local $first i32)
     (local.set $first (i32.const 1))
-    (local.set $cs (i32.shl (i32.mul (local.get $m) (local.get $n)) (i32.const 2)))
     (loop $mats
       (if (i32.or (local.get $first) (i32.ne (local.get $bbs) (i32.const 0)))
         (then (call $pack_b (local.get $b) (local.get $pb) (local.get $n) (local.get $k) (local.get $bks) (local.get $bns))))
       (local.set $first (i32.const 0))
       (if (i32.gt_s (local.get $n) (PACKED_A_ABOVE_N))
-        (then (call $gemm_packed (local.get $a) (local.get $pb) (local.get $c) (local.get $m) (local.get $n) (local.get $k)
+        (then (call $gemm_packed (local.get $a) (local.get $pb) (local.get $c) (local.get $ldc) (local.get $m) (local.get $n) (local.get $k)
                                  (local.get $ars) (local.get $aks) (local.get $tile)))
-        (else (call $gemm (local.get $a) (local.get $pb) (local.get $c) (local.get $m) (local.get $n) (local.get $k)
+        (else (call $gemm (local.get $a) (local.get $pb) (local.get $c) (local.get $ldc) (local.get $m) (local.get $n) (local.get $k)
                           (local.get $ars) (local.get $aks) (local.get $tile))))
       (local.set $a (i32.add (local.get $a) (local.get $abs)))
       (local.set $b (i32.add (local.get $b) (local.get $bbs)))
-      (local.set $c (i32.add (local.get $c) (local.get $cs)))
+      (local.set $c (i32.add (local.get $c) (local.get $cbs)))
       (br_if $mats (local.tee $batch (i32.sub (local.get $batch) (i32.const 1))))))
 )

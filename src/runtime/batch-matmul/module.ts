@@ -10,7 +10,7 @@ export { isShared, type Variant } from '../wasm-builds';
 export type BatchMatMulFn = (
   a: number, b: number, c: number, batch: number, m: number, n: number, k: number,
   aBatchStride: number, bBatchStride: number, aRowStride: number, aKStride: number, bKStride: number, bNStride: number,
-  packed: number, tile: number,
+  cRowStride: number, cBatchStride: number, packed: number, tile: number,
 ) => void;
 
 const loader = wasmBuilds<{ batch_matmul: BatchMatMulFn }>(builds);

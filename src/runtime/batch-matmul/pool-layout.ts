@@ -8,7 +8,7 @@ export type KernelId = (typeof Kernel)[keyof typeof Kernel];
 /** Each kernel's argument count, and the one argument that is a float (LayerNorm's ε, the softmax's divisor, passed
  * as its bits), or -1. */
 export const ARITY: Record<KernelId, { args: number; float: number }> = {
-  0: { args: 15, float: -1 },
+  0: { args: 17, float: -1 },
   1: { args: 5, float: -1 },
   2: { args: 6, float: -1 },
   3: { args: 9, float: 8 },
@@ -17,7 +17,7 @@ export const ARITY: Record<KernelId, { args: number; float: number }> = {
   6: { args: 6, float: 5 },
 };
 export const VARIANTS = ['relaxed', 'plain'] as const;
-/** Args holds at most 15 arguments. */
-export const SLOT_WORDS = Word.Args + 15;
+/** Args holds at most 17 arguments. */
+export const SLOT_WORDS = Word.Args + 17;
 /** Slots 128 bytes apart, so two helpers' words never share a cache line. */
 export const SLOT_BYTES = 128;

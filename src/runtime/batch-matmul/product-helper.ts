@@ -40,7 +40,7 @@ self.onmessage = (e: MessageEvent<Start>) => {
 
 function run(memory: WebAssembly.Memory, variant: Variant, kernel: KernelId, a: number[]): void {
   if (kernel === Kernel.Product) {
-    batchMatMulOn(memory, variant)!(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14]);
+    batchMatMulOn(memory, variant)!(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16]);
     return;
   }
   // The pool hands fused parts only where the calling thread ran the same build on the same memory.

@@ -6,7 +6,7 @@
 export type ProductArgs = [
   a: number, b: number, c: number, batch: number, m: number, n: number, k: number,
   aBatchStride: number, bBatchStride: number, aRowStride: number, aKStride: number, bKStride: number, bNStride: number,
-  packed: number, tile: number,
+  cRowStride: number, cBatchStride: number, packed: number, tile: number,
 ];
 
 /**
@@ -29,7 +29,7 @@ const TILE_ROWS = 5;
  * tile's 5). Fewer parts come back where there is less to cut (a batch of 2 on 4 threads: 2 parts; 7 rows: 2 bands).
  */
 export function sliceProduct(args: ProductArgs, parts: number, scratch: (part: number) => { packed: number; tile: number }): ProductArgs[] {
-  const [a, b, c, batch, m, n, k, abs, bbs, ars, aks, bks, bns] = args;
+  const [a, b, c, batch, m, n, k, abs, bbs, ars, aks, bks, bns, ldc, cbs] = args;
   const out: ProductArgs[] = [];
   if (batch > 1) {
     const count = Math.min(parts, batch);
@@ -37,7 +37,7 @@ export function sliceProduct(args: ProductArgs, parts: number, scratch: (part: n
     for (let p = 0; p < count; p++) {
       const size = Math.floor(batch / count) + (p < batch % count ? 1 : 0);
       const s = scratch(p);
-      out.push([a + first * abs, b + first * bbs, c + first * m * n * 4, size, m, n, k, abs, bbs, ars, aks, bks, bns, s.packed, s.tile]);
+      out.push([a + first * abs, b + first * bbs, c + first * cbs, size, m, n, k, abs, bbs, ars, aks, bks, bns, ldc, cbs, s.packed, s.tile]);
       first += size;
     }
     return out;
@@ -46,7 +46,7 @@ export function sliceProduct(args: ProductArgs, parts: number, scratch: (part: n
   for (let row = 0, p = 0; row < m; row += band, p++) {
     const rows = Math.min(band, m - row);
     const s = scratch(p);
-    out.push([a + row * ars, b, c + row * n * 4, 1, rows, n, k, abs, bbs, ars, aks, bks, bns, s.packed, s.tile]);
+    out.push([a + row * ars, b, c + row * ldc, 1, rows, n, k, abs, bbs, ars, aks, bks, bns, ldc, cbs, s.packed, s.tile]);
   }
   return out;
 }
