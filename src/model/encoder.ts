@@ -12,6 +12,7 @@ import { recomputed, recomputeWanted, type Products, type RecomputeSetting } fro
 import { fusedWasmAvailable, wasmBiasGelu } from './fused/gelu-wasm';
 import { wasmLayerNorm } from './fused/layer-norm-wasm';
 import { wasmMaskedSoftmax, wasmSoftmaxAvailable } from './fused/softmax-wasm';
+import { wasmAttention, wasmAttentionAvailable } from './fused/attention-wasm';
 import { embeddingLookup } from './embedding';
 import { lookupWithTokens, type TrainableTokens } from './trainable-tokens';
 
@@ -202,6 +203,7 @@ function encoderLayer(layer: Layer, x: tf.Tensor2D, maskBias: tf.Tensor2D, shape
 /** softmax(q·kᵀ/√D + maskBias)·v per sequence and head, on and back to [B·L, H] (head h in columns h·D…h·D+D−1). */
 function attention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, maskBias: tf.Tensor2D, s: AttentionShape): tf.Tensor2D {
   if (fusedKernels() && s.seqLen <= FUSED_ATTENTION_MAX_SEQ) return fusedAttention(q, k, v, maskBias, s.batch, s.seqLen, s.numHeads);
+  if (wasmAttentionAvailable()) return wasmAttention(q, k, v, maskBias, s.batch, s.seqLen, s.numHeads);
   const [rows, H] = q.shape;
   const D = H / s.numHeads;
   const heads = (t: tf.Tensor2D) => tf.transpose(tf.reshape(t, [s.batch, s.seqLen, s.numHeads, D]), [0, 2, 1, 3]) as tf.Tensor4D;

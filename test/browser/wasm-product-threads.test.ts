@@ -59,22 +59,23 @@ it('cuts products among every wasm thread with the reference’s values, and fal
   });
 });
 
-it('cuts bias + GELU, LayerNorm (with and without a residual) and the masked softmax, forward and backward, into bands with one call’s bits', async () => {
+it('cuts bias + GELU, LayerNorm (with and without a residual) and the masked softmax into bands, and the attention into runs of sequences, forward and backward, with one call’s bits', async () => {
   const r = await inThreadedWorker();
   expect(r.error).toBeUndefined();
   // bias + GELU and its gradient, LayerNorm with a residual and its dx, without one and its dx; the softmax and its
   // gradient.
-  expect(r.pooledFused).toHaveLength(8);
+  // The attention's context and the gradients of q, k, v.
+  expect(r.pooledFused).toHaveLength(12);
   r.pooledFused.forEach((out, i) => {
-    expect(out.length).toBe(i < 6 ? 520 * 512 : 4 * 4 * 128 * 128);
+    expect(out.length).toBe(i < 6 ? 520 * 512 : i < 8 ? 4 * 4 * 128 * 128 : 4 * 128 * 4 * 32);
     expect(out.some((v) => v !== 0)).toBe(true);
     expect(out, `output ${i}`).toEqual(r.aloneFused[i]);
   });
   // Parts the helpers ran, by kernel (pool-layout.ts): none of the product's, two of each fused call's three bands.
   // Forward kernels run twice per output checked (once alone, once under tf.grad): bias + GELU once alone and once
   // with its slope under tf.grad (whose gradient is a multiply), LayerNorm 4 (two with a residual, two without), its
-  // dx 2; the softmax 2, its gradient 1.
-  expect(r.fusedParts).toEqual([0, 2, 2, 8, 4, 4, 2]);
+  // dx 2; the softmax 2, its gradient 1; the attention 2 (alone and under tf.grads), its gradient 1.
+  expect(r.fusedParts).toEqual([0, 2, 2, 8, 4, 4, 2, 4, 2]);
   // The sequence padded after 1 key: each of its rows is [1, 0, 0, …] (bands of other sequences' rows left it alone).
   const last = r.pooledFused[6].subarray(3 * 4 * 128 * 128);
   expect(Array.from(last.subarray(0, 3))).toEqual([1, 0, 0]);

@@ -4,6 +4,7 @@
 // helper that stops answering, and sends everything back.
 import { productCases, type ProductCase } from '../helpers/product-cases';
 import { seeded } from '../helpers/seeded';
+import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
 
 Object.defineProperty(navigator, 'hardwareConcurrency', { value: 4, configurable: true });
 
@@ -22,6 +23,7 @@ self.onmessage = async () => {
     const { wasmLayerNorm } = await import('../../src/model/fused/layer-norm-wasm');
     const { fusedWasmStats } = await import('../../src/model/fused/wasm-common');
     const { wasmMaskedSoftmax } = await import('../../src/model/fused/softmax-wasm');
+    const { wasmAttention } = await import('../../src/model/fused/attention-wasm');
     // The attention's softmax over [4, 4, 128, 128]: 2^18 elements, cut into bands of 683 rows, which do not start
     // on a sequence's first row (512 rows each); sequences padded after 128, 100, 37 and 1 keys.
     const [sb, sh, sl] = [4, 4, 128];
@@ -40,10 +42,14 @@ self.onmessage = async () => {
       const mask = tf.tensor2d(Float32Array.from({ length: sb * sl }, (_, i) => (i % sl < real[Math.floor(i / sl)] ? 0 : -1e9)), [sb, sl]);
       const sdy = tf.tensor4d(seeded(sb * sh * sl * sl, 27), [sb, sh, sl, sl]);
       const softmaxGrad = tf.grad((x) => wasmMaskedSoftmax(x as typeof scores, mask, Math.sqrt(32)).mul(sdy).sum());
+      // The attention of the same 4 sequences (4 heads of 32): 2^26 multiply-adds, cut into runs of 2, 1 and 1
+      // sequences on 3 threads, forward and backward.
+      const [aq, ak, av, ady] = [28, 29, 30, 31].map((seed) => tf.tensor2d(seeded(sb * sl * sh * 32, seed, 2), [sb * sl, sh * 32]));
+      const attention = (x: Tensor, y: Tensor, z: Tensor) => wasmAttention(x as Tensor2D, y as Tensor2D, z as Tensor2D, mask, sb, sl, sh);
       const out = tf.tidy(() => [wasmBiasGelu(h, b), gelu(h), wasmLayerNorm(h, r, g, b, 1e-12), norm(true)(h), wasmLayerNorm(h, null, g, b, 1e-12), norm(false)(h),
-        wasmMaskedSoftmax(scores, mask, Math.sqrt(32)), softmaxGrad(scores)]
+        wasmMaskedSoftmax(scores, mask, Math.sqrt(32)), softmaxGrad(scores), attention(aq, ak, av), ...tf.grads(attention)([aq, ak, av], ady)]
         .map((t) => t.dataSync() as Float32Array));
-      tf.dispose([h, r, b, g, dy, scores, mask, sdy]);
+      tf.dispose([h, r, b, g, dy, scores, mask, sdy, aq, ak, av, ady]);
       return out;
     };
     const threads = mm.productThreads();

@@ -4,7 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { fusedWasmOn, supportedFusedVariants, type FusedWasm, type Variant } from '../../runtime/fused-wasm/module';
 import { isShared } from '../../runtime/wasm-builds';
-import { memoryOf, poolOn, type WasmBackend } from '../../runtime/wasm-batch-matmul';
+import { activeBatchMatMulVariant, memoryOf, poolOn, type WasmBackend } from '../../runtime/wasm-batch-matmul';
+import { batchMatMulOn, type BatchMatMulFn } from '../../runtime/batch-matmul/module';
 import { Kernel, type KernelId } from '../../runtime/batch-matmul/pool-layout';
 import type { ProductPool } from '../../runtime/batch-matmul/pool';
 
@@ -33,6 +34,18 @@ function fusedOf(backend: unknown): { fns: FusedWasm; variant: Variant; memory: 
 /** The module for a wasm backend object under the current mode, or null. */
 export function fusedModuleOf(backend: unknown): FusedWasm | null {
   return fusedOf(backend)?.fns ?? null;
+}
+
+export interface BothModules { fz: FusedWasm; mm: BatchMatMulFn; variant: Variant; pool: ProductPool | null }
+
+/** The fused module and the product module with the same build on a wasm backend's heap, and the pool of threads
+ * there, for a kernel that uses both (attention-wasm.ts); null where either does not run (turned off, or the modes
+ * chose different builds, which a helper thread, running one build for a part, could not follow). */
+export function bothModulesOf(backend: unknown): BothModules | null {
+  const found = fusedOf(backend);
+  if (!found || activeBatchMatMulVariant() !== found.variant) return null;
+  const mm = batchMatMulOn(found.memory, found.variant);
+  return mm && { fz: found.fns, mm, variant: found.variant, pool: poolOn(found.memory) };
 }
 
 /** A row-wise kernel over fewer elements than this runs on the calling thread alone: waking a helper costs more. */

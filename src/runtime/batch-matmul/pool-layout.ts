@@ -2,8 +2,12 @@
 // Int32 words per helper. The caller writes a part's kernel, variant and arguments, then bumps Seq; the helper runs
 // the part and writes the same number to Done. A negative Seq tells the helper to stop; it answers Done = Seq.
 export const Word = { Seq: 0, Done: 1, Kernel: 2, Variant: 3, Args: 4 } as const;
-/** The kernels a helper runs: the product module's one export and the fused module's six row-wise ones. */
-export const Kernel = { Product: 0, BiasGelu: 1, BiasGeluSlope: 2, LayerNorm: 3, LayerNormDx: 4, MaskedSoftmax: 5, SoftmaxGrad: 6 } as const;
+/** The kernels a helper runs: the product module's one export, the fused module's six row-wise ones, and the
+ * attention of a run of sequences forward and backward (./attention-parts.ts, on both modules). */
+export const Kernel = {
+  Product: 0, BiasGelu: 1, BiasGeluSlope: 2, LayerNorm: 3, LayerNormDx: 4, MaskedSoftmax: 5, SoftmaxGrad: 6,
+  AttentionForward: 7, AttentionBackward: 8,
+} as const;
 export type KernelId = (typeof Kernel)[keyof typeof Kernel];
 /** Each kernel's argument count, and the one argument that is a float (LayerNorm's ε, the softmax's divisor, passed
  * as its bits), or -1. */
@@ -15,6 +19,8 @@ export const ARITY: Record<KernelId, { args: number; float: number }> = {
   4: { args: 9, float: 8 },
   5: { args: 8, float: 5 },
   6: { args: 6, float: 5 },
+  7: { args: 14, float: 11 },
+  8: { args: 17, float: 13 },
 };
 export const VARIANTS = ['relaxed', 'plain'] as const;
 /** Args holds at most 17 arguments. */

@@ -29,6 +29,9 @@ export interface ProductPool {
    * first row). `own` runs the calling thread's band with the same build as `variant`.
    */
   runRows(kernel: KernelId, variant: Variant, args: number[], rows: { rowsAt: number; rowPointers: number[]; rowBytes: number; rowIndexAt?: number }, own: (args: number[]) => void): void;
+  /** Runs parts the caller cut itself (at most `threads`): parts[0] with `own` on the calling thread, the others on
+   * the helpers, each with kernel's arguments. */
+  runParts(kernel: KernelId, variant: Variant, parts: number[][], own: (args: number[]) => void): void;
   /** Stops the helpers; later products run on the calling thread. */
   stop(): void;
 }
@@ -43,7 +46,7 @@ export interface HelperPort {
 }
 
 /** Parts handed to helpers, by kernel (pool-layout.ts's Kernel): tests check that the pool, not one thread, ran them. */
-export const poolStats = { parts: [0, 0, 0, 0, 0, 0, 0] };
+export const poolStats = { parts: [0, 0, 0, 0, 0, 0, 0, 0, 0] };
 
 /** A helper stuck this long on one part has died (a crashed worker never answers): the product fails loudly. */
 const STUCK_MS = 60_000;
@@ -169,6 +172,10 @@ function makePool(memory: WebAssembly.Memory, ports: HelperPort[], base: number,
         if (rowIndexAt !== undefined) part[rowIndexAt] += row;
         parts.push(part);
       }
+      dispatch(kernel, variant, parts, own);
+    },
+    runParts(kernel, variant, parts, own) {
+      if (parts.length > pool.threads) throw new Error(`${parts.length} parts for ${pool.threads} threads`);
       dispatch(kernel, variant, parts, own);
     },
     stop() {

@@ -4,6 +4,7 @@
 import { batchMatMulOn, type Variant } from './module';
 import { fusedWasmOn, type FusedWasm } from '../fused-wasm/module';
 import { ARITY, Kernel, VARIANTS, Word, type KernelId } from './pool-layout';
+import { attentionBackwardPart, attentionForwardPart, type BackwardPart, type ForwardPart } from './attention-parts';
 
 interface Start { memory: WebAssembly.Memory; variant: Variant; slot: number }
 
@@ -45,7 +46,9 @@ function run(memory: WebAssembly.Memory, variant: Variant, kernel: KernelId, a: 
   }
   // The pool hands fused parts only where the calling thread ran the same build on the same memory.
   const f = fusedWasmOn(memory, variant) as FusedWasm;
-  if (kernel === Kernel.BiasGelu) f.bias_gelu(a[0], a[1], a[2], a[3], a[4]);
+  if (kernel === Kernel.AttentionForward) attentionForwardPart(batchMatMulOn(memory, variant)!, f, a as ForwardPart);
+  else if (kernel === Kernel.AttentionBackward) attentionBackwardPart(batchMatMulOn(memory, variant)!, f, a as BackwardPart);
+  else if (kernel === Kernel.BiasGelu) f.bias_gelu(a[0], a[1], a[2], a[3], a[4]);
   else if (kernel === Kernel.BiasGeluSlope) f.bias_gelu_slope(a[0], a[1], a[2], a[3], a[4], a[5]);
   else if (kernel === Kernel.LayerNorm) f.layer_norm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8]);
   else if (kernel === Kernel.LayerNormDx) f.layer_norm_dx(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8]);
