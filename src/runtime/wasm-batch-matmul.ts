@@ -10,7 +10,8 @@ import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { batchMatMulOn, supportedVariants, type Variant } from './batch-matmul/module';
 import { startProductPool, type HelperPort, type ProductPool } from './batch-matmul/pool';
-import { scratchBytes, type ProductArgs } from './batch-matmul/slices';
+import { B_PACKED, scratchBytes, type ProductArgs } from './batch-matmul/slices';
+import { packedWeight } from './batch-matmul/packed-weights';
 import { wrapKernel } from './wrap-kernel';
 import { productShape } from './product-shape';
 
@@ -197,9 +198,12 @@ function runPlan(backend: WasmBackend, memory: WebAssembly.Memory, fn: NonNullab
   const offsets = [backend.dataIdMap.get(a.dataId).memoryOffset, backend.dataIdMap.get(b.dataId).memoryOffset,
     backend.dataIdMap.get(out.dataId).memoryOffset];
   const pooled = poolOn(memory);
+  // A frozen weight's B comes packed already (./batch-matmul/packed-weights.ts), for every part alike.
+  const packedB = packedWeight(backend, memory, variant, b, plan);
+  const bBatchStride = packedB === null ? plan.bBatchStride : B_PACKED;
   if (pooled && splits(plan)) {
     const args: ProductArgs = [...offsets as [number, number, number], plan.batch, plan.m, plan.n, plan.k,
-      plan.aBatchStride, plan.bBatchStride, plan.aRowStride, plan.aKStride, plan.bKStride, plan.bNStride, 4 * plan.n, 4 * plan.m * plan.n, 0, 0];
+      plan.aBatchStride, bBatchStride, plan.aRowStride, plan.aKStride, plan.bKStride, plan.bNStride, 4 * plan.n, 4 * plan.m * plan.n, packedB ?? 0, 0];
     try {
       pooled.run(args, variant);
     } catch (e) {
@@ -216,8 +220,8 @@ function runPlan(backend: WasmBackend, memory: WebAssembly.Memory, fn: NonNullab
   try {
     fn(
       offsets[0], offsets[1], offsets[2], plan.batch, plan.m, plan.n, plan.k,
-      plan.aBatchStride, plan.bBatchStride, plan.aRowStride, plan.aKStride, plan.bKStride, plan.bNStride,
-      4 * plan.n, 4 * plan.m * plan.n, scratch, scratch + packed,
+      plan.aBatchStride, bBatchStride, plan.aRowStride, plan.aKStride, plan.bKStride, plan.bNStride,
+      4 * plan.n, 4 * plan.m * plan.n, packedB ?? scratch, scratch + packed,
     );
   } finally {
     backend.wasm._free(scratch);

@@ -11,6 +11,7 @@ interface Result {
   isolated: boolean; threads: number; stoppedThreads: number; refused: number; restarted: number;
   pooled: Out[]; alone: Out[]; again: Out[]; plainPooled: Out[]; plainAlone: Out[]; notes: string[]; error?: string;
   pooledFused: Float32Array[]; aloneFused: Float32Array[]; fusedRuns: Record<string, number>; fusedParts: number[];
+  frozenPooled: Float32Array[][]; frozenUnpacked: Float32Array[]; frozenRuns: { packs: number; hits: number; pooled: number };
   silent: number; stuckError: string; idsLeft: number; fusedStuckError: string; fusedIdsLeft: number; lostThreads: number; afterLost: Out[];
 }
 
@@ -39,6 +40,17 @@ it('cuts products among every wasm thread with the reference’s values, and fal
   // So for a fused kernel cut into bands: it fails with the same message, and its output is freed with it.
   expect(r.fusedStuckError).toBe('a product helper stopped answering; products run on one thread from now on');
   expect(r.fusedIdsLeft).toBe(0);
+  // A frozen weight's products on the pool: W packed once per orientation, the later products reading the copies,
+  // with the bits of bands that each pack W again (first differing element, -1 for none: a diff of arrays this long
+  // would take minutes to print).
+  expect(r.frozenRuns).toEqual({ packs: 2, hits: 2, pooled: 4 });
+  for (const pooled of r.frozenPooled) {
+    pooled.forEach((out, i) => {
+      expect(out.length).toBe(520 * (i === 0 ? 300 : 384));
+      expect(out.some((v) => v !== 0)).toBe(true);
+      expect(out.findIndex((v, j) => !Object.is(v, r.frozenUnpacked[i][j])), `product ${i}`).toBe(-1);
+    });
+  }
   const cases = productCases();
   cases.forEach((c, i) => {
     const ref = reference(c);

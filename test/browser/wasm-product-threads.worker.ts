@@ -59,6 +59,22 @@ self.onmessage = async () => {
     const partsBefore = [...poolStats.parts];
     const pooledFused = fused();
     const fusedParts = poolStats.parts.map((n, i) => n - partsBefore[i]);
+    // A frozen weight's products, x·W and dy·Wᵀ (2^26 multiply-adds each, cut into bands): every band reads the one
+    // packed copy (src/runtime/batch-matmul/packed-weights.ts) instead of packing W for itself.
+    const pw = await import('../../src/runtime/batch-matmul/packed-weights');
+    const frozenW = tf.tidy(() => tf.variable(tf.tensor2d(seeded(384 * 300, 41), [384, 300]), false));
+    const fx = tf.tensor2d(seeded(520 * 384, 42), [520, 384]);
+    const fdy = tf.tensor2d(seeded(520 * 300, 43), [520, 300]);
+    const frozen = () => tf.tidy(() => [tf.matMul(fx, frozenW), tf.matMul(fdy, frozenW, false, true)].map((t) => t.dataSync() as Float32Array));
+    const frozenBefore = { ...pw.packedWeightStats, pooled: mm.batchMatMulStats.pooled };
+    const frozenPooled = [frozen(), frozen()];
+    const frozenRuns = { packs: pw.packedWeightStats.packs - frozenBefore.packs, hits: pw.packedWeightStats.hits - frozenBefore.hits, pooled: mm.batchMatMulStats.pooled - frozenBefore.pooled };
+    // The same products on the pool with every band packing W for itself, as before the copies were kept. (Without
+    // the pool these 2-D products would go to XNNPACK, whose bits differ.)
+    pw.setPackedWeightsLimit(0);
+    const frozenUnpacked = frozen();
+    pw.setPackedWeightsLimit(128 * 2 ** 20);
+    tf.dispose([frozenW, fx, fdy]);
     mm.stopProductThreads();
     const stoppedThreads = mm.productThreads();
     notes.push(wasmThreading().note);
@@ -114,7 +130,7 @@ self.onmessage = async () => {
     const afterLost = each();
     mm.stopProductThreads();
     notes.push(wasmThreading().note);
-    self.postMessage({ isolated: globalThis.crossOriginIsolated, threads, stoppedThreads, refused, restarted, pooled, alone, again, plainPooled, plainAlone, pooledFused, aloneFused, fusedRuns: { ...fusedWasmStats }, fusedParts, notes, silent, stuckError, idsLeft, fusedStuckError, fusedIdsLeft, lostThreads, afterLost });
+    self.postMessage({ isolated: globalThis.crossOriginIsolated, threads, stoppedThreads, refused, restarted, pooled, alone, again, plainPooled, plainAlone, pooledFused, aloneFused, fusedRuns: { ...fusedWasmStats }, fusedParts, frozenPooled, frozenUnpacked, frozenRuns, notes, silent, stuckError, idsLeft, fusedStuckError, fusedIdsLeft, lostThreads, afterLost });
   } catch (e) {
     self.postMessage({ error: e instanceof Error ? e.stack ?? e.message : String(e) });
   }

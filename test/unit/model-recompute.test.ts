@@ -7,6 +7,7 @@ import { tf, useBackend } from '../../src/runtime/tf-node';
 import { loadModel, type LoadedModel } from '../../src/model/load';
 import { createClassifier, type Classifier } from '../../src/model/classifier';
 import { activationBytes, recomputeWanted, setRecomputeProducts } from '../../src/model/recompute';
+import { setPackedWeightsLimit } from '../../src/runtime/batch-matmul/packed-weights';
 import { crossEntropy, trainStep } from '../../src/train/loop';
 import { AdamW } from '../../src/train/optimizer';
 import type { Method } from '../../src/model/types';
@@ -244,5 +245,15 @@ describe('layer recompute: memory', () => {
     expect(recomputeWanted('auto', models.bert.config, 16, 128)).toBe(false);
     expect(recomputeWanted('auto', distil, 16, 128)).toBe(true);
     expect(recomputeWanted(false, distil, 16, 128)).toBe(false);
+    // The frozen weights' packed copies share the heap (src/runtime/batch-matmul/packed-weights.ts): their limit counts.
+    // DistilBERT LoRA at seq 64: about 1.9 GiB of activations by the estimate.
+    try {
+      setPackedWeightsLimit(0);
+      expect(recomputeWanted('auto', distil, 16, 64)).toBe(false);
+      setPackedWeightsLimit(2 ** 30);
+      expect(recomputeWanted('auto', distil, 16, 64)).toBe(true);
+    } finally {
+      setPackedWeightsLimit(128 * 2 ** 20);
+    }
   });
 });

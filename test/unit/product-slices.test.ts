@@ -1,7 +1,7 @@
 // How a product is cut among threads (src/runtime/batch-matmul/slices.ts): checked by running each cut on a byte-
 // addressed model of the module's batch_matmul and comparing with the uncut product, and by the cuts' exact sizes.
 import { describe, expect, it } from 'vitest';
-import { scratchBytes, sliceProduct, type ProductArgs } from '../../src/runtime/batch-matmul/slices';
+import { B_PACKED, scratchBytes, sliceProduct, type ProductArgs } from '../../src/runtime/batch-matmul/slices';
 
 /** batch_matmul (batch-matmul.wat) in JS over a Float64Array "heap" addressed in bytes (every address a multiple of 4). */
 function model(heap: Float64Array, [a, b, c, batch, m, n, k, abs, bbs, ars, aks, bks, bns, ldc, cbs]: ProductArgs): void {
@@ -52,6 +52,18 @@ describe('sliceProduct', () => {
       expect(cut.heap.subarray(...cut.c)).toEqual(whole.heap.subarray(...whole.c));
     });
   }
+
+  it('gives every part the one packed copy of B when B comes packed already (a frozen weight), and its own scratch else', () => {
+    const scratch = (p: number) => ({ packed: 1000 * (p + 1), tile: 1000 * (p + 1) + 500 });
+    for (const batch of [1, 4]) {
+      const { args } = layout(batch, 130, 12, 9, false, false, true);
+      args[8] = B_PACKED;
+      args[15] = 64;
+      const parts = sliceProduct(args, 3, scratch);
+      expect(parts).toHaveLength(3);
+      expect(parts.map((p) => [p[1], p[8], p[15], p[16]])).toEqual([[args[1], B_PACKED, 64, 1500], [args[1], B_PACKED, 64, 2500], [args[1], B_PACKED, 64, 3500]]);
+    }
+  });
 
   it('cuts bands on the packed tile’s 5 rows and batches as evenly as they go, each part with its own scratch', () => {
     const { args } = layout(1, 130, 12, 9, false, false);

@@ -12,9 +12,10 @@
 (module
   (MEMORY)
 
-  ;; B is copied into panels of 8 columns (zero past N), each K rows of 8 consecutive floats: the micro-kernel
+;; B is copied into panels of 8 columns (zero past N), each K rows of 8 consecutive floats: the micro-kernel
   ;; then reads its B operand as two aligned vectors from one pointer stepping 32 bytes, whatever B's layout.
-  (func $pack_b (param $src i32) (param $dst i32) (param $n i32) (param $k i32) (param $bks i32) (param $bns i32)
+  ;; Exported so that a frozen weight can be packed once and kept (wasm-batch-matmul.ts's cache of packed weights).
+  (func $pack_b (export "pack_b") (param $src i32) (param $dst i32) (param $n i32) (param $k i32) (param $bks i32) (param $bns i32)
     (local $p i32) (local $cols i32) (local $kk i32) (local $row i32) (local $c i32)
     (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
     (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
@@ -283,8 +284,9 @@
     (br_if $chunks (i32.lt_s (local.tee $i0 (local.get $iend)) (local.get $m)))))
 
   ;; The whole batch in one call (one JS→wasm crossing per product, not per matrix). A batch stride of 0 is
-  ;; tfjs's broadcast of a batch-1 operand; B is then packed once for every matrix. C's rows lie ldc bytes apart and
-  ;; its matrices cbs bytes apart (n·4 and m·n·4 for a contiguous C).
+  ;; tfjs's broadcast of a batch-1 operand; B is then packed once for every matrix. A B batch stride of −1 says pb
+  ;; already holds B packed (by pack_b: a frozen weight packed once), so B is not read. C's rows lie ldc bytes apart
+  ;; and its matrices cbs bytes apart (n·4 and m·n·4 for a contiguous C).
   ;; pb: scratch of ceil(N/8)·8·K floats; tile: scratch of 40 floats and, for $gemm_packed, a packed chunk of A
   ;; (src/runtime/batch-matmul/slices.ts scratchBytes).
   (func (export "batch_matmul")
@@ -294,7 +296,7 @@
     (local $first i32)
     (local.set $first (i32.const 1))
     (loop $mats
-      (if (i32.or (local.get $first) (i32.ne (local.get $bbs) (i32.const 0)))
+      (if (i32.and (i32.ne (local.get $bbs) (i32.const -1)) (i32.or (local.get $first) (i32.ne (local.get $bbs) (i32.const 0))))
         (then (call $pack_b (local.get $b) (local.get $pb) (local.get $n) (local.get $k) (local.get $bks) (local.get $bns))))
       (local.set $first (i32.const 0))
       (if (i32.gt_s (local.get $n) (PACKED_A_ABOVE_N))

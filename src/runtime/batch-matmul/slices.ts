@@ -2,6 +2,9 @@
 // of a batch, or, for a single matrix, bands of output rows. Every part writes a disjoint region of C and reads A and
 // B where they lie, so the parts need no synchronisation beyond "all done".
 
+/** B's batch stride that tells batch_matmul B is already packed at `packed` (a cached frozen weight). */
+export const B_PACKED = -1;
+
 /** batch_matmul's arguments, in its parameter order (batch-matmul.wat); addresses and strides in bytes. */
 export type ProductArgs = [
   a: number, b: number, c: number, batch: number, m: number, n: number, k: number,
@@ -24,20 +27,22 @@ export function scratchBytes(n: number, k: number): { packed: number; tile: numb
 const TILE_ROWS = 5;
 
 /**
- * The product `args` (its scratch pointers ignored) cut into at most `parts` parts, each with its own scratch from
- * `scratch(i)`. A batch is cut into runs of whole matrices; a single matrix into bands of rows (a multiple of the
+ * The product `args` (its scratch pointers ignored, but for a B packed already) cut into at most `parts` parts,
+ * each with its own scratch from `scratch(i)`. A batch is cut into runs of whole matrices; a single matrix into bands of rows (a multiple of the
  * tile's 5). Fewer parts come back where there is less to cut (a batch of 2 on 4 threads: 2 parts; 7 rows: 2 bands).
  */
 export function sliceProduct(args: ProductArgs, parts: number, scratch: (part: number) => { packed: number; tile: number }): ProductArgs[] {
-  const [a, b, c, batch, m, n, k, abs, bbs, ars, aks, bks, bns, ldc, cbs] = args;
+  const [a, b, c, batch, m, n, k, abs, bbs, ars, aks, bks, bns, ldc, cbs, packedB] = args;
+  // B packed once already (bbs = B_PACKED): every part reads that copy instead of packing its own.
+  const partScratch = bbs === B_PACKED ? (p: number) => ({ ...scratch(p), packed: packedB }) : scratch;
   const out: ProductArgs[] = [];
   if (batch > 1) {
     const count = Math.min(parts, batch);
     let first = 0;
     for (let p = 0; p < count; p++) {
       const size = Math.floor(batch / count) + (p < batch % count ? 1 : 0);
-      const s = scratch(p);
-      out.push([a + first * abs, b + first * bbs, c + first * cbs, size, m, n, k, abs, bbs, ars, aks, bks, bns, ldc, cbs, s.packed, s.tile]);
+      const s = partScratch(p);
+      out.push([a + first * abs, bbs === B_PACKED ? b : b + first * bbs, c + first * cbs, size, m, n, k, abs, bbs, ars, aks, bks, bns, ldc, cbs, s.packed, s.tile]);
       first += size;
     }
     return out;
@@ -45,7 +50,7 @@ export function sliceProduct(args: ProductArgs, parts: number, scratch: (part: n
   const band = Math.max(TILE_ROWS, Math.ceil(m / parts / TILE_ROWS) * TILE_ROWS);
   for (let row = 0, p = 0; row < m; row += band, p++) {
     const rows = Math.min(band, m - row);
-    const s = scratch(p);
+    const s = partScratch(p);
     out.push([a + row * ars, b, c + row * ldc, 1, rows, n, k, abs, bbs, ars, aks, bks, bns, ldc, cbs, s.packed, s.tile]);
   }
   return out;
