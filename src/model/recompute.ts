@@ -10,7 +10,7 @@
 // feed-forward and its output) against the plain tape's ~100·hidden (K_HIDDEN below). What is run again is the
 // cheap part: biases, LoRA's rank-r products, attention, GELU, LayerNorm.
 import * as tf from '@tensorflow/tfjs';
-import { packedWeightsLimit } from '../runtime/batch-matmul/packed-weights';
+import { packedWeightBytes } from '../runtime/batch-matmul/packed-weights';
 import type { EncoderConfig } from './types';
 import type { LinearHook } from './encoder';
 
@@ -160,9 +160,11 @@ export function activationBytes(c: EncoderConfig, batch: number, seqLen: number)
 export const WASM_HEAP_BUDGET = 2.5 * 2 ** 30;
 
 /** Whether to recompute layers for a step of `batch` × `seqLen`; 'auto' only on wasm and only where needed. The
- * frozen weights' packed copies live on the same heap outside tfjs's count, so their limit is counted too. */
+ * frozen weights' packed copies live on the same heap outside tfjs's count, so the bytes they hold count too. (Not
+ * their limit: that turned recompute on for MiniLM-L6 LoRA at seq 128, 10 % slower, whose copies take 79 MiB; the
+ * estimate below overstates that row's tape by about 1 GiB, bench/RESULTS.md.) */
 export function recomputeWanted(setting: RecomputeSetting, c: EncoderConfig, batch: number, seqLen: number): boolean {
   if (setting !== 'auto') return setting;
   if (tf.getBackend() !== 'wasm') return false;
-  return tf.memory().numBytes + packedWeightsLimit() + activationBytes(c, batch, seqLen) > WASM_HEAP_BUDGET;
+  return tf.memory().numBytes + packedWeightBytes(tf.backend()) + activationBytes(c, batch, seqLen) > WASM_HEAP_BUDGET;
 }

@@ -29,16 +29,10 @@ export function setPackedWeightsLimit(bytes: number): void {
   limit = bytes;
 }
 
-/** The most heap bytes the packed copies may take: besides the tensors, what the heap may have to hold
- * (src/model/recompute.ts counts it before a step). */
-export function packedWeightsLimit(): number {
-  return limit;
-}
-
 /** Copies made and products that read one, for tests and benches. */
 export const packedWeightStats = { packs: 0, hits: 0 };
 
-/** Heap bytes the packed copies take on `backend`. */
+/** Heap bytes the packed copies take on `backend` (src/model/recompute.ts counts them as heap in use). */
 export function packedWeightBytes(backend: unknown): number {
   return caches.get(backend as object)?.bytes ?? 0;
 }
