@@ -10,7 +10,6 @@
 // feed-forward and its output) against the plain tape's ~100·hidden (K_HIDDEN below). What is run again is the
 // cheap part: biases, LoRA's rank-r products, attention, GELU, LayerNorm.
 import * as tf from '@tensorflow/tfjs';
-import { packedWeightBytes } from '../runtime/batch-matmul/packed-weights';
 import type { EncoderConfig } from './types';
 import type { LinearHook } from './encoder';
 
@@ -160,11 +159,11 @@ export function activationBytes(c: EncoderConfig, batch: number, seqLen: number)
 export const WASM_HEAP_BUDGET = 2.5 * 2 ** 30;
 
 /** Whether to recompute layers for a step of `batch` × `seqLen`; 'auto' only on wasm and only where needed. The
- * frozen weights' packed copies live on the same heap outside tfjs's count, so the bytes they hold count too. (Not
- * their limit: that turned recompute on for MiniLM-L6 LoRA at seq 128, 10 % slower, whose copies take 79 MiB; the
- * estimate below overstates that row's tape by about 1 GiB, bench/RESULTS.md.) */
+ * frozen weights' packed copies (src/runtime/batch-matmul/packed-weights.ts, at most 128 MiB, none for `full`) are
+ * not counted: counting them turned recompute on for MiniLM-L6 LoRA at seq 128 (10 % slower) although this estimate
+ * overstates that step's tape by about 1 GiB (2.49 GB estimated, 1.38 GB measured at its peak: bench/RESULTS.md). */
 export function recomputeWanted(setting: RecomputeSetting, c: EncoderConfig, batch: number, seqLen: number): boolean {
   if (setting !== 'auto') return setting;
   if (tf.getBackend() !== 'wasm') return false;
-  return tf.memory().numBytes + packedWeightBytes(tf.backend()) + activationBytes(c, batch, seqLen) > WASM_HEAP_BUDGET;
+  return tf.memory().numBytes + activationBytes(c, batch, seqLen) > WASM_HEAP_BUDGET;
 }

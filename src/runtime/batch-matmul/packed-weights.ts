@@ -32,7 +32,7 @@ export function setPackedWeightsLimit(bytes: number): void {
 /** Copies made and products that read one, for tests and benches. */
 export const packedWeightStats = { packs: 0, hits: 0 };
 
-/** Heap bytes the packed copies take on `backend` (src/model/recompute.ts counts them as heap in use). */
+/** Heap bytes the packed copies take on `backend` (for tests and benches). */
 export function packedWeightBytes(backend: unknown): number {
   return caches.get(backend as object)?.bytes ?? 0;
 }
