@@ -1,11 +1,13 @@
 // One change of the wasm path off and on, alternating in one process (the machine is shared: a slow minute hits
 // both sides), as bench/RESULTS.md's "What each change bought" reports it:
-//   npx tsx bench/wasm-ab.ts --change products|fused|softmax|attention|identity|gather [--steps 3] [--rounds 3] model:method:seq ...
+//   npx tsx bench/wasm-ab.ts --change products|fused|softmax|attention|packed|identity|gather [--steps 3] [--rounds 3] model:method:seq ...
 // products: untransposed 2-D products on XNNPACK (off) or the project's SIMD module (on; src/runtime/wasm-batch-matmul.ts);
 // fused: bias + GELU and residual + LayerNorm as tfjs ops (off) or the wasm kernels (on; src/model/fused/*-wasm.ts);
 // softmax: the attention's softmax as tfjs ops (off) or one wasm kernel each way (on; src/model/fused/softmax-wasm.ts);
 // attention: the attention as transposes, batched products and that softmax (off) or per sequence in place, one kernel
 // each way (on; src/model/fused/attention-wasm.ts);
+// packed: every product packs its B operand (off) or frozen weights are packed once and kept (on;
+// src/runtime/batch-matmul/packed-weights.ts);
 // identity: tfjs-wasm's Identity copying (off) or sharing its input's data (on; src/runtime/wasm-identity.ts);
 // gather: tfjs-wasm's element-wise GatherV2 (off) or whole rows copied (on; src/runtime/wasm-gather.ts).
 // Node's wasm backend, one thread. Prints one JSON line per row and one summary line per configuration.
@@ -17,6 +19,7 @@ import { setSharedIdentity } from '../src/runtime/wasm-identity';
 import { setRowGather } from '../src/runtime/wasm-gather';
 import { setWasmSoftmax } from '../src/model/fused/softmax-wasm';
 import { setWasmAttention } from '../src/model/fused/attention-wasm';
+import { PACKED_WEIGHTS_LIMIT, setPackedWeightsLimit } from '../src/runtime/batch-matmul/packed-weights';
 import type { Method } from '../src/model/types';
 import { takeOption } from './take-option';
 
@@ -32,6 +35,7 @@ const switches: Record<string, (on: boolean) => void> = {
   gather: (on) => setRowGather(on),
   softmax: (on) => setWasmSoftmax(on),
   attention: (on) => setWasmAttention(on),
+  packed: (on) => setPackedWeightsLimit(on ? PACKED_WEIGHTS_LIMIT : 0),
 };
 const turn = switches[change];
 if (!turn) throw new Error(`--change ${change}: one of ${Object.keys(switches).join(', ')}`);

@@ -135,6 +135,12 @@ export function setPooled2d(on: boolean): void {
  * waking a helper costs more: from 2²² tiny-bert's step was 1.1× slower on 2 threads (bench/RESULTS.md). MiniLM-L6's
  * and tabtune-mini's layer products are 2²⁵ and more at 32 tokens. */
 let SPLIT_MIN_MACS = 1 << 24;
+/** The size from which work is split among threads, in multiply-adds (also the wasm attention's rule:
+ * src/model/fused/attention-wasm.ts). */
+export function splitMinMacs(): number {
+  return SPLIT_MIN_MACS;
+}
+
 /** The size from which products are split among threads, in multiply-adds (for bench/pool-ab.ts). */
 export function setSplitMinMacs(macs: number): void {
   SPLIT_MIN_MACS = macs;
@@ -215,13 +221,15 @@ function runPlan(backend: WasmBackend, memory: WebAssembly.Memory, fn: NonNullab
     batchMatMulStats.pooled++;
     return out;
   }
+  // B's panels need scratch only where B is not packed already; the tile always does.
   const { packed, tile } = scratchBytes(plan.n, plan.k);
-  const scratch = backend.wasm._malloc(packed + tile) >>> 0;
+  const panels = packedB === null ? packed : 0;
+  const scratch = backend.wasm._malloc(panels + tile) >>> 0;
   try {
     fn(
       offsets[0], offsets[1], offsets[2], plan.batch, plan.m, plan.n, plan.k,
       plan.aBatchStride, bBatchStride, plan.aRowStride, plan.aKStride, plan.bKStride, plan.bNStride,
-      4 * plan.n, 4 * plan.m * plan.n, packedB ?? scratch, scratch + packed,
+      4 * plan.n, 4 * plan.m * plan.n, packedB ?? scratch, scratch + panels,
     );
   } finally {
     backend.wasm._free(scratch);

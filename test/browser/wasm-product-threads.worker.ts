@@ -73,7 +73,7 @@ self.onmessage = async () => {
     // the pool these 2-D products would go to XNNPACK, whose bits differ.)
     pw.setPackedWeightsLimit(0);
     const frozenUnpacked = frozen();
-    pw.setPackedWeightsLimit(128 * 2 ** 20);
+    pw.setPackedWeightsLimit(pw.PACKED_WEIGHTS_LIMIT);
     tf.dispose([frozenW, fx, fdy]);
     mm.stopProductThreads();
     const stoppedThreads = mm.productThreads();

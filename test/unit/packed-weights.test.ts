@@ -4,7 +4,7 @@
 import v8 from 'node:v8';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tf, useBackend } from '../../src/runtime/tf-node';
-import { packedWeightBytes, packedWeightStats, setPackedWeightsLimit } from '../../src/runtime/batch-matmul/packed-weights';
+import { PACKED_WEIGHTS_LIMIT as LIMIT, packedWeightBytes, packedWeightStats, setPackedWeightsLimit } from '../../src/runtime/batch-matmul/packed-weights';
 import { scratchBytes } from '../../src/runtime/batch-matmul/slices';
 import { batchMatMulStats, setBatchMatMulMode } from '../../src/runtime/wasm-batch-matmul';
 import { supportedVariants } from '../../src/runtime/batch-matmul/module';
@@ -12,7 +12,6 @@ import { seeded } from '../helpers/seeded';
 
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 
-const LIMIT = 128 * 2 ** 20;
 const bits = (t: tf.Tensor) => Array.from(t.dataSync());
 
 describe('frozen weights packed once', () => {

@@ -1,7 +1,7 @@
 // How a product is cut among threads (src/runtime/batch-matmul/slices.ts): checked by running each cut on a byte-
 // addressed model of the module's batch_matmul and comparing with the uncut product, and by the cuts' exact sizes.
 import { describe, expect, it } from 'vitest';
-import { B_PACKED, scratchBytes, sliceProduct, type ProductArgs } from '../../src/runtime/batch-matmul/slices';
+import { B_PACKED, runsOf, scratchBytes, sliceProduct, type ProductArgs } from '../../src/runtime/batch-matmul/slices';
 
 /** batch_matmul (batch-matmul.wat) in JS over a Float64Array "heap" addressed in bytes (every address a multiple of 4). */
 function model(heap: Float64Array, [a, b, c, batch, m, n, k, abs, bbs, ars, aks, bks, bns, ldc, cbs]: ProductArgs): void {
@@ -52,6 +52,13 @@ describe('sliceProduct', () => {
       expect(cut.heap.subarray(...cut.c)).toEqual(whole.heap.subarray(...whole.c));
     });
   }
+
+  it('cuts a count into runs as even as they go, the first ones longer', () => {
+    expect(runsOf(7, 3)).toEqual([3, 2, 2]);
+    expect(runsOf(2, 4)).toEqual([1, 1]);
+    expect(runsOf(5, 1)).toEqual([5]);
+    expect(runsOf(16, 2)).toEqual([8, 8]);
+  });
 
   it('gives every part the one packed copy of B when B comes packed already (a frozen weight), and its own scratch else', () => {
     const scratch = (p: number) => ({ packed: 1000 * (p + 1), tile: 1000 * (p + 1) + 500 });

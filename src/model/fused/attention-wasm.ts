@@ -12,7 +12,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { bothModulesOf, checkFloat32, context, registerWasmKernel, type BothModules } from './wasm-common';
 import { wasmSoftmaxAvailable } from './softmax-wasm';
-import { scratchBytes } from '../../runtime/batch-matmul/slices';
+import { runsOf, scratchBytes } from '../../runtime/batch-matmul/slices';
+import { splitMinMacs } from '../../runtime/wasm-batch-matmul';
 import { Kernel } from '../../runtime/batch-matmul/pool-layout';
 import { attentionBackwardPart, attentionForwardPart, type BackwardPart, type ForwardPart } from '../../runtime/batch-matmul/attention-parts';
 
@@ -64,28 +65,24 @@ export function wasmAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, ma
   })(q, k, v) as tf.Tensor2D;
 }
 
-/** The work below which the batch runs on the calling thread alone (multiply-adds of the two products): waking a
- * helper costs more. The same rule as the products' (src/runtime/wasm-batch-matmul.ts SPLIT_MIN_MACS). */
-const SPLIT_MIN_MACS = 1 << 24;
-
 /**
  * Runs `part(first, count, scratch)` over the batch's sequences: in runs of sequences on the pool's threads where
- * there is one and the work is large enough, else at once on this thread. Each part gets its own scratch of
- * `bytes`, 32-byte aligned.
+ * there is one and the work (`macs`, the products' multiply-adds) is as large as the products' own rule for cutting
+ * (splitMinMacs), else at once on this thread. Each part gets its own scratch of `bytes`, 32-byte aligned.
  */
 function overSequences(k: ReturnType<typeof context>, m: BothModules, kernel: typeof Kernel.AttentionForward | typeof Kernel.AttentionBackward,
   s: Shape, macs: number, bytes: number, part: (first: number, count: number, scratch: number) => number[], run: (args: number[]) => void): void {
-  const threads = m.pool && macs >= SPLIT_MIN_MACS ? Math.min(m.pool.threads, s.batch) : 1;
+  const runs = runsOf(s.batch, m.pool && macs >= splitMinMacs() ? m.pool.threads : 1);
   const stride = Math.ceil(bytes / 32) * 32;
-  k.withScratch(threads * stride + 32, (at) => {
+  k.withScratch(runs.length * stride + 32, (at) => {
     const base = Math.ceil(at / 32) * 32;
-    const parts: number[][] = [];
-    for (let p = 0, first = 0; p < threads; p++) {
-      const count = Math.floor(s.batch / threads) + (p < s.batch % threads ? 1 : 0);
-      parts.push(part(first, count, base + p * stride));
+    let first = 0;
+    const parts = runs.map((count, p) => {
+      const args = part(first, count, base + p * stride);
       first += count;
-    }
-    if (threads === 1) run(parts[0]);
+      return args;
+    });
+    if (parts.length === 1) run(parts[0]);
     else m.pool!.runParts(kernel, m.variant, parts, run);
   });
 }
@@ -98,8 +95,7 @@ function register(): void {
     const k = context(name, backend);
     const m = bothModulesOf(backend);
     if (!m) throw new Error(`${name} needs the wasm product and fused modules on the same build (see wasmAttentionAvailable()).`);
-    const s = attrs as Shape;
-    return { k, m, s, L: s.seqLen };
+    return { k, m, s: attrs as Shape };
   };
   const productScratch = (L: number, D: number) => {
     const a = scratchBytes(L, D);
@@ -108,7 +104,8 @@ function register(): void {
   };
   registerWasmKernel(ATTENTION, ({ inputs, backend, attrs }) => {
     const [q, kk, v, mask] = inputs as unknown as tf.TensorInfo[];
-    const { k, m, s, L } = setup(ATTENTION, backend, attrs);
+    const { k, m, s } = setup(ATTENTION, backend, attrs);
+    const L = s.seqLen;
     const H = q.shape[1];
     const D = H / s.numHeads;
     const context = k.output([s.batch * L, H]);
@@ -122,7 +119,8 @@ function register(): void {
   });
   registerWasmKernel(ATTENTION_GRAD, ({ inputs, backend, attrs }) => {
     const [dy, q, kk, v, probs] = inputs as unknown as tf.TensorInfo[];
-    const { k, m, s, L } = setup(ATTENTION_GRAD, backend, attrs);
+    const { k, m, s } = setup(ATTENTION_GRAD, backend, attrs);
+    const L = s.seqLen;
     const H = q.shape[1];
     const D = H / s.numHeads;
     const [dq, dk, dv] = [0, 1, 2].map(() => k.output([s.batch * L, H]));

@@ -12,9 +12,9 @@
 (module
   (MEMORY)
 
-;; B is copied into panels of 8 columns (zero past N), each K rows of 8 consecutive floats: the micro-kernel
+  ;; B is copied into panels of 8 columns (zero past N), each K rows of 8 consecutive floats: the micro-kernel
   ;; then reads its B operand as two aligned vectors from one pointer stepping 32 bytes, whatever B's layout.
-  ;; Exported so that a frozen weight can be packed once and kept (wasm-batch-matmul.ts's cache of packed weights).
+  ;; Exported so that a frozen weight can be packed once and kept (./packed-weights.ts).
   (func $pack_b (export "pack_b") (param $src i32) (param $dst i32) (param $n i32) (param $k i32) (param $bks i32) (param $bns i32)
     (local $p i32) (local $cols i32) (local $kk i32) (local $row i32) (local $c i32)
     (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)

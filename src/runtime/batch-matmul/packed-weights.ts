@@ -22,9 +22,11 @@ interface Copy { raw: number; at: number; bytes: number }
 interface Cache { byData: Map<object, Map<string, Copy>>; bytes: number }
 
 const caches = new WeakMap<object, Cache>();
-let limit = 128 * 2 ** 20;
+/** The most heap bytes packed copies take unless told otherwise. */
+export const PACKED_WEIGHTS_LIMIT = 128 * 2 ** 20;
+let limit = PACKED_WEIGHTS_LIMIT;
 
-/** The most heap bytes packed copies may take (for tests and benches; 0 turns the cache off; 128 MiB by default). */
+/** The most heap bytes packed copies may take (for tests and benches; 0 turns the cache off). */
 export function setPackedWeightsLimit(bytes: number): void {
   limit = bytes;
 }
@@ -50,8 +52,8 @@ function isFrozenWeight(dataId: object): boolean {
 }
 
 function cacheOf(backend: Backend): Cache {
-  let cache = caches.get(backend);
-  if (cache) return cache;
+  const kept = caches.get(backend);
+  if (kept) return kept;
   const made: Cache = { byData: new Map(), bytes: 0 };
   caches.set(backend, made);
   // The copies of a dataId go when tfjs frees its data (its last reference disposed).
@@ -68,8 +70,7 @@ function cacheOf(backend: Backend): Cache {
     }
     return freed;
   };
-  cache = made;
-  return cache;
+  return made;
 }
 
 /**

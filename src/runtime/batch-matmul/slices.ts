@@ -2,6 +2,12 @@
 // of a batch, or, for a single matrix, bands of output rows. Every part writes a disjoint region of C and reads A and
 // B where they lie, so the parts need no synchronisation beyond "all done".
 
+/** `total` items cut into min(parts, total) runs as even as they go, the first runs one longer: their lengths. */
+export function runsOf(total: number, parts: number): number[] {
+  const count = Math.min(parts, total);
+  return Array.from({ length: count }, (_, p) => Math.floor(total / count) + (p < total % count ? 1 : 0));
+}
+
 /** B's batch stride that tells batch_matmul B is already packed at `packed` (a cached frozen weight). */
 export const B_PACKED = -1;
 
@@ -37,10 +43,8 @@ export function sliceProduct(args: ProductArgs, parts: number, scratch: (part: n
   const partScratch = bbs === B_PACKED ? (p: number) => ({ ...scratch(p), packed: packedB }) : scratch;
   const out: ProductArgs[] = [];
   if (batch > 1) {
-    const count = Math.min(parts, batch);
     let first = 0;
-    for (let p = 0; p < count; p++) {
-      const size = Math.floor(batch / count) + (p < batch % count ? 1 : 0);
+    for (const [p, size] of runsOf(batch, parts).entries()) {
       const s = partScratch(p);
       out.push([a + first * abs, bbs === B_PACKED ? b : b + first * bbs, c + first * cbs, size, m, n, k, abs, bbs, ars, aks, bks, bns, ldc, cbs, s.packed, s.tile]);
       first += size;
