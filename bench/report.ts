@@ -24,7 +24,7 @@ p(`- Node ${m.node}, tfjs ${m.tfjs}; PyTorch ${m.torch} (Debian; BLAS \`${m.torc
 for (const [id, what] of Object.entries(m.backends_in_use ?? {})) p(`- \`${id}\`: ${what}`);
 if (m.browser?.webgpu_adapter) p(`- WebGPU adapter facts: ${JSON.stringify(m.browser.webgpu_adapter)} — a software (CPU) implementation, not a GPU.`);
 p(`- 1024×1024 matmul, GFLOP/s, same run: ${Object.entries(m.matmul_gflops ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
-if (m.attention_gflops && Object.keys(m.attention_gflops).length) p(`- The attention's batched products (MiniLM-L6's q·kᵀ and probs·v at seq 128, batch 16, as the step runs them: on wasm the in-place attention kernel with its masked softmax, whose time counts against the products' FLOPs; bench/shared.ts \`attentionGflops\`), GFLOP/s, same run: ${Object.entries(m.attention_gflops).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
+if (m.attention_gflops && Object.keys(m.attention_gflops).length) p(`- The attention's batched products (MiniLM-L6's q·kᵀ and probs·v at seq 128, batch 16, as a step runs them: on wasm the in-place attention's forward and backward kernels, whose softmax and its gradient count against the six products' FLOPs; bench/shared.ts \`attentionGflops\`), GFLOP/s, same run: ${Object.entries(m.attention_gflops).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
 p(`- Batch ${m.batch}; per row one warm-up step, then up to ${m.steps_max} timed steps, fewer once they took ${m.row_budget_s} s (\`steps\` column); rows predicted slower than ${m.max_step_s} s/step are listed as skipped. Run started ${m.started}, took ${Math.round((m.wall_s ?? 0) / 60)} min.`);
 p(`- ${m.notes}`);
 p();

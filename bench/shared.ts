@@ -124,23 +124,25 @@ export async function matmulGflops(reps = 3, budgetMs = 3000, size = 1024, minMs
 /** The current backend's rate on the attention's batched products, GFLOP/s: MiniLM-L6's q·kᵀ and probs·v at seq 128,
  * batch BATCH (16 sequences × 12 heads, head size 32), run the way src/model/encoder.ts's attention runs them on this
  * backend (rateOf: each result read back). Where the wasm attention is on (src/model/fused/attention-wasm.ts), that is
- * its forward kernel: per sequence, both products with the scaled, masked softmax between them; only the products'
- * FLOPs are counted, so the softmax's time lowers the figure. Elsewhere, the unfused path's batched products on the
- * heads' transposed layout. */
+ * its forward and backward kernels, as a training step runs them: per sequence, the forward's two products with the
+ * scaled, masked softmax between them, and the backward's four with the softmax's gradient; only the six products'
+ * FLOPs are counted, so the softmax's time lowers the figure. Elsewhere, the unfused path's two forward products on
+ * the heads' transposed layout. */
 export async function attentionGflops(reps = 3, budgetMs = 3000, minMs = 1000): Promise<number> {
   const [b, h, l, d] = [BATCH, 12, 128, 32];
-  const flop = 2 * 2 * b * h * l * l * d;
+  const product = 2 * b * h * l * l * d;
   if (wasmAttentionAvailable()) {
-    const [q, k, v] = [0, 1, 2].map(() => tf.randomNormal([b * l, h * d])) as tf.Tensor2D[];
+    const [q, k, v, dy] = [0, 1, 2, 3].map(() => tf.randomNormal([b * l, h * d])) as tf.Tensor2D[];
     const mask = tf.zeros([b, l]) as tf.Tensor2D;
+    const grads = tf.grads((qq: tf.Tensor, kk: tf.Tensor, vv: tf.Tensor) => wasmAttention(qq as tf.Tensor2D, kk as tf.Tensor2D, vv as tf.Tensor2D, mask, b, l, h));
     try {
       return await rateOf(async () => {
-        const out = wasmAttention(q, k, v, mask, b, l, h);
-        await out.data();
-        out.dispose();
-      }, flop, reps, budgetMs, minMs);
+        const out = grads([q, k, v], dy);
+        await Promise.all(out.map((t) => t.data()));
+        tf.dispose(out);
+      }, 6 * product, reps, budgetMs, minMs);
     } finally {
-      tf.dispose([q, k, v, mask]);
+      tf.dispose([q, k, v, dy, mask]);
     }
   }
   const q = tf.randomNormal([b, h, l, d]);
@@ -153,7 +155,7 @@ export async function attentionGflops(reps = 3, budgetMs = 3000, minMs = 1000): 
       const out = pair();
       await out.data();
       out.dispose();
-    }, flop, reps, budgetMs, minMs);
+    }, 2 * product, reps, budgetMs, minMs);
   } finally {
     tf.dispose([q, k, v, probs]);
   }
