@@ -342,11 +342,7 @@
   (func $inside (param $n i32) (result v128)
     (i32x4.lt_s (v128.const i32x4 0 1 2 3) (i32x4.splat (local.get $n))))
 
-  ;; out = softmax(x/d + mask) per row, x rows × cols (row i of the attention's scores, rows = batch·heads·L), the
-  ;; mask row of sequence (firstRow + i)/rowsPerMask (the additive mask bias [batch, cols], the same for every head
-  ;; and query of a sequence): encoder.ts's tf.add(tf.div(scores, √D), mask) then tf.softmax, as e^(v − max)/Σ.
-  ;; out holds v between the passes. firstRow: the band's first row, when the pool cuts the rows into bands.
-;; masked_softmax for rows of a multiple of 4 floats (the attention's at sequence lengths 32, 64, 128): the same
+  ;; masked_softmax for rows of a multiple of 4 floats (the attention's at sequence lengths 32, 64, 128): the same
   ;; arithmetic in the same order, without the branching loads and stores and the lane masks that serve a row's last
   ;; partial vector (Node, relaxed SIMD, [16, 12, 128, 128] scores: 8.8-9.4 ms with them, 5.4-7.1 without).
   (func $masked_softmax_full (param $x i32) (param $mask i32) (param $out i32) (param $rows i32) (param $cols i32)
@@ -386,6 +382,10 @@
       (local.set $firstRow (i32.add (local.get $firstRow) (i32.const 1)))
       (br_if $rowsLoop (local.tee $rows (i32.sub (local.get $rows) (i32.const 1))))))
 
+  ;; out = softmax(x/d + mask) per row, x rows × cols (row i of the attention's scores, rows = batch·heads·L), the
+  ;; mask row of sequence (firstRow + i)/rowsPerMask (the additive mask bias [batch, cols], the same for every head
+  ;; and query of a sequence): encoder.ts's tf.add(tf.div(scores, √D), mask) then tf.softmax, as e^(v − max)/Σ.
+  ;; out holds v between the passes. firstRow: the band's first row, when the pool cuts the rows into bands.
   (func (export "masked_softmax") (param $x i32) (param $mask i32) (param $out i32) (param $rows i32) (param $cols i32)
       (param $d f32) (param $rowsPerMask i32) (param $firstRow i32)
     (local $j i32) (local $n i32) (local $o i32) (local $m i32) (local $v v128) (local $dv v128) (local $mx v128)
@@ -440,9 +440,7 @@
       (local.set $firstRow (i32.add (local.get $firstRow) (i32.const 1)))
       (br_if $rowsLoop (local.tee $rows (i32.sub (local.get $rows) (i32.const 1))))))
 
-  ;; The gradient of masked_softmax's x: out = y·(dy − Σ dy·y)/d per row (y its output), tfjs's Softmax gradient
-  ;; followed by the division's.
-;; softmax_grad for rows of a multiple of 4 floats, as masked_softmax_full: the same arithmetic in the same order.
+  ;; softmax_grad for rows of a multiple of 4 floats, as masked_softmax_full: the same arithmetic in the same order.
   (func $softmax_grad_full (param $y i32) (param $dy i32) (param $out i32) (param $rows i32) (param $cols i32) (param $dv v128)
     (local $o i32) (local $s v128) (local $yv v128) (local $rowBytes i32)
     (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
@@ -466,6 +464,8 @@
       (local.set $out (i32.add (local.get $out) (local.get $rowBytes)))
       (br_if $rowsLoop (local.tee $rows (i32.sub (local.get $rows) (i32.const 1))))))
 
+  ;; The gradient of masked_softmax's x: out = y·(dy − Σ dy·y)/d per row (y its output), tfjs's Softmax gradient
+  ;; followed by the division's.
   (func (export "softmax_grad") (param $y i32) (param $dy i32) (param $out i32) (param $rows i32) (param $cols i32) (param $d f32)
     (local $j i32) (local $n i32) (local $o i32) (local $s v128) (local $dv v128) (local $yv v128) (local $rowBytes i32)
     (if (i32.le_s (i32.mul (local.get $rows) (local.get $cols)) (i32.const 0)) (then (return)))
