@@ -342,160 +342,110 @@
   (func $inside (param $n i32) (result v128)
     (i32x4.lt_s (v128.const i32x4 0 1 2 3) (i32x4.splat (local.get $n))))
 
-  ;; masked_softmax for rows of a multiple of 4 floats (the attention's at sequence lengths 32, 64, 128): the same
-  ;; arithmetic in the same order, without the branching loads and stores and the lane masks that serve a row's last
-  ;; partial vector (Node, relaxed SIMD, [16, 12, 128, 128] scores: 8.8-9.4 ms with them, 5.4-7.1 without).
-  (func $masked_softmax_full (param $x i32) (param $mask i32) (param $out i32) (param $rows i32) (param $cols i32)
-      (param $dv v128) (param $rowsPerMask i32) (param $firstRow i32)
-    (local $o i32) (local $m i32) (local $v v128) (local $mx v128) (local $sum v128) (local $mxs f32) (local $tot v128)
-    (local $rowBytes i32) (INLINE_LOCALS $exp)
-    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
-    (loop $rowsLoop
-      (local.set $m (i32.add (local.get $mask)
-        (i32.mul (i32.div_u (local.get $firstRow) (local.get $rowsPerMask)) (local.get $rowBytes))))
-      (local.set $mx (v128.const f32x4 -inf -inf -inf -inf))
-      (local.set $o (i32.const 0))
-      (loop $shift
-        (local.set $v (f32x4.add (f32x4.div (v128.load (i32.add (local.get $x) (local.get $o))) (local.get $dv))
-          (v128.load (i32.add (local.get $m) (local.get $o)))))
-        (v128.store (i32.add (local.get $out) (local.get $o)) (local.get $v))
-        (local.set $mx (f32x4.pmax (local.get $v) (local.get $mx)))
-        (br_if $shift (i32.lt_u (local.tee $o (i32.add (local.get $o) (i32.const 16))) (local.get $rowBytes))))
-      (local.set $mxs (f32.max (f32.max (f32x4.extract_lane 0 (local.get $mx)) (f32x4.extract_lane 1 (local.get $mx)))
-        (f32.max (f32x4.extract_lane 2 (local.get $mx)) (f32x4.extract_lane 3 (local.get $mx)))))
-      (local.set $mx (f32x4.splat (local.get $mxs)))
-      (local.set $sum (v128.const i32x4 0 0 0 0))
-      (local.set $o (i32.const 0))
-      (loop $exps
-        (local.set $v (INLINE $exp (f32x4.sub (v128.load (i32.add (local.get $out) (local.get $o))) (local.get $mx))))
-        (v128.store (i32.add (local.get $out) (local.get $o)) (local.get $v))
-        (local.set $sum (f32x4.add (local.get $sum) (local.get $v)))
-        (br_if $exps (i32.lt_u (local.tee $o (i32.add (local.get $o) (i32.const 16))) (local.get $rowBytes))))
-      (local.set $tot (f32x4.splat (call $hsum (local.get $sum))))
-      (local.set $o (i32.const 0))
-      (loop $scale
-        (v128.store (i32.add (local.get $out) (local.get $o))
-          (f32x4.div (v128.load (i32.add (local.get $out) (local.get $o))) (local.get $tot)))
-        (br_if $scale (i32.lt_u (local.tee $o (i32.add (local.get $o) (i32.const 16))) (local.get $rowBytes))))
-      (local.set $x (i32.add (local.get $x) (local.get $rowBytes)))
-      (local.set $out (i32.add (local.get $out) (local.get $rowBytes)))
-      (local.set $firstRow (i32.add (local.get $firstRow) (i32.const 1)))
-      (br_if $rowsLoop (local.tee $rows (i32.sub (local.get $rows) (i32.const 1))))))
-
   ;; out = softmax(x/d + mask) per row, x rows × cols (row i of the attention's scores, rows = batch·heads·L), the
   ;; mask row of sequence (firstRow + i)/rowsPerMask (the additive mask bias [batch, cols], the same for every head
   ;; and query of a sequence): encoder.ts's tf.add(tf.div(scores, √D), mask) then tf.softmax, as e^(v − max)/Σ.
   ;; out holds v between the passes. firstRow: the band's first row, when the pool cuts the rows into bands.
+  ;; Each pass runs a row's whole vectors with plain loads and stores, then its last partial vector (cols not a
+  ;; multiple of 4) once, lane by lane and masked: the per-vector branches and masks cost [16, 12, 128, 128] scores
+  ;; 8.8-9.4 ms against 5.4-7.1 (Node, relaxed SIMD), and the order of the arithmetic is the same either way.
   (func (export "masked_softmax") (param $x i32) (param $mask i32) (param $out i32) (param $rows i32) (param $cols i32)
       (param $d f32) (param $rowsPerMask i32) (param $firstRow i32)
-    (local $j i32) (local $n i32) (local $o i32) (local $m i32) (local $v v128) (local $dv v128) (local $mx v128)
-    (local $sum v128) (local $mxs f32) (local $tot v128) (local $rowBytes i32) (INLINE_LOCALS $exp $inside)
+    (local $tail i32) (local $o i32) (local $m i32) (local $v v128) (local $dv v128) (local $mx v128)
+    (local $sum v128) (local $mxs f32) (local $tot v128) (local $rowBytes i32) (local $wholeBytes i32)
+    (INLINE_LOCALS $exp $inside)
     (if (i32.le_s (i32.mul (local.get $rows) (local.get $cols)) (i32.const 0)) (then (return)))
     (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $wholeBytes (i32.and (local.get $rowBytes) (i32.const -16)))
+    (local.set $tail (i32.and (local.get $cols) (i32.const 3)))
     (local.set $dv (f32x4.splat (local.get $d)))
-    (if (i32.eqz (i32.and (local.get $cols) (i32.const 3)))
-      (then
-        (call $masked_softmax_full (local.get $x) (local.get $mask) (local.get $out) (local.get $rows) (local.get $cols)
-          (local.get $dv) (local.get $rowsPerMask) (local.get $firstRow))
-        (return)))
     (loop $rowsLoop
       (local.set $m (i32.add (local.get $mask)
         (i32.mul (i32.div_u (local.get $firstRow) (local.get $rowsPerMask)) (local.get $rowBytes))))
       (local.set $mx (v128.const f32x4 -inf -inf -inf -inf))
-      (local.set $j (i32.const 0))
-      (loop $shift
-        (local.set $n (i32.sub (local.get $cols) (local.get $j)))
-        (local.set $o (i32.shl (local.get $j) (i32.const 2)))
-        (local.set $v (f32x4.add (f32x4.div (LD (i32.add (local.get $x) (local.get $o)) (local.get $n)) (local.get $dv))
-          (LD (i32.add (local.get $m) (local.get $o)) (local.get $n))))
-        (ST (i32.add (local.get $out) (local.get $o)) (local.get $v) (local.get $n))
-        ;; pmax is one instruction where max's NaN rules take six, on the loop's one carried chain; a NaN it passes over
-        ;; still reaches every output of the row, through its own e^(v − max) and the sum.
+      (local.set $o (i32.const 0))
+      (if (local.get $wholeBytes) (then
+        (loop $shift
+          (local.set $v (f32x4.add (f32x4.div (v128.load (i32.add (local.get $x) (local.get $o))) (local.get $dv))
+            (v128.load (i32.add (local.get $m) (local.get $o)))))
+          (v128.store (i32.add (local.get $out) (local.get $o)) (local.get $v))
+          ;; pmax is one instruction where max's NaN rules take six, on the loop's one carried chain; a NaN it passes
+          ;; over still reaches every output of the row, through its own e^(v − max) and the sum.
+          (local.set $mx (f32x4.pmax (local.get $v) (local.get $mx)))
+          (br_if $shift (i32.lt_u (local.tee $o (i32.add (local.get $o) (i32.const 16))) (local.get $wholeBytes))))))
+      (if (local.get $tail) (then
+        (local.set $v (f32x4.add (f32x4.div (call $ld (i32.add (local.get $x) (local.get $o)) (local.get $tail)) (local.get $dv))
+          (call $ld (i32.add (local.get $m) (local.get $o)) (local.get $tail))))
+        (call $st (i32.add (local.get $out) (local.get $o)) (local.get $v) (local.get $tail))
         (local.set $mx (f32x4.pmax
-          (v128.bitselect (local.get $v) (v128.const f32x4 -inf -inf -inf -inf) (INLINE $inside (local.get $n)))
-          (local.get $mx)))
-        (br_if $shift (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 4))) (local.get $cols))))
+          (v128.bitselect (local.get $v) (v128.const f32x4 -inf -inf -inf -inf) (INLINE $inside (local.get $tail)))
+          (local.get $mx)))))
       (local.set $mxs (f32.max (f32.max (f32x4.extract_lane 0 (local.get $mx)) (f32x4.extract_lane 1 (local.get $mx)))
         (f32.max (f32x4.extract_lane 2 (local.get $mx)) (f32x4.extract_lane 3 (local.get $mx)))))
       (local.set $mx (f32x4.splat (local.get $mxs)))
       (local.set $sum (v128.const i32x4 0 0 0 0))
-      (local.set $j (i32.const 0))
-      (loop $exps
-        (local.set $n (i32.sub (local.get $cols) (local.get $j)))
-        (local.set $o (i32.shl (local.get $j) (i32.const 2)))
-        (local.set $v (INLINE $exp (f32x4.sub (LD (i32.add (local.get $out) (local.get $o)) (local.get $n)) (local.get $mx))))
-        (ST (i32.add (local.get $out) (local.get $o)) (local.get $v) (local.get $n))
-        (local.set $sum (f32x4.add (local.get $sum) (v128.and (local.get $v) (INLINE $inside (local.get $n)))))
-        (br_if $exps (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 4))) (local.get $cols))))
+      (local.set $o (i32.const 0))
+      (if (local.get $wholeBytes) (then
+        (loop $exps
+          (local.set $v (INLINE $exp (f32x4.sub (v128.load (i32.add (local.get $out) (local.get $o))) (local.get $mx))))
+          (v128.store (i32.add (local.get $out) (local.get $o)) (local.get $v))
+          (local.set $sum (f32x4.add (local.get $sum) (local.get $v)))
+          (br_if $exps (i32.lt_u (local.tee $o (i32.add (local.get $o) (i32.const 16))) (local.get $wholeBytes))))))
+      (if (local.get $tail) (then
+        (local.set $v (INLINE $exp (f32x4.sub (call $ld (i32.add (local.get $out) (local.get $o)) (local.get $tail)) (local.get $mx))))
+        (call $st (i32.add (local.get $out) (local.get $o)) (local.get $v) (local.get $tail))
+        (local.set $sum (f32x4.add (local.get $sum) (v128.and (local.get $v) (INLINE $inside (local.get $tail)))))))
       (local.set $tot (f32x4.splat (call $hsum (local.get $sum))))
-      (local.set $j (i32.const 0))
-      (loop $scale
-        (local.set $n (i32.sub (local.get $cols) (local.get $j)))
-        (local.set $o (i32.shl (local.get $j) (i32.const 2)))
-        (ST (i32.add (local.get $out) (local.get $o))
-          (f32x4.div (LD (i32.add (local.get $out) (local.get $o)) (local.get $n)) (local.get $tot)) (local.get $n))
-        (br_if $scale (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 4))) (local.get $cols))))
+      (local.set $o (i32.const 0))
+      (if (local.get $wholeBytes) (then
+        (loop $scale
+          (v128.store (i32.add (local.get $out) (local.get $o))
+            (f32x4.div (v128.load (i32.add (local.get $out) (local.get $o))) (local.get $tot)))
+          (br_if $scale (i32.lt_u (local.tee $o (i32.add (local.get $o) (i32.const 16))) (local.get $wholeBytes))))))
+      (if (local.get $tail) (then
+        (call $st (i32.add (local.get $out) (local.get $o))
+          (f32x4.div (call $ld (i32.add (local.get $out) (local.get $o)) (local.get $tail)) (local.get $tot)) (local.get $tail))))
       (local.set $x (i32.add (local.get $x) (local.get $rowBytes)))
       (local.set $out (i32.add (local.get $out) (local.get $rowBytes)))
       (local.set $firstRow (i32.add (local.get $firstRow) (i32.const 1)))
       (br_if $rowsLoop (local.tee $rows (i32.sub (local.get $rows) (i32.const 1))))))
 
-  ;; softmax_grad for rows of a multiple of 4 floats, as masked_softmax_full: the same arithmetic in the same order.
-  (func $softmax_grad_full (param $y i32) (param $dy i32) (param $out i32) (param $rows i32) (param $cols i32) (param $dv v128)
-    (local $o i32) (local $s v128) (local $yv v128) (local $rowBytes i32)
-    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
-    (loop $rowsLoop
-      (local.set $s (v128.const i32x4 0 0 0 0))
-      (local.set $o (i32.const 0))
-      (loop $dot
-        (local.set $s (f32x4.add (local.get $s) (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $o)))
-          (v128.load (i32.add (local.get $y) (local.get $o))))))
-        (br_if $dot (i32.lt_u (local.tee $o (i32.add (local.get $o) (i32.const 16))) (local.get $rowBytes))))
-      (local.set $s (f32x4.splat (call $hsum (local.get $s))))
-      (local.set $o (i32.const 0))
-      (loop $colsLoop
-        (local.set $yv (v128.load (i32.add (local.get $y) (local.get $o))))
-        (v128.store (i32.add (local.get $out) (local.get $o))
-          (f32x4.div (f32x4.mul (local.get $yv) (f32x4.sub (v128.load (i32.add (local.get $dy) (local.get $o))) (local.get $s)))
-            (local.get $dv)))
-        (br_if $colsLoop (i32.lt_u (local.tee $o (i32.add (local.get $o) (i32.const 16))) (local.get $rowBytes))))
-      (local.set $y (i32.add (local.get $y) (local.get $rowBytes)))
-      (local.set $dy (i32.add (local.get $dy) (local.get $rowBytes)))
-      (local.set $out (i32.add (local.get $out) (local.get $rowBytes)))
-      (br_if $rowsLoop (local.tee $rows (i32.sub (local.get $rows) (i32.const 1))))))
-
   ;; The gradient of masked_softmax's x: out = y·(dy − Σ dy·y)/d per row (y its output), tfjs's Softmax gradient
-  ;; followed by the division's.
+  ;; followed by the division's. Whole vectors, then the last partial one, as masked_softmax.
   (func (export "softmax_grad") (param $y i32) (param $dy i32) (param $out i32) (param $rows i32) (param $cols i32) (param $d f32)
-    (local $j i32) (local $n i32) (local $o i32) (local $s v128) (local $dv v128) (local $yv v128) (local $rowBytes i32)
+    (local $tail i32) (local $o i32) (local $s v128) (local $dv v128) (local $yv v128) (local $rowBytes i32) (local $wholeBytes i32)
     (if (i32.le_s (i32.mul (local.get $rows) (local.get $cols)) (i32.const 0)) (then (return)))
     (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $wholeBytes (i32.and (local.get $rowBytes) (i32.const -16)))
+    (local.set $tail (i32.and (local.get $cols) (i32.const 3)))
     (local.set $dv (f32x4.splat (local.get $d)))
-    (if (i32.eqz (i32.and (local.get $cols) (i32.const 3)))
-      (then
-        (call $softmax_grad_full (local.get $y) (local.get $dy) (local.get $out) (local.get $rows) (local.get $cols) (local.get $dv))
-        (return)))
     (loop $rowsLoop
       (local.set $s (v128.const i32x4 0 0 0 0))
-      (local.set $j (i32.const 0))
+      (local.set $o (i32.const 0))
+      (if (local.get $wholeBytes) (then
+        (loop $dot
+          (local.set $s (f32x4.add (local.get $s) (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $o)))
+            (v128.load (i32.add (local.get $y) (local.get $o))))))
+          (br_if $dot (i32.lt_u (local.tee $o (i32.add (local.get $o) (i32.const 16))) (local.get $wholeBytes))))))
       ;; lanes past the row read 0 from both, so they add nothing
-      (loop $dot
-        (local.set $n (i32.sub (local.get $cols) (local.get $j)))
-        (local.set $o (i32.shl (local.get $j) (i32.const 2)))
-        (local.set $s (f32x4.add (local.get $s) (f32x4.mul (LD (i32.add (local.get $dy) (local.get $o)) (local.get $n))
-          (LD (i32.add (local.get $y) (local.get $o)) (local.get $n)))))
-        (br_if $dot (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 4))) (local.get $cols))))
+      (if (local.get $tail) (then
+        (local.set $s (f32x4.add (local.get $s) (f32x4.mul (call $ld (i32.add (local.get $dy) (local.get $o)) (local.get $tail))
+          (call $ld (i32.add (local.get $y) (local.get $o)) (local.get $tail)))))))
       (local.set $s (f32x4.splat (call $hsum (local.get $s))))
-      (local.set $j (i32.const 0))
-      (loop $colsLoop
-        (local.set $n (i32.sub (local.get $cols) (local.get $j)))
-        (local.set $o (i32.shl (local.get $j) (i32.const 2)))
-        (local.set $yv (LD (i32.add (local.get $y) (local.get $o)) (local.get $n)))
-        (ST (i32.add (local.get $out) (local.get $o))
-          (f32x4.div (f32x4.mul (local.get $yv) (f32x4.sub (LD (i32.add (local.get $dy) (local.get $o)) (local.get $n)) (local.get $s)))
+      (local.set $o (i32.const 0))
+      (if (local.get $wholeBytes) (then
+        (loop $colsLoop
+          (local.set $yv (v128.load (i32.add (local.get $y) (local.get $o))))
+          (v128.store (i32.add (local.get $out) (local.get $o))
+            (f32x4.div (f32x4.mul (local.get $yv) (f32x4.sub (v128.load (i32.add (local.get $dy) (local.get $o))) (local.get $s)))
+              (local.get $dv)))
+          (br_if $colsLoop (i32.lt_u (local.tee $o (i32.add (local.get $o) (i32.const 16))) (local.get $wholeBytes))))))
+      (if (local.get $tail) (then
+        (local.set $yv (call $ld (i32.add (local.get $y) (local.get $o)) (local.get $tail)))
+        (call $st (i32.add (local.get $out) (local.get $o))
+          (f32x4.div (f32x4.mul (local.get $yv) (f32x4.sub (call $ld (i32.add (local.get $dy) (local.get $o)) (local.get $tail)) (local.get $s)))
             (local.get $dv))
-          (local.get $n))
-        (br_if $colsLoop (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 4))) (local.get $cols))))
+          (local.get $tail))))
       (local.set $y (i32.add (local.get $y) (local.get $rowBytes)))
       (local.set $dy (i32.add (local.get $dy) (local.get $rowBytes)))
       (local.set $out (i32.add (local.get $out) (local.get $rowBytes)))
