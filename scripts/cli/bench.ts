@@ -344,7 +344,10 @@ async function loraBeside(full: Planned, fullRow: Row): Promise<void> {
   try {
     const l = await runTarget({ ...full, method: 'lora' }, { steps: STEPS, budgetMs: ROW_MS });
     if (typeof l.ms_per_step !== 'number' || l.error) return;
-    Object.assign(fullRow, { lora_beside_ms: l.ms_per_step, lora_beside_steps: l.steps_timed, lora_over_full: round(l.ms_per_step / fullRow.ms_per_step, 3) });
+    Object.assign(fullRow, {
+      lora_beside_ms: l.ms_per_step, lora_beside_steps: l.steps_timed, lora_beside_leaked: l.leaked_tensors,
+      lora_over_full: round(l.ms_per_step / fullRow.ms_per_step, 3),
+    });
     log(`${full.target.id} ${full.model} lora seq ${full.seq}, right after full: ${l.ms_per_step} ms/step (${fullRow.lora_over_full} of full)`);
   } catch (e) {
     log(`${full.target.id} ${full.model} lora seq ${full.seq}, right after full: error — ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
