@@ -2,6 +2,7 @@
 // bench's stdout) into the Markdown of bench/RESULTS.md: the machine, the table, and each budget of issue 7 with
 // the figures that decide it. Figures only: nothing here is typed by hand.
 import { readFileSync } from 'node:fs';
+import { fullRowFor, loraOverFull } from './lora-pairs';
 
 type Row = Record<string, unknown> & { model: string; method: string; target: string; seq: number; ms_per_step: number | null };
 const file = process.argv[2];
@@ -49,11 +50,6 @@ p('`eff.` is achieved GFLOP/s (analytic count, bench/shared.ts `flops`) over the
 p();
 
 // ---- budgets
-/** LoRA's step over full's: on wasm from the LoRA step timed right after the full row (scripts/cli/bench.ts
- * loraBeside says why), elsewhere from the two rows of the table. */
-function loraOverFull(l: Row, f: Row): number {
-  return typeof f.lora_over_full === 'number' ? f.lora_over_full : (l.ms_per_step as number) / (f.ms_per_step as number);
-}
 const besideNote = rows.some((r) => typeof r.lora_over_full === 'number')
   ? ' On wasm the LoRA step in each ratio is timed again right after the full row, on the same model in the same process or page (the machine is shared; the table\'s LoRA row ran a minute or more earlier), and the ratio of the two table rows follows in brackets.'
   : '';
@@ -72,7 +68,7 @@ const pairs: string[] = [];
 let held = 0;
 let total = 0;
 for (const l of rows.filter((r) => r.method === 'lora' && ok(r))) {
-  const f = rows.find((r) => r.method === 'full' && r.model === l.model && r.target === l.target && r.seq === l.seq && ok(r));
+  const f = fullRowFor(rows, l, ok);
   if (!f) continue;
   const pair = loraPair(l, f);
   total++;
@@ -86,13 +82,10 @@ const sites = new Map<string, string>();
 for (const r of rows.filter(ok)) if (r.readback_sites && Object.keys(r.readback_sites as object).length) sites.set(r.target, Object.entries(r.readback_sites as Record<string, number>).map(([k, v]) => `${k} ×${v}`).join(', '));
 p(`- **≤ 1 readback per 10 steps**: reads inside one \`trainStep\`, per backend (min–max over rows): ${[...reads].map(([t, v]) => `${t} ${Math.min(...v)}–${Math.max(...v)}${sites.has(t) ? ` (${sites.get(t)})` : ''}`).join('; ')}. The app adds one loss read per 10 steps (\`lossReadEvery\`); the bench itself reads the loss every step to time it, and that read is not in these counts.`);
 // The LoRA steps timed again after a full row count too (lora_beside_leaked on that full row).
-const leakCases = rows.filter(ok).flatMap((r) => [
-  { what: `${r.model} ${r.method} ${r.target} seq ${r.seq}`, n: r.leaked_tensors as number },
-  ...(typeof r.lora_beside_leaked === 'number' ? [{ what: `${r.model} lora ${r.target} seq ${r.seq} (after full)`, n: r.lora_beside_leaked }] : []),
-]);
-const leaky = leakCases.filter((c) => c.n > 0);
-const besideCount = rows.filter((r) => ok(r) && typeof r.lora_beside_leaked === 'number').length;
-p(`- **Zero leaked tensors**: ${leaky.length === 0 ? `holds — 0 in all ${leakCases.length - besideCount} measured rows${besideCount ? ` and in ${besideCount} LoRA row${besideCount > 1 ? 's' : ''} timed again after full` : ''}` : `does not hold — max ${Math.max(...leaky.map((c) => c.n))} (${leaky.map((c) => `${c.what}: ${c.n}`).join('; ')})`}.`);
+const rowLeaks = rows.filter(ok).map((r) => ({ what: `${r.model} ${r.method} ${r.target} seq ${r.seq}`, n: r.leaked_tensors as number }));
+const besideLeaks = rows.filter((r) => ok(r) && typeof r.lora_beside_leaked === 'number').map((r) => ({ what: `${r.model} lora ${r.target} seq ${r.seq} (after full)`, n: r.lora_beside_leaked as number }));
+const leaky = [...rowLeaks, ...besideLeaks].filter((c) => c.n > 0);
+p(`- **Zero leaked tensors**: ${leaky.length === 0 ? `holds — 0 in all ${rowLeaks.length} measured rows${besideLeaks.length ? ` and in ${besideLeaks.length} LoRA row${besideLeaks.length > 1 ? 's' : ''} timed again after full` : ''}` : `does not hold — max ${Math.max(...leaky.map((c) => c.n))} (${leaky.map((c) => `${c.what}: ${c.n}`).join('; ')})`}.`);
 const wasmLora = rows.filter((r) => r.model === 'minilm-l6' && r.method === 'lora' && r.backend === 'wasm' && ok(r));
 p(`- **wasm MiniLM-L6 LoRA step no slower than PyTorch (ratio ≤ 1.0)**: ${wasmLora.length ? (wasmLora.every((r) => (r.ratio_vs_torch as number) <= 1) ? 'holds' : 'does not hold') : 'not measured'} — ${wasmLora.map((r) => `${r.target} seq ${r.seq}: ${r.ms_per_step} ms vs ${r.torch_ms_per_step} ms on ${r.torch_threads ?? 1} thread(s) = ${r.ratio_vs_torch}`).join('; ')}.`);
 const mm = (m.matmul_gflops ?? {}) as Record<string, number>;
@@ -122,7 +115,7 @@ const effMt = effRows.filter((r) => r.target === 'chromium-wasm-mt');
 const effCell = (r: Row) => `${r.target} seq ${r.seq}: ${r.efficiency}${(r.efficiency as number) >= 0.7 ? '' : ' ✗'}`;
 q(`- **Step efficiency ≥ 0.7 of the backend's own 1024² matmul rate** (MiniLM-L6 LoRA, wasm rows, one thread): ${effOne.length ? (effOne.every((r) => (r.efficiency as number) >= 0.7) ? 'holds' : 'does not hold') : 'not measured'} — ${effOne.map(effCell).join('; ')}.${effMt.length ? ` On several threads (\`chromium-wasm-mt\`, where the 1024² product, like every product of at least 2²⁴ multiply-adds, runs on the project's module on every thread through its pool, src/runtime/batch-matmul/pool.ts): ${effMt.map(effCell).join('; ')}.` : ''}`);
 const wasmPairs = rows.filter((r) => r.method === 'lora' && r.backend === 'wasm' && r.model !== 'tiny-bert' && ok(r)).flatMap((l) => {
-  const f = rows.find((r) => r.method === 'full' && r.model === l.model && r.target === l.target && r.seq === l.seq && ok(r));
+  const f = fullRowFor(rows, l, ok);
   return f ? [loraPair(l, f)] : [];
 });
 q(`- **LoRA ≤ 0.7 of full at the same shape** (wasm rows of the real-sized models; tiny-bert's above): ${wasmPairs.length ? (wasmPairs.every((x) => x.holds) ? 'holds' : 'does not hold') : 'not measured'} — ${wasmPairs.map((x) => x.cell).join('; ')}.`);

@@ -27,6 +27,7 @@ import { chromiumArgs, chromiumPath } from '../chromium.mjs';
 import { tfjsWasmThreads } from '../vite-wasm-threads';
 import { BATCH, METHODS, SEQS, SHAPES, attentionGflops, flops, matmulGflops, measureRow, randomModel, shapeByName, type Measured, type MeasureOptions, type RowPlan, type Shape } from '../../bench/shared';
 import type { BenchApi, InitResult } from '../../bench/browser/bench-page';
+import { fullRowFor, loraOverFull } from '../../bench/lora-pairs';
 
 // ---- options ---------------------------------------------------------------------------------------------------
 const argv = process.argv.slice(2);
@@ -354,11 +355,6 @@ async function loraBeside(full: Planned, fullRow: Row): Promise<void> {
   }
 }
 
-/** LoRA's step over full's at one shape and target: from the LoRA row measured right after the full row where there is one. */
-function loraOverFull(l: Row, f: Row): number {
-  return typeof f.lora_over_full === 'number' ? f.lora_over_full : (l.ms_per_step as number) / (f.ms_per_step as number);
-}
-
 const t0 = performance.now();
 const byCase = new Map<string, Planned[]>();
 for (const p of plan) byCase.set(`${p.model}|${p.method}|${p.seq}`, [...(byCase.get(`${p.model}|${p.method}|${p.seq}`) ?? []), p]);
@@ -469,7 +465,7 @@ if (asMarkdown) {
 }
 say('');
 for (const l of rows.filter((r) => r.method === 'lora' && typeof r.ms_per_step === 'number')) {
-  const f = rows.find((r) => r.method === 'full' && r.model === l.model && r.target === l.target && r.seq === l.seq && typeof r.ms_per_step === 'number');
+  const f = fullRowFor(rows, l, (r) => typeof r.ms_per_step === 'number');
   if (f) say(`LoRA/full step cost ${l.model} ${l.target} seq ${l.seq}: ${loraOverFull(l, f).toFixed(2)}${typeof f.lora_over_full === 'number' ? ' (LoRA timed right after full)' : ''} (budget ≤ 0.7)`);
 }
 for (const [id, r] of inits) say(`${id}: ${r.ok ? r.backend_in_use : `unavailable — ${r.error}`}`);
