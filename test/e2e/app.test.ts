@@ -78,6 +78,15 @@ function expectPretrainingWins(pre: { before: number; after: number }, rnd: { be
   expect(pre.after).toBeGreaterThan(rnd.after + 5);
 }
 
+/** The step a job's log says it resumed from after its process ended: exactly one such line, at a checkpoint (every 5
+ * steps, as `checkpointEvery=5` in these tests' URLs). */
+function resumedFromStep(lines: string[]): number {
+  const steps = lines.map((l) => /Job queued: its process ended; resumes from step (\d+)$/.exec(l)?.[1]).filter(Boolean).map(Number);
+  expect(steps).toHaveLength(1);
+  expect(steps[0] % 5).toBe(0);
+  return steps[0];
+}
+
 describe('the app', () => {
   it('a whole flow: backend, data, LoRA training, before/after, playground, reload, compare', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -302,11 +311,9 @@ describe('the app', () => {
     expect(firstLines.some((l) => /Job paused: stopped at step \d+; resume carries on from there$/.test(l))).toBe(true);
     // The reload came at step 16 or later, so the job resumed from a checkpoint at step 15 or later (every 5 steps,
     // before the last of 60). How far past 16 it got before the page went away depends on the machine's speed.
-    const resumedFrom = firstLines.map((l) => /Job queued: its process ended; resumes from step (\d+)$/.exec(l)?.[1]).filter(Boolean).map(Number);
-    expect(resumedFrom).toHaveLength(1);
-    expect(resumedFrom[0] % 5).toBe(0);
-    expect(resumedFrom[0]).toBeGreaterThanOrEqual(15);
-    expect(resumedFrom[0]).toBeLessThan(60);
+    const resumedFrom = resumedFromStep(firstLines);
+    expect(resumedFrom).toBeGreaterThanOrEqual(15);
+    expect(resumedFrom).toBeLessThan(60);
     expect(firstLines.at(-1)).toMatch(/The job has successfully completed$/);
     await queueRows.nth(0).locator('summary').click();
     // The log is read from the store when it is opened.
@@ -369,11 +376,9 @@ describe('the app', () => {
     await expect.poll(() => log.textContent(), { timeout: 30_000 }).toMatch(/The job has successfully completed/);
     const lines = await log.locator('li').allTextContents();
     // The tab closed at step 6 or later: the job resumed from a checkpoint (every 5 steps) before its last of 60.
-    const resumedFrom = lines.map((l) => /Job queued: its process ended; resumes from step (\d+)$/.exec(l)?.[1]).filter(Boolean).map(Number);
-    expect(resumedFrom).toHaveLength(1);
-    expect(resumedFrom[0] % 5).toBe(0);
-    expect(resumedFrom[0]).toBeGreaterThanOrEqual(5);
-    expect(resumedFrom[0]).toBeLessThan(60);
+    const resumedFrom = resumedFromStep(lines);
+    expect(resumedFrom).toBeGreaterThanOrEqual(5);
+    expect(resumedFrom).toBeLessThan(60);
     expect(lines.at(-1)).toMatch(/The job has successfully completed$/);
     expect(errors).toEqual([]);
     await context.close();
