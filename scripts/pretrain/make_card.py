@@ -142,6 +142,7 @@ def main() -> None:
     w(f'| ... TF-IDF cosine on the same pairs | {tf_sts:.3f} | {tf_sts:.3f} | {tf_sts:.3f} |' if tf_sts is not None
       else '| ... TF-IDF cosine | n/a | n/a | n/a |')
     for task, title in (('emails', 'hand-written emails (trained on 2,000 generated)'),
+                        ('emails2', 'second hand-written set (200, written without sight of the generator)'),
                         ('fortunes', 'fortunes topics (5 classes, 5-fold)')):
         w(f'| {title}: zero-shot | {fmt_check(checks, task, "zeroShot")} | {fmt_check(v1c, task, "zeroShot")} | '
           f'{fmt_check(twin, task, "zeroShot")} |')
