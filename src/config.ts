@@ -130,7 +130,9 @@ const HUB_PRETRAINED_DEFAULTS: ModelDefaults = { lr: 5e-4, epochs: 3, trainToken
  * trials (scripts/pretrain/trials/). Training the embedding rows of the data's tokens beside LoRA (trainTokens) was
  * the one lever that moved the real-text checks (scripts/pretrain/trials/2026-11-27-trainable-embeddings.md), and in
  * the app's own runs (scripts/checks/realtext.ts, same machine) it took the hand-written emails from 72.7 % to 84.4 %
- * and the fortunes topics from 62.6 % to 69.4 % for 2-10 % more time. Its random twin keeps the same row, so the
+ * and the fortunes topics from 62.6 % to 69.4 % for 2-10 % more time (with the generator of 2026-11-28, 92.2 % on the
+ * first hand-written set and 85.0 % on the second: scripts/pretrain/trials/2026-11-28-voice-and-setting-balanced-generator.md;
+ * rate 1e-3, 3 epochs or LoRA on every projection did not beat this row there). Its random twin keeps the same row, so the
  * two differ only in their weights. Emails and short texts fit in 64 tokens.
  */
 export const MODEL_DEFAULTS: Record<string, ModelDefaults> = {

@@ -70,9 +70,9 @@ const pct = (s: string | null) => Number((s ?? '').replace(/[^0-9.]/g, ''));
 /** What the pretraining comparison must show, set from the measured figures (see the model card). */
 function expectPretrainingWins(pre: { before: number; after: number }, rnd: { before: number; after: number }) {
   // Measured here (800 demo emails, the default 2 epochs, seed 0, wasm: deterministic), tabtune-mini v2 with its
-  // default trainable tokens: 33.8 → 93.8 % against 25.0 → 80.0 % (with tf.dropout's masks, before dropout-mask.ts,
-  // 82.5 %; LoRA alone: 33.8 → 62.5 % against 25.0 → 32.5 %;
-  // v1 with 3 epochs: 33.8 → 53.8 % against 25.0 → 42.5 %).
+  // default trainable tokens: 36.3 → 88.8 % against 25.0 → 78.8 %. With the generator before its voice and setting
+  // balance: 33.8 → 93.8 % against 25.0 → 80.0 % (with tf.dropout's masks, before dropout-mask.ts, 82.5 %);
+  // LoRA alone 33.8 → 62.5 % against 25.0 → 32.5 %; v1 with 3 epochs 33.8 → 53.8 % against 25.0 → 42.5 %.
   // (With the first, keyword-template generator, v1, 300 emails and 1 epoch gave 50.0 → 71.9 % against 25.0 → 25.0 %.)
   expect(pre.before).toBeGreaterThan(rnd.before + 5);
   expect(pre.after).toBeGreaterThan(rnd.after + 5);
@@ -129,7 +129,7 @@ describe('the app', () => {
     await expect.poll(() => page.getByTestId('run-size').textContent(), { timeout: 30_000 }).toMatch(/^What trains: /);
     const planned = (await page.getByTestId('run-size').textContent())!;
     // Exact: the tokenizer and the seeded split fix it (tabtune-mini, 400 demo emails, LoRA r 8 on query and value).
-    expect(planned).toBe("What trains: 32,768 LoRA weights + 529,408 word-embedding weights (the 2,068 distinct tokens of your training split, 256 each) + 1,028 in the head = 563,204 parameters, 8.8 % of the model's 6,372,356; the adapter file holds about 2.3 MB.");
+    expect(planned).toBe("What trains: 32,768 LoRA weights + 589,568 word-embedding weights (the 2,303 distinct tokens of your training split, 256 each) + 1,028 in the head = 623,364 parameters, 9.8 % of the model's 6,372,356; the adapter file holds about 2.5 MB.");
     expect(await page.getByTestId('risk').textContent()).toMatch(/Only 320 training examples.*train the word embeddings of fewer tokens, or none: [\d,]+ of the [\d,]+ trainable parameters are embedding rows/);
     await page.evaluate(() => ((window as unknown as { __long: number[] }).__long = []));
     // Started in Train, watched from Evaluate: nothing stops or restarts when the step in view changes.
@@ -149,7 +149,7 @@ describe('the app', () => {
     expect(after).toBeGreaterThan(before);
     // Seeded and on wasm, the run is deterministic (the same figures on every run of this tier so far): asserted
     // exactly, so a change in data, splits, model or loop shows up here as a changed figure.
-    expect([before, after]).toEqual([20, 80]);
+    expect([before, after]).toEqual([32.5, 85]);
     const lossPoints = await lossPointsOf(page);
     // The loss chart took every point while its step was hidden, and draws them at full size once it is back.
     await goStep(page, 'train');
@@ -182,11 +182,11 @@ describe('the app', () => {
     }
     const shownBaseline = pct(await page.getByTestId('acc-baseline').textContent());
     expect(stored.baseline!.accuracy * 100).toBeCloseTo(shownBaseline, 1);
-    expect(shownBaseline).toBe(90);
+    expect(shownBaseline).toBe(80);
     const handwritten = stored.suites.find((x) => x.name === 'hand-written emails')!;
     expect(handwritten.after.predictions).toHaveLength(205);
     expect(handwritten.baseline!.accuracy).toBeGreaterThan(0);
-    expect([handwritten.before.accuracy, handwritten.after.accuracy, handwritten.baseline!.accuracy].map((x) => Math.round(x * 1000) / 10)).toEqual([30.7, 79, 83.9]);
+    expect([handwritten.before.accuracy, handwritten.after.accuracy, handwritten.baseline!.accuracy].map((x) => Math.round(x * 1000) / 10)).toEqual([30.7, 78.5, 80.5]);
     const scores = await page.getByTestId('suite-scores').textContent();
     expect(scores).toContain(`hand-written emails205${(handwritten.before.accuracy * 100).toFixed(1)} %${(handwritten.after.accuracy * 100).toFixed(1)} %${(handwritten.baseline!.accuracy * 100).toFixed(1)} %`);
     console.log(`e2e baseline: test split ${shownBaseline} %; hand-written emails before ${(handwritten.before.accuracy * 100).toFixed(1)} %, after ${(handwritten.after.accuracy * 100).toFixed(1)} %, baseline ${(handwritten.baseline!.accuracy * 100).toFixed(1)} %`);
@@ -494,7 +494,7 @@ describe('the app', () => {
     const rnd = await numbers('tabtune-mini-random');
     console.log(`pretraining comparison (800 emails, 2 epochs): tabtune-mini ${pre.before} → ${pre.after} %, random twin ${rnd.before} → ${rnd.after} %`);
     expectPretrainingWins(pre, rnd);
-    expect([pre.before, pre.after, rnd.before, rnd.after]).toEqual([33.8, 93.8, 25, 80]);
+    expect([pre.before, pre.after, rnd.before, rnd.after]).toEqual([36.3, 88.8, 25, 78.8]);
     // The hand-written emails too, where the verdict may differ: shown per model and in the summary.
     const suiteLine = async (id: string) => {
       const m = /hand-written emails: ([\d.]+) % → ([\d.]+) % \(bag of words ([\d.]+) %\)/.exec((await page.getByTestId(`compare-suites-${id}`).textContent()) ?? '');
@@ -506,9 +506,10 @@ describe('the app', () => {
     console.log(`pretraining comparison, hand-written emails: tabtune-mini ${preSuite.join(' / ')}, random twin ${rndSuite.join(' / ')}; ${summaryText}`);
     expect(summaryText).toContain(`on hand-written emails, ${preSuite[1].toFixed(1)} % against ${rndSuite[1].toFixed(1)} %`);
     expect(preSuite[2]).toBe(rndSuite[2]);
-    // Measured here (deterministic, as above): on the hand-written emails the twin does as well as the pretrained
-    // model, or better (81.5 % with tf.dropout's masks, 82.9 % with dropout-mask.ts's).
-    expect([...preSuite, ...rndSuite]).toEqual([30.7, 81, 85.4, 25.4, 82.9, 85.4]);
+    // Measured here (deterministic, as above). With the generator before its sender-voice and setting balance
+    // (scripts/pretrain/trials/2026-11-28-voice-and-setting-balanced-generator.md) the twin did as well as the
+    // pretrained model or better on these emails (81.0 % against 82.9 %); now the pretrained model leads.
+    expect([...preSuite, ...rndSuite]).toEqual([30.7, 85.9, 86.3, 25.4, 83.4, 86.3]);
     await expect.poll(() => railButton(page, 'pretraining').textContent(), { timeout: 10_000 }).toContain(`${pre.after.toFixed(1)} % vs ${rnd.after.toFixed(1)} %`);
     // Both are ordinary runs, listed with the others.
     const rows = page.getByTestId('runs-table').locator('tbody tr');
