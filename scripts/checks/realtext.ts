@@ -21,7 +21,7 @@ import { runTraining } from '../../src/train/session';
 import { ModelCache } from '../../src/model/model-cache';
 import type { TrainResult } from '../../src/domain';
 import { cliModelId, cliModelRef } from '../cli/model-ref';
-import { HANDWRITTEN_EMAILS, HANDWRITTEN_EMAILS_2, bagOfWordsAccuracy, emailTask, fortuneFolds, labelsOf, stsFigures, trainSplit } from './tasks';
+import { EMAIL_CHECKS, bagOfWordsAccuracy, emailTask, fortuneFolds, labelsOf, stsFigures, trainSplit } from './tasks';
 
 const { values } = parseArgs({
   options: {
@@ -76,7 +76,7 @@ async function fineTune(train: Example[], test: Example[], seed = 0): Promise<Tr
 const report: Record<string, unknown> = { model: values.model, config: { method: config.method, lr: config.lr, epochs: config.epochs, loraR: config.loraR, loraTargets: config.loraTargets, trainTokens: config.trainTokens, maxLen: config.maxLen, batchSize: config.batchSize } };
 const only = new Set(values.only!.split(','));
 
-for (const [task, file] of [['emails', HANDWRITTEN_EMAILS], ['emails2', HANDWRITTEN_EMAILS_2]] as const) {
+for (const [task, file] of Object.entries(EMAIL_CHECKS)) {
   if (!only.has(task)) continue;
   log(`${task}: fine-tuning on the built-in generated emails, scoring ${file}`);
   const { train, test } = emailTask(Number(values['demo-count']), file);

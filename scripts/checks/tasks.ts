@@ -14,6 +14,11 @@ import { cosine, spearman } from '../../src/guards/forgetting';
 export const FIXTURES = 'test/fixtures/realtext';
 /** The demo's hand-written suite, shipped with the page (src/data/demo-suite.ts). */
 export const HANDWRITTEN_EMAILS = 'src/data/handwritten-emails.jsonl';
+/** A second set of 200 emails written for the project without sight of the generator or of the first set
+ * (test/fixtures/realtext/handwritten-emails-2.md): the check on which generator changes are judged. */
+export const HANDWRITTEN_EMAILS_2 = `${FIXTURES}/handwritten-emails-2.jsonl`;
+/** Each email check by its name in realtext.ts's --only and in its report: the hand-written set it is scored on. */
+export const EMAIL_CHECKS = { emails: HANDWRITTEN_EMAILS, emails2: HANDWRITTEN_EMAILS_2 } as const;
 
 export function readJsonl(file: string): Example[] {
   const res = importText(readFileSync(file, 'utf8'), { file });
@@ -22,10 +27,6 @@ export function readJsonl(file: string): Example[] {
 }
 
 /** The email task: the page's built-in generated emails to learn from, hand-written ones to be scored on. */
-/** A second set of 200 emails written for the project without sight of the generator or of the first set
- * (test/fixtures/realtext/handwritten-emails-2.md): the check on which generator changes are judged. */
-export const HANDWRITTEN_EMAILS_2 = `${FIXTURES}/handwritten-emails-2.jsonl`;
-
 export function emailTask(count = 2000, testFile = HANDWRITTEN_EMAILS): { train: Example[]; test: Example[] } {
   return { train: generateEmails({ count, seed: 0 }), test: readJsonl(testFile) };
 }

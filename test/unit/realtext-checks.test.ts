@@ -9,18 +9,19 @@ import { resolve } from 'node:path';
 import { useBackend } from '../../src/runtime/tf-node';
 import { loadModel, type LoadedModel } from '../../src/model/load';
 import { EMAIL_LABELS } from '../../src/data/synth';
-import { HANDWRITTEN_EMAILS, HANDWRITTEN_EMAILS_2, bagOfWordsAccuracy, emailTask, fortuneFolds, labelsOf, stsFigures, stsPairs, zeroShotAccuracy } from '../../scripts/checks/tasks';
+import { EMAIL_CHECKS, HANDWRITTEN_EMAILS, HANDWRITTEN_EMAILS_2, bagOfWordsAccuracy, emailTask, fortuneFolds, labelsOf, readJsonl, stsFigures, stsPairs, zeroShotAccuracy } from '../../scripts/checks/tasks';
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
 describe('real-text check sets', () => {
-  for (const file of [HANDWRITTEN_EMAILS, HANDWRITTEN_EMAILS_2]) {
+  for (const file of Object.values(EMAIL_CHECKS)) {
     it(`hand-written emails (${file}): at least 150, every label 45 to 55 times, no duplicates, none generated`, () => {
       const { train, test } = emailTask(2000, file);
       expect(test.length).toBeGreaterThanOrEqual(150);
       for (const l of EMAIL_LABELS) {
-        expect(test.filter((e) => e.label === l).length).toBeGreaterThanOrEqual(45);
-        expect(test.filter((e) => e.label === l).length).toBeLessThanOrEqual(55);
+        const n = test.filter((e) => e.label === l).length;
+        expect(n).toBeGreaterThanOrEqual(45);
+        expect(n).toBeLessThanOrEqual(55);
       }
       expect(new Set(test.map((e) => e.text)).size).toBe(test.length);
       const generated = new Set(train.map((e) => e.text));
@@ -29,8 +30,8 @@ describe('real-text check sets', () => {
   }
 
   it('the two hand-written sets share no email', () => {
-    const first = new Set(emailTask(10).test.map((e) => e.text.trim().toLowerCase()));
-    expect(emailTask(10, HANDWRITTEN_EMAILS_2).test.filter((e) => first.has(e.text.trim().toLowerCase()))).toEqual([]);
+    const first = new Set(readJsonl(HANDWRITTEN_EMAILS).map((e) => e.text.trim().toLowerCase()));
+    expect(readJsonl(HANDWRITTEN_EMAILS_2).filter((e) => first.has(e.text.trim().toLowerCase()))).toEqual([]);
   });
 
   it('fortunes: five topics, 140 quotes each, every quote in exactly one test fold', () => {
@@ -59,7 +60,7 @@ describe('real-text figures (reported)', () => {
     model = await loadModel({ id: 'tabtune-mini', url: resolve('public/models/tabtune-mini') });
   });
 
-  for (const file of [HANDWRITTEN_EMAILS, HANDWRITTEN_EMAILS_2]) {
+  for (const file of Object.values(EMAIL_CHECKS)) {
     it(`bag-of-words baseline on hand-written emails (${file}), trained on the generated ones`, () => {
       const { train, test } = emailTask(2000, file);
       const acc = bagOfWordsAccuracy(train, test);
