@@ -1,5 +1,7 @@
 // The project's real-text checks: does fine-tuning a base model beat the bag-of-words baseline on text nobody
 // generated? `npx tsx scripts/checks/realtext.ts [--model DIR_OR_ID] [--out FILE] [--only emails,emails2,fortunes,sts]`
+// (training flags override the model's defaults: --method --lr --epochs --r --targets --max-len --train-tokens on|off
+// --seed N, the run's seed, to measure the spread of one check over seeds on the same data).
 //
 // - emails: fine-tune on the page's built-in 2,000 generated emails (seed 0, the CLI's split), score on the
 //   hand-written emails of src/data/handwritten-emails.jsonl (emails2: test/fixtures/realtext/handwritten-emails-2.jsonl,
@@ -36,6 +38,7 @@ const { values } = parseArgs({
     targets: { type: 'string' },
     'max-len': { type: 'string' },
     'train-tokens': { type: 'string' },
+    seed: { type: 'string' },
     'demo-count': { type: 'string', default: '2000' },
   },
 });
@@ -51,6 +54,8 @@ const config: TrainConfig = {
   ...(values.targets ? { loraTargets: values.targets.split(',') } : {}),
   ...(values['max-len'] ? { maxLen: Number(values['max-len']) } : {}),
   ...(values['train-tokens'] ? { trainTokens: values['train-tokens'] === 'on' } : {}),
+  // The run's seed (initialisation, order, dropout); the data and its split stay the same, to measure seed spread.
+  ...(values.seed ? { seed: Number(values.seed) } : {}),
 };
 
 const log = (s: string) => process.stderr.write(s + '\n');
@@ -73,7 +78,7 @@ async function fineTune(train: Example[], test: Example[], seed = 0): Promise<Tr
   return r;
 }
 
-const report: Record<string, unknown> = { model: values.model, config: { method: config.method, lr: config.lr, epochs: config.epochs, loraR: config.loraR, loraTargets: config.loraTargets, trainTokens: config.trainTokens, maxLen: config.maxLen, batchSize: config.batchSize } };
+const report: Record<string, unknown> = { model: values.model, config: { method: config.method, lr: config.lr, epochs: config.epochs, loraR: config.loraR, loraTargets: config.loraTargets, trainTokens: config.trainTokens, seed: config.seed, maxLen: config.maxLen, batchSize: config.batchSize } };
 const only = new Set(values.only!.split(','));
 
 for (const [task, file] of Object.entries(EMAIL_CHECKS)) {

@@ -8,6 +8,7 @@ usage: finetune_probe.py (--model-dir DIR | --checkpoint FILE.pt --vocab vocab.t
        [--word-drop 0.1] [--train-embeddings [--emb-lr 1e-3]]
        [--method frozen] [--features encoder|bag|both|ensemble [--own-bag] [--bag-weight 0.5]] [--keep-layers K]
        [--embeddings-from-twin] [--augment shuffle:0.5,crop:0.5,splice:0.5] [--predictions FILE.jsonl]
+       [--emails-test FILE.jsonl] [--schedule app|constant] [--weight-average 0.5] [--eval-max-len 128]
 
 Diagnostics (scripts/pretrain/trials/2026-11-27-what-the-layers-are-worth.md): --method frozen trains only the head
 (and the word embeddings with --train-embeddings); --features bag feeds the head the mean of the input word
@@ -18,6 +19,8 @@ output and the bag side by side (scripts/pretrain/trials/2026-11-27-a-web-traine
 it on a GPU. --features ensemble trains a head on each, by its own loss, and mixes their log-probabilities (--own-bag:
 the bag trains its own copy of the word embeddings); --augment trains on template-breaking views of the emails;
 --predictions writes every test email's prediction (scripts/pretrain/trials/2026-11-28-ensembles-augmentation-and-more-data.md).
+--schedule app (the default) runs the app's warm-up, decay and clipping, --weight-average its tail averaging, and
+--eval-max-len cuts test texts at another length than training ones (scripts/pretrain/trials/2026-11-28-weight-averaging.md).
 """
 import argparse
 import copy
@@ -124,7 +127,7 @@ class Head(nn.Module):
 
 def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, max_len, seed, word_drop=0.0,
              train_embeddings=False, emb_lr=None, kind='encoder', device='cpu', bag_weight=0.5,
-             own_bag=False, augment_kinds=None, predictions=None):
+             own_bag=False, augment_kinds=None, predictions=None, eval_max_len=None, schedule='app', weight_average=0.0):
     torch.manual_seed(seed)
     model = copy.deepcopy(base)
     if method == 'lora':
@@ -145,6 +148,16 @@ def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, m
     rest = [p for p in [*model.parameters(), *head.parameters()] if p.requires_grad and all(p is not w for w in tables)]
     groups = [{'params': rest}] + [{'params': [w], 'lr': emb_lr if emb_lr is not None else lr, 'weight_decay': 0.0} for w in tables]
     opt = torch.optim.AdamW(groups, lr=lr, weight_decay=0.01)
+    total = math.ceil(len(train[0]) / batch) * epochs
+    # The app's schedule (src/train/schedule.ts: 10 % linear warm-up, linear decay to zero) and its gradient clipping
+    # at norm 1 (src/config.ts); trials before 2026-11-28 ran at a constant rate without clipping (--schedule constant).
+    warm = math.ceil(total * 0.1)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda st: st / max(1, warm) if st < warm else max(0.0, (total - st) / max(1, total - warm))) if schedule == 'app' else None
+    # Tail averaging: the run ends with the mean of the weights after each of its last steps (tried in the app too:
+    # scripts/pretrain/trials/2026-11-28-weight-averaging.md).
+    trainables = [p for p in [*model.parameters(), *head.parameters()] if p.requires_grad]
+    first_averaged = total - max(1, math.ceil(weight_average * total)) + 1 if weight_average > 0 else None
+    sums, averaged, done = [torch.zeros_like(p) for p in trainables] if first_averaged else None, 0, 0
     y = torch.tensor([labels.index(l) for l in train[1]], device=device)
     rng = np.random.default_rng(seed)
     by_class = {l: [j for j, t in enumerate(train[1]) if t == l] for l in labels}
@@ -164,12 +177,26 @@ def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, m
                 loss = head.loss(model, ids, mask, y[idx])
             opt.zero_grad()
             loss.backward()
+            if sched is not None:
+                torch.nn.utils.clip_grad_norm_(trainables, 1.0)
             opt.step()
+            if sched is not None:
+                sched.step()
+            done += 1
+            if first_averaged and done >= first_averaged:
+                averaged += 1
+                with torch.no_grad():
+                    for acc, p in zip(sums, trainables):
+                        acc.add_(p.detach())
+    if averaged:
+        with torch.no_grad():
+            for acc, p in zip(sums, trainables):
+                p.copy_(acc / averaged)
     model.eval()
     preds, parts = [], []
     with torch.no_grad():
         for i in range(0, len(test[0]), 64):
-            ids, mask = (t.to(device) for t in batch_ids(tok, test[0][i:i + 64], max_len))
+            ids, mask = (t.to(device) for t in batch_ids(tok, test[0][i:i + 64], eval_max_len or max_len))
             preds += head.scores(model, ids, mask).argmax(-1).tolist()
             if kind == 'ensemble':
                 parts.append({k: F.log_softmax(z, -1).cpu() for k, z in head.logits(model, ids, mask).items()})
@@ -222,7 +249,12 @@ def main() -> None:
     ap.add_argument('--epochs', type=int, default=3)
     ap.add_argument('--batch', type=int, default=16)
     ap.add_argument('--max-len', type=int, default=64)
+    ap.add_argument('--schedule', default='app', choices=['app', 'constant'],
+                    help="app: the app's warm-up, linear decay and clipping; constant: the rate of trials before 2026-11-28")
+    ap.add_argument('--weight-average', type=float, default=0.0, help='end with the mean weights over this share of the last steps')
+    ap.add_argument('--eval-max-len', type=int, help='cut test texts to this many tokens (default: --max-len)')
     ap.add_argument('--seeds', default='0,1')
+    ap.add_argument('--emails-test', default=EMAILS, help='the test emails (chat JSONL); default the first hand-written set')
     ap.add_argument('--fortunes', action='store_true', help='also the fortunes topics, 5-fold')
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--device', default='cpu')
@@ -246,8 +278,8 @@ def main() -> None:
     kw = dict(method=args.method, targets=args.targets.split(','), r=args.r, lr=args.lr, epochs=args.epochs,
               batch=args.batch, max_len=args.max_len, word_drop=args.word_drop,
               train_embeddings=args.train_embeddings, emb_lr=args.emb_lr, kind=args.features, device=args.device, bag_weight=args.bag_weight, own_bag=args.own_bag,
-              predictions=args.predictions, augment_kinds={k: float(p) for k, p in (x.split(':') for x in args.augment.split(',') if x)})
-    train, test = read_chat(args.emails_train), read_chat(EMAILS)
+              predictions=args.predictions, eval_max_len=args.eval_max_len, schedule=args.schedule, weight_average=args.weight_average, augment_kinds={k: float(p) for k, p in (x.split(':') for x in args.augment.split(',') if x)})
+    train, test = read_chat(args.emails_train), read_chat(args.emails_test)
     seeds = [int(s) for s in args.seeds.split(',')]
     res = {'emails': [finetune(model, tok, train, test, seed=s, **kw) for s in seeds]}
     if args.fortunes:
