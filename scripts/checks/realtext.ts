@@ -1,7 +1,8 @@
 // The project's real-text checks: does fine-tuning a base model beat the bag-of-words baseline on text nobody
 // generated? `npx tsx scripts/checks/realtext.ts [--model DIR_OR_ID] [--out FILE] [--only emails,emails2,fortunes,sts]`
 // (training flags override the model's defaults: --method --lr --epochs --r --targets --max-len --train-tokens on|off
-// --seed N, the run's seed, to measure the spread of one check over seeds on the same data).
+// --seed N, the run's seed; --seeds 0,1,2 fine-tunes each email check once per seed on the same data and adds
+// each seed's accuracy and their mean, since one run's figure moves by several points with its seed).
 //
 // - emails: fine-tune on the page's built-in 2,000 generated emails (seed 0, the CLI's split), score on the
 //   hand-written emails of src/data/handwritten-emails.jsonl (emails2: test/fixtures/realtext/handwritten-emails-2.jsonl,
@@ -39,6 +40,7 @@ const { values } = parseArgs({
     'max-len': { type: 'string' },
     'train-tokens': { type: 'string' },
     seed: { type: 'string' },
+    seeds: { type: 'string' },
     'demo-count': { type: 'string', default: '2000' },
   },
 });
@@ -59,16 +61,21 @@ const config: TrainConfig = {
 };
 
 const log = (s: string) => process.stderr.write(s + '\n');
+// With --seeds, the first seed is the run's own (config.seed, as --seed sets it) and the rest are extra runs.
+const seedList = values.seeds ? values.seeds.split(',').map(Number) : [];
+if (seedList.some((x) => !Number.isInteger(x) || x < 0)) throw new Error(`--seeds must be a list of integers >= 0, not "${values.seeds}".`);
+if (seedList.length) config.seed = seedList[0];
+const extraSeeds = seedList.slice(1);
 await useBackend('wasm');
 const models = new ModelCache();
 const ref = cliModelRef(values.model!);
 const strip = (xs: { text: string; label: string }[]) => xs.map(({ text, label }) => ({ text, label }));
 
-async function fineTune(train: Example[], test: Example[], seed = 0): Promise<TrainResult> {
+async function fineTune(train: Example[], test: Example[], seed = 0, runSeed = config.seed): Promise<TrainResult> {
   const split = trainSplit(train, seed);
   const labels = labelsOf(train, test);
   const r = await runTraining(
-    { runId: `check-${Date.now()}`, model: ref, data: { labels, train: strip(split.train), validation: strip(split.validation), test: strip(test) }, config },
+    { runId: `check-${Date.now()}`, model: ref, data: { labels, train: strip(split.train), validation: strip(split.validation), test: strip(test) }, config: { ...config, seed: runSeed } },
     models,
     'wasm',
     { status: () => {}, baseline: () => {}, progress: () => {}, evaluated: (e) => log(`  epoch ${e.epoch + 1}: validation loss ${e.valLoss.toFixed(4)}`), checkpoint: () => {} },
@@ -87,6 +94,14 @@ for (const [task, file] of Object.entries(EMAIL_CHECKS)) {
   const { train, test } = emailTask(Number(values['demo-count']), file);
   const r = await fineTune(train, test);
   report[task] = { test: test.length, zeroShot: r.before.accuracy, fineTuned: r.after.accuracy, fineTunedMacroF1: r.after.macroF1, bagOfWords: bagOfWordsAccuracy(train, test), seconds: r.seconds, steps: r.steps };
+  if (extraSeeds.length) {
+    const bySeed = [r.after.accuracy];
+    for (const seed of extraSeeds) {
+      log(`  seed ${seed}`);
+      bySeed.push((await fineTune(train, test, 0, seed)).after.accuracy);
+    }
+    Object.assign(report[task] as object, { seeds: [config.seed, ...extraSeeds], fineTunedBySeed: bySeed, fineTunedMean: bySeed.reduce((a, b) => a + b, 0) / bySeed.length });
+  }
   log(JSON.stringify(report[task]));
 }
 
