@@ -45,6 +45,12 @@ const { values } = parseArgs({
   },
 });
 
+// With --seeds, the first seed is the run's own (as --seed sets it) and the rest are extra runs of the email checks.
+const seedList = values.seeds ? values.seeds.split(',').map(Number) : [];
+if (seedList.some((x) => !Number.isInteger(x) || x < 0)) throw new Error(`--seeds must be a list of integers >= 0, not "${values.seeds}".`);
+const extraSeeds = seedList.slice(1);
+const runSeed = seedList.length ? seedList[0] : values.seed ? Number(values.seed) : undefined;
+
 const modelId = cliModelId(values.model!);
 const defaults = defaultConfigFor(modelId);
 const config: TrainConfig = {
@@ -57,15 +63,10 @@ const config: TrainConfig = {
   ...(values['max-len'] ? { maxLen: Number(values['max-len']) } : {}),
   ...(values['train-tokens'] ? { trainTokens: values['train-tokens'] === 'on' } : {}),
   // The run's seed (initialisation, order, dropout); the data and its split stay the same, to measure seed spread.
-  ...(values.seed ? { seed: Number(values.seed) } : {}),
+  ...(runSeed !== undefined ? { seed: runSeed } : {}),
 };
 
 const log = (s: string) => process.stderr.write(s + '\n');
-// With --seeds, the first seed is the run's own (config.seed, as --seed sets it) and the rest are extra runs.
-const seedList = values.seeds ? values.seeds.split(',').map(Number) : [];
-if (seedList.some((x) => !Number.isInteger(x) || x < 0)) throw new Error(`--seeds must be a list of integers >= 0, not "${values.seeds}".`);
-if (seedList.length) config.seed = seedList[0];
-const extraSeeds = seedList.slice(1);
 await useBackend('wasm');
 const models = new ModelCache();
 const ref = cliModelRef(values.model!);

@@ -155,7 +155,7 @@ def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, m
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda st: st / max(1, warm) if st < warm else max(0.0, (total - st) / max(1, total - warm))) if schedule == 'app' else None
     # Tail averaging: the run ends with the mean of the weights after each of its last steps (tried in the app too:
     # scripts/pretrain/trials/2026-11-28-weight-averaging.md).
-    trainables = [p for p in [*model.parameters(), *head.parameters()] if p.requires_grad]
+    trainables = [*rest, *tables]
     first_averaged = total - max(1, math.ceil(weight_average * total)) + 1 if weight_average > 0 else None
     sums, averaged, done = [torch.zeros_like(p) for p in trainables] if first_averaged else None, 0, 0
     y = torch.tensor([labels.index(l) for l in train[1]], device=device)
