@@ -9,6 +9,7 @@ usage: finetune_probe.py (--model-dir DIR | --checkpoint FILE.pt --vocab vocab.t
        [--method frozen] [--features encoder|bag|both|ensemble [--own-bag] [--bag-weight 0.5]] [--keep-layers K]
        [--embeddings-from-twin] [--augment shuffle:0.5,crop:0.5,splice:0.5] [--predictions FILE.jsonl]
        [--emails-test FILE.jsonl] [--schedule app|constant] [--weight-average 0.5] [--eval-max-len 128]
+       [--features prompt [--template "this email is about [MASK] ."] [--verbalizer invoice=bill] [--train-mlm-head]]
 
 Diagnostics (scripts/pretrain/trials/2026-11-27-what-the-layers-are-worth.md): --method frozen trains only the head
 (and the word embeddings with --train-embeddings); --features bag feeds the head the mean of the input word
@@ -21,6 +22,8 @@ the bag trains its own copy of the word embeddings); --augment trains on templat
 --predictions writes every test email's prediction (scripts/pretrain/trials/2026-11-28-ensembles-augmentation-and-more-data.md).
 --schedule app (the default) runs the app's warm-up, decay and clipping, --weight-average its tail averaging, and
 --eval-max-len cuts test texts at another length than training ones (scripts/pretrain/trials/2026-11-28-weight-averaging.md).
+--features prompt classifies by the MLM head's guess at a cloze put before the text, with --epochs 0 its zero-shot
+(scripts/pretrain/trials/2026-11-28-prompt-based-fine-tuning.md).
 """
 import argparse
 import copy
@@ -35,9 +38,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 import wordpiece
-from contrastive import batch_ids, embed
+from contrastive import CLS, batch_ids, embed, encode_cut, pad_rows
 from model import BertConfig, BertForMaskedLM
 from probe import EMAILS, fortune_folds, read_chat
+
+MASK = 4  # [MASK], as scripts/pretrain/pretrain.py numbers the special tokens
 
 
 class LoraLinear(nn.Module):
@@ -90,6 +95,29 @@ def augment(text, rng, kinds, same_class):
     return text
 
 
+class Prompt:
+    """Prompt-based classification (PET / LM-BFF): a cloze such as "this email is about [MASK] ." goes before the
+    text, and a label's score is the MLM head's logit at the mask for its word (the mean over its word pieces), so
+    the head starts from what pretraining taught instead of a fresh Linear layer."""
+
+    def __init__(self, tok, template, words, labels, plus_head=False):
+        self.plus_head = plus_head
+        pre, post = template.split('[MASK]')
+        self.before = tok.encode(pre)[1:-1]
+        self.after = tok.encode(post)[1:-1] if post.strip() else []
+        self.at = 1 + len(self.before)
+        # A label may name several words (bill|payment): its score is the mean of theirs.
+        self.label_ids = [[tok.encode(w)[1:-1] for w in words.get(l, l).split('|')] for l in labels]
+
+    def rows(self, tok, texts, max_len):
+        head = [CLS, *self.before, MASK, *self.after]
+        return pad_rows([head + encode_cut(tok, t, max_len - len(head) + 1)[1:] for t in texts])
+
+    def logits(self, model, ids, mask):
+        z = model.logits_at(model.bert(ids, mask)[:, self.at]).float()
+        return torch.stack([torch.stack([z[:, i].mean(-1) for i in word_ids]).mean(0) for word_ids in self.label_ids], -1)
+
+
 def features(model, ids, mask, kind, bag_words=None):
     if kind == 'encoder':
         return embed(model, ids, mask)
@@ -102,17 +130,22 @@ class Head(nn.Module):
     """A linear head on one kind of features; 'ensemble' keeps two, one on the encoder output and one on the bag,
     each trained by its own loss (so neither leans on the other) and read as a weighted mean of log-probabilities."""
 
-    def __init__(self, hidden, n, kind, bag_weight=0.5, bag_words=None):
+    def __init__(self, hidden, n, kind, bag_weight=0.5, bag_words=None, prompt=None):
         super().__init__()
-        self.kind, self.bag_weight = kind, bag_weight
+        self.kind, self.bag_weight, self.prompt = kind, bag_weight, prompt
         self.bag_words = bag_words  # the bag's own copy of the word embeddings, or None to share the model's
-        kinds = ['encoder', 'bag'] if kind == 'ensemble' else [kind]
+        kinds = ['encoder', 'bag'] if kind == 'ensemble' else (['encoder'] if prompt and prompt.plus_head else []) \
+            if kind == 'prompt' else [kind]
         self.linears = nn.ModuleDict({k: nn.Linear(hidden * (2 if k == 'both' else 1), n) for k in kinds})
         for lin in self.linears.values():
             nn.init.normal_(lin.weight, 0, 0.02)
             nn.init.zeros_(lin.bias)
 
     def logits(self, model, ids, mask):
+        if self.prompt:
+            z = self.prompt.logits(model, ids, mask)
+            # --prompt-plus-head: a fresh head on the mean-pooled embedding adds its logits to the cloze's
+            return {'prompt': z + self.linears['encoder'](embed(model, ids, mask)).float() if self.prompt.plus_head else z}
         return {k: lin(features(model, ids, mask, k, self.bag_words)).float() for k, lin in self.linears.items()}
 
     def loss(self, model, ids, mask, y):
@@ -127,7 +160,8 @@ class Head(nn.Module):
 
 def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, max_len, seed, word_drop=0.0,
              train_embeddings=False, emb_lr=None, kind='encoder', device='cpu', bag_weight=0.5,
-             own_bag=False, augment_kinds=None, predictions=None, eval_max_len=None, schedule='app', weight_average=0.0):
+             own_bag=False, augment_kinds=None, predictions=None, eval_max_len=None, schedule='app', weight_average=0.0,
+             template=None, verbalizer=None, train_mlm_head=False, prompt_plus_head=False):
     torch.manual_seed(seed)
     model = copy.deepcopy(base)
     if method == 'lora':
@@ -142,7 +176,11 @@ def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, m
         words.requires_grad_(True)
     labels = sorted(set(train[1]))
     bag_words = copy.deepcopy(model.bert.embeddings.word_embeddings).requires_grad_(True) if own_bag else None
-    head = Head(words.shape[1], len(labels), kind, bag_weight, bag_words).to(device)
+    prompt = Prompt(tok, template, verbalizer or {}, labels, prompt_plus_head) if kind == 'prompt' else None
+    if prompt and train_mlm_head:
+        model.cls.requires_grad_(True)
+    head = Head(words.shape[1], len(labels), kind, bag_weight, bag_words, prompt).to(device)
+    encode = (lambda texts, n: prompt.rows(tok, texts, n)) if prompt else (lambda texts, n: batch_ids(tok, texts, n))
     # word-embedding matrices train at their own rate and without weight decay, as trainable tokens do in the app
     tables = [w for w in (words, bag_words.weight if bag_words is not None else None) if w is not None and w.requires_grad]
     rest = [p for p in [*model.parameters(), *head.parameters()] if p.requires_grad and all(p is not w for w in tables)]
@@ -172,7 +210,7 @@ def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, m
                          for t, j in zip(texts, idx)]
             if word_drop > 0:
                 texts = [drop_words(t, rng, word_drop) for t in texts]
-            ids, mask = (t.to(device) for t in batch_ids(tok, texts, max_len))
+            ids, mask = (t.to(device) for t in encode(texts, max_len))
             with torch.autocast('cuda' if device == 'cuda' else 'cpu', dtype=torch.bfloat16):
                 loss = head.loss(model, ids, mask, y[idx])
             opt.zero_grad()
@@ -196,7 +234,7 @@ def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, m
     preds, parts = [], []
     with torch.no_grad():
         for i in range(0, len(test[0]), 64):
-            ids, mask = (t.to(device) for t in batch_ids(tok, test[0][i:i + 64], eval_max_len or max_len))
+            ids, mask = (t.to(device) for t in encode(test[0][i:i + 64], eval_max_len or max_len))
             preds += head.scores(model, ids, mask).argmax(-1).tolist()
             if kind == 'ensemble':
                 parts.append({k: F.log_softmax(z, -1).cpu() for k, z in head.logits(model, ids, mask).items()})
@@ -261,7 +299,7 @@ def main() -> None:
     ap.add_argument('--word-drop', type=float, default=0.0, help='drop each training word with this probability, per epoch')
     ap.add_argument('--train-embeddings', action='store_true', help='with --method lora or frozen: train the word embeddings too')
     ap.add_argument('--emb-lr', type=float, help='the word embeddings\' learning rate (default: --lr)')
-    ap.add_argument('--features', default='encoder', choices=['encoder', 'bag', 'both', 'ensemble'],
+    ap.add_argument('--features', default='encoder', choices=['encoder', 'bag', 'both', 'ensemble', 'prompt'],
                     help='what the head reads: the mean-pooled encoder output, the mean of the input word embeddings, '
                          'or both side by side')
     ap.add_argument('--bag-weight', type=float, default=0.5, help='with --features ensemble: the bag head\'s share')
@@ -272,13 +310,18 @@ def main() -> None:
     ap.add_argument('--embeddings-from-twin', action='store_true',
                     help='with --model-dir: the word embeddings of the other model (pretrained ↔ random twin)')
     ap.add_argument('--embeddings-from', help='with --model-dir: word embeddings from this .npy (vocabulary × hidden)')
+    ap.add_argument('--template', default='this email is about [MASK] .', help='with --features prompt: the cloze put before each text')
+    ap.add_argument('--verbalizer', default='invoice=bill', help='with --features prompt: LABEL=WORD[|WORD...],... (a label not named is its own word)')
+    ap.add_argument('--train-mlm-head', action='store_true', help='with --features prompt: the MLM head\'s transform and bias train too')
+    ap.add_argument('--prompt-plus-head', action='store_true', help='with --features prompt: a fresh head on the mean-pooled embedding adds its logits')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     model, tok = load_any(args)
     kw = dict(method=args.method, targets=args.targets.split(','), r=args.r, lr=args.lr, epochs=args.epochs,
               batch=args.batch, max_len=args.max_len, word_drop=args.word_drop,
               train_embeddings=args.train_embeddings, emb_lr=args.emb_lr, kind=args.features, device=args.device, bag_weight=args.bag_weight, own_bag=args.own_bag,
-              predictions=args.predictions, eval_max_len=args.eval_max_len, schedule=args.schedule, weight_average=args.weight_average, augment_kinds={k: float(p) for k, p in (x.split(':') for x in args.augment.split(',') if x)})
+              predictions=args.predictions, eval_max_len=args.eval_max_len, schedule=args.schedule, weight_average=args.weight_average,
+              template=args.template, verbalizer=dict(x.split('=') for x in args.verbalizer.split(',') if x), train_mlm_head=args.train_mlm_head, prompt_plus_head=args.prompt_plus_head, augment_kinds={k: float(p) for k, p in (x.split(':') for x in args.augment.split(',') if x)})
     train, test = read_chat(args.emails_train), read_chat(args.emails_test)
     seeds = [int(s) for s in args.seeds.split(',')]
     res = {'emails': [finetune(model, tok, train, test, seed=s, **kw) for s in seeds]}
