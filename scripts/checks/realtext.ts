@@ -2,7 +2,9 @@
 // generated? `npx tsx scripts/checks/realtext.ts [--model DIR_OR_ID] [--out FILE] [--only emails,emails2,fortunes,sts]`
 // (training flags override the model's defaults: --method --lr --epochs --r --targets --max-len --train-tokens on|off
 // --seed N, the run's seed; --seeds 0,1,2 fine-tunes each email check once per seed on the same data and adds
-// each seed's accuracy and their mean, since one run's figure moves by several points with its seed).
+// each seed's accuracy and their mean, since one run's figure moves by several points with its seed). Each check
+// also reports the fine-tuned model's lead over the bag of words with a 95 % paired interval over the test texts
+// (src/train/metrics.ts pairedDifference; with several seeds, a text's score is the share of seeds that got it right).
 //
 // - emails: fine-tune on the page's built-in 2,000 generated emails (seed 0, the CLI's split), score on the
 //   hand-written emails of src/data/handwritten-emails.jsonl (emails2: test/fixtures/realtext/handwritten-emails-2.jsonl,
@@ -24,7 +26,8 @@ import { runTraining } from '../../src/train/session';
 import { ModelCache } from '../../src/model/model-cache';
 import type { TrainResult } from '../../src/domain';
 import { cliModelId, cliModelRef } from '../cli/model-ref';
-import { EMAIL_CHECKS, bagOfWordsAccuracy, emailTask, fortuneFolds, labelsOf, stsFigures, trainSplit } from './tasks';
+import { pairedDifference } from '../../src/train/metrics';
+import { EMAIL_CHECKS, bagOfWordsRight, emailTask, fortuneFolds, labelsOf, rightOf, stsFigures, trainSplit } from './tasks';
 
 const { values } = parseArgs({
   options: {
@@ -67,6 +70,8 @@ const config: TrainConfig = {
 };
 
 const log = (s: string) => process.stderr.write(s + '\n');
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const interval = (d: { difference: number; low: number; high: number }) => ({ difference: d.difference, low95: d.low, high95: d.high });
 await useBackend('wasm');
 const models = new ModelCache();
 const ref = cliModelRef(values.model!);
@@ -93,16 +98,21 @@ for (const [task, file] of Object.entries(EMAIL_CHECKS)) {
   if (!only.has(task)) continue;
   log(`${task}: fine-tuning on the built-in generated emails, scoring ${file}`);
   const { train, test } = emailTask(Number(values['demo-count']), file);
+  const labels = labelsOf(train, test);
   const r = await fineTune(train, test);
-  report[task] = { test: test.length, zeroShot: r.before.accuracy, fineTuned: r.after.accuracy, fineTunedMacroF1: r.after.macroF1, bagOfWords: bagOfWordsAccuracy(train, test), seconds: r.seconds, steps: r.steps };
+  const bag = bagOfWordsRight(train, test);
+  report[task] = { test: test.length, zeroShot: r.before.accuracy, fineTuned: r.after.accuracy, fineTunedMacroF1: r.after.macroF1, bagOfWords: mean(bag), seconds: r.seconds, steps: r.steps };
+  const right = [rightOf(r.after.predictions, labels, test)];
   if (extraSeeds.length) {
-    const bySeed = [r.after.accuracy];
     for (const seed of extraSeeds) {
       log(`  seed ${seed}`);
-      bySeed.push((await fineTune(train, test, 0, seed)).after.accuracy);
+      right.push(rightOf((await fineTune(train, test, 0, seed)).after.predictions, labels, test));
     }
-    Object.assign(report[task] as object, { seeds: [config.seed, ...extraSeeds], fineTunedBySeed: bySeed, fineTunedMean: bySeed.reduce((a, b) => a + b, 0) / bySeed.length });
+    const bySeed = right.map(mean);
+    Object.assign(report[task] as object, { seeds: [config.seed, ...extraSeeds], fineTunedBySeed: bySeed, fineTunedMean: mean(bySeed) });
   }
+  const shareRight = test.map((_, i) => mean(right.map((run) => run[i])));
+  (report[task] as Record<string, unknown>).vsBagOfWords = interval(pairedDifference(shareRight, bag));
   log(JSON.stringify(report[task]));
 }
 
@@ -111,18 +121,19 @@ if (only.has('fortunes')) {
   const folds = fortuneFolds(k);
   const n = folds.reduce((s, f) => s + f.test.length, 0);
   let zs = 0;
-  let ft = 0;
-  let bow = 0;
   let seconds = 0;
+  const right: number[] = [];
+  const bag: number[] = [];
   for (const [f, { train, test }] of folds.entries()) {
     log(`fortunes fold ${f + 1}/${k}: ${train.length} train, ${test.length} test`);
     const r = await fineTune(train, test);
     zs += r.before.accuracy * test.length;
-    ft += r.after.accuracy * test.length;
-    bow += bagOfWordsAccuracy(train, test) * test.length;
+    right.push(...rightOf(r.after.predictions, labelsOf(train, test), test));
+    bag.push(...bagOfWordsRight(train, test));
     seconds += r.seconds;
   }
-  report.fortunes = { test: n, folds: k, zeroShot: zs / n, fineTuned: ft / n, bagOfWords: bow / n, seconds };
+  // Every quote is in exactly one fold's test part, so the folds' texts pair up with the bag's one to one.
+  report.fortunes = { test: n, folds: k, zeroShot: zs / n, fineTuned: mean(right), bagOfWords: mean(bag), seconds, vsBagOfWords: interval(pairedDifference(right, bag)) };
   log(JSON.stringify(report.fortunes));
 }
 

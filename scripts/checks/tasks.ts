@@ -59,6 +59,18 @@ export function bagOfWordsAccuracy(train: Example[], test: Example[]): number {
   return bagOfWordsBaseline(trainSplit(train).train, labelsOf(train, test)).score(test).accuracy;
 }
 
+/** The same baseline, 1 for each test example it labels right and 0 for each it gets wrong (for paired comparisons). */
+export function bagOfWordsRight(train: Example[], test: Example[]): number[] {
+  const labels = labelsOf(train, test);
+  return rightOf(bagOfWordsBaseline(trainSplit(train).train, labels).score(test).predictions, labels, test);
+}
+
+/** 1 where a predicted label index names the example's label, else 0. */
+export function rightOf(predictions: number[], labels: string[], test: Example[]): number[] {
+  if (predictions.length !== test.length) throw new Error(`rightOf: ${predictions.length} predictions for ${test.length} examples.`);
+  return predictions.map((p, i) => (labels[p] === test[i].label ? 1 : 0));
+}
+
 /** Zero-shot accuracy: each text goes to the label whose name its mean-pooled embedding is closest to. */
 export async function zeroShotAccuracy(model: LoadedModel, test: Example[], labels: string[], maxLen = 64): Promise<number> {
   const { predictions } = await zeroShot(model, test.map((e) => model.tokenizer.encode(e.text, maxLen)), labels, { batchSize: 32, maxLen });

@@ -88,6 +88,15 @@ def fmt_fine_tuned(c: dict, task: str) -> str:
     return pct(v) + (f' ({" / ".join(f"{100 * x:.1f}" for x in seeds)})' if seeds and len(seeds) > 1 else '')
 
 
+def fmt_lead(c: dict, task: str) -> str:
+    """The fine-tuned model's lead over the bag of words in points, with realtext.ts's 95 % paired interval."""
+    d = (c or {}).get(task, {}).get('vsBagOfWords')
+    if not d:
+        return 'n/a'
+    p = lambda x: f'{100 * x:+.1f}'  # noqa: E731
+    return f'{p(d["difference"])} ({p(d["low95"])} to {p(d["high95"])})'
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument('--work', default='tmp/pretrain')
@@ -168,6 +177,8 @@ def main() -> None:
           f'{fmt_fine_tuned(twin, task)} |')
         w(f'| ... TF-IDF + logistic regression, same data | {fmt_check(checks, task, "bagOfWords")} | '
           f'{fmt_check(v1c, task, "bagOfWords")} | {fmt_check(twin, task, "bagOfWords")} |')
+        w(f'| ... fine-tuned minus TF-IDF, points (95 % paired interval) | {fmt_lead(checks, task)} | '
+          f'{fmt_lead(v1c, task)} | {fmt_lead(twin, task)} |')
     w('')
     if checks:
         c = checks['config']

@@ -74,6 +74,23 @@ export function fixedAndBroken(yTrue: number[], predA: number[], predB: number[]
   return { fixed, broken };
 }
 
+/**
+ * How much better scorer A is than scorer B on the same examples, with a 95 % interval: the mean of the per-example
+ * differences a[i] - b[i] ± 1.96 standard errors (the paired interval, normal approximation). Each entry is an
+ * example's score in [0, 1]: 1 or 0 for right or wrong, or a share of runs (several seeds) that got it right. Pairing
+ * matters: two classifiers right and wrong on mostly the same examples differ less by chance than two independent
+ * accuracies would, so the interval is narrower than theirs.
+ */
+export function pairedDifference(a: number[], b: number[]): { difference: number; low: number; high: number; n: number } {
+  if (a.length !== b.length || a.length < 2) throw new Error(`pairedDifference: ${a.length} and ${b.length} scores; needs two equal lists of at least 2.`);
+  const n = a.length;
+  const d = a.map((x, i) => x - b[i]);
+  const mean = d.reduce((s, x) => s + x, 0) / n;
+  const variance = d.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1);
+  const half = 1.96 * Math.sqrt(variance / n);
+  return { difference: mean, low: mean - half, high: mean + half, n };
+}
+
 function checkIndices(field: 'yTrue' | 'yPred', ys: number[], k: number): void {
   ys.forEach((y, i) => {
     if (!Number.isInteger(y) || y < 0 || y >= k) {

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { useBackend } from '../../src/runtime/tf-node';
 import { loadModel, type LoadedModel } from '../../src/model/load';
 import { EMAIL_LABELS } from '../../src/data/synth';
-import { EMAIL_CHECKS, HANDWRITTEN_EMAILS, HANDWRITTEN_EMAILS_2, bagOfWordsAccuracy, emailTask, fortuneFolds, labelsOf, readJsonl, stsFigures, stsPairs, zeroShotAccuracy } from '../../scripts/checks/tasks';
+import { EMAIL_CHECKS, HANDWRITTEN_EMAILS, HANDWRITTEN_EMAILS_2, bagOfWordsAccuracy, bagOfWordsRight, emailTask, fortuneFolds, labelsOf, readJsonl, stsFigures, stsPairs, zeroShotAccuracy } from '../../scripts/checks/tasks';
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
@@ -66,6 +66,11 @@ describe('real-text figures (reported)', () => {
       const acc = bagOfWordsAccuracy(train, test);
       console.log(`real-text check: TF-IDF + logistic regression on ${test.length} hand-written emails (${file}): ${pct(acc)}`);
       expect(acc).toBeGreaterThan(0.5); // chance is 25 %
+      // The per-email scores realtext.ts pairs with the fine-tuned model's are the same baseline's, email by email.
+      const right = bagOfWordsRight(train, test);
+      expect(right).toHaveLength(test.length);
+      expect(right.every((x) => x === 0 || x === 1)).toBe(true);
+      expect(right.filter((x) => x === 1).length).toBe(Math.round(acc * test.length));
     });
   }
 

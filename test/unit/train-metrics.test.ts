@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate, fixedAndBroken } from '../../src/train/metrics';
+import { evaluate, fixedAndBroken, pairedDifference } from '../../src/train/metrics';
 
 // Conventions checked here are scikit-learn's: confusion_matrix rows = true, columns = predicted;
 // precision_recall_fscore_support(..., labels=range(k), zero_division=0); f1_score(average='macro') averages over
@@ -94,5 +94,35 @@ describe('fixedAndBroken', () => {
     expect(fixedAndBroken([0, 1, 2, 0, 1], [1, 1, 2, 2, 0], [0, 0, 2, 0, 2])).toEqual({ fixed: [0, 3], broken: [1] });
     expect(fixedAndBroken([], [], [])).toEqual({ fixed: [], broken: [] });
     expect(() => fixedAndBroken([0, 1], [0, 1], [0])).toThrow('fixedAndBroken: 2 true labels, 2 predictions A, 1 predictions B.');
+  });
+});
+
+describe('pairedDifference', () => {
+  it('gives the mean per-example difference and its 95 % paired interval, as computed by hand', () => {
+    // A right on 8 of 10, B on 6; differences 0,1,0,0,1,-1,0,0,1,0: mean 0.2, sample variance 3.6 / 9 = 0.4,
+    // standard error sqrt(0.4 / 10) = 0.2, half-width 1.96 * 0.2 = 0.392.
+    const r = pairedDifference([1, 1, 1, 0, 1, 0, 1, 1, 1, 1], [1, 0, 1, 0, 0, 1, 1, 1, 0, 1]);
+    expect(r.n).toBe(10);
+    expect(r.difference).toBeCloseTo(0.2, 12);
+    expect(r.low).toBeCloseTo(-0.192, 12);
+    expect(r.high).toBeCloseTo(0.592, 12);
+  });
+
+  it('takes shares of seeds that got an example right', () => {
+    // Differences 0, 2/3, -2/3: mean 0, variance (4/9 + 4/9) / 2 = 4/9, standard error sqrt(4/27).
+    const r = pairedDifference([1, 2 / 3, 1 / 3], [1, 0, 1]);
+    expect(r.difference).toBeCloseTo(0, 12);
+    expect(r.high).toBeCloseTo(1.96 * Math.sqrt(4 / 27), 12);
+    expect(r.low).toBeCloseTo(-1.96 * Math.sqrt(4 / 27), 12);
+  });
+
+  it('is narrower than unpaired chance when both are right and wrong on the same examples', () => {
+    // Identical scorers differ by exactly nothing, with no spread at all.
+    expect(pairedDifference([1, 0, 1, 1], [1, 0, 1, 1])).toEqual({ difference: 0, low: 0, high: 0, n: 4 });
+  });
+
+  it('refuses lists of different lengths or too short', () => {
+    expect(() => pairedDifference([1, 0], [1])).toThrow('pairedDifference: 2 and 1 scores; needs two equal lists of at least 2.');
+    expect(() => pairedDifference([1], [1])).toThrow('at least 2');
   });
 });
