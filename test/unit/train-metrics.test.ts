@@ -116,8 +116,7 @@ describe('pairedDifference', () => {
     expect(r.low).toBeCloseTo(-1.96 * Math.sqrt(4 / 27), 12);
   });
 
-  it('is narrower than unpaired chance when both are right and wrong on the same examples', () => {
-    // Identical scorers differ by exactly nothing, with no spread at all.
+  it('gives identical scorers a difference of exactly nothing, with no spread', () => {
     expect(pairedDifference([1, 0, 1, 1], [1, 0, 1, 1])).toEqual({ difference: 0, low: 0, high: 0, n: 4 });
   });
 
