@@ -40,9 +40,8 @@ import torch.nn.functional as F
 import wordpiece
 from contrastive import CLS, batch_ids, embed, encode_cut, pad_rows
 from model import BertConfig, BertForMaskedLM
+from pretrain import MASK
 from probe import EMAILS, fortune_folds, read_chat
-
-MASK = 4  # [MASK], as scripts/pretrain/pretrain.py numbers the special tokens
 
 
 class LoraLinear(nn.Module):
