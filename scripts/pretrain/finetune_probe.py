@@ -10,6 +10,7 @@ usage: finetune_probe.py (--model-dir DIR | --checkpoint FILE.pt --vocab vocab.t
        [--embeddings-from-twin] [--augment shuffle:0.5,crop:0.5,splice:0.5] [--predictions FILE.jsonl]
        [--emails-test FILE.jsonl] [--schedule app|constant] [--weight-average 0.5] [--eval-max-len 128]
        [--features prompt [--template "this email is about [MASK] ."] [--verbalizer invoice=bill] [--train-mlm-head]]
+       [--pool mean|max|meanmax|cls]
 
 Diagnostics (scripts/pretrain/trials/2026-11-27-what-the-layers-are-worth.md): --method frozen trains only the head
 (and the word embeddings with --train-embeddings); --features bag feeds the head the mean of the input word
@@ -23,7 +24,8 @@ the bag trains its own copy of the word embeddings); --augment trains on templat
 --schedule app (the default) runs the app's warm-up, decay and clipping, --weight-average its tail averaging, and
 --eval-max-len cuts test texts at another length than training ones (scripts/pretrain/trials/2026-11-28-weight-averaging.md).
 --features prompt classifies by the MLM head's guess at a cloze put before the text, with --epochs 0 its zero-shot
-(scripts/pretrain/trials/2026-11-28-prompt-based-fine-tuning.md).
+(scripts/pretrain/trials/2026-11-28-prompt-based-fine-tuning.md). --pool reads the encoder's output another way than
+the app's mean (scripts/pretrain/trials/2026-11-29-a-third-hand-written-set.md).
 """
 import argparse
 import copy
@@ -117,9 +119,21 @@ class Prompt:
         return torch.stack([torch.stack([z[:, i].mean(-1) for i in word_ids]).mean(0) for word_ids in self.label_ids], -1)
 
 
-def features(model, ids, mask, kind, bag_words=None):
-    if kind == 'encoder':
+def pooled(model, ids, mask, pool):
+    """The encoder's output read as one vector: 'mean' (the app's), 'max' over attended tokens, 'meanmax' the two side
+    by side (ULMFiT's concat pooling), or 'cls' the first token's."""
+    if pool == 'mean':
         return embed(model, ids, mask)
+    hidden = model.bert(ids, mask).float()
+    if pool == 'cls':
+        return hidden[:, 0]
+    top = hidden.masked_fill(~mask[:, :, None].bool(), float('-inf')).amax(1)
+    return top if pool == 'max' else torch.cat([embed(model, ids, mask), top], -1)
+
+
+def features(model, ids, mask, kind, bag_words=None, pool='mean'):
+    if kind == 'encoder':
+        return pooled(model, ids, mask, pool)
     m = mask[:, :, None].float()
     bag = ((bag_words or model.bert.embeddings.word_embeddings)(ids).float() * m).sum(1) / m.sum(1).clamp(min=1e-9)
     return bag if kind == 'bag' else torch.cat([embed(model, ids, mask), bag], -1)
@@ -129,13 +143,14 @@ class Head(nn.Module):
     """A linear head on one kind of features; 'ensemble' keeps two, one on the encoder output and one on the bag,
     each trained by its own loss (so neither leans on the other) and read as a weighted mean of log-probabilities."""
 
-    def __init__(self, hidden, n, kind, bag_weight=0.5, bag_words=None, prompt=None):
+    def __init__(self, hidden, n, kind, bag_weight=0.5, bag_words=None, prompt=None, pool='mean'):
         super().__init__()
-        self.kind, self.bag_weight, self.prompt = kind, bag_weight, prompt
+        self.kind, self.bag_weight, self.prompt, self.pool = kind, bag_weight, prompt, pool
         self.bag_words = bag_words  # the bag's own copy of the word embeddings, or None to share the model's
         kinds = ['encoder', 'bag'] if kind == 'ensemble' else (['encoder'] if prompt and prompt.plus_head else []) \
             if kind == 'prompt' else [kind]
-        self.linears = nn.ModuleDict({k: nn.Linear(hidden * (2 if k == 'both' else 1), n) for k in kinds})
+        width = {'both': 2, 'encoder': 2 if pool == 'meanmax' else 1}
+        self.linears = nn.ModuleDict({k: nn.Linear(hidden * width.get(k, 1), n) for k in kinds})
         for lin in self.linears.values():
             nn.init.normal_(lin.weight, 0, 0.02)
             nn.init.zeros_(lin.bias)
@@ -145,7 +160,7 @@ class Head(nn.Module):
             z = self.prompt.logits(model, ids, mask)
             # --prompt-plus-head: a fresh head on the mean-pooled embedding adds its logits to the cloze's
             return {'prompt': z + self.linears['encoder'](embed(model, ids, mask)).float() if self.prompt.plus_head else z}
-        return {k: lin(features(model, ids, mask, k, self.bag_words)).float() for k, lin in self.linears.items()}
+        return {k: lin(features(model, ids, mask, k, self.bag_words, self.pool)).float() for k, lin in self.linears.items()}
 
     def loss(self, model, ids, mask, y):
         return sum(F.cross_entropy(z, y) for z in self.logits(model, ids, mask).values())
@@ -160,7 +175,7 @@ class Head(nn.Module):
 def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, max_len, seed, word_drop=0.0,
              train_embeddings=False, emb_lr=None, kind='encoder', device='cpu', bag_weight=0.5,
              own_bag=False, augment_kinds=None, predictions=None, eval_max_len=None, schedule='app', weight_average=0.0,
-             template=None, verbalizer=None, train_mlm_head=False, prompt_plus_head=False):
+             template=None, verbalizer=None, train_mlm_head=False, prompt_plus_head=False, pool='mean'):
     torch.manual_seed(seed)
     model = copy.deepcopy(base)
     if method == 'lora':
@@ -178,7 +193,7 @@ def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, m
     prompt = Prompt(tok, template, verbalizer or {}, labels, prompt_plus_head) if kind == 'prompt' else None
     if prompt and train_mlm_head:
         model.cls.requires_grad_(True)
-    head = Head(words.shape[1], len(labels), kind, bag_weight, bag_words, prompt).to(device)
+    head = Head(words.shape[1], len(labels), kind, bag_weight, bag_words, prompt, pool).to(device)
     encode = (lambda texts, n: prompt.rows(tok, texts, n)) if prompt else (lambda texts, n: batch_ids(tok, texts, n))
     # word-embedding matrices train at their own rate and without weight decay, as trainable tokens do in the app
     tables = [w for w in (words, bag_words.weight if bag_words is not None else None) if w is not None and w.requires_grad]
@@ -313,6 +328,7 @@ def main() -> None:
     ap.add_argument('--verbalizer', default='invoice=bill', help='with --features prompt: LABEL=WORD[|WORD...],... (a label not named is its own word)')
     ap.add_argument('--train-mlm-head', action='store_true', help='with --features prompt: the MLM head\'s transform and bias train too')
     ap.add_argument('--prompt-plus-head', action='store_true', help='with --features prompt: a fresh head on the mean-pooled embedding adds its logits')
+    ap.add_argument('--pool', default='mean', choices=['mean', 'max', 'meanmax', 'cls'], help='with --features encoder: how the head reads the output')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     model, tok = load_any(args)
@@ -320,7 +336,7 @@ def main() -> None:
               batch=args.batch, max_len=args.max_len, word_drop=args.word_drop,
               train_embeddings=args.train_embeddings, emb_lr=args.emb_lr, kind=args.features, device=args.device, bag_weight=args.bag_weight, own_bag=args.own_bag,
               predictions=args.predictions, eval_max_len=args.eval_max_len, schedule=args.schedule, weight_average=args.weight_average,
-              template=args.template, verbalizer=dict(x.split('=') for x in args.verbalizer.split(',') if x), train_mlm_head=args.train_mlm_head, prompt_plus_head=args.prompt_plus_head, augment_kinds={k: float(p) for k, p in (x.split(':') for x in args.augment.split(',') if x)})
+              template=args.template, verbalizer=dict(x.split('=') for x in args.verbalizer.split(',') if x), train_mlm_head=args.train_mlm_head, prompt_plus_head=args.prompt_plus_head, pool=args.pool, augment_kinds={k: float(p) for k, p in (x.split(':') for x in args.augment.split(',') if x)})
     train, test = read_chat(args.emails_train), read_chat(args.emails_test)
     seeds = [int(s) for s in args.seeds.split(',')]
     res = {'emails': [finetune(model, tok, train, test, seed=s, **kw) for s in seeds]}
