@@ -18,8 +18,8 @@ export const HANDWRITTEN_EMAILS = 'src/data/handwritten-emails.jsonl';
  * (test/fixtures/realtext/handwritten-emails-2.md): the check on which generator changes are judged. */
 export const HANDWRITTEN_EMAILS_2 = `${FIXTURES}/handwritten-emails-2.jsonl`;
 /** A third set of 640, written by four writers on the same terms as the second, each leaning to another part of the
- * world and of mail (test/fixtures/realtext/handwritten-emails-3.md): three times the second set, so that a lead of
- * two points over the bag of words can be told from chance. */
+ * world and of mail (test/fixtures/realtext/handwritten-emails-3.md): three times the second set, which narrows the
+ * 95 % interval of a lead over the bag of words from about ±5 points to about ±3. */
 export const HANDWRITTEN_EMAILS_3 = `${FIXTURES}/handwritten-emails-3.jsonl`;
 /** Each email check by its name in realtext.ts's --only and in its report: the hand-written set it is scored on. */
 export const EMAIL_CHECKS = { emails: HANDWRITTEN_EMAILS, emails2: HANDWRITTEN_EMAILS_2, emails3: HANDWRITTEN_EMAILS_3 } as const;
