@@ -89,11 +89,15 @@ def batch_ids(tok: wordpiece.WordPiece, texts, max_len: int):
     return pad_rows([encode_cut(tok, t, max_len) for t in texts])
 
 
-def embed(model: BertForMaskedLM, ids, mask):
-    """Mean pooling over every attended token, [CLS] and [SEP] included, as sentence-transformers and the app do."""
-    hidden = model.bert(ids, mask).float()
+def mean_pool(hidden, mask):
+    """The mean of the vectors of every attended token, [CLS] and [SEP] included."""
     m = mask[:, :, None].float()
     return (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
+
+
+def embed(model: BertForMaskedLM, ids, mask):
+    """Mean pooling of the encoder's output, as sentence-transformers and the app do."""
+    return mean_pool(model.bert(ids, mask).float(), mask)
 
 
 @torch.no_grad()

@@ -40,7 +40,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 import wordpiece
-from contrastive import CLS, batch_ids, embed, encode_cut, pad_rows
+from contrastive import CLS, batch_ids, embed, encode_cut, mean_pool, pad_rows
 from model import BertConfig, BertForMaskedLM
 from pretrain import MASK
 from probe import EMAILS, fortune_folds, read_chat
@@ -122,20 +122,18 @@ class Prompt:
 def pooled(model, ids, mask, pool):
     """The encoder's output read as one vector: 'mean' (the app's), 'max' over attended tokens, 'meanmax' the two side
     by side (ULMFiT's concat pooling), or 'cls' the first token's."""
-    if pool == 'mean':
-        return embed(model, ids, mask)
     hidden = model.bert(ids, mask).float()
-    if pool == 'cls':
-        return hidden[:, 0]
+    if pool in ('mean', 'cls'):
+        return mean_pool(hidden, mask) if pool == 'mean' else hidden[:, 0]
     top = hidden.masked_fill(~mask[:, :, None].bool(), float('-inf')).amax(1)
-    return top if pool == 'max' else torch.cat([embed(model, ids, mask), top], -1)
+    # one encoder pass for both halves, so they share its dropout masks
+    return top if pool == 'max' else torch.cat([mean_pool(hidden, mask), top], -1)
 
 
 def features(model, ids, mask, kind, bag_words=None, pool='mean'):
     if kind == 'encoder':
         return pooled(model, ids, mask, pool)
-    m = mask[:, :, None].float()
-    bag = ((bag_words or model.bert.embeddings.word_embeddings)(ids).float() * m).sum(1) / m.sum(1).clamp(min=1e-9)
+    bag = mean_pool((bag_words or model.bert.embeddings.word_embeddings)(ids).float(), mask)
     return bag if kind == 'bag' else torch.cat([embed(model, ids, mask), bag], -1)
 
 
