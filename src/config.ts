@@ -21,8 +21,11 @@ export interface TrainConfig {
   maxGradNorm: number;
   /** Seed for initialisation, shuffling and dropout: same seed + backend gives the same losses. */
   seed: number;
-  /** Texts are truncated to this many tokens (including [CLS]/[SEP]). */
+  /** Texts are truncated to this many tokens (including [CLS]/[SEP]) for training. */
   maxLen: number;
+  /** Scoring and prediction read a longer text whole, in overlapping windows of maxLen tokens whose logits are
+   * averaged (src/model/windows.ts); off, they cut it to maxLen as training does. */
+  readWhole: boolean;
   /** Read the loss back from the device once every N steps (each readback stalls the GPU pipeline). */
   lossReadEvery: number;
   /** Save a resumable checkpoint every N steps (0 = only at the end of each epoch). */
@@ -63,6 +66,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   maxGradNorm: 1.0,
   seed: 0,
   maxLen: 128,
+  readWhole: true,
   lossReadEvery: 10,
   checkpointEvery: 50,
   earlyStopping: true,
@@ -90,7 +94,8 @@ export const TRAIN_CONFIG_HELP: Record<keyof TrainConfig, string> = {
   warmupRatio: 'Share of steps over which the learning rate ramps up from zero.',
   maxGradNorm: 'Gradients are scaled down when their global norm exceeds this (0 = off).',
   seed: 'Same seed, same data order, same initial adapter: runs are reproducible.',
-  maxLen: 'Longer texts are cut to this many tokens.',
+  maxLen: 'Training reads this many tokens of each text; longer texts are cut.',
+  readWhole: 'Evaluation and prediction read a longer text whole, in overlapping windows of Max tokens, and average their predictions (off: they cut it as training does).',
   lossReadEvery: 'How often the loss is copied back from the GPU (each copy stalls it).',
   checkpointEvery: 'Steps between saved checkpoints, so a closed tab can resume (0 = once per epoch).',
   earlyStopping: 'Stop when the validation loss stops improving, and keep the best checkpoint.',

@@ -1,6 +1,6 @@
 // The project's real-text checks: does fine-tuning a base model beat the bag-of-words baseline on text nobody
 // generated? `npx tsx scripts/checks/realtext.ts [--model DIR_OR_ID] [--out FILE] [--only emails,emails2,emails3,fortunes,sts]`
-// (training flags override the model's defaults: --method --lr --epochs --r --targets --max-len --train-tokens on|off
+// (training flags override the model's defaults: --method --lr --epochs --r --targets --max-len --train-tokens on|off --read-whole on|off
 // --seed N, the run's seed; --seeds 0,1,2 fine-tunes each email check once per seed on the same data and adds
 // each seed's accuracy and their mean, since one run's figure moves by several points with its seed). Each check
 // also reports the fine-tuned model's lead over the bag of words with a 95 % paired interval over the test texts
@@ -42,6 +42,7 @@ const { values } = parseArgs({
     targets: { type: 'string' },
     'max-len': { type: 'string' },
     'train-tokens': { type: 'string' },
+    'read-whole': { type: 'string' },
     seed: { type: 'string' },
     seeds: { type: 'string' },
     'demo-count': { type: 'string', default: '2000' },
@@ -65,6 +66,7 @@ const config: TrainConfig = {
   ...(values.targets ? { loraTargets: values.targets.split(',') } : {}),
   ...(values['max-len'] ? { maxLen: Number(values['max-len']) } : {}),
   ...(values['train-tokens'] ? { trainTokens: values['train-tokens'] === 'on' } : {}),
+  ...(values['read-whole'] ? { readWhole: values['read-whole'] === 'on' } : {}),
   // The run's seed (initialisation, order, dropout); the data and its split stay the same, to measure seed spread.
   ...(runSeed !== undefined ? { seed: runSeed } : {}),
 };
@@ -91,7 +93,7 @@ async function fineTune(train: Example[], test: Example[], seed = 0, runSeed = c
   return r;
 }
 
-const report: Record<string, unknown> = { model: values.model, config: { method: config.method, lr: config.lr, epochs: config.epochs, loraR: config.loraR, loraTargets: config.loraTargets, trainTokens: config.trainTokens, seed: config.seed, maxLen: config.maxLen, batchSize: config.batchSize } };
+const report: Record<string, unknown> = { model: values.model, config: { method: config.method, lr: config.lr, epochs: config.epochs, loraR: config.loraR, loraTargets: config.loraTargets, trainTokens: config.trainTokens, seed: config.seed, maxLen: config.maxLen, readWhole: config.readWhole, batchSize: config.batchSize } };
 const only = new Set(values.only!.split(','));
 
 for (const [task, file] of Object.entries(EMAIL_CHECKS)) {

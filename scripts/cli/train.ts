@@ -31,6 +31,7 @@ const { values } = parseArgs({
     dropout: { type: 'string' },
     targets: { type: 'string' },
     'train-tokens': { type: 'string' },
+    'read-whole': { type: 'string' },
     epochs: { type: 'string' },
     lr: { type: 'string' },
     batch: { type: 'string' },
@@ -48,7 +49,7 @@ function fail(msg: string): never {
 }
 
 if (values.help || !values.data) {
-  process.stderr.write(`usage: npm run -s train -- --data FILE|demo [--eval FILE] [--suite FILE ...] [--model DIR_OR_ID (default ${DEFAULT_MODEL_ID})] [--method lora|head|full --r 8 --alpha 16 --dropout 0.1 --targets query,value --train-tokens on|off --epochs 3 --lr 5e-4 --batch 16 --max-len 128 --seed 0 --backend wasm|cpu|webgpu] [--out DIR]\n` +
+  process.stderr.write(`usage: npm run -s train -- --data FILE|demo [--eval FILE] [--suite FILE ...] [--model DIR_OR_ID (default ${DEFAULT_MODEL_ID})] [--method lora|head|full --r 8 --alpha 16 --dropout 0.1 --targets query,value --train-tokens on|off --read-whole on|off --epochs 3 --lr 5e-4 --batch 16 --max-len 128 --seed 0 --backend wasm|cpu|webgpu] [--out DIR]\n` +
     "Flags left out take the model's defaults (src/config.ts MODEL_DEFAULTS, the same table the page uses).\n" +
     `--data demo trains on the page's built-in demo (${DEMO_DATASET.count} generated emails, seed ${DEMO_DATASET.seed}) and scores its hand-written suite too; --suite adds evaluation files.\n`);
   process.exit(values.help ? 0 : 2);
@@ -57,6 +58,7 @@ if (values.help || !values.data) {
 const defaults = defaultConfigFor(cliModelId(values.model!));
 if (values.method !== undefined && !['lora', 'head', 'full'].includes(values.method)) fail(`--method must be lora, head or full, not "${values.method}".`);
 if (values['train-tokens'] !== undefined && !['on', 'off'].includes(values['train-tokens'])) fail(`--train-tokens must be on or off, not "${values['train-tokens']}".`);
+if (values['read-whole'] !== undefined && !['on', 'off'].includes(values['read-whole'])) fail(`--read-whole must be on or off, not "${values['read-whole']}".`);
 if (!['wasm', 'cpu', 'webgpu'].includes(values.backend!)) fail(`--backend must be wasm, cpu or webgpu in Node, not "${values.backend}".`);
 
 const num = (name: string, v: string | undefined, fallback: number) => {
@@ -73,6 +75,7 @@ const config: TrainConfig = {
   loraDropout: num('dropout', values.dropout, defaults.loraDropout),
   loraTargets: values.targets ? values.targets.split(',').map((s) => s.trim()) : defaults.loraTargets,
   trainTokens: values['train-tokens'] === undefined ? defaults.trainTokens : values['train-tokens'] === 'on',
+  readWhole: values['read-whole'] === undefined ? defaults.readWhole : values['read-whole'] === 'on',
   epochs: num('epochs', values.epochs, defaults.epochs),
   lr: num('lr', values.lr, defaults.lr),
   batchSize: num('batch', values.batch, defaults.batchSize),

@@ -40,7 +40,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 import wordpiece
-from contrastive import CLS, batch_ids, embed, encode_cut, mean_pool, pad_rows
+from contrastive import CLS, SEP, batch_ids, embed, encode_cut, mean_pool, pad_rows
 from model import BertConfig, BertForMaskedLM
 from pretrain import MASK
 from probe import EMAILS, fortune_folds, read_chat
@@ -172,7 +172,7 @@ class Head(nn.Module):
 
 def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, max_len, seed, word_drop=0.0,
              train_embeddings=False, emb_lr=None, kind='encoder', device='cpu', bag_weight=0.5,
-             own_bag=False, augment_kinds=None, predictions=None, eval_max_len=None, schedule='app', weight_average=0.0,
+             own_bag=False, augment_kinds=None, predictions=None, eval_max_len=None, eval_windows=0, schedule='app', weight_average=0.0,
              template=None, verbalizer=None, train_mlm_head=False, prompt_plus_head=False, pool='mean'):
     torch.manual_seed(seed)
     model = copy.deepcopy(base)
@@ -245,7 +245,21 @@ def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, m
     model.eval()
     preds, parts = [], []
     with torch.no_grad():
-        for i in range(0, len(test[0]), 64):
+        if eval_windows:
+            # every window of each text is scored; a text's prediction is the mean of its windows' log-probabilities
+            rows, owner = [], []
+            for k, t in enumerate(test[0]):
+                for w in windows(tok.encode(t), eval_max_len or max_len, eval_windows):
+                    rows.append(w)
+                    owner.append(k)
+            logp = []
+            for i in range(0, len(rows), 64):
+                ids, mask = (t.to(device) for t in pad_rows(rows[i:i + 64]))
+                logp.append(F.log_softmax(head.scores(model, ids, mask).float(), -1).cpu())
+            logp, owner = torch.cat(logp), torch.tensor(owner)
+            summed = torch.zeros(len(test[0]), logp.shape[1]).index_add_(0, owner, logp)
+            preds = summed.argmax(-1).tolist()
+        for i in range(0, len(test[0]) if not eval_windows else 0, 64):
             ids, mask = (t.to(device) for t in encode(test[0][i:i + 64], eval_max_len or max_len))
             preds += head.scores(model, ids, mask).argmax(-1).tolist()
             if kind == 'ensemble':
@@ -260,6 +274,16 @@ def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, m
             for text, p, t in zip(test[0], preds, test[1]):
                 f.write(json.dumps({'seed': seed, 'kind': kind, 'text': text, 'label': t, 'predicted': labels[p]}) + '\n')
     return float(np.mean([labels[p] == t for p, t in zip(preds, test[1])]))
+
+
+def windows(ids, length, stride):
+    """[CLS] ... [SEP] windows of at most `length` ids over the text between ids' own [CLS] and [SEP], each starting
+    `stride` word pieces after the one before; the last ends at the text's end."""
+    body, n = ids[1:-1], length - 2
+    starts = list(range(0, max(1, len(body) - n + 1), stride))
+    if starts[-1] + n < len(body):
+        starts.append(len(body) - n)
+    return [[CLS, *body[s:s + n], SEP] for s in starts]
 
 
 def load_any(args):
@@ -303,6 +327,7 @@ def main() -> None:
                     help="app: the app's warm-up, linear decay and clipping; constant: the rate of trials before 2026-11-28")
     ap.add_argument('--weight-average', type=float, default=0.0, help='end with the mean weights over this share of the last steps')
     ap.add_argument('--eval-max-len', type=int, help='cut test texts to this many tokens (default: --max-len)')
+    ap.add_argument('--eval-windows', type=int, default=0, help='read each whole test text as windows of --eval-max-len tokens, each starting this many tokens after the last, and average their log-probabilities')
     ap.add_argument('--seeds', default='0,1')
     ap.add_argument('--emails-test', default=EMAILS, help='the test emails (chat JSONL); default the first hand-written set')
     ap.add_argument('--fortunes', action='store_true', help='also the fortunes topics, 5-fold')
@@ -333,7 +358,7 @@ def main() -> None:
     kw = dict(method=args.method, targets=args.targets.split(','), r=args.r, lr=args.lr, epochs=args.epochs,
               batch=args.batch, max_len=args.max_len, word_drop=args.word_drop,
               train_embeddings=args.train_embeddings, emb_lr=args.emb_lr, kind=args.features, device=args.device, bag_weight=args.bag_weight, own_bag=args.own_bag,
-              predictions=args.predictions, eval_max_len=args.eval_max_len, schedule=args.schedule, weight_average=args.weight_average,
+              predictions=args.predictions, eval_max_len=args.eval_max_len, eval_windows=args.eval_windows, schedule=args.schedule, weight_average=args.weight_average,
               template=args.template, verbalizer=dict(x.split('=') for x in args.verbalizer.split(',') if x), train_mlm_head=args.train_mlm_head, prompt_plus_head=args.prompt_plus_head, pool=args.pool, augment_kinds={k: float(p) for k, p in (x.split(':') for x in args.augment.split(',') if x)})
     train, test = read_chat(args.emails_train), read_chat(args.emails_test)
     seeds = [int(s) for s in args.seeds.split(',')]

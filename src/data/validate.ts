@@ -115,8 +115,8 @@ export function validateDataset(examples: Example[], opts: ValidateOptions = {})
   if (long) {
     warnings.push({
       kind: 'truncated',
-      message: `${long} text${long === 1 ? ' is' : 's are'} longer than ${maxLen} tokens${opts.countTokens ? '' : ' (estimated from word counts)'} and will be cut.`,
-      why: 'Whatever comes after the cut is never seen, so a label decided by the end of a long text cannot be learned.',
+      message: `${long} text${long === 1 ? ' is' : 's are'} longer than ${maxLen} tokens${opts.countTokens ? '' : ' (estimated from word counts)'} and will be cut for training.`,
+      why: 'Training never sees what comes after the cut, so a label decided by the end of a long text cannot be learned. Evaluation and prediction read such texts whole when "Read long texts whole" is on (the default).',
       count: long,
     });
   }

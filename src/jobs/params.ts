@@ -34,7 +34,7 @@ function configOverrides(p: JobCreateParams, multiplierGiven: boolean): Partial<
   const out: Partial<TrainConfig> = {};
   for (const [key, value] of Object.entries(raw)) {
     const param = `tabtune.config.${key}`;
-    if (key === 'earlyStopping' || key === 'trainTokens') {
+    if (key === 'earlyStopping' || key === 'trainTokens' || key === 'readWhole') {
       if (typeof value !== 'boolean') throw new TabtuneError('invalid_hyperparameters', `${param} must be true or false, not ${JSON.stringify(value)}.`, param);
       out[key] = value;
       continue;
@@ -42,7 +42,7 @@ function configOverrides(p: JobCreateParams, multiplierGiven: boolean): Partial<
     const range = CONFIG_RANGES[key as NumericKey];
     if (!range) {
       const hosted: Record<string, string> = { method: 'method.type', epochs: 'hyperparameters.n_epochs', batchSize: 'hyperparameters.batch_size', seed: 'seed', loraR: 'method.lora.r', loraAlpha: 'method.lora.alpha', loraDropout: 'method.lora.dropout', loraTargets: 'method.lora.target_modules' };
-      const hint = hosted[key] ? ` Set it with ${hosted[key]}.` : key === 'mixShare' || key === 'mixFrom' ? ' Mix the examples into the training file before uploading it.' : ` Known: ${[...Object.keys(CONFIG_RANGES), 'earlyStopping', 'trainTokens'].join(', ')}.`;
+      const hint = hosted[key] ? ` Set it with ${hosted[key]}.` : key === 'mixShare' || key === 'mixFrom' ? ' Mix the examples into the training file before uploading it.' : ` Known: ${[...Object.keys(CONFIG_RANGES), 'earlyStopping', 'trainTokens', 'readWhole'].join(', ')}.`;
       throw new TabtuneError('invalid_hyperparameters', `tabtune.config cannot set "${key}".${hint}`, param);
     }
     const bad = typeof value !== 'number' || !Number.isFinite(value) || value > range.max || (range.above ? value <= range.min : value < range.min) || (range.integer && !Number.isInteger(value));

@@ -66,3 +66,9 @@ export interface EncodedExample {
   ids: number[];
   label: number;
 }
+
+/** A held-out example as scoring reads it: its text as one window of ids, or as several (src/model/windows.ts). */
+export interface ReadExample {
+  windows: number[][];
+  label: number;
+}

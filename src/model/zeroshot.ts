@@ -27,14 +27,24 @@ export async function embedTexts(model: LoadedModel, idsList: number[][], opts: 
   return out;
 }
 
+/** Each text's label by cosine similarity to the label names; a text read as several windows is embedded as the
+ * mean of its windows' embeddings. */
 export async function zeroShot(
   model: LoadedModel,
-  idsList: number[][],
+  texts: number[][][],
   labels: string[],
   opts: { batchSize: number; maxLen: number } = { batchSize: 32, maxLen: 128 },
 ): Promise<{ predictions: number[]; probs: number[][] }> {
   const labelIds = labels.map((l) => model.tokenizer.encode(l.replace(/[_-]+/g, ' '), opts.maxLen));
-  const [labelEmb, textEmb] = await Promise.all([embedTexts(model, labelIds, opts), embedTexts(model, idsList, opts)]);
+  const windows = texts.flat();
+  const [labelEmb, windowEmb] = await Promise.all([embedTexts(model, labelIds, opts), embedTexts(model, windows, opts)]);
+  let next = 0;
+  const textEmb = texts.map((w) => {
+    if (w.length === 0) throw new Error('zeroShot: a text has no windows.');
+    const sum = new Float32Array(model.config.hiddenSize);
+    for (let k = 0; k < w.length; k++) windowEmb[next++].forEach((x, i) => (sum[i] += x / w.length));
+    return sum;
+  });
   const unit = (v: Float32Array) => {
     const n = Math.hypot(...v) || 1;
     return Array.from(v, (x) => x / n);

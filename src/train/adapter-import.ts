@@ -6,7 +6,7 @@ import type { ModelCache } from '../model/model-cache';
 import { createClassifier } from '../model/classifier';
 import { adapterCheckpointFor, checkAdapterLabels, importPeftAdapter } from '../model/peft';
 import { loadWeights, toArrayBuffer } from './checkpoint';
-import { classifierSummary, encodeSplit, suiteEvaluations, zeroShotSummary } from './evaluate';
+import { classifierSummary, readSplit, suiteEvaluations, zeroShotSummary } from './evaluate';
 import { bagOfWordsBaseline } from './baseline-eval';
 import { forgettingCheck } from './forgetting-check';
 import { sha256Hex } from '../util/sha256';
@@ -28,7 +28,7 @@ export async function importAdapterRun(
   try {
     const bytes = adapterCheckpointFor(adapter, labels, model, base.id);
     loadWeights(model, toArrayBuffer(bytes));
-    const test = encodeSplit(base, req.data.test, labels, config.maxLen);
+    const test = readSplit(base, req.data.test, labels, config);
     const before = await zeroShotSummary(base, test, labels, config);
     const after = await classifierSummary(model, test, labels, config, base.config.padTokenId);
     const bagOfWords = bagOfWordsBaseline(req.data.train, labels);

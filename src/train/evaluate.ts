@@ -3,11 +3,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EvalSuiteData, EvalSummary, Example, ModelRef, SuiteEvaluation } from '../domain';
 import type { TrainConfig } from '../config';
-import type { EncodedExample } from '../model/types';
+import type { EncodedExample, ReadExample } from '../model/types';
 import type { LoadedModel } from '../model/load';
 import type { Classifier } from '../model/classifier';
 import type { ModelCache } from '../model/model-cache';
 import { zeroShot } from '../model/zeroshot';
+import { textWindows } from '../model/windows';
 import { evaluate, labelIndices } from './metrics';
 import { evalBatches } from './batching';
 import { classifierFromCheckpoint } from './checkpoint';
@@ -18,12 +19,23 @@ export function encodeSplit(model: LoadedModel, examples: { text: string; label:
   return examples.map((e, i) => ({ ids: model.tokenizer.encode(e.text, maxLen), label: indices[i] }));
 }
 
-export async function zeroShotSummary(base: LoadedModel, test: EncodedExample[], labels: string[], cfg: TrainConfig): Promise<EvalSummary> {
-  const zs = await zeroShot(base, test.map((e) => e.ids), labels, { batchSize: cfg.batchSize, maxLen: cfg.maxLen });
+/** A text as scoring and prediction read it: whole, in windows of maxLen tokens, when `readWhole` is on; else cut to
+ * its first maxLen tokens, as training reads it. */
+export function readText(model: LoadedModel, text: string, cfg: Pick<TrainConfig, 'maxLen' | 'readWhole'>): number[][] {
+  return cfg.readWhole ? textWindows(model.tokenizer.encode(text, Number.MAX_SAFE_INTEGER), cfg.maxLen) : [model.tokenizer.encode(text, cfg.maxLen)];
+}
+
+export function readSplit(model: LoadedModel, examples: { text: string; label: string }[], labels: string[], cfg: Pick<TrainConfig, 'maxLen' | 'readWhole'>): ReadExample[] {
+  const indices = labelIndices(examples, labels);
+  return examples.map((e, i) => ({ windows: readText(model, e.text, cfg), label: indices[i] }));
+}
+
+export async function zeroShotSummary(base: LoadedModel, test: ReadExample[], labels: string[], cfg: TrainConfig): Promise<EvalSummary> {
+  const zs = await zeroShot(base, test.map((e) => e.windows), labels, { batchSize: cfg.batchSize, maxLen: cfg.maxLen });
   return summarise(test, zs.predictions, zs.probs, labels);
 }
 
-export async function classifierSummary(model: Classifier, test: EncodedExample[], labels: string[], cfg: TrainConfig, padId: number): Promise<EvalSummary> {
+export async function classifierSummary(model: Classifier, test: ReadExample[], labels: string[], cfg: TrainConfig, padId: number): Promise<EvalSummary> {
   const { predictions, probs } = await predictAll(model, test, cfg, padId);
   return summarise(test, predictions, probs, labels);
 }
@@ -32,7 +44,7 @@ export async function classifierSummary(model: Classifier, test: EncodedExample[
 export async function suiteEvaluations(model: Classifier, base: LoadedModel, suites: EvalSuiteData[] | undefined, labels: string[], cfg: TrainConfig, baseline?: BaselineScorer): Promise<SuiteEvaluation[]> {
   const out: SuiteEvaluation[] = [];
   for (const s of suites ?? []) {
-    const encoded = encodeSplit(base, s.examples, labels, cfg.maxLen);
+    const encoded = readSplit(base, s.examples, labels, cfg);
     out.push({
       suiteId: s.id,
       name: s.name,
@@ -59,31 +71,49 @@ export async function evaluateStoredRun(
   }
 }
 
+/** Class probabilities for each example: the softmax of the mean of its windows' logits (for a linear head on a
+ * pooled vector, the logits of the windows' mean vector). */
 export async function predictAll(
   model: Classifier,
-  examples: EncodedExample[],
+  examples: ReadExample[],
   cfg: Pick<TrainConfig, 'batchSize' | 'maxLen'>,
   padId: number,
 ): Promise<{ predictions: number[]; probs: number[][] }> {
-  const predictions = new Array<number>(examples.length);
-  const probs = new Array<number[]>(examples.length);
-  for (const { batch, indices } of evalBatches(examples, { batchSize: cfg.batchSize, maxLen: cfg.maxLen, padId })) {
-    const p = tf.tidy(() => {
+  const rows: EncodedExample[] = [];
+  const owner: number[] = [];
+  examples.forEach((e, i) => {
+    if (e.windows.length === 0) throw new Error(`predictAll: example ${i} has no windows.`);
+    for (const ids of e.windows) {
+      rows.push({ ids, label: e.label });
+      owner.push(i);
+    }
+  });
+  const sums: number[][] = examples.map(() => []);
+  for (const { batch, indices } of evalBatches(rows, { batchSize: cfg.batchSize, maxLen: cfg.maxLen, padId })) {
+    const z = tf.tidy(() => {
       const ids = tf.tensor2d(batch.inputIds, [batch.batchSize, batch.seqLen], 'int32');
       const mask = tf.tensor2d(batch.attentionMask, [batch.batchSize, batch.seqLen], 'int32');
-      return tf.softmax(model.logits(ids, mask, false));
+      return model.logits(ids, mask, false);
     });
-    const values = await p.array();
-    p.dispose();
-    (values as number[][]).forEach((row, r) => {
-      probs[indices[r]] = row;
-      predictions[indices[r]] = row.indexOf(Math.max(...row));
+    const values = (await z.array()) as number[][];
+    z.dispose();
+    values.forEach((row, r) => {
+      const sum = sums[owner[indices[r]]];
+      row.forEach((x, j) => (sum[j] = (sum[j] ?? 0) + x));
     });
   }
-  return { predictions, probs };
+  const probs = sums.map((sum, i) => softmax(sum.map((x) => x / examples[i].windows.length)));
+  return { predictions: probs.map((p) => p.indexOf(Math.max(...p))), probs };
 }
 
-function summarise(test: EncodedExample[], predictions: number[], probs: number[][], labels: string[]): EvalSummary {
+function softmax(z: number[]): number[] {
+  const max = Math.max(...z);
+  const e = z.map((x) => Math.exp(x - max));
+  const total = e.reduce((a, b) => a + b, 0);
+  return e.map((x) => x / total);
+}
+
+function summarise(test: ReadExample[], predictions: number[], probs: number[][], labels: string[]): EvalSummary {
   const m = evaluate(test.map((e) => e.label), predictions, labels);
   return { accuracy: m.accuracy, macroF1: m.macroF1, confusion: m.confusion, perClass: m.perClass, predictions, probs };
 }

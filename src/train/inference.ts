@@ -10,7 +10,7 @@ import { tokensUsed } from '../model/trainable-tokens';
 import { createMlmHead, fillMask, type MlmHead } from '../model/mlm';
 import { zeroShot } from '../model/zeroshot';
 import { classifierFromCheckpoint } from './checkpoint';
-import { predictAll } from './evaluate';
+import { predictAll, readText } from './evaluate';
 
 /** Probabilities for one text: the tuned classifier when an adapter is given, the zero-shot base model otherwise. */
 export async function predictText(
@@ -18,8 +18,8 @@ export async function predictText(
   models: ModelCache,
 ): Promise<number[]> {
   const base = await models.get(req.model);
-  const ex = [{ ids: base.tokenizer.encode(req.text, req.config.maxLen), label: 0 }];
-  if (!req.adapter) return (await zeroShot(base, ex.map((e) => e.ids), req.labels)).probs[0];
+  const ex = [{ windows: readText(base, req.text, req.config), label: 0 }];
+  if (!req.adapter) return (await zeroShot(base, ex.map((e) => e.windows), req.labels)).probs[0];
   const model = classifierFromCheckpoint(base, req.labels, req.config, req.adapter);
   try {
     return (await predictAll(model, ex, req.config, base.config.padTokenId)).probs[0];

@@ -6,7 +6,7 @@ import type { TrainRequest } from '../protocol';
 import type { ModelCache } from '../model/model-cache';
 import { classifierForRun } from '../model/classifier';
 import { tokensUsed } from '../model/trainable-tokens';
-import { zeroShotSummary, classifierSummary, encodeSplit, suiteEvaluations } from './evaluate';
+import { zeroShotSummary, classifierSummary, encodeSplit, readSplit, suiteEvaluations } from './evaluate';
 import { trainLoop, totalStepsFor, type LoopControl } from './loop';
 import { encodeCheckpoint } from './checkpoint';
 import { rehearsalData } from './rehearsal';
@@ -43,7 +43,8 @@ export async function runTraining(
   const base = await models.get(job.model);
   const train = encodeSplit(base, job.data.train, labels, cfg.maxLen);
   const validation = encodeSplit(base, job.data.validation, labels, cfg.maxLen);
-  const test = encodeSplit(base, job.data.test, labels, cfg.maxLen);
+  // the held-out split is read as scoring reads it (whole, in windows, when readWhole is on); training reads maxLen
+  const test = readSplit(base, job.data.test, labels, cfg);
   const padId = base.config.padTokenId;
 
   hooks.status('baseline', 'zero-shot accuracy of the untrained base model');

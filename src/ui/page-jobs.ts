@@ -104,6 +104,7 @@ export class PageJobs {
           checkpointEvery: cfg.checkpointEvery,
           earlyStopping: cfg.earlyStopping,
           trainTokens: cfg.trainTokens,
+          readWhole: cfg.readWhole,
           patience: cfg.patience,
           rehearsal: cfg.rehearsal,
         },

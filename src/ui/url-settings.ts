@@ -47,6 +47,8 @@ export function settingsFromUrl(search: string, defaults: PageSettings = DEFAULT
   if (es === '1' || es === '0') config.earlyStopping = es === '1';
   const tt = q.get('trainTokens');
   if (tt === '1' || tt === '0') config.trainTokens = tt === '1';
+  const rw = q.get('readWhole');
+  if (rw === '1' || rw === '0') config.readWhole = rw === '1';
   const targets = q.get('loraTargets');
   if (targets) config.loraTargets = targets.split(',').map((s) => s.trim()).filter(Boolean);
   return {
@@ -71,6 +73,7 @@ export function settingsToQuery(s: PageSettings, defaults: PageSettings = DEFAUL
   }
   if (s.config.earlyStopping !== defaults.config.earlyStopping) q.set('earlyStopping', s.config.earlyStopping ? '1' : '0');
   if (s.config.trainTokens !== defaults.config.trainTokens) q.set('trainTokens', s.config.trainTokens ? '1' : '0');
+  if (s.config.readWhole !== defaults.config.readWhole) q.set('readWhole', s.config.readWhole ? '1' : '0');
   if (s.config.loraTargets.join(',') !== defaults.config.loraTargets.join(',')) q.set('loraTargets', s.config.loraTargets.join(','));
   const text = q.toString();
   return text ? `?${text}` : '';

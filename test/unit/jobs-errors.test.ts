@@ -55,6 +55,7 @@ describe('jobs API refusals: a code, a message, nothing written', async () => {
       [{ ...ok, tabtune: { config: { mixShare: 0.2 } } }, 'invalid_hyperparameters', 'tabtune.config.mixShare'],
       [{ ...ok, tabtune: { config: { earlyStopping: 'yes' } } }, 'invalid_hyperparameters', 'tabtune.config.earlyStopping'],
       [{ ...ok, tabtune: { config: { trainTokens: 1 } } }, 'invalid_hyperparameters', 'tabtune.config.trainTokens'],
+      [{ ...ok, tabtune: { config: { readWhole: 'yes' } } }, 'invalid_hyperparameters', 'tabtune.config.readWhole'],
       [{ ...ok, hyperparameters: { learning_rate_multiplier: 2 }, tabtune: { config: { lr: 1e-3 } } }, 'invalid_hyperparameters', 'tabtune.config.lr'],
       [{ ...ok, tabtune: { test_file: file.id } }, 'invalid_input', 'tabtune.test_file'],
       [{ ...ok, validation_file: file.id, tabtune: { test_file: 'file-missing' } }, 'file_not_found', 'tabtune.test_file'],
@@ -113,5 +114,14 @@ describe('jobs API refusals: a code, a message, nothing written', async () => {
     expect(cancelled.status).toBe('cancelled');
     expect((await refusal(tt.fineTuning.jobs.cancel(a.id))).code).toBe('invalid_state');
     expect((await tt.files.delete(file.id)).deleted).toBe(true);
+  });
+});
+
+describe('jobs API settings a request may give', () => {
+  it('readWhole: true unless a request turns it off', async () => {
+    const { resolveParams } = await import('../../src/jobs/params');
+    const p = { model: 'tabtune-mini', training_file: 'file-x' };
+    expect(resolveParams(p).config.readWhole).toBe(true);
+    expect(resolveParams({ ...p, tabtune: { config: { readWhole: false } } }).config.readWhole).toBe(false);
   });
 });

@@ -40,7 +40,7 @@ describe('zero-shot classification by label name', () => {
     it(`${pooling} pooling: predictions and probabilities equal the hand computation on unpadded embeddings`, async () => {
       const model = { ...bert, pooling };
       const ids = texts.map((t) => model.tokenizer.encode(t, 64));
-      const got = await zeroShot(model, ids, labels, { batchSize: 4, maxLen: 64 });
+      const got = await zeroShot(model, ids.map((t) => [t]), labels, { batchSize: 4, maxLen: 64 });
 
       const unit = (v: number[]) => v.map((x) => x / Math.hypot(...v));
       const L = labels.map((l) => unit(embedAlone(model, model.tokenizer.encode(l, 64))));

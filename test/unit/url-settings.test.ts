@@ -13,10 +13,10 @@ describe('settings in the URL', () => {
       demoCount: 5000,
       modelId: 'sentence-transformers/all-MiniLM-L6-v2',
       backend: 'wasm' as const,
-      config: { ...DEFAULT_PAGE_SETTINGS.config, method: 'head' as const, lr: 1e-4, epochs: 1, earlyStopping: false, trainTokens: !DEFAULT_PAGE_SETTINGS.config.trainTokens, loraTargets: ['query', 'key', 'value'] },
+      config: { ...DEFAULT_PAGE_SETTINGS.config, method: 'head' as const, lr: 1e-4, epochs: 1, earlyStopping: false, trainTokens: !DEFAULT_PAGE_SETTINGS.config.trainTokens, readWhole: false, loraTargets: ['query', 'key', 'value'] },
     };
     const q = settingsToQuery(s);
-    expect(q).toBe(`?n=5000&model=sentence-transformers%2Fall-MiniLM-L6-v2&backend=wasm&method=head&epochs=1&lr=0.0001&earlyStopping=0&trainTokens=${DEFAULT_PAGE_SETTINGS.config.trainTokens ? 0 : 1}&loraTargets=query%2Ckey%2Cvalue`);
+    expect(q).toBe(`?n=5000&model=sentence-transformers%2Fall-MiniLM-L6-v2&backend=wasm&method=head&epochs=1&lr=0.0001&earlyStopping=0&trainTokens=${DEFAULT_PAGE_SETTINGS.config.trainTokens ? 0 : 1}&readWhole=0&loraTargets=query%2Ckey%2Cvalue`);
     expect(settingsFromUrl(q)).toEqual(s);
   });
 

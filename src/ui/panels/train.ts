@@ -109,6 +109,13 @@ export function trainPanel(ctx: AppContext): HTMLElement {
     ctx.saveSettings();
   });
   fields.append(h('div', { class: 'field' }, h('label', { attrs: { for: 'early-stopping' }, title: TRAIN_CONFIG_HELP.earlyStopping }, early, ' Early stopping (keep the best epoch)')));
+  const readWhole = h('input', { attrs: { type: 'checkbox', id: 'read-whole' } });
+  readWhole.checked = cfg.readWhole;
+  readWhole.addEventListener('change', () => {
+    cfg.readWhole = readWhole.checked;
+    ctx.saveSettings();
+  });
+  fields.append(h('div', { class: 'field' }, h('label', { attrs: { for: 'read-whole' }, title: TRAIN_CONFIG_HELP.readWhole }, readWhole, ' Read long texts whole when evaluating and predicting')));
 
   // Mixed data: an earlier stored dataset whose labels this one has.
   const mixSelect = h('select', { id: 'mix-from' });
@@ -235,6 +242,7 @@ export function trainPanel(ctx: AppContext): HTMLElement {
     if (document.activeElement !== targets) targets.value = cfg.loraTargets.join(', ');
     trainTokens.checked = cfg.trainTokens;
     early.checked = cfg.earlyStopping;
+    readWhole.checked = cfg.readWhole;
     for (const input of methodGroup.querySelectorAll<HTMLInputElement>('input[name=method]')) input.checked = input.value === cfg.method;
     renderSettings();
   });
