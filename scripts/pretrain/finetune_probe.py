@@ -172,7 +172,7 @@ class Head(nn.Module):
 
 def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, max_len, seed, word_drop=0.0,
              train_embeddings=False, emb_lr=None, kind='encoder', device='cpu', bag_weight=0.5,
-             own_bag=False, augment_kinds=None, predictions=None, eval_max_len=None, eval_windows=0, schedule='app', weight_average=0.0,
+             own_bag=False, augment_kinds=None, predictions=None, eval_max_len=None, eval_windows=0, train_windows='', schedule='app', weight_average=0.0,
              template=None, verbalizer=None, train_mlm_head=False, prompt_plus_head=False, pool='mean'):
     torch.manual_seed(seed)
     model = copy.deepcopy(base)
@@ -198,6 +198,14 @@ def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, m
     rest = [p for p in [*model.parameters(), *head.parameters()] if p.requires_grad and all(p is not w for w in tables)]
     groups = [{'params': rest}] + [{'params': [w], 'lr': emb_lr if emb_lr is not None else lr, 'weight_decay': 0.0} for w in tables]
     opt = torch.optim.AdamW(groups, lr=lr, weight_decay=0.01)
+    if train_windows:
+        # every window of each training text: 'all' trains on each as an example of its own (more steps); 'random'
+        # draws one of a text's windows each epoch (the same steps as reading its first max_len tokens)
+        text_windows = [windows(tok.encode(t), max_len, (max_len - 2) // 2) for t in train[0]]
+        if train_windows == 'all':
+            train = ([w for ws in text_windows for w in ws], [l for ws, l in zip(text_windows, train[1]) for _ in ws])
+            text_windows = [[w] for w in train[0]]
+        encode_train = lambda idx: pad_rows([text_windows[j][rng.integers(len(text_windows[j]))] for j in idx])
     total = math.ceil(len(train[0]) / batch) * epochs
     # The app's schedule (src/train/schedule.ts: 10 % linear warm-up, linear decay to zero) and its gradient clipping
     # at norm 1 (src/config.ts); trials before 2026-11-28 ran at a constant rate without clipping (--schedule constant).
@@ -216,6 +224,16 @@ def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, m
         order = rng.permutation(len(train[0]))
         for i in range(0, len(order), batch):
             idx = order[i:i + batch]
+            if train_windows:
+                ids, mask = (t.to(device) for t in encode_train(idx))
+                with torch.autocast('cuda' if device == 'cuda' else 'cpu', dtype=torch.bfloat16):
+                    loss = head.loss(model, ids, mask, y[idx])
+                opt.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(trainables, 1.0)
+                opt.step()
+                sched.step()
+                continue
             texts = [train[0][j] for j in idx]
             if augment_kinds:
                 texts = [augment(t, rng, augment_kinds, lambda c=by_class[train[1][j]]: train[0][c[rng.integers(len(c))]])
@@ -328,6 +346,7 @@ def main() -> None:
     ap.add_argument('--weight-average', type=float, default=0.0, help='end with the mean weights over this share of the last steps')
     ap.add_argument('--eval-max-len', type=int, help='cut test texts to this many tokens (default: --max-len)')
     ap.add_argument('--eval-windows', type=int, default=0, help='read each whole test text as windows of --eval-max-len tokens, each starting this many tokens after the last, and average their log-probabilities')
+    ap.add_argument('--train-windows', default='', choices=['', 'all', 'random'], help="read training texts whole as windows of --max-len: 'all' each an example, 'random' one a text each epoch")
     ap.add_argument('--seeds', default='0,1')
     ap.add_argument('--emails-test', default=EMAILS, help='the test emails (chat JSONL); default the first hand-written set')
     ap.add_argument('--fortunes', action='store_true', help='also the fortunes topics, 5-fold')
@@ -358,7 +377,7 @@ def main() -> None:
     kw = dict(method=args.method, targets=args.targets.split(','), r=args.r, lr=args.lr, epochs=args.epochs,
               batch=args.batch, max_len=args.max_len, word_drop=args.word_drop,
               train_embeddings=args.train_embeddings, emb_lr=args.emb_lr, kind=args.features, device=args.device, bag_weight=args.bag_weight, own_bag=args.own_bag,
-              predictions=args.predictions, eval_max_len=args.eval_max_len, eval_windows=args.eval_windows, schedule=args.schedule, weight_average=args.weight_average,
+              predictions=args.predictions, eval_max_len=args.eval_max_len, eval_windows=args.eval_windows, train_windows=args.train_windows, schedule=args.schedule, weight_average=args.weight_average,
               template=args.template, verbalizer=dict(x.split('=') for x in args.verbalizer.split(',') if x), train_mlm_head=args.train_mlm_head, prompt_plus_head=args.prompt_plus_head, pool=args.pool, augment_kinds={k: float(p) for k, p in (x.split(':') for x in args.augment.split(',') if x)})
     train, test = read_chat(args.emails_train), read_chat(args.emails_test)
     seeds = [int(s) for s in args.seeds.split(',')]

@@ -185,6 +185,7 @@ def main() -> None:
         c = checks['config']
         w(f'v2\'s fine-tuning defaults (the command line\'s and the page\'s): {c["method"]}, learning rate {c["lr"]}, '
           f'{c["epochs"]} epochs, batch {c["batchSize"]}, {c["maxLen"]} tokens'
+          + (' (training reads the first of a text; scoring reads it whole, in windows of that many)' if c.get('readWhole') else '')
           + (f', LoRA r {c["loraR"]} on {", ".join(c["loraTargets"])}' if c['method'] == 'lora' else '')
           + (', with trainable tokens (the embedding rows of the training data\'s tokens train too)'
              if c.get('trainTokens') else '') + '.')
