@@ -21,7 +21,10 @@ export async function stopElsewhere(ctx: Context, id: string, why: RemoteStop, h
   for (;;) {
     if (here()) return false;
     const job = await ctx.store.getJob(id);
-    if (job?.status !== 'running') return posted;
+    if (job?.status !== 'running') {
+      if (posted && job) await statusLogged(ctx, id, job.status);
+      return posted;
+    }
     if (!posted) {
       ctx.bus.post({ type: 'stop', jobId: id, why });
       posted = true;
@@ -33,6 +36,20 @@ export async function stopElsewhere(ctx: Context, id: string, why: RemoteStop, h
       );
     }
     if (Date.now() - asked > giveUpMs) return false;
+    await new Promise((r) => setTimeout(r, LOOK_MS));
+  }
+}
+
+/**
+ * Waits (a few seconds at most) until the job's log ends on the status its record shows. The runner writes the record
+ * before the event (src/jobs/context.ts setStatus), so on a loaded machine a caller told "stopped" could list the
+ * events and not find the stop among them.
+ */
+async function statusLogged(ctx: Context, id: string, status: string, giveUpMs = 5000): Promise<void> {
+  const end = Date.now() + giveUpMs;
+  for (;;) {
+    const last = (await ctx.store.listEvents(id)).filter((e) => e.type === 'status').pop();
+    if (last?.data?.status === status || Date.now() > end) return;
     await new Promise((r) => setTimeout(r, LOOK_MS));
   }
 }
