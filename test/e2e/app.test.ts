@@ -149,7 +149,7 @@ describe('the app', () => {
     expect(after).toBeGreaterThan(before);
     // Seeded and on wasm, the run is deterministic (the same figures on every run of this tier so far): asserted
     // exactly, so a change in data, splits, model or loop shows up here as a changed figure.
-    expect([before, after]).toEqual([32.5, 85]);
+    expect([before, after]).toEqual([35, 80]);
     const lossPoints = await lossPointsOf(page);
     // The loss chart took every point while its step was hidden, and draws them at full size once it is back.
     await goStep(page, 'train');
@@ -186,7 +186,7 @@ describe('the app', () => {
     const handwritten = stored.suites.find((x) => x.name === 'hand-written emails')!;
     expect(handwritten.after.predictions).toHaveLength(205);
     expect(handwritten.baseline!.accuracy).toBeGreaterThan(0);
-    expect([handwritten.before.accuracy, handwritten.after.accuracy, handwritten.baseline!.accuracy].map((x) => Math.round(x * 1000) / 10)).toEqual([30.7, 78.5, 80.5]);
+    expect([handwritten.before.accuracy, handwritten.after.accuracy, handwritten.baseline!.accuracy].map((x) => Math.round(x * 1000) / 10)).toEqual([30.2, 79, 80.5]);
     const scores = await page.getByTestId('suite-scores').textContent();
     expect(scores).toContain(`hand-written emails205${(handwritten.before.accuracy * 100).toFixed(1)} %${(handwritten.after.accuracy * 100).toFixed(1)} %${(handwritten.baseline!.accuracy * 100).toFixed(1)} %`);
     console.log(`e2e baseline: test split ${shownBaseline} %; hand-written emails before ${(handwritten.before.accuracy * 100).toFixed(1)} %, after ${(handwritten.after.accuracy * 100).toFixed(1)} %, baseline ${(handwritten.baseline!.accuracy * 100).toFixed(1)} %`);
@@ -494,7 +494,7 @@ describe('the app', () => {
     const rnd = await numbers('tabtune-mini-random');
     console.log(`pretraining comparison (800 emails, 2 epochs): tabtune-mini ${pre.before} → ${pre.after} %, random twin ${rnd.before} → ${rnd.after} %`);
     expectPretrainingWins(pre, rnd);
-    expect([pre.before, pre.after, rnd.before, rnd.after]).toEqual([36.3, 88.8, 25, 78.8]);
+    expect([pre.before, pre.after, rnd.before, rnd.after]).toEqual([33.8, 90, 25, 82.5]);
     // The hand-written emails too, where the verdict may differ: shown per model and in the summary.
     const suiteLine = async (id: string) => {
       const m = /hand-written emails: ([\d.]+) % → ([\d.]+) % \(bag of words ([\d.]+) %\)/.exec((await page.getByTestId(`compare-suites-${id}`).textContent()) ?? '');
@@ -508,8 +508,10 @@ describe('the app', () => {
     expect(preSuite[2]).toBe(rndSuite[2]);
     // Measured here (deterministic, as above). With the generator before its sender-voice and setting balance
     // (scripts/pretrain/trials/2026-11-28-voice-and-setting-balanced-generator.md) the twin did as well as the
-    // pretrained model or better on these emails (81.0 % against 82.9 %); now the pretrained model leads.
-    expect([...preSuite, ...rndSuite]).toEqual([30.7, 85.9, 86.3, 25.4, 83.4, 86.3]);
+    // pretrained model or better on these emails (81.0 % against 82.9 %); after it the pretrained model led (85.9 %
+    // against 83.4 %) while both read each email's first 64 tokens only; read whole (readWhole, 2026-11-29:
+    // scripts/pretrain/trials/2026-11-29-reading-long-emails-whole.md) the twin is half a point ahead again.
+    expect([...preSuite, ...rndSuite]).toEqual([30.2, 84.9, 86.3, 25.4, 85.4, 86.3]);
     await expect.poll(() => railButton(page, 'pretraining').textContent(), { timeout: 10_000 }).toContain(`${pre.after.toFixed(1)} % vs ${rnd.after.toFixed(1)} %`);
     // Both are ordinary runs, listed with the others.
     const rows = page.getByTestId('runs-table').locator('tbody tr');
