@@ -150,6 +150,8 @@ describe('the app', () => {
     // Seeded and on wasm, the run is deterministic (the same figures on every run of this tier so far): asserted
     // exactly, so a change in data, splits, model or loop shows up here as a changed figure.
     expect([before, after]).toEqual([35, 80]);
+    // The scores say how they read the test texts: tabtune-mini trains on 64 tokens and scores whole texts.
+    expect(await page.getByTestId('eval-reading').textContent()).toBe('Training read the first 64 tokens of each text; these scores read every text whole, a longer one in overlapping windows of 64 tokens whose predictions are averaged.');
     const lossPoints = await lossPointsOf(page);
     // The loss chart took every point while its step was hidden, and draws them at full size once it is back.
     await goStep(page, 'train');

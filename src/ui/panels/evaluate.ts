@@ -2,6 +2,7 @@
 // held-out examples this run fixed and broke, with a browser for the misclassified ones.
 import { h, replace, fmtPct } from '../dom';
 import type { EvalSummary, TrainResult } from '../../domain';
+import type { TrainConfig } from '../../config';
 import { PROBE_TEXTS } from '../../guards/probe-set';
 import type { AppContext } from '../context';
 import { explain, fold, TEXTS } from './explain';
@@ -135,6 +136,17 @@ export function suitesTable(r: Pick<TrainResult, 'before' | 'after' | 'baseline'
   );
 }
 
+/** How "before", "after" and the suites read a text longer than training did (src/model/windows.ts). */
+function readingNote(c: TrainConfig): HTMLElement {
+  return h(
+    'p',
+    { class: 'muted', attrs: { 'data-testid': 'eval-reading' } },
+    c.readWhole
+      ? `Training read the first ${c.maxLen} tokens of each text; these scores read every text whole, a longer one in overlapping windows of ${c.maxLen} tokens whose predictions are averaged.`
+      : `These scores read the first ${c.maxLen} tokens of each text, as training did; the rest of a longer text is not seen.`,
+  );
+}
+
 export function evaluatePanel(ctx: AppContext): HTMLElement {
   const body = h('div', { attrs: { 'data-testid': 'evaluation' } }, h('p', { class: 'muted' }, 'Train a run to see its accuracy before and after.'));
   let page = 0;
@@ -171,6 +183,7 @@ export function evaluatePanel(ctx: AppContext): HTMLElement {
         h('div', { class: 'card' }, h('h3', null, 'Before (zero-shot base model)'), h('p', null, h('span', { class: 'big', attrs: { 'data-testid': 'acc-before' } }, fmtPct(r.before.accuracy)), ' accuracy · macro-F1 ', fmtPct(r.before.macroF1)), confusionTable(r.before, labels, 'Confusion matrix before')),
         h('div', { class: 'card' }, h('h3', null, 'After (tuned)'), h('p', null, h('span', { class: 'big', attrs: { 'data-testid': 'acc-after' } }, fmtPct(r.after.accuracy)), ' accuracy · macro-F1 ', fmtPct(r.after.macroF1), ' ', h('span', { class: `badge ${delta >= 0 ? 'good' : 'bad'}` }, `${delta >= 0 ? '+' : ''}${(delta * 100).toFixed(1)} points`)), confusionTable(r.after, labels, 'Confusion matrix after')),
       ),
+      readingNote(ctx.runs.live!.config),
       baselineCard(r),
       suitesTable(r, test.length),
       fold(
