@@ -7,8 +7,8 @@ import { generateEmails } from '../../src/data/synth';
 import type { Example } from '../../src/domain';
 import type { LoadedModel } from '../../src/model/load';
 import { embedTexts, zeroShot } from '../../src/model/zeroshot';
-import { textWindows } from '../../src/model/windows';
 import { bagOfWordsBaseline } from '../../src/train/baseline-eval';
+import { readText } from '../../src/train/evaluate';
 import { TfidfVectorizer, cosineSparse } from '../../src/baseline/tfidf';
 import { cosine, spearman } from '../../src/guards/forgetting';
 
@@ -77,9 +77,9 @@ export function rightOf(predictions: number[], labels: string[], test: Example[]
 }
 
 /** Zero-shot accuracy: each text goes to the label whose name its mean-pooled embedding is closest to; a text longer
- * than maxLen is read whole in windows, as the app's runs read it (src/train/evaluate.ts readSplit). */
+ * than maxLen is read whole in windows, as the app's runs read it. */
 export async function zeroShotAccuracy(model: LoadedModel, test: Example[], labels: string[], maxLen = 64): Promise<number> {
-  const texts = test.map((e) => textWindows(model.tokenizer.encode(e.text, Number.MAX_SAFE_INTEGER), maxLen));
+  const texts = test.map((e) => readText(model, e.text, { maxLen, readWhole: true }));
   const { predictions } = await zeroShot(model, texts, labels, { batchSize: 32, maxLen });
   return predictions.filter((p, i) => labels[p] === test[i].label).length / test.length;
 }

@@ -225,22 +225,16 @@ def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, m
         for i in range(0, len(order), batch):
             idx = order[i:i + batch]
             if train_windows:
-                ids, mask = (t.to(device) for t in encode_train(idx))
-                with torch.autocast('cuda' if device == 'cuda' else 'cpu', dtype=torch.bfloat16):
-                    loss = head.loss(model, ids, mask, y[idx])
-                opt.zero_grad()
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(trainables, 1.0)
-                opt.step()
-                sched.step()
-                continue
-            texts = [train[0][j] for j in idx]
-            if augment_kinds:
-                texts = [augment(t, rng, augment_kinds, lambda c=by_class[train[1][j]]: train[0][c[rng.integers(len(c))]])
-                         for t, j in zip(texts, idx)]
-            if word_drop > 0:
-                texts = [drop_words(t, rng, word_drop) for t in texts]
-            ids, mask = (t.to(device) for t in encode(texts, max_len))
+                rows = encode_train(idx)
+            else:
+                texts = [train[0][j] for j in idx]
+                if augment_kinds:
+                    texts = [augment(t, rng, augment_kinds, lambda c=by_class[train[1][j]]: train[0][c[rng.integers(len(c))]])
+                             for t, j in zip(texts, idx)]
+                if word_drop > 0:
+                    texts = [drop_words(t, rng, word_drop) for t in texts]
+                rows = encode(texts, max_len)
+            ids, mask = (t.to(device) for t in rows)
             with torch.autocast('cuda' if device == 'cuda' else 'cpu', dtype=torch.bfloat16):
                 loss = head.loss(model, ids, mask, y[idx])
             opt.zero_grad()
@@ -277,11 +271,12 @@ def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, m
             logp, owner = torch.cat(logp), torch.tensor(owner)
             summed = torch.zeros(len(test[0]), logp.shape[1]).index_add_(0, owner, logp)
             preds = summed.argmax(-1).tolist()
-        for i in range(0, len(test[0]) if not eval_windows else 0, 64):
-            ids, mask = (t.to(device) for t in encode(test[0][i:i + 64], eval_max_len or max_len))
-            preds += head.scores(model, ids, mask).argmax(-1).tolist()
-            if kind == 'ensemble':
-                parts.append({k: F.log_softmax(z, -1).cpu() for k, z in head.logits(model, ids, mask).items()})
+        else:
+            for i in range(0, len(test[0]), 64):
+                ids, mask = (t.to(device) for t in encode(test[0][i:i + 64], eval_max_len or max_len))
+                preds += head.scores(model, ids, mask).argmax(-1).tolist()
+                if kind == 'ensemble':
+                    parts.append({k: F.log_softmax(z, -1).cpu() for k, z in head.logits(model, ids, mask).items()})
     if parts:  # each head alone and other mixes, to stderr, so one run shows where the ensemble sits
         enc, bag = (torch.cat([p[k] for p in parts]) for k in ('encoder', 'bag'))
         truth = torch.tensor([labels.index(t) for t in test[1]])

@@ -6,6 +6,7 @@ import type { LoadedModel } from './load';
 import { baseEncoder } from './classifier';
 import { encode, pool } from './encoder';
 import { evalBatches } from '../train/batching';
+import { softmax } from '../util/softmax';
 
 export const ZERO_SHOT_TEMPERATURE = 0.05;
 
@@ -52,11 +53,7 @@ export async function zeroShot(
   const L = labelEmb.map(unit);
   const probs = textEmb.map((t) => {
     const u = unit(t);
-    const sims = L.map((l) => l.reduce((s, x, i) => s + x * u[i], 0) / ZERO_SHOT_TEMPERATURE);
-    const max = Math.max(...sims);
-    const exps = sims.map((s) => Math.exp(s - max));
-    const z = exps.reduce((a, b) => a + b, 0);
-    return exps.map((e) => e / z);
+    return softmax(L.map((l) => l.reduce((s, x, i) => s + x * u[i], 0) / ZERO_SHOT_TEMPERATURE));
   });
   return { predictions: probs.map((p) => p.indexOf(Math.max(...p))), probs };
 }

@@ -9,6 +9,7 @@ import type { Classifier } from '../model/classifier';
 import type { ModelCache } from '../model/model-cache';
 import { zeroShot } from '../model/zeroshot';
 import { textWindows } from '../model/windows';
+import { softmax } from '../util/softmax';
 import { evaluate, labelIndices } from './metrics';
 import { evalBatches } from './batching';
 import { classifierFromCheckpoint } from './checkpoint';
@@ -104,13 +105,6 @@ export async function predictAll(
   }
   const probs = sums.map((sum, i) => softmax(sum.map((x) => x / examples[i].windows.length)));
   return { predictions: probs.map((p) => p.indexOf(Math.max(...p))), probs };
-}
-
-function softmax(z: number[]): number[] {
-  const max = Math.max(...z);
-  const e = z.map((x) => Math.exp(x - max));
-  const total = e.reduce((a, b) => a + b, 0);
-  return e.map((x) => x / total);
 }
 
 function summarise(test: ReadExample[], predictions: number[], probs: number[][], labels: string[]): EvalSummary {

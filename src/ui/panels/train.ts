@@ -17,6 +17,7 @@ const METHODS: { value: Method; title: string; sentence: string }[] = [
 ];
 
 type NumKey = { [K in keyof TrainConfig]: TrainConfig[K] extends number ? K : never }[keyof TrainConfig];
+type BooleanSetting = { [K in keyof TrainConfig]: TrainConfig[K] extends boolean ? K : never }[keyof TrainConfig];
 /** `essential`: shown with the method and the Train button; the others are folded under "Advanced". */
 const NUM_FIELDS: { key: NumKey; label: string; step: string; min: number; max?: number; essential?: boolean; loraOnly?: boolean; mitigation?: boolean }[] = [
   { key: 'epochs', label: 'Epochs', step: '1', min: 1, max: 100, essential: true },
@@ -93,29 +94,23 @@ export function trainPanel(ctx: AppContext): HTMLElement {
   const targetsField = field('LoRA target modules', targets, TRAIN_CONFIG_HELP.loraTargets);
   loraFields.push(targetsField);
   fields.append(targetsField);
-  const trainTokens = h('input', { attrs: { type: 'checkbox', id: 'train-tokens' } });
-  trainTokens.checked = cfg.trainTokens;
-  trainTokens.addEventListener('change', () => {
-    cfg.trainTokens = trainTokens.checked;
-    ctx.saveSettings();
-  });
-  const tokensField = h('div', { class: 'field' }, h('label', { attrs: { for: 'train-tokens' }, title: TRAIN_CONFIG_HELP.trainTokens }, trainTokens, ' Train the embeddings of your data\'s words'));
+  // A checkbox bound to one on/off setting: ticking it saves the settings.
+  const toggles: [HTMLInputElement, BooleanSetting][] = [];
+  const toggle = (key: BooleanSetting, id: string, text: string) => {
+    const input = h('input', { attrs: { type: 'checkbox', id } });
+    input.checked = cfg[key];
+    input.addEventListener('change', () => {
+      cfg[key] = input.checked;
+      ctx.saveSettings();
+    });
+    toggles.push([input, key]);
+    return h('div', { class: 'field' }, h('label', { attrs: { for: id }, title: TRAIN_CONFIG_HELP[key] }, input, ` ${text}`));
+  };
+  const tokensField = toggle('trainTokens', 'train-tokens', "Train the embeddings of your data's words");
   loraFields.push(tokensField);
   essentials.append(tokensField);
-  const early = h('input', { attrs: { type: 'checkbox', id: 'early-stopping' } });
-  early.checked = cfg.earlyStopping;
-  early.addEventListener('change', () => {
-    cfg.earlyStopping = early.checked;
-    ctx.saveSettings();
-  });
-  fields.append(h('div', { class: 'field' }, h('label', { attrs: { for: 'early-stopping' }, title: TRAIN_CONFIG_HELP.earlyStopping }, early, ' Early stopping (keep the best epoch)')));
-  const readWhole = h('input', { attrs: { type: 'checkbox', id: 'read-whole' } });
-  readWhole.checked = cfg.readWhole;
-  readWhole.addEventListener('change', () => {
-    cfg.readWhole = readWhole.checked;
-    ctx.saveSettings();
-  });
-  fields.append(h('div', { class: 'field' }, h('label', { attrs: { for: 'read-whole' }, title: TRAIN_CONFIG_HELP.readWhole }, readWhole, ' Read long texts whole when evaluating and predicting')));
+  fields.append(toggle('earlyStopping', 'early-stopping', 'Early stopping (keep the best epoch)'));
+  fields.append(toggle('readWhole', 'read-whole', 'Read long texts whole when evaluating and predicting'));
 
   // Mixed data: an earlier stored dataset whose labels this one has.
   const mixSelect = h('select', { id: 'mix-from' });
@@ -240,9 +235,7 @@ export function trainPanel(ctx: AppContext): HTMLElement {
   ctx.bus.on('settings', () => {
     for (const [key, input] of numInputs) if (document.activeElement !== input) input.value = String(cfg[key]);
     if (document.activeElement !== targets) targets.value = cfg.loraTargets.join(', ');
-    trainTokens.checked = cfg.trainTokens;
-    early.checked = cfg.earlyStopping;
-    readWhole.checked = cfg.readWhole;
+    for (const [input, key] of toggles) input.checked = cfg[key];
     for (const input of methodGroup.querySelectorAll<HTMLInputElement>('input[name=method]')) input.checked = input.value === cfg.method;
     renderSettings();
   });
