@@ -10,7 +10,7 @@ usage: finetune_probe.py (--model-dir DIR | --checkpoint FILE.pt --vocab vocab.t
        [--embeddings-from-twin] [--augment shuffle:0.5,crop:0.5,splice:0.5] [--predictions FILE.jsonl]
        [--emails-test FILE.jsonl] [--schedule app|constant] [--weight-average 0.5] [--eval-max-len 128]
        [--features prompt [--template "this email is about [MASK] ."] [--verbalizer invoice=bill] [--train-mlm-head]]
-       [--pool mean|max|meanmax|cls]
+       [--pool mean|max|meanmax|cls|idf [--unseen-weight W]] [--rdrop ALPHA] [--aux-mlm W]
 
 Diagnostics (scripts/pretrain/trials/2026-11-27-what-the-layers-are-worth.md): --method frozen trains only the head
 (and the word embeddings with --train-embeddings); --features bag feeds the head the mean of the input word
@@ -25,7 +25,9 @@ the bag trains its own copy of the word embeddings); --augment trains on templat
 --eval-max-len cuts test texts at another length than training ones (scripts/pretrain/trials/2026-11-28-weight-averaging.md).
 --features prompt classifies by the MLM head's guess at a cloze put before the text, with --epochs 0 its zero-shot
 (scripts/pretrain/trials/2026-11-28-prompt-based-fine-tuning.md). --pool reads the encoder's output another way than
-the app's mean (scripts/pretrain/trials/2026-11-29-a-third-hand-written-set.md).
+the app's mean (scripts/pretrain/trials/2026-11-29-a-third-hand-written-set.md); --pool idf weighs each token by its
+IDF over the training texts, --rdrop adds R-Drop's consistency loss and --aux-mlm a masked-language-modelling loss on
+each training batch (scripts/pretrain/trials/2026-11-29-consistency-mixed-objective-and-idf-pooling.md).
 """
 import argparse
 import copy
@@ -42,7 +44,7 @@ import torch.nn.functional as F
 import wordpiece
 from contrastive import CLS, SEP, batch_ids, embed, encode_cut, mean_pool, pad_rows
 from model import BertConfig, BertForMaskedLM
-from pretrain import MASK
+from pretrain import MASK, mask_tokens
 from probe import EMAILS, fortune_folds, read_chat
 
 
@@ -119,10 +121,31 @@ class Prompt:
         return torch.stack([torch.stack([z[:, i].mean(-1) for i in word_ids]).mean(0) for word_ids in self.label_ids], -1)
 
 
-def pooled(model, ids, mask, pool):
+def weighted_pool(hidden, ids, mask, token_weights):
+    """A weighted mean of the attended tokens' vectors, each weighted by its token's weight (an IDF, as TF-IDF
+    weighs words): words every email has (greetings, sign-offs, [CLS], [SEP]) count less than the rare ones."""
+    w = token_weights[ids] * mask.float()
+    return (hidden * w[:, :, None]).sum(1) / w.sum(1, keepdim=True).clamp(min=1e-9)
+
+
+def idf_weights(tok, texts, vocab_size, max_len, unseen=None):
+    """scikit-learn's smooth IDF over the training texts' first max_len tokens, ln((1 + n) / (1 + df)) + 1, one a
+    token; a token no training text has gets `unseen` (default: the formula's, the largest weight)."""
+    df = np.zeros(vocab_size)
+    for t in texts:
+        df[list(set(encode_cut(tok, t, max_len)))] += 1
+    idf = np.log((1 + len(texts)) / (1 + df)) + 1
+    if unseen is not None:
+        idf[df == 0] = unseen
+    return torch.tensor(idf, dtype=torch.float32)
+
+
+def pooled(model, ids, mask, pool, token_weights=None):
     """The encoder's output read as one vector: 'mean' (the app's), 'max' over attended tokens, 'meanmax' the two side
-    by side (ULMFiT's concat pooling), or 'cls' the first token's."""
+    by side (ULMFiT's concat pooling), 'cls' the first token's, or 'idf' a mean weighted by token_weights."""
     hidden = model.bert(ids, mask).float()
+    if pool == 'idf':
+        return weighted_pool(hidden, ids, mask, token_weights)
     if pool in ('mean', 'cls'):
         return mean_pool(hidden, mask) if pool == 'mean' else hidden[:, 0]
     top = hidden.masked_fill(~mask[:, :, None].bool(), float('-inf')).amax(1)
@@ -130,10 +153,11 @@ def pooled(model, ids, mask, pool):
     return top if pool == 'max' else torch.cat([mean_pool(hidden, mask), top], -1)
 
 
-def features(model, ids, mask, kind, bag_words=None, pool='mean'):
+def features(model, ids, mask, kind, bag_words=None, pool='mean', token_weights=None):
     if kind == 'encoder':
-        return pooled(model, ids, mask, pool)
-    bag = mean_pool((bag_words or model.bert.embeddings.word_embeddings)(ids).float(), mask)
+        return pooled(model, ids, mask, pool, token_weights)
+    vectors = (bag_words or model.bert.embeddings.word_embeddings)(ids).float()
+    bag = weighted_pool(vectors, ids, mask, token_weights) if pool == 'idf' else mean_pool(vectors, mask)
     return bag if kind == 'bag' else torch.cat([embed(model, ids, mask), bag], -1)
 
 
@@ -141,8 +165,9 @@ class Head(nn.Module):
     """A linear head on one kind of features; 'ensemble' keeps two, one on the encoder output and one on the bag,
     each trained by its own loss (so neither leans on the other) and read as a weighted mean of log-probabilities."""
 
-    def __init__(self, hidden, n, kind, bag_weight=0.5, bag_words=None, prompt=None, pool='mean'):
+    def __init__(self, hidden, n, kind, bag_weight=0.5, bag_words=None, prompt=None, pool='mean', token_weights=None):
         super().__init__()
+        self.token_weights = token_weights
         self.kind, self.bag_weight, self.prompt, self.pool = kind, bag_weight, prompt, pool
         self.bag_words = bag_words  # the bag's own copy of the word embeddings, or None to share the model's
         kinds = ['encoder', 'bag'] if kind == 'ensemble' else (['encoder'] if prompt and prompt.plus_head else []) \
@@ -158,7 +183,7 @@ class Head(nn.Module):
             z = self.prompt.logits(model, ids, mask)
             # --prompt-plus-head: a fresh head on the mean-pooled embedding adds its logits to the cloze's
             return {'prompt': z + self.linears['encoder'](embed(model, ids, mask)).float() if self.prompt.plus_head else z}
-        return {k: lin(features(model, ids, mask, k, self.bag_words, self.pool)).float() for k, lin in self.linears.items()}
+        return {k: lin(features(model, ids, mask, k, self.bag_words, self.pool, self.token_weights)).float() for k, lin in self.linears.items()}
 
     def loss(self, model, ids, mask, y):
         return sum(F.cross_entropy(z, y) for z in self.logits(model, ids, mask).values())
@@ -173,7 +198,8 @@ class Head(nn.Module):
 def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, max_len, seed, word_drop=0.0,
              train_embeddings=False, emb_lr=None, kind='encoder', device='cpu', bag_weight=0.5,
              own_bag=False, augment_kinds=None, predictions=None, eval_max_len=None, eval_windows=0, train_windows='', schedule='app', weight_average=0.0,
-             template=None, verbalizer=None, train_mlm_head=False, prompt_plus_head=False, pool='mean'):
+             template=None, verbalizer=None, train_mlm_head=False, prompt_plus_head=False, pool='mean',
+             rdrop=0.0, aux_mlm=0.0, unseen_weight=None):
     torch.manual_seed(seed)
     model = copy.deepcopy(base)
     if method == 'lora':
@@ -191,7 +217,8 @@ def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, m
     prompt = Prompt(tok, template, verbalizer or {}, labels, prompt_plus_head) if kind == 'prompt' else None
     if prompt and train_mlm_head:
         model.cls.requires_grad_(True)
-    head = Head(words.shape[1], len(labels), kind, bag_weight, bag_words, prompt, pool).to(device)
+    token_weights = idf_weights(tok, train[0], words.shape[0], max_len, unseen_weight).to(device) if pool == 'idf' else None
+    head = Head(words.shape[1], len(labels), kind, bag_weight, bag_words, prompt, pool, token_weights).to(device)
     encode = (lambda texts, n: prompt.rows(tok, texts, n)) if prompt else (lambda texts, n: batch_ids(tok, texts, n))
     # word-embedding matrices train at their own rate and without weight decay, as trainable tokens do in the app
     tables = [w for w in (words, bag_words.weight if bag_words is not None else None) if w is not None and w.requires_grad]
@@ -236,7 +263,26 @@ def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, m
                 rows = encode(texts, max_len)
             ids, mask = (t.to(device) for t in rows)
             with torch.autocast('cuda' if device == 'cuda' else 'cpu', dtype=torch.bfloat16):
-                loss = head.loss(model, ids, mask, y[idx])
+                if rdrop > 0:
+                    # R-Drop: two passes under independent dropout masks, each by its own cross-entropy, pulled
+                    # together by their symmetric KL divergence
+                    z1, z2 = head.logits(model, ids, mask)[kind], head.logits(model, ids, mask)[kind]
+                    p1, p2 = F.log_softmax(z1, -1), F.log_softmax(z2, -1)
+                    kl = (F.kl_div(p1, p2, log_target=True, reduction='batchmean')
+                          + F.kl_div(p2, p1, log_target=True, reduction='batchmean')) / 2
+                    loss = (F.cross_entropy(z1, y[idx]) + F.cross_entropy(z2, y[idx])) / 2 + rdrop * kl
+                else:
+                    loss = head.loss(model, ids, mask, y[idx])
+                if aux_mlm > 0:
+                    # masked-language modelling on the same batch beside the classifier's loss (the MLM head and
+                    # its decoder stay as pretrained; LoRA and the word rows get both losses)
+                    gen = torch.Generator().manual_seed(int(rng.integers(1 << 31)))
+                    corrupted, selected, _ = mask_tokens(ids.cpu(), model.config.vocab_size, gen)
+                    selected &= mask.cpu().bool()
+                    if selected.any():
+                        hidden = model.bert(corrupted.to(device), mask)
+                        z = model.logits_at(hidden[selected.to(device)]).float()
+                        loss = loss + aux_mlm * F.cross_entropy(z, ids[selected.to(device)])
             opt.zero_grad()
             loss.backward()
             if sched is not None:
@@ -342,6 +388,8 @@ def main() -> None:
     ap.add_argument('--eval-max-len', type=int, help='cut test texts to this many tokens (default: --max-len)')
     ap.add_argument('--eval-windows', type=int, default=0, help='read each whole test text as windows of --eval-max-len tokens, each starting this many tokens after the last, and average their log-probabilities')
     ap.add_argument('--train-windows', default='', choices=['', 'all', 'random'], help="read training texts whole as windows of --max-len: 'all' each an example, 'random' one a text each epoch")
+    ap.add_argument('--rdrop', type=float, default=0.0, help='R-Drop: two dropout passes a batch, this weight on their symmetric KL')
+    ap.add_argument('--aux-mlm', type=float, default=0.0, help='this weight on a masked-language-modelling loss on each training batch')
     ap.add_argument('--seeds', default='0,1')
     ap.add_argument('--emails-test', default=EMAILS, help='the test emails (chat JSONL); default the first hand-written set')
     ap.add_argument('--fortunes', action='store_true', help='also the fortunes topics, 5-fold')
@@ -365,15 +413,18 @@ def main() -> None:
     ap.add_argument('--verbalizer', default='invoice=bill', help='with --features prompt: LABEL=WORD[|WORD...],... (a label not named is its own word)')
     ap.add_argument('--train-mlm-head', action='store_true', help='with --features prompt: the MLM head\'s transform and bias train too')
     ap.add_argument('--prompt-plus-head', action='store_true', help='with --features prompt: a fresh head on the mean-pooled embedding adds its logits')
-    ap.add_argument('--pool', default='mean', choices=['mean', 'max', 'meanmax', 'cls'], help='with --features encoder: how the head reads the output')
+    ap.add_argument('--pool', default='mean', choices=['mean', 'max', 'meanmax', 'cls', 'idf'], help='how the head reads the output (idf: a mean weighted by each token\'s IDF over the training texts; also for --features bag)')
+    ap.add_argument('--unseen-weight', type=float, help='with --pool idf: the weight of a token no training text has (default: the IDF formula\'s, the largest)')
     args = ap.parse_args()
+    if args.rdrop and args.features == 'ensemble':
+        ap.error('--rdrop compares one head\'s two passes; --features ensemble has two heads')
     torch.set_num_threads(args.threads)
     model, tok = load_any(args)
     kw = dict(method=args.method, targets=args.targets.split(','), r=args.r, lr=args.lr, epochs=args.epochs,
               batch=args.batch, max_len=args.max_len, word_drop=args.word_drop,
               train_embeddings=args.train_embeddings, emb_lr=args.emb_lr, kind=args.features, device=args.device, bag_weight=args.bag_weight, own_bag=args.own_bag,
               predictions=args.predictions, eval_max_len=args.eval_max_len, eval_windows=args.eval_windows, train_windows=args.train_windows, schedule=args.schedule, weight_average=args.weight_average,
-              template=args.template, verbalizer=dict(x.split('=') for x in args.verbalizer.split(',') if x), train_mlm_head=args.train_mlm_head, prompt_plus_head=args.prompt_plus_head, pool=args.pool, augment_kinds={k: float(p) for k, p in (x.split(':') for x in args.augment.split(',') if x)})
+              template=args.template, verbalizer=dict(x.split('=') for x in args.verbalizer.split(',') if x), train_mlm_head=args.train_mlm_head, prompt_plus_head=args.prompt_plus_head, pool=args.pool, rdrop=args.rdrop, aux_mlm=args.aux_mlm, unseen_weight=args.unseen_weight, augment_kinds={k: float(p) for k, p in (x.split(':') for x in args.augment.split(',') if x)})
     train, test = read_chat(args.emails_train), read_chat(args.emails_test)
     seeds = [int(s) for s in args.seeds.split(',')]
     res = {'emails': [finetune(model, tok, train, test, seed=s, **kw) for s in seeds]}
