@@ -7,7 +7,7 @@ usage: finetune_probe.py (--model-dir DIR | --checkpoint FILE.pt --vocab vocab.t
        [--max-len 64] [--lr 2e-3] [--epochs 3] [--method lora|full] [--targets query,value] [--seeds 0,1]
        [--word-drop 0.1] [--train-embeddings [--emb-lr 1e-3]]
        [--method frozen] [--features encoder|bag|both|ensemble [--own-bag] [--bag-weight 0.5]] [--keep-layers K]
-       [--embeddings-from-twin] [--augment shuffle:0.5,crop:0.5,splice:0.5] [--predictions FILE.jsonl]
+       [--embeddings-from-twin] [--augment shuffle:0.5,crop:0.5,splice:0.5,synonym:0.1] [--predictions FILE.jsonl]
        [--emails-test FILE.jsonl] [--schedule app|constant] [--weight-average 0.5] [--eval-max-len 128]
        [--features prompt [--template "this email is about [MASK] ."] [--verbalizer invoice=bill] [--train-mlm-head]]
        [--pool mean|max|meanmax|cls|idf [--unseen-weight W]] [--rdrop ALPHA] [--aux-mlm W]
@@ -27,13 +27,15 @@ the bag trains its own copy of the word embeddings); --augment trains on templat
 (scripts/pretrain/trials/2026-11-28-prompt-based-fine-tuning.md). --pool reads the encoder's output another way than
 the app's mean (scripts/pretrain/trials/2026-11-29-a-third-hand-written-set.md); --pool idf weighs each token by its
 IDF over the training texts, --rdrop adds R-Drop's consistency loss and --aux-mlm a masked-language-modelling loss on
-each training batch (scripts/pretrain/trials/2026-11-29-consistency-mixed-objective-and-idf-pooling.md).
+each training batch, and --augment synonym:P swaps words for WordNet synonyms
+(scripts/pretrain/trials/2026-11-29-consistency-mixed-objective-and-idf-pooling.md).
 """
 import argparse
 import copy
 import json
 import math
 import os
+import re
 import sys
 
 import numpy as np
@@ -80,10 +82,67 @@ def drop_words(text, rng, p):
     return ' '.join(kept) if kept else words[int(rng.integers(len(words)))] if words else text
 
 
+STOP = set("""a an the and or but if then of to in on at by for with from as is are was were be been being it its this that
+these those i you he she we they me him her us them my your his our their not no yes do does did have has had will would
+can could shall should may might must so than too very just also here there what which who whom when where why how all
+any each some such only own same other into over under again once about above below up down out off more most""".split())
+
+
+SYNONYMS = {}  # loaded once, on the first --augment synonym
+
+
+def wordnet_synonyms(root='/usr/share/wordnet'):
+    """word → the other one-word lemmas of its most frequent sense in each part of speech (WordNet lists a word's
+    senses most frequent first), for EDA's synonym replacement."""
+    out = {}
+    for pos in ('noun', 'verb', 'adj', 'adv'):
+        offsets = {}
+        with open(os.path.join(root, f'index.{pos}'), encoding='latin-1') as f:
+            for line in f:
+                if line.startswith(' '):
+                    continue
+                fields = line.split()
+                n_ptr = int(fields[3])
+                first = fields[4 + n_ptr + 2]
+                offsets.setdefault(first, []).append(fields[0])
+        with open(os.path.join(root, f'data.{pos}'), encoding='latin-1') as f:
+            for line in f:
+                if line.startswith(' '):
+                    continue
+                fields = line.split()
+                if fields[0] not in offsets:
+                    continue
+                lemmas = [re.sub(r'\(\w+\)$', '', fields[4 + 2 * i]).lower() for i in range(int(fields[3], 16))]
+                lemmas = [w for w in lemmas if w.isalpha()]
+                for word in offsets[fields[0]]:
+                    others = [w for w in lemmas if w != word]
+                    if others and word.isalpha():
+                        out.setdefault(word, set()).update(others)
+    return {w: sorted(v) for w, v in out.items()}
+
+
+def replace_synonyms(text, rng, p, synonyms):
+    """EDA's synonym replacement: each word that is not a stop word and has a WordNet synonym is swapped for one of
+    them, at random, with probability p."""
+    def swap(m):
+        word = m.group(0)
+        options = synonyms.get(word.lower())
+        if not options or word.lower() in STOP or rng.random() >= p:
+            return word
+        new = options[int(rng.integers(len(options)))]
+        return new.capitalize() if word[0].isupper() else new
+    return re.sub(r'[A-Za-z]+', swap, text)
+
+
 def augment(text, rng, kinds, same_class):
     """Template-breaking views of a training email, each applied with its probability: 'shuffle' reorders its
     lines, 'crop' keeps a random run of 50-100 % of its words, 'splice' joins its first lines to the last lines of
-    another email of the same class (same_class() draws one)."""
+    another email of the same class (same_class() draws one); 'synonym' swaps each word for a WordNet synonym with
+    its probability (replace_synonyms)."""
+    if 'synonym' in kinds:
+        if 'map' not in SYNONYMS:
+            SYNONYMS['map'] = wordnet_synonyms()
+        text = replace_synonyms(text, rng, kinds['synonym'], SYNONYMS['map'])
     if 'splice' in kinds and rng.random() < kinds['splice']:
         a, b = text.split('\n'), same_class().split('\n')
         text = '\n'.join(a[:max(1, len(a) // 2)] + b[len(b) // 2:])
@@ -403,7 +462,7 @@ def main() -> None:
                          'or both side by side')
     ap.add_argument('--bag-weight', type=float, default=0.5, help='with --features ensemble: the bag head\'s share')
     ap.add_argument('--own-bag', action='store_true', help='with --features ensemble: the bag trains its own copy of the word embeddings')
-    ap.add_argument('--augment', default='', help='template-breaking views, KIND:P,... of shuffle, crop, splice')
+    ap.add_argument('--augment', default='', help='template-breaking views, KIND:P,... of shuffle, crop, splice, synonym')
     ap.add_argument('--predictions', help='append each test email\'s prediction to this JSONL file')
     ap.add_argument('--keep-layers', type=int, default=-1, help='keep only the first K encoder layers')
     ap.add_argument('--embeddings-from-twin', action='store_true',
