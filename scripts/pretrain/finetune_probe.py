@@ -333,8 +333,8 @@ def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, m
                 else:
                     loss = head.loss(model, ids, mask, y[idx])
                 if aux_mlm > 0:
-                    # masked-language modelling on the same batch beside the classifier's loss (the MLM head and
-                    # its decoder stay as pretrained; LoRA and the word rows get both losses)
+                    # masked-language modelling on the same batch beside the classifier's loss: the MLM head's
+                    # transform and bias stay as pretrained; LoRA and the word rows (its tied decoder) get both losses
                     gen = torch.Generator().manual_seed(int(rng.integers(1 << 31)))
                     corrupted, selected, _ = mask_tokens(ids.cpu(), model.config.vocab_size, gen)
                     selected &= mask.cpu().bool()
