@@ -94,6 +94,8 @@ SYNONYMS = {}  # loaded once, on the first --augment synonym
 def wordnet_synonyms(root='/usr/share/wordnet'):
     """word → the other one-word lemmas of its most frequent sense in each part of speech (WordNet lists a word's
     senses most frequent first), for EDA's synonym replacement."""
+    if not os.path.isdir(root):
+        sys.exit(f'--augment synonym reads WordNet from {root}: apt-get install wordnet-base')
     out = {}
     for pos in ('noun', 'verb', 'adj', 'adv'):
         offsets = {}
