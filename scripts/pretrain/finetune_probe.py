@@ -32,6 +32,7 @@ each training batch, and --augment synonym:P swaps words for WordNet synonyms
 """
 import argparse
 import copy
+import functools
 import json
 import math
 import os
@@ -48,6 +49,7 @@ from contrastive import CLS, SEP, batch_ids, embed, encode_cut, mean_pool, pad_r
 from model import BertConfig, BertForMaskedLM
 from pretrain import MASK, mask_tokens
 from probe import EMAILS, fortune_folds, read_chat
+from sources import WORDNET_DIR, wordnet_synsets
 
 
 class LoraLinear(nn.Module):
@@ -88,38 +90,29 @@ can could shall should may might must so than too very just also here there what
 any each some such only own same other into over under again once about above below up down out off more most""".split())
 
 
-SYNONYMS = {}  # loaded once, on the first --augment synonym
-
-
-def wordnet_synonyms(root='/usr/share/wordnet'):
-    """word → the other one-word lemmas of its most frequent sense in each part of speech (WordNet lists a word's
-    senses most frequent first), for EDA's synonym replacement."""
-    if not os.path.isdir(root):
-        sys.exit(f'--augment synonym reads WordNet from {root}: apt-get install wordnet-base')
+@functools.cache
+def wordnet_synonyms():
+    """word → the other one-word lemmas of its most frequent sense in each part of speech (WordNet's index lists a
+    word's senses most frequent first), for EDA's synonym replacement; read once a process."""
+    if not os.path.isdir(WORDNET_DIR):
+        sys.exit(f'--augment synonym reads WordNet from {WORDNET_DIR}: apt-get install wordnet-base')
     out = {}
     for pos in ('noun', 'verb', 'adj', 'adv'):
-        offsets = {}
-        with open(os.path.join(root, f'index.{pos}'), encoding='latin-1') as f:
+        first_sense_of = {}  # synset offset → the words whose most frequent sense it is
+        with open(os.path.join(WORDNET_DIR, f'index.{pos}'), encoding='latin-1') as f:
             for line in f:
-                if line.startswith(' '):
+                if line.startswith(' '):  # licence header lines
                     continue
                 fields = line.split()
-                n_ptr = int(fields[3])
-                first = fields[4 + n_ptr + 2]
-                offsets.setdefault(first, []).append(fields[0])
-        with open(os.path.join(root, f'data.{pos}'), encoding='latin-1') as f:
-            for line in f:
-                if line.startswith(' '):
-                    continue
-                fields = line.split()
-                if fields[0] not in offsets:
-                    continue
-                lemmas = [re.sub(r'\(\w+\)$', '', fields[4 + 2 * i]).lower() for i in range(int(fields[3], 16))]
-                lemmas = [w for w in lemmas if w.isalpha()]
-                for word in offsets[fields[0]]:
-                    others = [w for w in lemmas if w != word]
-                    if others and word.isalpha():
-                        out.setdefault(word, set()).update(others)
+                if fields[0].isalpha():
+                    # lemma, pos, synset count, pointer count, the pointers, sense count, tagged count, offsets
+                    first_sense_of.setdefault(fields[6 + int(fields[3])], []).append(fields[0])
+        for offset, lemmas, _ in wordnet_synsets(pos):
+            one_word = [w.lower() for w in lemmas if w.isalpha()]
+            for word in first_sense_of.get(offset, ()):
+                others = [w for w in one_word if w != word]
+                if others:
+                    out.setdefault(word, set()).update(others)
     return {w: sorted(v) for w, v in out.items()}
 
 
@@ -142,9 +135,7 @@ def augment(text, rng, kinds, same_class):
     another email of the same class (same_class() draws one); 'synonym' swaps each word for a WordNet synonym with
     its probability (replace_synonyms)."""
     if 'synonym' in kinds:
-        if 'map' not in SYNONYMS:
-            SYNONYMS['map'] = wordnet_synonyms()
-        text = replace_synonyms(text, rng, kinds['synonym'], SYNONYMS['map'])
+        text = replace_synonyms(text, rng, kinds['synonym'], wordnet_synonyms())
     if 'splice' in kinds and rng.random() < kinds['splice']:
         a, b = text.split('\n'), same_class().split('\n')
         text = '\n'.join(a[:max(1, len(a) // 2)] + b[len(b) // 2:])
@@ -339,11 +330,10 @@ def finetune(base, tok, train, test, *, method, targets, r, lr, epochs, batch, m
                     # transform and bias stay as pretrained; LoRA and the word rows (its tied decoder) get both losses
                     gen = torch.Generator().manual_seed(int(rng.integers(1 << 31)))
                     corrupted, selected, _ = mask_tokens(ids.cpu(), model.config.vocab_size, gen)
-                    selected &= mask.cpu().bool()
+                    selected = (selected & mask.cpu().bool()).to(device)
                     if selected.any():
-                        hidden = model.bert(corrupted.to(device), mask)
-                        z = model.logits_at(hidden[selected.to(device)]).float()
-                        loss = loss + aux_mlm * F.cross_entropy(z, ids[selected.to(device)])
+                        z = model.logits_at(model.bert(corrupted.to(device), mask)[selected]).float()
+                        loss = loss + aux_mlm * F.cross_entropy(z, ids[selected])
             opt.zero_grad()
             loss.backward()
             if sched is not None:

@@ -52,18 +52,24 @@ SOURCES = {
 }
 
 
+def wordnet_synsets(pos):
+    """(offset, lemmas, gloss) of every synset of one part of speech in WordNet's data file; a lemma's syntactic
+    marker such as (a) is dropped and its underscores are spaces."""
+    with open(os.path.join(WORDNET_DIR, f'data.{pos}'), encoding='latin-1') as f:
+        for line in f:
+            if line.startswith('  '):  # licence header lines
+                continue
+            head, _, gloss = line.partition('|')
+            fields = head.split()
+            n_words = int(fields[3], 16)
+            lemmas = [fields[4 + 2 * i] for i in range(n_words)]
+            yield fields[0], [re.sub(r'\(\w+\)$', '', w).replace('_', ' ') for w in lemmas], gloss
+
+
 def wordnet_docs():
     for pos in ('noun', 'verb', 'adj', 'adv'):
-        with open(os.path.join(WORDNET_DIR, f'data.{pos}'), encoding='latin-1') as f:
-            for line in f:
-                if line.startswith('  '):  # licence header lines
-                    continue
-                head, _, gloss = line.partition('|')
-                fields = head.split()
-                n_words = int(fields[3], 16)
-                lemmas = [fields[4 + 2 * i] for i in range(n_words)]
-                lemmas = [re.sub(r'\(\w+\)$', '', w).replace('_', ' ') for w in lemmas]
-                yield ', '.join(lemmas) + ': ' + gloss.strip()
+        for _, lemmas, gloss in wordnet_synsets(pos):
+            yield ', '.join(lemmas) + ': ' + gloss.strip()
 
 
 def wordnet_pairs():
