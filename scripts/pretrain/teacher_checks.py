@@ -37,9 +37,13 @@ def teacher_embeddings(texts, work, shards=2):
     procs, outs = [], []
     for k in range(shards):
         src, out = os.path.join(work, f'shard{k}.jsonl'), os.path.join(work, f'shard{k}.f32')
-        with open(src, 'w') as f:
-            for t in texts[k::shards]:
-                f.write(json.dumps({'text': t}) + '\n')
+        shard = ''.join(json.dumps({'text': t}) + '\n' for t in texts[k::shards])
+        if not os.path.exists(src) or open(src).read() != shard:
+            # other texts than the rows already embedded (another --emails-train): start this shard afresh
+            if os.path.exists(out):
+                os.remove(out)
+            with open(src, 'w') as f:
+                f.write(shard)
         procs.append(subprocess.Popen(['node', os.path.join(ROOT, 'scripts/pretrain/teacher_embed.mjs'), src, out]))
         outs.append(out)
     if any(p.wait() for p in procs):
@@ -51,9 +55,10 @@ def teacher_embeddings(texts, work, shards=2):
     return rows / np.linalg.norm(rows, axis=1, keepdims=True)
 
 
-def accuracy(features, train, test, labels, C):
+def accuracies(features, train, tests, labels, C):
+    """One logistic regression fitted on the rows `train`, its accuracy (%) on each of `tests` (name → rows)."""
     clf = LogisticRegression(C=C, max_iter=5000).fit(features[train], labels[train])
-    return 100 * float((clf.predict(features[test]) == labels[test]).mean())
+    return {name: 100 * float((clf.predict(features[rows]) == labels[rows]).mean()) for name, rows in tests.items()}
 
 
 def main() -> None:
@@ -71,12 +76,11 @@ def main() -> None:
         labels += y
     labels = np.array(labels)
     emb = teacher_embeddings(texts, args.work)
-    readings = [('generated', 'generated', list(SETS)),
+    readings = [('generated', span['generated'], list(SETS)),
                 ('first and second sets', np.r_[span['first'], span['second']], ['third'])]
     print('| trained on | features | C | ' + ' | '.join(f'{s} set' for s in SETS) + ' |')
     print('|---|---|---|' + '---|' * len(SETS))
     for train_name, train, tests in readings:
-        train = span[train] if isinstance(train, str) else train
         tfidf = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit([texts[i] for i in train])
         words = tfidf.transform(texts).tocsr()
         kinds = [('TF-IDF', words), ('encoder', emb)] + [
@@ -84,7 +88,8 @@ def main() -> None:
             for w in args.weights.split(',')]
         for kind, features in kinds:
             for C in (1, 10):
-                cells = [f'{accuracy(features, train, span[s], labels, C):.1f}' if s in tests else '' for s in SETS]
+                acc = accuracies(features, train, {s: span[s] for s in tests}, labels, C)
+                cells = [f'{acc[s]:.1f}' if s in acc else '' for s in SETS]
                 print(f'| {train_name} | {kind} | {C} | ' + ' | '.join(cells) + ' |', flush=True)
 
 
